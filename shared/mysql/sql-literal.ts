@@ -1,0 +1,50 @@
+/**
+ * Rows read as ready-made SQL literals. A full load never needs the values in JS: each column's
+ * text-protocol bytes (mysql2 with `typeCast: false`) become the literal that re-creates the value
+ * exactly, which is lossless (no float, Date or number round trip) and the cheapest path through mysql2.
+ */
+import type { FieldPacket } from 'mysql2';
+import type { ColumnInfo } from './catalog.ts';
+import { quoteIdent, quoteString } from './identifier.ts';
+
+/** Column type codes of the client/server protocol (include/mysql_com.h, enum_field_types). */
+const T = { DECIMAL: 0, TINY: 1, SHORT: 2, LONG: 3, FLOAT: 4, DOUBLE: 5, TIMESTAMP: 7, LONGLONG: 8, INT24: 9, DATE: 10, TIME: 11, DATETIME: 12, YEAR: 13, NEWDATE: 14, BIT: 16, TIMESTAMP2: 17, DATETIME2: 18, TIME2: 19, NEWDECIMAL: 246 } as const;
+const NUMERIC: ReadonlySet<number> = new Set([T.DECIMAL, T.NEWDECIMAL, T.TINY, T.SHORT, T.LONG, T.LONGLONG, T.INT24, T.FLOAT, T.DOUBLE, T.YEAR]);
+const TEMPORAL: ReadonlySet<number> = new Set([T.DATE, T.NEWDATE, T.TIME, T.TIME2, T.DATETIME, T.DATETIME2, T.TIMESTAMP, T.TIMESTAMP2]);
+const BINARY_CHARSET = 63;
+
+export type RawValue = Buffer | null;
+export type LiteralEncoder = (v: RawValue) => string;
+
+const numeric: LiteralEncoder = (v) => (v === null ? 'NULL' : v.latin1Slice(0, v.length));
+const temporal: LiteralEncoder = (v) => (v === null ? 'NULL' : `'${v.latin1Slice(0, v.length)}'`);
+const binary: LiteralEncoder = (v) => (v === null ? 'NULL' : v.length === 0 ? "''" : `X'${v.hexSlice(0, v.length)}'`);
+const text: LiteralEncoder = (v) => (v === null ? 'NULL' : quoteString(v.utf8Slice(0, v.length)));
+
+/** One encoder per result column, chosen from the column definitions the server sent. */
+export function literalEncoders(fields: readonly FieldPacket[]): LiteralEncoder[] {
+  return fields.map((f) => {
+    const type = f.columnType ?? f.type ?? -1;
+    if (NUMERIC.has(type)) return numeric;
+    if (TEMPORAL.has(type)) return temporal;
+    if (type === T.BIT || f.characterSet === BINARY_CHARSET) return binary;
+    return text;
+  });
+}
+
+/** `(v1,v2,...)` for one raw row. */
+export function rowLiteral(row: readonly RawValue[], enc: readonly LiteralEncoder[]): string {
+  let s = '(' + enc[0]!(row[0]!);
+  for (let i = 1; i < enc.length; i++) s += ',' + enc[i]!(row[i]!);
+  return s + ')';
+}
+
+/**
+ * The select expression that reads `col` losslessly. FLOAT is the exception to the plain column:
+ * the server prints it with 6 significant digits (16777217 shows as 16777200); widened to DOUBLE it
+ * prints the exact value, which the destination FLOAT rounds back to the same float32.
+ */
+export function selectExpr(col: ColumnInfo): string {
+  const q = quoteIdent(col.name);
+  return col.dataType === 'float' ? `CAST(${q} AS DOUBLE)` : q;
+}
