@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'SCHEMA_SYNC_FAILED'
   | 'LOAD_FAILED'
   | 'STATE_INVALID'
-  | 'ENVIRONMENT';
+  | 'ENVIRONMENT'
+  | 'INTERRUPTED';
 
 export class FcDtsError extends Error {
   readonly code: ErrorCode;

@@ -16,10 +16,10 @@ const BINARY_CHARSET = 63;
 export type RawValue = Buffer | null;
 export type LiteralEncoder = (v: RawValue) => string;
 
-const numeric: LiteralEncoder = (v) => (v === null ? 'NULL' : v.latin1Slice(0, v.length));
-const temporal: LiteralEncoder = (v) => (v === null ? 'NULL' : `'${v.latin1Slice(0, v.length)}'`);
-const binary: LiteralEncoder = (v) => (v === null ? 'NULL' : v.length === 0 ? "''" : `X'${v.hexSlice(0, v.length)}'`);
-const text: LiteralEncoder = (v) => (v === null ? 'NULL' : quoteString(v.utf8Slice(0, v.length)));
+const numeric: LiteralEncoder = (v) => (v === null ? 'NULL' : v.toString('latin1'));
+const temporal: LiteralEncoder = (v) => (v === null ? 'NULL' : `'${v.toString('latin1')}'`);
+const binary: LiteralEncoder = (v) => (v === null ? 'NULL' : v.length === 0 ? "''" : `X'${v.toString('hex')}'`);
+const text: LiteralEncoder = (v) => (v === null ? 'NULL' : quoteString(v.toString('utf8')));
 
 /** One encoder per result column, chosen from the column definitions the server sent. */
 export function literalEncoders(fields: readonly FieldPacket[]): LiteralEncoder[] {

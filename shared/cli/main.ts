@@ -1,0 +1,141 @@
+/**
+ * The `fc-dts` command line (DESIGN §4). Exit codes: 0 success / consistent / all prechecks passed,
+ * 1 a failed precheck, a failed run or differences found, 2 bad usage or task file, 130 interrupted.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FcDtsError, isFcDtsError } from '../errors.ts';
+import { loadTaskFile } from '../task/task-file.ts';
+import type { Task } from '../task/task.ts';
+import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
+import { runTask, type RunUntil } from '../pipeline/standalone-runner.ts';
+import { readTaskStatus, formatTaskStatus } from '../pipeline/task-status.ts';
+import { verifyTask, formatVerifyReport } from '../verify/verify.ts';
+import { FileStateStore } from '../state/file-state-store.ts';
+
+const USAGE = `usage: fc-dts <command> -c task.yaml [options]
+
+commands:
+  precheck -c FILE [--json]                       check source, destination and task before anything starts
+  run      -c FILE [--until full-done|caught-up] [--state DIR]
+                                                  schema sync and full load (resumes where it stopped)
+  status   -c FILE [--json] [--state DIR]         phase, per-table progress, last error
+  verify   -c FILE [--json]                       compare source and destination (counts, chunk checksums)
+
+exit codes: 0 ok, 1 failed / differences, 2 bad usage or task file, 130 interrupted`;
+
+class UsageError extends FcDtsError {
+  constructor(message: string) {
+    super('USAGE', message, 'run fc-dts --help');
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean', default: false },
+        until: { type: 'string' },
+        state: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    return fail(new UsageError((e as Error).message), false);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) {
+    (values.help ? process.stdout : process.stderr).write(USAGE + '\n');
+    return values.help ? 0 : 2;
+  }
+  const json = values.json ?? false;
+  try {
+    if (!['precheck', 'run', 'status', 'verify'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (!values.config) throw new UsageError(`${command} needs the task file: fc-dts ${command} -c task.yaml`);
+    const task = loadTaskFile(values.config);
+    const stateDir = values.state ?? join('.fc-dts', task.name);
+    switch (command) {
+      case 'precheck': {
+        const report = await runPrecheck(task, { ownedTables: new Set((await new FileStateStore(stateDir).getTaskState())?.ownedTables ?? []) });
+        print(json ? JSON.stringify(report, null, 2) : formatPrecheckReport(report));
+        return report.ok ? 0 : 1;
+      }
+      case 'run':
+        return await run(task, stateDir, values.until);
+      case 'status': {
+        const status = await readTaskStatus(task.name, new FileStateStore(stateDir));
+        print(json ? JSON.stringify(status, null, 2) : formatTaskStatus(status));
+        return 0;
+      }
+      case 'verify': {
+        const report = await verifyTask(task, json ? {} : { onTable: () => {} });
+        print(json ? JSON.stringify(report, null, 2) : formatVerifyReport(report));
+        return report.consistent ? 0 : 1;
+      }
+    }
+    return 2;
+  } catch (e) {
+    return fail(e, json);
+  }
+}
+
+async function run(task: Task, stateDir: string, until: string | undefined): Promise<number> {
+  if (until !== undefined && until !== 'full-done' && until !== 'caught-up') {
+    throw new UsageError(`--until must be full-done or caught-up (got "${until}")`);
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping; chunks in flight are not recorded and will load again on the next run\n`);
+    controller.abort(new FcDtsError('INTERRUPTED', 'interrupted', 'run the same command again to resume'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const summary = await runTask(task, new FileStateStore(stateDir), {
+      ...(until ? { until: until as RunUntil } : {}),
+      signal: controller.signal,
+      out: process.stderr,
+      log: (line) => process.stderr.write(line + '\n'),
+    });
+    const f = summary.fullLoad;
+    if (f) {
+      print(`full load done: ${f.rows.toLocaleString('en-US')} rows in ${f.chunksLoaded} chunks this run (${f.chunks} in all, ${f.tables} tables) in ${f.seconds.toFixed(1)} s` +
+        `${f.seconds > 0 ? `, ${Math.round(f.rows / f.seconds).toLocaleString('en-US')} rows/s` : ''}${f.dirtyRows ? `; ${f.dirtyRows} dirty rows recorded` : ''}`);
+    } else {
+      print(`task ${task.name}: phase ${summary.state.phase} (nothing left to do)`);
+    }
+    return 0;
+  } catch (e) {
+    if (controller.signal.aborted) {
+      process.stderr.write(`stopped: run "fc-dts run -c ..." again to resume (state in ${stateDir})\n`);
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function print(s: string): void {
+  process.stdout.write(s + '\n');
+}
+
+/** Reports an error without a stack trace; a bug (not an FcDtsError) says so and shows the stack only with FC_DTS_DEBUG. */
+function fail(e: unknown, json: boolean): number {
+  const known = isFcDtsError(e);
+  const code = known ? e.code : 'INTERNAL';
+  const message = known ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
+  const fix = known ? e.fix : 'this is a bug in fc-dts; please report it with the command you ran (set FC_DTS_DEBUG=1 for details)';
+  if (json) process.stdout.write(JSON.stringify({ error: { code, message, fix } }, null, 2) + '\n');
+  else process.stderr.write(`error: ${message}${fix ? `\nfix: ${fix}` : ''}\n`);
+  if (!known && process.env.FC_DTS_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+  return code === 'USAGE' || code === 'TASK_FILE_INVALID' ? 2 : 1;
+}

@@ -1,0 +1,58 @@
+/** What `fc-dts status` shows: the phase, per-table full-load progress, the hand-off position, the last error. */
+import type { BinlogPosition } from '../mysql/binlog-position.ts';
+import type { Phase, StateStore } from '../state/state-store.ts';
+
+export interface TaskStatus {
+  readonly task: string;
+  readonly phase: Phase;
+  readonly schemaDone: boolean;
+  readonly position?: BinlogPosition;
+  readonly tables: ReadonlyArray<{ readonly table: string; readonly target: string; readonly chunksDone: number; readonly chunks: number; readonly rows: number }>;
+  readonly dirtyRows: number;
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+  readonly updatedAt?: string;
+}
+
+export async function readTaskStatus(taskName: string, store: StateStore): Promise<TaskStatus> {
+  const state = await store.getTaskState();
+  const plan = await store.getPlan();
+  const done = await store.doneChunks();
+  const byTable = new Map<string, { chunks: Set<number>; rows: number }>();
+  for (const d of done) {
+    const t = byTable.get(d.table) ?? { chunks: new Set<number>(), rows: 0 };
+    if (!t.chunks.has(d.chunk)) {
+      t.chunks.add(d.chunk);
+      t.rows += d.rows;
+    }
+    byTable.set(d.table, t);
+  }
+  return {
+    task: taskName,
+    phase: state?.phase ?? 'new',
+    schemaDone: state?.schemaDone ?? false,
+    ...(plan ? { position: plan.position } : {}),
+    tables: (plan?.tables ?? []).map((p) => ({
+      table: p.table,
+      target: p.target,
+      chunks: p.chunks.length,
+      chunksDone: byTable.get(p.table)?.chunks.size ?? 0,
+      rows: byTable.get(p.table)?.rows ?? 0,
+    })),
+    dirtyRows: (await store.dirtyRecords()).length,
+    ...(state?.lastError ? { lastError: state.lastError } : {}),
+    ...(state?.updatedAt ? { updatedAt: state.updatedAt } : {}),
+  };
+}
+
+export function formatTaskStatus(s: TaskStatus): string {
+  const lines = [`task ${s.task}: phase ${s.phase}${s.updatedAt ? ` (updated ${s.updatedAt})` : ''}`];
+  lines.push(`  schema: ${s.schemaDone ? 'synchronized' : 'not yet'}`);
+  if (s.position) lines.push(`  incremental starts at ${s.position.file}:${s.position.offset}${s.position.gtid ? ` GTID ${s.position.gtid}` : ''} (recorded ${s.position.at})`);
+  for (const t of s.tables) {
+    lines.push(`  ${t.table} → ${t.target}: ${t.chunksDone}/${t.chunks} chunks, ${t.rows.toLocaleString('en-US')} rows loaded`);
+  }
+  lines.push('  lag: not measured yet (incremental sync is not running)');
+  if (s.dirtyRows > 0) lines.push(`  dirty data: ${s.dirtyRows} rows set aside (see dirty-data.jsonl in the state directory)`);
+  if (s.lastError) lines.push(`  last error (${s.lastError.at}): [${s.lastError.code}] ${s.lastError.message}`);
+  return lines.join('\n');
+}

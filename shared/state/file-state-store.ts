@@ -1,0 +1,94 @@
+/**
+ * StateStore in a local directory: JSON documents replaced atomically (write, fsync, rename) and an
+ * append-only, fsynced log of finished chunks, so a kill -9 at any instant leaves a readable state.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { FcDtsError } from '../errors.ts';
+import type { ChunkDone, DirtyRecord, FullLoadPlan, StateStore, TaskState } from './state-store.ts';
+
+export class FileStateStore implements StateStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  async getTaskState(): Promise<TaskState | undefined> {
+    return this.readJson<TaskState>('task-state.json');
+  }
+
+  async putTaskState(state: TaskState): Promise<void> {
+    this.writeJson('task-state.json', state);
+  }
+
+  async getPlan(): Promise<FullLoadPlan | undefined> {
+    return this.readJson<FullLoadPlan>('full-load-plan.json');
+  }
+
+  async putPlan(plan: FullLoadPlan): Promise<void> {
+    this.writeJson('full-load-plan.json', plan);
+  }
+
+  async markChunkDone(done: ChunkDone): Promise<void> {
+    this.append('chunks-done.jsonl', done);
+  }
+
+  async doneChunks(): Promise<ChunkDone[]> {
+    return this.readLog<ChunkDone>('chunks-done.jsonl');
+  }
+
+  async recordDirty(record: DirtyRecord): Promise<void> {
+    this.append('dirty-data.jsonl', record);
+  }
+
+  async dirtyRecords(): Promise<DirtyRecord[]> {
+    return this.readLog<DirtyRecord>('dirty-data.jsonl');
+  }
+
+  private append(name: string, entry: unknown): void {
+    const fd = openSync(join(this.dir, name), 'a');
+    try {
+      writeSync(fd, JSON.stringify(entry) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private readLog<T>(name: string): T[] {
+    const path = join(this.dir, name);
+    if (!existsSync(path)) return [];
+    const out: T[] = [];
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        out.push(JSON.parse(line) as T);
+      } catch {
+        // A line torn by a kill during the append was never acknowledged: as if not written.
+      }
+    }
+    return out;
+  }
+
+  private readJson<T>(name: string): T | undefined {
+    const path = join(this.dir, name);
+    if (!existsSync(path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as T;
+    } catch (e) {
+      throw new FcDtsError('STATE_INVALID', `state file ${path} is unreadable: ${(e as Error).message}`, `remove ${this.dir} to start the task from scratch`);
+    }
+  }
+
+  private writeJson(name: string, value: unknown): void {
+    const path = join(this.dir, name);
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(value, null, 1));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  }
+}

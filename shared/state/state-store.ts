@@ -1,0 +1,66 @@
+/**
+ * The StateStore port: what a task remembers between runs. The standalone runner keeps it in a
+ * directory (file-state-store.ts); the serverless pipeline keeps it in a Tablestore table.
+ */
+import type { BinlogPosition } from '../mysql/binlog-position.ts';
+import type { Chunk } from '../fullload/chunk-planner.ts';
+
+export type Phase = 'new' | 'schema' | 'full-load' | 'full-done' | 'incremental';
+
+export interface TaskState {
+  readonly phase: Phase;
+  /** Destination tables ("db.table", lower-case) this task created: not name conflicts on resume. */
+  readonly ownedTables: readonly string[];
+  readonly schemaDone: boolean;
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+  readonly updatedAt: string;
+}
+
+export interface PlannedTable {
+  /** Source "db.table". */
+  readonly table: string;
+  /** Destination "db.table". */
+  readonly target: string;
+  readonly chunks: readonly Chunk[];
+}
+
+export interface FullLoadPlan {
+  /** Recorded before the first chunk was read: incremental sync starts here. */
+  readonly position: BinlogPosition;
+  readonly tables: readonly PlannedTable[];
+}
+
+export interface ChunkDone {
+  readonly table: string;
+  readonly chunk: number;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** A row the destination rejected under the skip policy: recorded, never silently dropped. */
+export interface DirtyRecord {
+  readonly table: string;
+  readonly phase: 'full-load' | 'incremental';
+  /** Where it came from: the chunk, or later the binlog position. */
+  readonly position: string;
+  readonly reason: string;
+  /** The row as SQL literals, `(v1,v2,...)`. */
+  readonly row: string;
+  readonly at: string;
+}
+
+export interface StateStore {
+  getTaskState(): Promise<TaskState | undefined>;
+  putTaskState(state: TaskState): Promise<void>;
+  getPlan(): Promise<FullLoadPlan | undefined>;
+  putPlan(plan: FullLoadPlan): Promise<void>;
+  /** Durable before it returns: a chunk recorded done is never loaded again. */
+  markChunkDone(done: ChunkDone): Promise<void>;
+  doneChunks(): Promise<ChunkDone[]>;
+  recordDirty(record: DirtyRecord): Promise<void>;
+  dirtyRecords(): Promise<DirtyRecord[]>;
+}
+
+export function initialTaskState(): TaskState {
+  return { phase: 'new', ownedTables: [], schemaDone: false, updatedAt: new Date().toISOString() };
+}
