@@ -1,0 +1,85 @@
+/**
+ * `npm run demo`: the main job on the embedded default. Starts a local MariaDB (installing it when
+ * missing), creates the sample `shop` database, and runs the fc-dts commands a user would:
+ * precheck, run (schema sync + full load into `shop_copy`), verify, status.
+ * FC_DTS_MYSQL_URL=mysql://user:pass@host:port/ uses an existing server instead.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import mysql from 'mysql2/promise';
+import { stringify } from 'yaml';
+import { startMariaDb, DEFAULT_PORT } from './lib/mariadb-server.ts';
+import { createSampleShop } from './lib/sample-shop.ts';
+
+const DIR = resolve('.local/demo');
+const say = (s: string) => process.stdout.write(`\n== ${s}\n`);
+
+async function server(): Promise<{ host: string; port: number; user: string; password: string }> {
+  const url = process.env.FC_DTS_MYSQL_URL;
+  if (url) {
+    const u = new URL(url);
+    return { host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  }
+  const s = await startMariaDb({ dir: '.local/mariadb', port: Number(process.env.FC_DTS_MARIADB_PORT ?? DEFAULT_PORT) }, (l) => console.log(l));
+  return s;
+}
+
+function fcDts(args: string[], env: NodeJS.ProcessEnv): number {
+  process.stdout.write(`$ fc-dts ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, ['bin/fc-dts.js', ...args], { stdio: 'inherit', env });
+  return r.status ?? 1;
+}
+
+async function main(): Promise<number> {
+  say('starting MariaDB');
+  const s = await server();
+  const conn = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, multipleStatements: true });
+  say('creating the sample database "shop"');
+  const started = performance.now();
+  const counts = await createSampleShop(conn, 'shop');
+  await conn.query('DROP DATABASE IF EXISTS shop_copy');
+  await conn.end();
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  console.log(`${Object.entries(counts).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')} — ${total.toLocaleString('en-US')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  mkdirSync(DIR, { recursive: true });
+  const stateDir = join(DIR, 'state');
+  rmSync(stateDir, { recursive: true, force: true });
+  const taskFile = join(DIR, 'task.yaml');
+  writeFileSync(taskFile, stringify({
+    name: 'demo-shop',
+    source: { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
+    destination: { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
+    sync: { types: ['schema', 'full', 'incremental'], conflictMode: 'precheck-and-report' },
+    objects: [{ database: 'shop', as: 'shop_copy' }],
+    advanced: { fullLoad: { workers: 4, chunkRows: 20000 } },
+  }));
+  console.log(`task file: ${taskFile} (the password comes from $DEMO_DB_PASSWORD)`);
+  const env = { ...process.env, DEMO_DB_PASSWORD: s.password };
+
+  say('precheck');
+  if (fcDts(['precheck', '-c', taskFile], env) !== 0) return 1;
+  say('run: schema synchronization and full load');
+  const runStarted = performance.now();
+  if (fcDts(['run', '-c', taskFile, '--until', 'full-done', '--state', stateDir], env) !== 0) return 1;
+  const runSeconds = (performance.now() - runStarted) / 1000;
+  say('verify');
+  const verified = fcDts(['verify', '-c', taskFile], env);
+  say('status');
+  fcDts(['status', '-c', taskFile, '--state', stateDir], env);
+
+  say('summary');
+  console.log(`copied ${total.toLocaleString('en-US')} rows of 4 tables, 2 views, a trigger and a procedure from shop to shop_copy`);
+  console.log(`precheck + schema + full load took ${runSeconds.toFixed(1)} s; verify: ${verified === 0 ? 'source and destination are identical' : 'DIFFERENCES FOUND'}`);
+  console.log(`try it yourself: DEMO_DB_PASSWORD=${'<password>'} node bin/fc-dts.js status -c ${taskFile} --state ${stateDir}`);
+  return verified;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: { message?: string; fix?: string }) => {
+    console.error(`demo failed: ${e.message ?? String(e)}${e.fix ? `\nfix: ${e.fix}` : ''}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,100 @@
+/** Task-file loading and validation: defaults, ${ENV} secrets, and errors that name the key and the fix. */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTaskFile, parseTaskText, redactTask, validateTask } from '../shared/task/task-file.ts';
+import { TaskFileError } from '../shared/errors.ts';
+
+const base = {
+  name: 'shop-to-rds',
+  source: { host: '127.0.0.1', user: 'dts', password: 'p' },
+  destination: { type: 'mysql', host: '127.0.0.1', user: 'dts', password: 'p' },
+  objects: [{ database: 'shop' }],
+};
+
+function errorOf(doc: unknown): TaskFileError {
+  try {
+    validateTask(doc);
+  } catch (e) {
+    if (e instanceof TaskFileError) return e;
+    throw e;
+  }
+  throw new Error('expected a TaskFileError');
+}
+
+describe('task file', () => {
+  it('fills the documented defaults', () => {
+    const t = validateTask(base);
+    expect(t.source).toEqual({ type: 'mysql', host: '127.0.0.1', port: 3306, user: 'dts', password: 'p', ssl: false });
+    expect([...t.sync.types]).toEqual(['schema', 'full', 'incremental']);
+    expect([...t.sync.operations]).toEqual(['insert', 'update', 'delete']);
+    expect(t.sync).toEqual(expect.objectContaining({ ddl: true, conflictMode: 'precheck-and-report', dirtyData: 'block', capitalization: 'default' }));
+    expect(t.advanced.retry).toEqual({ connectionMinutes: 720, otherMinutes: 10 });
+    expect(t.advanced.fullLoad).toEqual({ workers: 4, chunkRows: 50_000, batchRows: 2_000, batchBytes: 4 << 20 });
+  });
+
+  it('always keeps incremental on, as the product does', () => {
+    expect([...validateTask({ ...base, sync: { types: ['schema', 'full'] } }).sync.types]).toContain('incremental');
+  });
+
+  it('reads tables, renames, filters, column maps in order and per-table operations', () => {
+    const t = validateTask({
+      ...base,
+      objects: [{ database: 'shop', as: 'copy', tables: ['a', { name: 'orders', as: 'o2', where: 'id > 1', operations: ['insert'], columns: { id: 'id', amount: 'total' } }, { name: 'c', columns: ['x', 'y'] }] }],
+    });
+    const tables = t.objects[0]!.tables!;
+    expect(tables[0]).toEqual({ name: 'a' });
+    expect(tables[1]).toEqual({ name: 'orders', as: 'o2', where: 'id > 1', operations: ['insert'], columns: [['id', 'id'], ['amount', 'total']] });
+    expect(tables[2]!.columns).toEqual([['x', 'x'], ['y', 'y']]);
+  });
+
+  it('substitutes ${ENV} references and names a missing variable with its key', () => {
+    const text = JSON.stringify({ ...base, source: { ...base.source, password: '${SRC_PW}' } });
+    expect(parseTaskText(text, 't.json', { SRC_PW: 's3cret' }).source.password).toBe('s3cret');
+    expect(() => parseTaskText(text, 't.json', {})).toThrow('source.password: refers to environment variable SRC_PW, which is not set');
+  });
+
+  it.each([
+    [{ ...base, sync: { conflictMode: 'precheck' } }, 'sync.conflictMode', /"precheck" is not one of precheck-and-report, ignore-and-proceed/],
+    [{ ...base, sourc: {} }, 'sourc', /is not a known key/],
+    [{ ...base, source: { ...base.source, port: 70000 } }, 'source.port', /must be an integer from 1 to 65535/],
+    [{ ...base, objects: [] }, 'objects', /must be a non-empty list/],
+    [{ ...base, objects: [{ database: 'shop', tables: [{ name: 'a', colums: {} }] }] }, 'objects[0].tables[0].colums', /is not a known key/],
+    [{ ...base, objects: [{ database: 'shop', tables: [{ name: 'a', columns: { x: 'y', z: 'Y' } }] }] }, 'objects[0].tables[0].columns', /maps two columns to "Y"/],
+    [{ ...base, objects: [{ database: 'shop', tables: [{ name: 'a', where: '' }] }] }, 'objects[0].tables[0].where', /non-empty SQL condition/],
+    [{ ...base, objects: [{ database: 'shop' }, { database: 'shop' }] }, 'objects[1].database', /selected twice/],
+    [{ ...base, advanced: { retry: { connectionMinutes: 20, otherMinutes: 30 } } }, 'advanced.retry.otherMinutes', /must be less than connectionMinutes/],
+    [{ ...base, advanced: { retry: { connectionMinutes: 5 } } }, 'advanced.retry.connectionMinutes', /from 10 to 1440/],
+    [{ ...base, destination: { ...base.destination, type: 'tablestore' } }, 'destination.type', /not available in this version/],
+    [{ ...base, name: '../etc' }, 'name', /must be letters, digits/],
+    [{ ...base, objects: [{ database: 'a'.repeat(65) }] }, 'objects[0].database', /not a valid MySQL name/],
+  ])('rejects %# naming the key', (doc, key, message) => {
+    const e = errorOf(doc);
+    expect(e.key).toBe(key);
+    expect(e.message).toMatch(message);
+    expect(e.fix).toBeTruthy();
+    expect(e.code).toBe('TASK_FILE_INVALID');
+  });
+
+  it('suggests the key that was probably meant', () => {
+    expect(errorOf({ ...base, sync: { conflictmode: 'ignore-and-proceed' } }).fix).toBe('did you mean "conflictMode"?');
+  });
+
+  it('loads YAML from a file and reports a syntax error with its line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fc-dts-task-'));
+    const good = join(dir, 'task.yaml');
+    writeFileSync(good, 'name: t1\nsource: { host: h, user: u }\ndestination: { type: mysql, host: h, user: u }\nobjects:\n  - database: shop\n');
+    expect(loadTaskFile(good).name).toBe('t1');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: t1\nobjects: [ { database: shop \n');
+    expect(() => loadTaskFile(bad)).toThrow(/is not valid YAML at line \d+, column \d+/);
+    expect(() => loadTaskFile(join(dir, 'missing.yaml'))).toThrow(/cannot read task file .*ENOENT/);
+  });
+
+  it('never shows passwords when redacted', () => {
+    const shown = JSON.stringify(redactTask(validateTask(base)));
+    expect(shown).not.toContain('"p"');
+    expect(shown).toContain('"password":"***"');
+  });
+});
