@@ -9,6 +9,7 @@ import { Buffer } from 'node:buffer';
 import { FilterError } from '../errors.ts';
 
 export const MAX_FILTER_LENGTH = 4096;
+const MAX_DEPTH = 100;
 
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | '<=>';
 export type ArithOp = '+' | '-' | '*' | '/' | 'DIV' | '%';
@@ -37,8 +38,11 @@ export type FilterNode =
   /** `approximate` is true for exponent notation (a DOUBLE in MySQL); otherwise the value is an exact decimal. */
   | { readonly kind: 'number'; readonly text: string; readonly approximate: boolean }
   | { readonly kind: 'string'; readonly value: string }
-  /** Upper-case hex digits, even count: X'0A' and 0x0A. */
-  | { readonly kind: 'hex'; readonly hex: string }
+  /**
+   * Upper-case hex digits, even count. The form is kept because MariaDB reads X'0A' as a string even in a
+   * numeric context (10 = X'0A' is false) while 0x0A is the number 10 there, as in MySQL.
+   */
+  | { readonly kind: 'hex'; readonly hex: string; readonly form: '0x' | "X''" }
   | { readonly kind: 'temporal'; readonly type: 'DATE' | 'TIMESTAMP'; readonly value: string }
   /** `name` is the column's real spelling in the source table. */
   | { readonly kind: 'column'; readonly name: string }
@@ -189,6 +193,10 @@ function syntaxError(src: string, pos: number, end: number, expected: string): R
   return new Rejection(`does not parse: expected ${expected} at position ${pos} (${found(src, pos, end)})`, SYNTAX_FIX);
 }
 
+function unterminated(pos: number, what: string, quote: string): Rejection {
+  return new Rejection(`does not parse: the ${what} at position ${pos} has no closing ${quote}`, SYNTAX_FIX);
+}
+
 function rejected(pos: number, detail: string, fix: string = SYNTAX_FIX): Rejection {
   return new Rejection(`is rejected at position ${pos}: ${detail}`, fix);
 }
@@ -233,7 +241,7 @@ function lex(src: string): Token[] {
       i++;
       for (;;) {
         const ch = src[i];
-        if (ch === undefined) throw syntaxError(src, src.length, src.length, `the closing ${c} of the string at position ${start}`);
+        if (ch === undefined) throw unterminated(start, `string`, c);
         if (ch === c) {
           if (src[i + 1] === c) {
             value += c;
@@ -246,7 +254,7 @@ function lex(src: string): Token[] {
         if (ch === '\\') {
           const esc = src[i + 1];
           if (esc === undefined) {
-            throw syntaxError(src, src.length, src.length, `the closing ${c} of the string at position ${start}`);
+            throw unterminated(start, `string`, c);
           }
           value += STRING_ESCAPES[esc] ?? esc;
           i += 2;
@@ -264,7 +272,7 @@ function lex(src: string): Token[] {
       i++;
       for (;;) {
         const ch = src[i];
-        if (ch === undefined) throw syntaxError(src, src.length, src.length, `the closing \` of the identifier at position ${start}`);
+        if (ch === undefined) throw unterminated(start, 'identifier', '`');
         if (ch === '`') {
           if (src[i + 1] === '`') {
             name += '`';
@@ -345,6 +353,11 @@ function parseTemporal(text: string): TemporalParts | null {
   };
 }
 
+function temporalNumber(p: TemporalParts): Dec {
+  const time = p.time === null ? '' : p.time.replace(/:/g, '') + (p.fraction ? `.${p.fraction}` : '');
+  return parseDec(p.date.replace(/-/g, '') + time) ?? { m: 0n, s: 0 };
+}
+
 function validTemporal(type: 'DATE' | 'TIMESTAMP', text: string): boolean {
   const p = parseTemporal(text);
   if (!p || (type === 'DATE') !== (p.time === null)) return false;
@@ -358,6 +371,7 @@ function validTemporal(type: 'DATE' | 'TIMESTAMP', text: string): boolean {
 
 class Parser {
   private i = 0;
+  private depth = 0;
   readonly used = new Set<string>();
 
   constructor(
@@ -405,7 +419,21 @@ class Parser {
     return syntaxError(this.src, t.pos, t.end, expected);
   }
 
+  /** Bounds recursion, so a pathological filter is rejected instead of overflowing the stack. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) throw rejected(this.peek().pos, `the filter nests more than ${MAX_DEPTH} levels deep`);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
   private expr(): FilterNode {
+    return this.nested(() => this.or());
+  }
+
+  private or(): FilterNode {
     let left = this.xor();
     while (this.isWord(this.peek(), 'OR') || this.isOp(this.peek(), '||')) {
       this.advance();
@@ -435,7 +463,7 @@ class Parser {
   private not(): FilterNode {
     if (this.isWord(this.peek(), 'NOT')) {
       this.advance();
-      return { kind: 'not', operand: this.not() };
+      return { kind: 'not', operand: this.nested(() => this.not()) };
     }
     return this.booleanPrimary();
   }
@@ -538,15 +566,15 @@ class Parser {
     const t = this.peek();
     if (this.isOp(t, '-')) {
       this.advance();
-      return { kind: 'negate', operand: this.unary() };
+      return { kind: 'negate', operand: this.nested(() => this.unary()) };
     }
     if (this.isOp(t, '+')) {
       this.advance();
-      return this.unary();
+      return this.nested(() => this.unary());
     }
     if (this.isOp(t, '!')) {
       this.advance();
-      return { kind: 'not', operand: this.unary() };
+      return { kind: 'not', operand: this.nested(() => this.unary()) };
     }
     return this.primary();
   }
@@ -562,7 +590,7 @@ class Parser {
         return { kind: 'string', value: t.value };
       case 'hex':
         this.advance();
-        return { kind: 'hex', hex: t.value };
+        return { kind: 'hex', hex: t.value, form: this.src[t.pos] === '0' ? '0x' : "X''" };
       case 'quoted':
         this.advance();
         return this.column(t);
@@ -593,7 +621,7 @@ class Parser {
       this.advance();
       if (!validTemporal(upper, next.value)) {
         const form = upper === 'DATE' ? "DATE 'YYYY-MM-DD'" : "TIMESTAMP 'YYYY-MM-DD hh:mm:ss[.ffffff]'";
-        throw rejected(next.pos, `${upper} ${JSON.stringify(next.value)} is not a valid ${upper.toLowerCase()}; write ${form}`);
+        throw rejected(next.pos, `${upper} '${JSON.stringify(next.value).slice(1, -1)}' is not a valid ${upper.toLowerCase()}; write ${form}`);
       }
       return { kind: 'temporal', type: upper, value: next.value };
     }
@@ -823,7 +851,7 @@ function renderNode(n: FilterNode): string {
     case 'string':
       return quoteSqlString(n.value);
     case 'hex':
-      return `X'${n.hex}'`;
+      return n.form === '0x' ? `0x${n.hex}` : `X'${n.hex}'`;
     case 'temporal':
       return `${n.type} ${quoteSqlString(n.value)}`;
     case 'column':
@@ -877,14 +905,19 @@ export function renderWhereSql(filter: WhereFilter): string {
 // Evaluation
 //
 // MySQL semantics, with these deliberate approximations (the row carries values, not column types):
-// - Strings compare as the default collations do (utf8mb4_general_ci and friends): case- and accent-insensitive,
-//   trailing spaces ignored. A _bin or _cs column would compare differently. Buffers compare bytewise.
+// - Strings compare as utf8mb4_general_ci (MariaDB's default) does: case- and accent-insensitive, trailing spaces
+//   ignored. A _bin or _cs column, or MySQL 8's utf8mb4_0900_ai_ci (no padding, ß = ss), would compare differently
+//   in corner cases. Buffers compare bytewise.
 // - A string that is a plain decimal number ('123.4500', '-7', '18446744073709551615') compares with numbers exactly,
 //   as the DECIMAL/BIGINT value it is; other strings convert as MySQL does (leading number, else 0) to a double.
 // - Integers (number, bigint, literals) and decimal literals are exact; exponent literals and non-integer JS numbers
 //   are doubles, and a comparison involving a double is done in doubles, as in MySQL.
-// - Dates and times are strings, compared as strings, unless the other side is a DATE '...' / TIMESTAMP '...'
-//   literal; then both are compared as datetimes ('2024-01-02' = TIMESTAMP '2024-01-02 00:00:00').
+// - Dates and datetimes arrive as strings. Two strings that both read as a date or datetime compare as datetimes
+//   ('2024-01-02 00:00:00.000000' = '2024-01-02'), as MySQL compares a DATETIME column with a string constant,
+//   and such a string is the number 20240102[030405[.ffffff]] in a numeric context, as a DATE/DATETIME column is;
+//   a VARCHAR holding such text would compare as text (or as 2024) in MySQL. DATE '...' / TIMESTAMP '...' literals
+//   always compare so.
+// - BIGINT overflow in arithmetic is an error in MySQL (the full load fails); here it is computed exactly.
 
 /** An exact decimal: m × 10^-s. */
 interface Dec {
@@ -895,8 +928,14 @@ interface Dec {
 type Val =
   | null
   | { readonly t: 'str'; readonly v: string }
-  | { readonly t: 'bin'; readonly v: Buffer; readonly hex: boolean }
-  | { readonly t: 'dec'; readonly v: Dec }
+  /** `numeric`: a 0x literal, an unsigned integer in a numeric context; other binary strings convert like text. */
+  | { readonly t: 'bin'; readonly v: Buffer; readonly numeric: boolean }
+  /**
+   * `scale` is the declared scale when it differs from the digits held: MySQL keeps a quotient to a multiple of
+   * 9 digits (1/3 is 0.333333333, so 1/3*3 = 1) but shows it, and compares it with =, <, IN, at the dividend's
+   * scale + 4 (1/3 = 0.3333), while arithmetic, BETWEEN, truth and functions see all the digits.
+   */
+  | { readonly t: 'dec'; readonly v: Dec; readonly scale?: number }
   | { readonly t: 'dbl'; readonly v: number }
   | { readonly t: 'time'; readonly canonical: string; readonly text: string; readonly num: Dec };
 type NonNullVal = Exclude<Val, null>;
@@ -906,6 +945,14 @@ const TRUE_VAL: Val = { t: 'dec', v: { m: 1n, s: 0 } };
 const FALSE_VAL: Val = { t: 'dec', v: { m: 0n, s: 0 } };
 const boolVal = (b: boolean | null): Val => (b === null ? null : b ? TRUE_VAL : FALSE_VAL);
 const dec = (m: bigint, s = 0): NumVal => ({ t: 'dec', v: { m, s } });
+const decVal = (v: Dec, scale: number): NumVal => (v.s === scale ? { t: 'dec', v } : { t: 'dec', v, scale });
+const declaredScale = (x: Extract<Val, { t: 'dec' }>): number => x.scale ?? x.v.s;
+
+/** The value at its declared scale. */
+function shown(x: Extract<Val, { t: 'dec' }>): Dec {
+  if (x.scale === undefined || x.scale === x.v.s) return x.v;
+  return x.scale < x.v.s ? decRound(x.v, x.scale) : { m: rescale(x.v, x.scale), s: x.scale };
+}
 const dbl = (v: number): Val => (Number.isFinite(v) ? { t: 'dbl', v } : null);
 const str = (v: string): Val => ({ t: 'str', v });
 
@@ -970,8 +1017,18 @@ function decFloor(d: Dec, ceil: boolean): Dec {
 
 const decToNumber = (d: Dec): number => Number(decToString(d));
 
+/** As MySQL prints a DOUBLE: shortest round-trip digits, fixed notation for exponents -15..14, else 1.5e15. */
 function formatDouble(v: number): string {
-  return String(v).replace('e+', 'e');
+  const [mantissa, exp] = v.toExponential().split('e') as [string, string];
+  const e = Number(exp);
+  if (e < -15 || e > 14) return `${mantissa}e${e}`;
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace(/[-.]/g, '');
+  let fixed: string;
+  if (e < 0) fixed = `0.${'0'.repeat(-e - 1)}${digits}`;
+  else if (digits.length <= e + 1) fixed = digits + '0'.repeat(e + 1 - digits.length);
+  else fixed = `${digits.slice(0, e + 1)}.${digits.slice(e + 1)}`;
+  return negative && fixed !== '0' ? `-${fixed}` : fixed;
 }
 
 function roundHalfEven(x: number, places: number): number {
@@ -986,14 +1043,15 @@ function fromRow(value: unknown, column: string): Val {
     case 'string':
       return str(value);
     case 'number':
-      return Number.isInteger(value) ? dec(BigInt(value)) : dbl(value);
+      // Integers beyond 2^53 arrive as bigint or string; a larger number is a DOUBLE column's value.
+      return Number.isSafeInteger(value) ? dec(BigInt(value)) : dbl(value);
     case 'bigint':
       return dec(value);
     case 'boolean':
       return value ? TRUE_VAL : FALSE_VAL;
     default:
       if (value === null) return null;
-      if (value instanceof Uint8Array) return { t: 'bin', v: Buffer.from(value.buffer, value.byteOffset, value.byteLength), hex: false };
+      if (value instanceof Uint8Array) return { t: 'bin', v: Buffer.from(value.buffer, value.byteOffset, value.byteLength), numeric: false };
       throw new FilterError(
         `filter column ${JSON.stringify(column)} has a value of unsupported type ${value instanceof Date ? 'Date' : typeof value}`,
         'decode binlog values to null, string, number, bigint, boolean or Buffer before evaluating filters',
@@ -1009,7 +1067,7 @@ function toNumeric(v: NonNullVal): NumVal {
     case 'time':
       return { t: 'dec', v: v.num };
     case 'bin':
-      return v.hex ? dec(v.v.length === 0 ? 0n : BigInt(`0x${v.v.toString('hex')}`)) : stringToNumeric(v.v.toString('latin1'));
+      return v.numeric ? dec(v.v.length === 0 ? 0n : BigInt(`0x${v.v.toString('hex')}`)) : stringToNumeric(v.v.toString('latin1'));
     case 'str':
       return stringToNumeric(v.v);
   }
@@ -1018,6 +1076,9 @@ function toNumeric(v: NonNullVal): NumVal {
 function stringToNumeric(s: string): NumVal {
   const exact = parseDec(s);
   if (exact) return { t: 'dec', v: exact };
+  // A date or datetime is a number as MySQL makes of a DATE/DATETIME column: 20240102 or 20240102030405.123456.
+  const temporal = looksTemporal(s) ? parseTemporal(s.trim()) : null;
+  if (temporal) return { t: 'dec', v: temporalNumber(temporal) };
   const prefix = NUMERIC_PREFIX_RE.exec(s);
   return { t: 'dbl', v: prefix ? Number(prefix[0]) : 0 };
 }
@@ -1027,7 +1088,7 @@ function toText(v: NonNullVal): string {
     case 'str':
       return v.v;
     case 'dec':
-      return decToString(v.v);
+      return decToString(shown(v));
     case 'dbl':
       return formatDouble(v.v);
     case 'bin':
@@ -1057,7 +1118,8 @@ function foldChar(ch: string): string {
   if (folded === undefined) {
     const base = String.fromCodePoint(ch.normalize('NFD').codePointAt(0) as number);
     const upper = base.toUpperCase();
-    folded = [...upper].length === 1 ? upper : base;
+    // general_ci weighs ß as S; other characters whose upper case is longer keep their own weight.
+    folded = ch === 'ß' ? 'S' : [...upper].length === 1 ? upper : base;
     if (foldCache.size < 10_000) foldCache.set(ch, folded);
   }
   return folded;
@@ -1067,13 +1129,8 @@ function foldString(s: string): string {
   return /^[\x00-\x7f]*$/.test(s) ? s.toUpperCase() : Array.from(s, foldChar).join('');
 }
 
-function trimTrailingSpaces(s: string): string {
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) === 0x20) end--;
-  return s.slice(0, end);
-}
-
-function compareCodePoints(a: string, b: string): number {
+/** Code point order; with `padSpace` the shorter string counts as padded with spaces (PAD SPACE collations). */
+function compareCodePoints(a: string, b: string, padSpace = false): number {
   if (a === b) return 0;
   let i = 0;
   let j = 0;
@@ -1084,11 +1141,15 @@ function compareCodePoints(a: string, b: string): number {
     i += x > 0xffff ? 2 : 1;
     j += y > 0xffff ? 2 : 1;
   }
-  return i < a.length ? 1 : j < b.length ? -1 : 0;
+  if (!padSpace) return i < a.length ? 1 : j < b.length ? -1 : 0;
+  const [rest, sign] = i < a.length ? [a.slice(i), 1] : [b.slice(j), -1];
+  const first = /[^ ]/.exec(rest);
+  if (first === null) return 0;
+  return (first[0] < ' ' ? -1 : 1) * sign;
 }
 
 function collate(a: string, b: string): number {
-  return compareCodePoints(foldString(trimTrailingSpaces(a)), foldString(trimTrailingSpaces(b)));
+  return compareCodePoints(foldString(a), foldString(b), true);
 }
 
 function canonicalTemporal(text: string): string | null {
@@ -1097,15 +1158,21 @@ function canonicalTemporal(text: string): string | null {
   return `${p.date} ${p.time ?? '00:00:00'}.${p.fraction.padEnd(6, '0')}`;
 }
 
-function compareNumeric(a: NumVal, b: NumVal): number {
-  if (a.t === 'dec' && b.t === 'dec') return decCompare(a.v, b.v);
+/** Cheap pre-check before the datetime regex, which most strings fail on the first character. */
+function looksTemporal(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return s.length >= 8 && s.length <= 40 && c >= 0x30 && c <= 0x39;
+}
+
+function compareNumeric(a: NumVal, b: NumVal, allDigits: boolean): number {
+  if (a.t === 'dec' && b.t === 'dec') return allDigits ? decCompare(a.v, b.v) : decCompare(shown(a), shown(b));
   const x = a.t === 'dec' ? decToNumber(a.v) : a.v;
   const y = b.t === 'dec' ? decToNumber(b.v) : b.v;
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** MySQL comparison: -1, 0 or 1, or null when either side is NULL. */
-function compare(a: Val, b: Val): number | null {
+/** MySQL comparison: -1, 0 or 1, or null when either side is NULL. BETWEEN compares decimals with `allDigits`. */
+function compare(a: Val, b: Val, allDigits = false): number | null {
   if (a === null || b === null) return null;
   if (a.t === 'time' || b.t === 'time') {
     const [other, time] = a.t === 'time' ? [b, a] : [a, b as Extract<Val, { t: 'time' }>];
@@ -1118,11 +1185,15 @@ function compare(a: Val, b: Val): number | null {
       return collate(toText(a), toText(b));
     }
   }
-  if (a.t === 'str' && b.t === 'str') return collate(a.v, b.v);
+  if (a.t === 'str' && b.t === 'str') {
+    const ta = looksTemporal(a.v) ? canonicalTemporal(a.v) : null;
+    const tb = ta !== null && looksTemporal(b.v) ? canonicalTemporal(b.v) : null;
+    return ta !== null && tb !== null ? compareCodePoints(ta, tb) : collate(a.v, b.v);
+  }
   if ((a.t === 'bin' && (b.t === 'str' || b.t === 'bin')) || (b.t === 'bin' && a.t === 'str')) {
     return Buffer.compare(toBytes(a), toBytes(b));
   }
-  return compareNumeric(toNumeric(a), toNumeric(b));
+  return compareNumeric(toNumeric(a), toNumeric(b), allDigits);
 }
 
 function arithmetic(op: ArithOp, l: Val, r: Val): Val {
@@ -1133,20 +1204,26 @@ function arithmetic(op: ArithOp, l: Val, r: Val): Val {
     const x = a.v;
     const y = b.v;
     const s = Math.max(x.s, y.s);
+    const da = declaredScale(a);
+    const db = declaredScale(b);
     switch (op) {
       case '+':
-        return dec(rescale(x, s) + rescale(y, s), s);
+        return decVal({ m: rescale(x, s) + rescale(y, s), s }, Math.max(da, db));
       case '-':
-        return dec(rescale(x, s) - rescale(y, s), s);
+        return decVal({ m: rescale(x, s) - rescale(y, s), s }, Math.max(da, db));
       case '*':
-        return dec(x.m * y.m, x.s + y.s);
-      case '/':
-        // MySQL gives the quotient the dividend's scale plus div_precision_increment (4).
-        return y.m === 0n ? null : dec(divRound(x.m * pow10(4 + y.s), y.m), x.s + 4);
+        return decVal({ m: x.m * y.m, s: x.s + y.s }, da + db);
+      case '/': {
+        if (y.m === 0n) return null;
+        // Declared scale: the dividend's plus div_precision_increment (4); digits kept: that, rounded up to 9s, truncated.
+        const declared = da + 4;
+        const kept = Math.ceil(declared / 9) * 9;
+        return decVal({ m: (x.m * pow10(kept + y.s)) / (y.m * pow10(x.s)), s: kept }, declared);
+      }
       case 'DIV':
         return y.m === 0n ? null : dec(rescale(x, s) / rescale(y, s));
       case '%':
-        return y.m === 0n ? null : dec(rescale(x, s) % rescale(y, s), s);
+        return y.m === 0n ? null : decVal({ m: rescale(x, s) % rescale(y, s), s }, Math.max(da, db));
     }
   }
   const x = a.t === 'dec' ? decToNumber(a.v) : a.v;
@@ -1241,9 +1318,9 @@ function substring(v: NonNullVal, pos: number, len: number | null): Val {
   const binary = v.t === 'bin';
   const units: string[] | Buffer = binary ? v.v : Array.from(toText(v));
   const start = pos > 0 ? pos - 1 : pos < 0 ? units.length + pos : -1;
-  if (start < 0 || start >= units.length || (len !== null && len < 1)) return binary ? { t: 'bin', v: Buffer.alloc(0), hex: false } : str('');
+  if (start < 0 || start >= units.length || (len !== null && len < 1)) return binary ? { t: 'bin', v: Buffer.alloc(0), numeric: false } : str('');
   const end = len === null ? units.length : Math.min(units.length, start + len);
-  return Buffer.isBuffer(units) ? { t: 'bin', v: units.subarray(start, end), hex: false } : str(units.slice(start, end).join(''));
+  return Buffer.isBuffer(units) ? { t: 'bin', v: units.subarray(start, end), numeric: false } : str(units.slice(start, end).join(''));
 }
 
 function trimValue(side: 'BOTH' | 'LEADING' | 'TRAILING', remove: string, s: string): string {
@@ -1277,11 +1354,11 @@ function callFunction(name: FunctionName, args: readonly FilterNode[], row: Read
     case 'CHAR_LENGTH':
       return dec(BigInt(first.t === 'bin' ? first.v.length : Array.from(toText(first)).length));
     case 'CONCAT':
-      if (vs.some((v) => v.t === 'bin')) return { t: 'bin', v: Buffer.concat(vs.map(toBytes)), hex: false };
+      if (vs.some((v) => v.t === 'bin')) return { t: 'bin', v: Buffer.concat(vs.map(toBytes)), numeric: false };
       return str(vs.map(toText).join(''));
     case 'ABS': {
       const n = toNumeric(first);
-      return n.t === 'dec' ? dec(n.v.m < 0n ? -n.v.m : n.v.m, n.v.s) : dbl(Math.abs(n.v));
+      return n.t === 'dec' ? decVal({ m: n.v.m < 0n ? -n.v.m : n.v.m, s: n.v.s }, declaredScale(n)) : dbl(Math.abs(n.v));
     }
     case 'FLOOR':
     case 'CEIL': {
@@ -1293,7 +1370,7 @@ function callFunction(name: FunctionName, args: readonly FilterNode[], row: Read
       const n = toNumeric(first);
       const places = vs[1] === undefined ? 0 : Math.max(-64, Math.min(64, toInteger(vs[1])));
       // Exact values round half away from zero; doubles round half to even, as MySQL does on common C libraries.
-      return n.t === 'dec' ? { t: 'dec', v: decRound(n.v, places) } : dbl(roundHalfEven(n.v, places));
+      return n.t === 'dec' ? decVal(decRound(n.v, places), Math.max(0, places)) : dbl(roundHalfEven(n.v, places));
     }
     case 'SUBSTRING':
       return substring(first, toInteger(vs[1] as NonNullVal), vs[2] === undefined ? null : toInteger(vs[2]));
@@ -1333,14 +1410,13 @@ function literal(n: Extract<FilterNode, { kind: 'number' | 'string' | 'hex' | 't
       v = str(n.value);
       break;
     case 'hex':
-      v = { t: 'bin', v: Buffer.from(n.hex, 'hex'), hex: true };
+      v = { t: 'bin', v: Buffer.from(n.hex, 'hex'), numeric: n.form === '0x' };
       break;
     case 'temporal': {
       const canonical = canonicalTemporal(n.value) ?? n.value;
       const p = parseTemporal(n.value.trim());
       const text = n.type === 'DATE' ? (p?.date ?? n.value) : `${canonical.slice(0, 19)}${p?.fraction ? `.${p.fraction}` : ''}`;
-      const digits = text.replace(/[-: ]/g, '');
-      v = { t: 'time', canonical, text, num: parseDec(digits) ?? { m: 0n, s: 0 } };
+      v = { t: 'time', canonical, text, num: p ? temporalNumber(p) : { m: 0n, s: 0 } };
       break;
     }
   }
@@ -1381,7 +1457,7 @@ function evalNode(n: FilterNode, row: Readonly<Record<string, unknown>>): Val {
       const v = evalNode(n.operand, row);
       if (v === null) return null;
       const x = toNumeric(v);
-      return x.t === 'dec' ? dec(-x.v.m, x.v.s) : dbl(-x.v);
+      return x.t === 'dec' ? decVal({ m: -x.v.m, s: x.v.s }, declaredScale(x)) : dbl(-x.v);
     }
     case 'not':
       return boolVal(not3(truth(evalNode(n.operand, row))));
@@ -1428,8 +1504,8 @@ function evalNode(n: FilterNode, row: Readonly<Record<string, unknown>>): Val {
     }
     case 'between': {
       const v = evalNode(n.operand, row);
-      const lo = compare(v, evalNode(n.low, row));
-      const hi = compare(v, evalNode(n.high, row));
+      const lo = compare(v, evalNode(n.low, row), true);
+      const hi = compare(v, evalNode(n.high, row), true);
       const r = and3(lo === null ? null : lo >= 0, hi === null ? null : hi <= 0);
       return boolVal(n.negated ? not3(r) : r);
     }
@@ -1445,7 +1521,7 @@ function evalNode(n: FilterNode, row: Readonly<Record<string, unknown>>): Val {
       if (v === null || remove === null) return null;
       if (v.t === 'bin' || remove.t === 'bin') {
         const trimmed = trimValue(n.side, toBytes(remove).toString('latin1'), toBytes(v).toString('latin1'));
-        return { t: 'bin', v: Buffer.from(trimmed, 'latin1'), hex: false };
+        return { t: 'bin', v: Buffer.from(trimmed, 'latin1'), numeric: false };
       }
       return str(trimValue(n.side, toText(remove), toText(v)));
     }

@@ -1,0 +1,155 @@
+/**
+ * The precheck: every condition a task needs of its source and destination, each reported as
+ * passed / warning / failed with a one-line reason and the fix. It reads; it never writes.
+ * Problems with the databases are items, never exceptions (the CLI maps a failed item to exit 1).
+ */
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { isFcDtsError } from '../errors.ts';
+import { readCatalog } from '../mysql/catalog.ts';
+import { connect, connectionError, type Role } from '../mysql/connection.ts';
+import { resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
+import type { MysqlEndpoint, Task } from '../task/task.ts';
+import { destinationChecks } from './destination-checks.ts';
+import { plural, sourceObjectChecks, sourceServerChecks, toItem, type ItemMeta } from './source-checks.ts';
+
+export type CheckStatus = 'passed' | 'warning' | 'failed';
+
+export interface CheckResult {
+  readonly id: string;
+  readonly name: string;
+  readonly side: 'source' | 'destination' | 'task';
+  readonly status: CheckStatus;
+  readonly reason: string;
+  readonly fix?: string;
+  readonly objects?: readonly string[];
+}
+
+export interface PrecheckReport {
+  readonly task: string;
+  /** No item failed (warnings allowed). */
+  readonly ok: boolean;
+  readonly items: readonly CheckResult[];
+}
+
+export interface PrecheckOptions {
+  /** Destination tables fc-dts created itself in an earlier run of this task ("db.table" lower-case); they are not name conflicts. */
+  readonly ownedTables?: ReadonlySet<string>;
+}
+
+const CONNECTIVITY: Record<Role, ItemMeta> = {
+  source: { id: 'source-connectivity', name: 'Source connectivity', side: 'source' },
+  destination: { id: 'destination-connectivity', name: 'Destination connectivity', side: 'destination' },
+};
+const OBJECTS: ItemMeta = { id: 'task-objects', name: 'Selected objects', side: 'task' };
+
+type Row = RowDataPacket & Record<string, unknown>;
+
+interface Opened {
+  readonly item: CheckResult;
+  readonly conn?: Connection;
+}
+
+async function open(role: Role, ep: MysqlEndpoint): Promise<Opened> {
+  let conn: Connection;
+  try {
+    conn = await connect(role, ep);
+  } catch (e) {
+    const err = isFcDtsError(e) ? e : connectionError(role, ep, e);
+    return { item: toItem(CONNECTIVITY[role], { status: 'failed', reason: err.message, ...(err.fix !== undefined ? { fix: err.fix } : {}) }) };
+  }
+  try {
+    const [[row]] = await conn.query<Row[]>('SELECT VERSION() AS v');
+    return { item: toItem(CONNECTIVITY[role], { status: 'passed', reason: `connected to ${ep.host}:${ep.port} as ${ep.user} (server ${String(row?.v ?? 'unknown')})` }), conn };
+  } catch (e) {
+    await conn.end().catch(() => {});
+    const err = connectionError(role, ep, e);
+    return { item: toItem(CONNECTIVITY[role], { status: 'failed', reason: err.message, ...(err.fix !== undefined ? { fix: err.fix } : {}) }) };
+  }
+}
+
+async function resolve(conn: Connection, task: Task, privilegesFailed: boolean): Promise<{ item: CheckResult; mapping?: DatabaseMapping[] }> {
+  try {
+    const catalog = await readCatalog(conn, task.objects.map((o) => o.database));
+    const mapping = resolveObjects(task, catalog);
+    const tables = mapping.reduce((n, d) => n + d.tables.length, 0);
+    return { item: toItem(OBJECTS, { status: 'passed', reason: `${plural(tables, 'table')} in ${plural(mapping.length, 'database')}` }), mapping };
+  } catch (e) {
+    if (isFcDtsError(e)) {
+      // An account without SELECT on a database does not see it in information_schema either.
+      const hint = privilegesFailed && e.code === 'OBJECT_NOT_FOUND' ? ' (or the source account is not allowed to see it: see Source account privileges)' : '';
+      return { item: toItem(OBJECTS, { status: 'failed', reason: e.message + hint, ...(e.fix !== undefined ? { fix: e.fix } : {}) }) };
+    }
+    const err = e as { sqlMessage?: string; message?: string };
+    return {
+      item: toItem(OBJECTS, {
+        status: 'failed',
+        reason: `could not read the selected objects: ${err.sqlMessage ?? err.message ?? String(e)}`,
+        fix: 'make sure the source account can read information_schema, then run the precheck again',
+      }),
+    };
+  }
+}
+
+/** Passwords never appear in a report, whatever a server or driver put into a message. */
+function redactor(task: Task): (s: string) => string {
+  const secrets = [task.source.password, task.destination.password].filter((p) => p.length >= 4);
+  return (s) => secrets.reduce((out, p) => out.replaceAll(p, '***'), s);
+}
+
+export async function runPrecheck(task: Task, options: PrecheckOptions = {}): Promise<PrecheckReport> {
+  const items: CheckResult[] = [];
+  const [source, destination] = await Promise.all([open('source', task.source), open('destination', task.destination)]);
+  try {
+    items.push(source.item);
+    let mapping: DatabaseMapping[] | undefined;
+    if (source.conn) {
+      const server = await sourceServerChecks(source.conn, task);
+      items.push(...server);
+      const privilegesFailed = server.some((i) => i.id === 'source-privileges' && i.status === 'failed');
+      const resolved = await resolve(source.conn, task, privilegesFailed);
+      items.push(resolved.item);
+      mapping = resolved.mapping;
+      if (mapping) items.push(...sourceObjectChecks(task, mapping));
+    }
+    items.push(destination.item);
+    if (destination.conn) {
+      items.push(
+        ...(await destinationChecks(destination.conn, task, {
+          ...(mapping ? { mapping } : {}),
+          ...(source.conn ? { source: source.conn } : {}),
+          ownedTables: options.ownedTables ?? new Set(),
+        })),
+      );
+    }
+  } finally {
+    await Promise.all([source.conn?.end().catch(() => {}), destination.conn?.end().catch(() => {})]);
+  }
+  const redact = redactor(task);
+  const clean = items.map((i) => ({
+    ...i,
+    reason: redact(i.reason),
+    ...(i.fix !== undefined ? { fix: redact(i.fix) } : {}),
+    ...(i.objects !== undefined ? { objects: i.objects.map(redact) } : {}),
+  }));
+  return { task: task.name, ok: clean.every((i) => i.status !== 'failed'), items: clean };
+}
+
+const MARK: Record<CheckStatus, string> = { passed: '✓ pass', warning: '! warn', failed: '✗ FAIL' };
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
+
+/** One line per item (status mark, name, reason), an indented fix under warnings and failures, and a summary. */
+export function formatPrecheckReport(report: PrecheckReport): string {
+  const lines = [`Precheck of task ${report.task}:`];
+  for (const i of report.items) {
+    lines.push(`  ${MARK[i.status]}  ${i.name}: ${oneLine(i.reason)}`);
+    if (i.status !== 'passed' && i.fix) lines.push(`          fix: ${oneLine(i.fix)}`);
+  }
+  const count = (s: CheckStatus) => report.items.filter((i) => i.status === s).length;
+  const outcome = !report.ok
+    ? 'the task cannot start until the failed items are fixed'
+    : count('warning') > 0
+      ? 'the task can start; review the warnings'
+      : 'the task can start';
+  lines.push(`${count('passed')} passed, ${plural(count('warning'), 'warning')}, ${count('failed')} failed: ${outcome}.`);
+  return lines.join('\n');
+}
