@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Connection } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { adminConnection, taskDoc, testEndpoint, uniqueName } from './helpers/mariadb.ts';
 import { diffTables } from './helpers/fixtures.ts';
 
@@ -133,6 +133,25 @@ describe('fc-dts command line (real MariaDB)', () => {
     expect(v.code, v.out + v.err).toBe(0);
     const s = cli(['status', '-c', file, '--state', state, '--json']);
     expect(JSON.parse(s.out)).toEqual(expect.objectContaining({ phase: 'full-done', schemaDone: true }));
+  });
+
+  it('streams a table larger than its memory bound: peak RSS stays under 300 MiB for over 384 MiB of rows', async () => {
+    const dst = uniqueName('cli_mem');
+    await admin.query(`CREATE TABLE \`${src}\`.wide (id INT PRIMARY KEY, t MEDIUMTEXT, b MEDIUMBLOB);
+      INSERT INTO \`${src}\`.wide SELECT seq, REPEAT(CONCAT('row', seq, ' 😀 '), 6000), REPEAT(UNHEX('00FF10'), 21000) FROM seq_1_to_3000;`);
+    try {
+      const file = writeTask(taskDoc({ objects: [{ database: src, as: dst, tables: ['wide'] }] }));
+      const r = cli(['run', '-c', file, '--until', 'full-done', '--state', join(dirs, 'mem-state')]);
+      expect(r.code, r.err).toBe(0);
+      const peak = Number(/peak memory (\d+) MiB/.exec(r.out)?.[1]);
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThan(300);
+      const [[size]] = await admin.query<RowDataPacket[]>(`SELECT SUM(LENGTH(t) + LENGTH(b)) n FROM \`${src}\`.wide`);
+      expect(Number(size!.n)).toBeGreaterThan(384 * 1024 * 1024);
+      expect(await diffTables(admin, { db: src, table: 'wide' }, { db: dst, table: 'wide' }, ['id', 't', 'b'])).toEqual({ countA: 3000, countB: 3000, unmatched: 0 });
+    } finally {
+      await admin.query(`DROP TABLE \`${src}\`.wide`);
+    }
   });
 
   it('stops cleanly on Ctrl-C with exit 130 and finishes on the next run', async () => {

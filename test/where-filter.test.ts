@@ -158,7 +158,9 @@ describe('rejections', () => {
     ["id = 1 INTO OUTFILE '/tmp/x'", 'expected an operator, AND, OR or the end of the filter'],
     ['created_at > NOW()', 'NOW() is not deterministic, so the full load and the binlog replay would disagree'],
     ['created_at > CURDATE()', 'CURDATE() is not deterministic'],
-    ['created_at > CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP() is not deterministic'],
+    ['created_at > CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP is not deterministic'],
+    ['created_at > localtime', 'LOCALTIME is not deterministic'],
+    ["USER() = 'x'", 'USER() is not deterministic'],
     ['RAND() < 0.5', 'RAND() is not deterministic'],
     ['orders.id = 1', 'qualified names (orders.…) are not supported'],
     ['id = ?', 'placeholders (?) are not allowed'],
@@ -167,7 +169,7 @@ describe('rejections', () => {
     ['id << 1', 'bit operators (<<) are not supported'],
     ["name REGEXP 'a'", 'REGEXP is not supported in filters'],
     ["name COLLATE utf8mb4_bin = 'a'", 'COLLATE is not supported in filters'],
-    ["name = _utf8mb4'a'", "string prefixes such as N'...' or _utf8mb4'...' are not supported"],
+    ["name = _utf8mb4'a'", "prefixed strings such as N'...', b'...' or _utf8mb4'...' are not supported"],
     ['CASE WHEN id THEN 1 END', 'CASE is not supported in filters'],
     ['order = 1', 'ORDER is a reserved word; backquote a column so named'],
     ['LOWER(name, 1)', 'LOWER() takes 1 argument, not 2'],
@@ -182,6 +184,23 @@ describe('rejections', () => {
     expect(e.message).toContain(fragment);
     expect(e.message.startsWith(`table shop.orders: filter ${JSON.stringify(text)} `)).toBe(true);
     expect(e.fix).toBeTruthy();
+  });
+
+  it('takes a bare user or schema as a column name, as MySQL does', () => {
+    expect(renderWhereSql(parseWhereFilter("user = 'bob' AND schema <> 'x'", TABLE, ['user', 'schema']))).toBe(
+      "`user` = 'bob' AND `schema` <> 'x'",
+    );
+  });
+
+  it('rejects filters nested too deeply instead of overflowing the stack', () => {
+    const deep = `${'('.repeat(150)}id${')'.repeat(150)}`;
+    expect(parseError(deep).message).toContain('the filter nests more than 100 levels deep');
+    expect(parseError(`${'NOT '.repeat(150)}id`).message).toContain('nests more than 100 levels deep');
+    expect(parseError(`${'LOWER('.repeat(150)}id${')'.repeat(150)}`).message).toContain('nests more than 100 levels deep');
+    // Long flat chains are fine.
+    const flat = parse(`id${' AND id'.repeat(580)}`);
+    expect(evaluateWhere(flat, { id: 1 })).toBe(true);
+    expect(evaluateWhere(flat, { id: 0 })).toBe(false);
   });
 
   it('says how to fix a non-deterministic filter', () => {
@@ -290,6 +309,24 @@ describe('evaluateWhere', () => {
     expect(evaluate('amount = 0.1', { amount: 0.1 })).toBe(true);
   });
 
+  it('keeps a quotient to 9-digit groups but compares and prints it at scale + 4, as MariaDB does', () => {
+    expect(evaluate('1/3 = 0.3333', {})).toBe(true);
+    expect(evaluate('2/3 = 0.6667', {})).toBe(true);
+    expect(evaluate('1/3*3 = 1', {})).toBe(true);
+    expect(evaluate("CONCAT(1/3*3) = '1.0000'", {})).toBe(true);
+    expect(evaluate('1/3 BETWEEN 0.3333 AND 0.3333', {})).toBe(false);
+    expect(evaluate('FLOOR(2/3*3) = 1', {})).toBe(true);
+    expect(evaluate("CONCAT(amount / 7) = '17.6357142857'", { amount: '123.450000' })).toBe(true);
+    expect(evaluate("CONCAT(ROUND(2/3*3, 5)) = '2.00000'", {})).toBe(true);
+  });
+
+  it('prints doubles as MySQL does', () => {
+    expect(evaluate("CONCAT(amount) = '1e20'", { amount: 1e20 })).toBe(true);
+    expect(evaluate("CONCAT(amount) = '100000000000000'", { amount: 1e14 })).toBe(true);
+    expect(evaluate("CONCAT(1.5e-5) = '0.000015' AND CONCAT(1e-16) = '1e-16' AND CONCAT(-2.5e0) = '-2.5'", {})).toBe(true);
+    expect(evaluate("CONCAT(amount) = '0.1'", { amount: 0.1 })).toBe(true);
+  });
+
   it('compares numbers with numeric strings numerically', () => {
     expect(evaluate("id = '42'", { id: 42 })).toBe(true);
     expect(evaluate("id < '100'", { id: 42 })).toBe(true);
@@ -311,6 +348,10 @@ describe('evaluateWhere', () => {
     expect(evaluate("status < 'ABD'", { status: 'abc' })).toBe(true);
     expect(evaluate("status = 'a'", { status: 'a  ' })).toBe(true);
     expect(evaluate("status = 'resume'", { status: 'Résumé' })).toBe(true);
+    expect(evaluate("status = 's'", { status: 'ß' })).toBe(true);
+    // PAD SPACE: 'a\t' sorts before 'a' because 'a' counts as 'a ' and a tab is below a space.
+    expect(evaluate("status < 'a'", { status: 'a\t' })).toBe(true);
+    expect(evaluate("status < '_'", { status: 'Z' })).toBe(true);
     expect(evaluate("'10' < status", { status: '9' })).toBe(true);
     expect(evaluate("LOWER(status) = 'abc' AND UPPER(status) = 'ABC'", { status: 'aBc' })).toBe(true);
     // Binary strings compare bytewise.
@@ -329,6 +370,9 @@ describe('evaluateWhere', () => {
     expect(evaluate("created_at = TIMESTAMP '2024-01-02 03:04:05'", { created_at: '2024-01-02 03:04:05.000000' })).toBe(true);
     expect(evaluate("created_at < TIMESTAMP '2024-01-02 03:04:05.5'", { created_at: '2024-01-02 03:04:05.499999' })).toBe(true);
     expect(evaluate("DATE '2024-01-02' + 1 = 20240103", {})).toBe(true);
+    // In a numeric context a date string is the number a DATE/DATETIME column would be.
+    expect(evaluate('created_at > 20240101', { created_at: '2024-01-02' })).toBe(true);
+    expect(evaluate('created_at = 20240102030405.5', { created_at: '2024-01-02 03:04:05.500000' })).toBe(true);
   });
 
   it('implements the string functions', () => {

@@ -107,7 +107,8 @@ async function run(task: Task, stateDir: string, until: string | undefined): Pro
     const f = summary.fullLoad;
     if (f) {
       print(`full load done: ${f.rows.toLocaleString('en-US')} rows in ${f.chunksLoaded} chunks this run (${f.chunks} in all, ${f.tables} tables) in ${f.seconds.toFixed(1)} s` +
-        `${f.seconds > 0 ? `, ${Math.round(f.rows / f.seconds).toLocaleString('en-US')} rows/s` : ''}${f.dirtyRows ? `; ${f.dirtyRows} dirty rows recorded` : ''}`);
+        `${f.seconds > 0 ? `, ${Math.round(f.rows / f.seconds).toLocaleString('en-US')} rows/s` : ''}${f.dirtyRows ? `; ${f.dirtyRows} dirty rows recorded` : ''}` +
+        `; peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
     } else {
       print(`task ${task.name}: phase ${summary.state.phase} (nothing left to do)`);
     }

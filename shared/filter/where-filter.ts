@@ -2,8 +2,17 @@
  * Per-table row filters (`objects[].tables[].where`): a MySQL WHERE condition on the source table.
  *
  * The text is parsed into an AST; SQL for the full load is always re-rendered from the AST (never copied from
- * the user's text), and the binlog path evaluates the same AST in JS. Anything outside the small grammar
- * below is rejected, so statements, comments, subqueries, variables and unlisted functions cannot reach the source.
+ * the user's text), and the binlog path evaluates the same AST in JS. Anything outside this grammar is rejected,
+ * so statements, comments, subqueries, variables and unlisted functions cannot reach the source:
+ *
+ *   expr      := xor (OR|'||' xor)*            xor := and (XOR and)*        and := not (AND|'&&' not)*
+ *   not       := NOT not | bool
+ *   bool      := pred (IS [NOT] NULL|TRUE|FALSE | cmpop pred)*          cmpop := = <> != < <= > >= <=>
+ *   pred      := sum [[NOT] IN '(' expr, ... ')' | [NOT] BETWEEN sum AND sum | [NOT] LIKE unary [ESCAPE 'c']]
+ *   sum       := term (+|- term)*               term := unary (*|/|%|DIV|MOD unary)*
+ *   unary     := - unary | + unary | ! unary | primary
+ *   primary   := number | 'string' | "string" | X'hex' | 0xhex | NULL | TRUE | FALSE | DATE 'd' | TIMESTAMP 't'
+ *              | column | `column` | function '(' args ')' | '(' expr ')'
  */
 import { Buffer } from 'node:buffer';
 import { FilterError } from '../errors.ts';
@@ -128,6 +137,19 @@ const NOT_DETERMINISTIC = new Set([
   'SYSTEM_USER',
   'DATABASE',
   'SCHEMA',
+]);
+
+/** Those that MySQL also accepts without parentheses (a bare `user` or `schema` is a column name). */
+const NOT_DETERMINISTIC_WITHOUT_PARENS = new Set([
+  'CURRENT_DATE',
+  'CURRENT_TIME',
+  'CURRENT_TIMESTAMP',
+  'CURRENT_USER',
+  'LOCALTIME',
+  'LOCALTIMESTAMP',
+  'UTC_DATE',
+  'UTC_TIME',
+  'UTC_TIMESTAMP',
 ]);
 
 /** Words that cannot be a bare column name here (MySQL reserves them too); backquote a column so named. */
@@ -626,10 +648,10 @@ class Parser {
       return { kind: 'temporal', type: upper, value: next.value };
     }
     if (next.kind === 'string' && next.pos === t.end) {
-      throw rejected(t.pos, `string prefixes such as N'...' or _utf8mb4'...' are not supported`);
+      throw rejected(t.pos, `prefixed strings such as N'...', b'...' or _utf8mb4'...' are not supported`);
     }
     if (this.isOp(next, '(')) return this.call(t, upper);
-    if (NOT_DETERMINISTIC.has(upper)) throw notDeterministic(t.pos, upper);
+    if (NOT_DETERMINISTIC_WITHOUT_PARENS.has(upper)) throw notDeterministic(t.pos, upper);
     if (upper === 'SELECT') throw rejected(t.pos, 'subqueries are not allowed');
     if (RESERVED.has(upper)) {
       if (UNSUPPORTED_OPERATORS.has(upper) || ['CASE', 'INTERVAL', 'BINARY', 'EXISTS'].includes(upper)) {
@@ -651,7 +673,7 @@ class Parser {
   }
 
   private call(nameToken: Token, upper: string): FilterNode {
-    if (NOT_DETERMINISTIC.has(upper)) throw notDeterministic(nameToken.pos, upper);
+    if (NOT_DETERMINISTIC.has(upper)) throw notDeterministic(nameToken.pos, `${upper}()`);
     if (upper === 'EXISTS') throw rejected(nameToken.pos, 'subqueries are not allowed');
     if (upper !== 'TRIM' && !isFunctionName(upper)) {
       throw rejected(
@@ -719,7 +741,7 @@ class Parser {
 function notDeterministic(pos: number, name: string): Rejection {
   return rejected(
     pos,
-    `${name}() is not deterministic, so the full load and the binlog replay would disagree about which rows pass`,
+    `${name} is not deterministic, so the full load and the binlog replay would disagree about which rows pass`,
     "compare with a constant instead, e.g. created_at >= '2024-01-01 00:00:00'",
   );
 }
@@ -910,8 +932,8 @@ export function renderWhereSql(filter: WhereFilter): string {
 //   in corner cases. Buffers compare bytewise.
 // - A string that is a plain decimal number ('123.4500', '-7', '18446744073709551615') compares with numbers exactly,
 //   as the DECIMAL/BIGINT value it is; other strings convert as MySQL does (leading number, else 0) to a double.
-// - Integers (number, bigint, literals) and decimal literals are exact; exponent literals and non-integer JS numbers
-//   are doubles, and a comparison involving a double is done in doubles, as in MySQL.
+// - Integers (bigint, safe-integer numbers, literals) and decimal literals are exact; exponent literals and other
+//   JS numbers are doubles, and a comparison involving a double is done in doubles, as in MySQL.
 // - Dates and datetimes arrive as strings. Two strings that both read as a date or datetime compare as datetimes
 //   ('2024-01-02 00:00:00.000000' = '2024-01-02'), as MySQL compares a DATETIME column with a string constant,
 //   and such a string is the number 20240102[030405[.ffffff]] in a numeric context, as a DATE/DATETIME column is;

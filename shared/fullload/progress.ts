@@ -110,7 +110,7 @@ class LineProgress extends BaseProgress {
   }
 
   protected tableDone(t: TableProgress): void {
-    this.out.write(`${new Date().toISOString()} loaded ${t.table} → ${t.target}: ${fmt(t.rows)} rows in ${t.chunksTotal} chunks\n`);
+    this.out.write(`${new Date().toISOString()} loaded ${t.table} → ${t.target}: ${fmt(t.rows)} rows in ${t.chunksTotal} chunk${t.chunksTotal === 1 ? '' : 's'}\n`);
   }
 }
 

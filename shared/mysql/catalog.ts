@@ -81,7 +81,7 @@ export async function readCatalog(conn: Connection, databases: readonly string[]
       COLUMN_DEFAULT d, EXTRA x, CHARACTER_SET_NAME cs, COLLATION_NAME co, COLUMN_COMMENT cm, GENERATION_EXPRESSION g
     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN (?) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`);
   const stats = await q(`SELECT TABLE_SCHEMA db, TABLE_NAME t, INDEX_NAME i, NON_UNIQUE nu, SEQ_IN_INDEX sq, COLUMN_NAME c, SUB_PART sp, COLLATION cl, INDEX_TYPE it, INDEX_COMMENT ic
-    FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN (?) ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`);
+    FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN (?)`); // unsorted: the server lists indexes in definition order
   const fks = await q(`SELECT k.TABLE_SCHEMA db, k.TABLE_NAME t, k.CONSTRAINT_NAME n, k.COLUMN_NAME c, k.REFERENCED_TABLE_SCHEMA rdb, k.REFERENCED_TABLE_NAME rt,
       k.REFERENCED_COLUMN_NAME rc, r.UPDATE_RULE ur, r.DELETE_RULE dr
     FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r

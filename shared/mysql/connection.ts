@@ -3,7 +3,7 @@
  * connection errors turned into messages that name the endpoint and the fix.
  */
 import mysql from 'mysql2/promise';
-import type { Connection, ConnectionOptions, Pool } from 'mysql2/promise';
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { FcDtsError } from '../errors.ts';
 import type { MysqlEndpoint } from '../task/task.ts';
 
@@ -53,16 +53,13 @@ export async function connect(role: Role, ep: MysqlEndpoint, extra: Partial<Conn
     throw connectionError(role, ep, e);
   }
   conn.on('error', () => {}); // a dropped idle connection surfaces on its next query
-  await conn.query(role === 'source' ? SOURCE_SESSION : DESTINATION_SESSION);
+  try {
+    await conn.query(role === 'source' ? SOURCE_SESSION : DESTINATION_SESSION);
+  } catch (e) {
+    conn.destroy();
+    throw connectionError(role, ep, e);
+  }
   return conn;
-}
-
-export function createPool(role: Role, ep: MysqlEndpoint, size: number): Pool {
-  const pool = mysql.createPool({ ...options(ep, {}), connectionLimit: size, maxIdle: size });
-  pool.on('connection', (c) => {
-    c.query(role === 'source' ? SOURCE_SESSION : DESTINATION_SESSION);
-  });
-  return pool;
 }
 
 interface MysqlErrorLike { code?: string; errno?: number; sqlMessage?: string; message?: string }

@@ -322,7 +322,7 @@ export function validateTask(doc: unknown): Task {
         workers: num(fl, 'workers', 'advanced.fullLoad', 4, 1, 64),
         chunkRows: num(fl, 'chunkRows', 'advanced.fullLoad', 50_000, 100, 10_000_000),
         batchRows: num(fl, 'batchRows', 'advanced.fullLoad', 2_000, 1, 100_000),
-        batchBytes: num(fl, 'batchBytes', 'advanced.fullLoad', 4 << 20, 64 << 10, 256 << 20),
+        batchBytes: num(fl, 'batchBytes', 'advanced.fullLoad', 1 << 20, 64 << 10, 256 << 20),
       },
     },
   };
