@@ -1,7 +1,7 @@
 /**
- * Rows read as ready-made SQL literals. A full load never needs the values in JS: each column's
- * text-protocol bytes (mysql2 with `typeCast: false`) become the literal that re-creates the value
- * exactly, which is lossless (no float, Date or number round trip) and the cheapest path through mysql2.
+ * Values as SQL literals, never as JS values: lossless (no float, Date or number round trip) and cheap.
+ * Key bounds are encoded here from the text-protocol bytes (mysql2 with `typeCast: false`); whole rows
+ * for a load are rendered by the source server itself (`rowLiteralSelect`), so Node only moves bytes.
  */
 import type { FieldPacket } from 'mysql2';
 import type { ColumnInfo } from './catalog.ts';
@@ -47,4 +47,29 @@ export function rowLiteral(row: readonly RawValue[], enc: readonly LiteralEncode
 export function selectExpr(col: ColumnInfo): string {
   const q = quoteIdent(col.name);
   return col.dataType === 'float' ? `CAST(${q} AS DOUBLE)` : q;
+}
+
+const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
+const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real', 'year']);
+
+/**
+ * SQL that makes the server render `col` as the literal re-creating it: numbers as printed (FLOAT
+ * widened to DOUBLE, see selectExpr), BIT as b'...', binary as X'hex', everything else through QUOTE() (escapes
+ * quote, backslash, NUL and Ctrl-Z), NULL as NULL. Text not in utf8mb4 is converted so the pieces of
+ * one row share a character set.
+ */
+export function literalSelectExpr(col: ColumnInfo): string {
+  const q = quoteIdent(col.name);
+  if (col.dataType === 'float') return `IFNULL(CAST(${q} AS DOUBLE), 'NULL')`;
+  if (NUMERIC_TYPES.has(col.dataType)) return `IFNULL(${q}, 'NULL')`;
+  // HEX() of a BIT value is its number in hex, odd digits included: BIN() gives a valid b'...' literal.
+  if (col.dataType === 'bit') return `IF(${q} IS NULL, 'NULL', CONCAT('b''', BIN(${q}), ''''))`;
+  if (BINARY_TYPES.has(col.dataType) || col.charset === 'binary') return `IF(${q} IS NULL, 'NULL', CONCAT('X''', HEX(${q}), ''''))`;
+  if (col.charset && col.charset !== 'utf8mb4') return `CONVERT(QUOTE(${q}) USING utf8mb4)`;
+  return `QUOTE(${q})`;
+}
+
+/** One column holding the whole row as `(v1,v2,...)`. */
+export function rowLiteralSelect(cols: readonly ColumnInfo[]): string {
+  return `CONCAT('(', ${cols.map(literalSelectExpr).join(", ',', ")}, ')')`;
 }

@@ -8,17 +8,9 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { FcDtsError } from '../errors.ts';
 import { APPLY_SESSION_VARIABLE } from '../mysql/connection.ts';
 import { qualified, quoteIdent } from '../mysql/identifier.ts';
+import { identValue, scanSql, type SqlToken } from '../mysql/sql-lexer.ts';
 import type { DatabaseMapping, TableMapping } from '../task/object-mapper.ts';
-import {
-  createTableStatement,
-  foreignKeyStatements,
-  identValue,
-  scanSql,
-  sqlWord,
-  type CheckConstraint,
-  type ServerFlavor,
-  type SqlToken,
-} from './table-ddl.ts';
+import { createTableStatement, foreignKeyStatements, sqlWord, type CheckConstraint, type ServerFlavor } from './table-ddl.ts';
 
 export interface SchemaSyncReport {
   /** Tables as "db.table" (destination names); other objects as "<kind> db.name", e.g. "view shop.v_orders". */
@@ -333,26 +325,12 @@ async function syncViews(src: Connection, dest: Connection, d: DatabaseMapping, 
 
 async function syncRoutines(src: Connection, dest: Connection, d: DatabaseMapping, names: NameMap, flavor: ServerFlavor, report: Report, log: (l: string) => void): Promise<void> {
   for (const r of d.source.routines) {
-    const kind = r.type.toLowerCase();
-    const object = `${kind} ${d.target}.${r.name}`;
-    try {
+    await replaceStoredObject(dest, flavor, `${r.type.toLowerCase()} ${d.target}.${r.name}`, report, log, async () => {
       const def = await showCreate(src, `SHOW CREATE ${r.type} ${qualified(d.source.name, r.name)}`, r.type === 'FUNCTION' ? 'Create Function' : 'Create Procedure');
       const p = parseCreate(def.text, r.type, noBackslashEscapes(def.sqlMode));
       const target = qualified(d.target, r.name);
-      const sql = `${p.head} ${target}${names.rewrite(p.tokens.slice(p.afterName))}`;
-      await withSqlMode(dest, def.sqlMode, async () => {
-        if (flavor === 'mariadb') await dest.query(sql.replace(/^CREATE /, 'CREATE OR REPLACE '));
-        else {
-          await dest.query(`DROP ${r.type} IF EXISTS ${target}`);
-          await dest.query(sql);
-        }
-      });
-      report.created.push(object);
-      log(`created ${object}`);
-    } catch (e) {
-      report.failed.push({ object, error: serverMessage(e) });
-      log(`${object} failed: ${serverMessage(e)}`);
-    }
+      return { keyword: r.type, target, sql: `${p.head} ${target}${names.rewrite(p.tokens.slice(p.afterName))}`, sqlMode: def.sqlMode };
+    });
   }
 }
 
@@ -366,26 +344,50 @@ async function syncTriggers(src: Connection, dest: Connection, d: DatabaseMappin
   );
   for (const row of order) {
     const name = text(row.n);
-    const object = `trigger ${d.target}.${name}`;
-    try {
+    await replaceStoredObject(dest, flavor, `trigger ${d.target}.${name}`, report, log, async () => {
       const table = names.table(d.source.name, text(row.t));
       if (!table) throw new Error(`its table ${d.source.name}.${text(row.t)} is not synchronized`);
       const def = await showCreate(src, `SHOW CREATE TRIGGER ${qualified(d.source.name, name)}`, 'SQL Original Statement');
-      const sql = triggerStatement(def.text, qualified(d.target, name), table, names, noBackslashEscapes(def.sqlMode));
       const target = qualified(d.target, name);
-      await withSqlMode(dest, def.sqlMode, async () => {
-        if (flavor === 'mariadb') await dest.query(sql.replace(/^CREATE /, 'CREATE OR REPLACE '));
-        else {
-          await dest.query(`DROP TRIGGER IF EXISTS ${target}`);
-          await dest.query(sql);
-        }
-      });
-      report.created.push(object);
-      log(`created ${object}`);
-    } catch (e) {
-      report.failed.push({ object, error: serverMessage(e) });
-      log(`${object} failed: ${serverMessage(e)}`);
-    }
+      return { keyword: 'TRIGGER', target, sql: triggerStatement(def.text, target, table, names, noBackslashEscapes(def.sqlMode)), sqlMode: def.sqlMode };
+    });
+  }
+}
+
+interface StoredObjectDefinition {
+  readonly keyword: 'FUNCTION' | 'PROCEDURE' | 'TRIGGER';
+  readonly target: string;
+  /** `CREATE ...` (without OR REPLACE). */
+  readonly sql: string;
+  readonly sqlMode: string | null;
+}
+
+/**
+ * Creates (or replaces) the routine or trigger `define` returns, under its sql_mode, and reports it as `object`.
+ * MariaDB has CREATE OR REPLACE for these; MySQL does not, so there it is dropped first.
+ */
+async function replaceStoredObject(
+  dest: Connection,
+  flavor: ServerFlavor,
+  object: string,
+  report: Report,
+  log: (l: string) => void,
+  define: () => Promise<StoredObjectDefinition>,
+): Promise<void> {
+  try {
+    const def = await define();
+    await withSqlMode(dest, def.sqlMode, async () => {
+      if (flavor === 'mariadb') await dest.query(def.sql.replace(/^CREATE /, 'CREATE OR REPLACE '));
+      else {
+        await dest.query(`DROP ${def.keyword} IF EXISTS ${def.target}`);
+        await dest.query(def.sql);
+      }
+    });
+    report.created.push(object);
+    log(`created ${object}`);
+  } catch (e) {
+    report.failed.push({ object, error: serverMessage(e) });
+    log(`${object} failed: ${serverMessage(e)}`);
   }
 }
 
