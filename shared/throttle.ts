@@ -34,6 +34,11 @@ export class Throttle {
     if (s.mbps) this.bytes = new RateLimiter(s.mbps * 1024 * 1024);
   }
 
+  /** Whether a rows/s or MB/s limit is set. */
+  get active(): boolean {
+    return this.rows !== undefined || this.bytes !== undefined;
+  }
+
   /** Before each query sent to the source. */
   beforeQuery = async (): Promise<void> => {
     await this.qps?.take(1);

@@ -47,19 +47,22 @@ async function mappings(t: Task): Promise<TableMapping[]> {
 const stateDir = () => mkdtempSync(join(tmpdir(), 'fc-dts-state-'));
 
 describe('full load into MySQL (real MariaDB)', () => {
-  it('copies every common type exactly, including limits, NULLs and a non-UTC writer time zone', async () => {
-    await insertAllTypes(admin, src);
-    await admin.query(`CREATE TABLE \`${dst}\`.all_types LIKE \`${src}\`.all_types`);
-    const t = task([{ database: src, as: dst, tables: ['all_types'] }], { advanced: { fullLoad: { chunkRows: 100, batchRows: 2 } } });
+  it.each([['LOAD DATA', true], ['INSERT', false]])('copies every common type exactly through %s, including limits, NULLs and a non-UTC writer time zone', async (_, loadData) => {
+    const db = uniqueName('fl_types');
+    await admin.query(`CREATE DATABASE \`${db}\``);
+    await insertAllTypes(admin, db);
+    await admin.query(`CREATE TABLE \`${dst}\`.all_types_${loadData ? 'ld' : 'ins'} LIKE \`${db}\`.all_types`);
+    const t = task([{ database: db, as: dst, tables: [{ name: 'all_types', as: `all_types_${loadData ? 'ld' : 'ins'}` }] }], { advanced: { fullLoad: { chunkRows: 100, batchRows: 2, loadData } } });
     const summary = await runFullLoad(t, await mappings(t), new FileStateStore(stateDir()), { progress: silentProgress });
     expect(summary.rows).toBe(4);
-    const d = await diffTables(admin, { db: src, table: 'all_types' }, { db: dst, table: 'all_types' }, ALL_TYPES_COLUMNS);
+    const d = await diffTables(admin, { db, table: 'all_types' }, { db: dst, table: `all_types_${loadData ? 'ld' : 'ins'}` }, ALL_TYPES_COLUMNS);
     expect(d).toEqual({ countA: 4, countB: 4, unmatched: 0 });
     // The instant of the TIMESTAMP, not its wall-clock text, is what must survive.
-    const [rows] = await admin.query<RowDataPacket[]>(`SELECT UNIX_TIMESTAMP(ts) u, HEX(b64) h, CAST(f AS DOUBLE) f FROM \`${dst}\`.all_types ORDER BY id`);
+    const [rows] = await admin.query<RowDataPacket[]>(`SELECT UNIX_TIMESTAMP(ts) u, HEX(b64) h, CAST(f AS DOUBLE) f FROM \`${dst}\`.all_types_${loadData ? 'ld' : 'ins'} ORDER BY id`);
     expect(rows.map((r) => r.u)).toEqual(['1.000000', '2147483647.999999', '1711819800.654321', null]);
     expect(rows[0]!.h).toBe('FFFFFFFFFFFFFFFF');
     expect(Number(rows[0]!.f)).toBe(16777216); // float32 of 16777217, not the 6-digit 16777200
+    await admin.query(`DROP DATABASE \`${db}\``);
   });
 
   it('plans integer, string and composite keys into chunks that cover every row exactly once', async () => {
@@ -151,6 +154,10 @@ describe('full load into MySQL (real MariaDB)', () => {
     expect(dirty).toHaveLength(10);
     expect(dirty[0]!.reason).toMatch(/too long/i);
     expect(dirty[0]!.row).toMatch(/much-too-long-value/);
+    // LOAD DATA LOCAL would have truncated them with a warning: none of the rejected rows is in the destination.
+    const [[kept]] = await admin.query<RowDataPacket[]>(`SELECT COUNT(*) n, SUM(id % 100 = 0) bad FROM \`${dst}\`.dirty`);
+    expect(Number(kept!.n)).toBe(990);
+    expect(Number(kept!.bad)).toBe(0);
 
     await admin.query(`TRUNCATE \`${dst}\`.dirty`);
     const block = task([{ database: src, as: dst, tables: ['dirty'] }], { sync: { dirtyData: 'block' } });

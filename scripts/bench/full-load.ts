@@ -9,16 +9,20 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../lib/mariadb-server.ts';
 
-const SERVER_DIR = '.local/bench-mariadb';
+/** The repository root: paths below do not depend on the current directory. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FC_DTS_BIN = join(ROOT, 'bin/fc-dts.js');
+const SERVER_DIR = join(ROOT, '.local/bench-mariadb');
 const SERVER_PORT = 3427;
-const RESULTS_DIR = '.local/bench';
+const RESULTS_DIR = join(ROOT, '.local/bench');
 const SRC_DB = 'bench_src';
 const TABLE = 't';
 const DB_FCDTS = 'bench_fcdts';
@@ -321,8 +325,8 @@ async function generateData(conn: mysql.Connection, opts: Options): Promise<Data
 
 /**
  * Waits until InnoDB has written the previous step's dirty pages (at most 120 s), so that a run does
- * not pay for the data generation or the run before it. Flushing is forced by lowering
- * innodb_max_dirty_pages_pct to 0 for the wait (restored afterwards).
+ * not pay for the data generation or the run before it. Flushing is forced for the wait by lowering
+ * innodb_max_dirty_pages_pct to 0 and raising innodb_io_capacity (both restored afterwards).
  */
 async function settle(conn: mysql.Connection): Promise<void> {
   const dirty = async (): Promise<number> =>
@@ -330,8 +334,11 @@ async function settle(conn: mysql.Connection): Promise<void> {
   const started = performance.now();
   const before = await dirty();
   if (before <= SETTLED_DIRTY_PAGES) return;
-  const pct = Number(await scalar(conn, 'SELECT @@GLOBAL.innodb_max_dirty_pages_pct'));
-  await conn.query('SET GLOBAL innodb_max_dirty_pages_pct = 0');
+  const [saved] = await conn.query<mysql.RowDataPacket[]>(
+    'SELECT @@GLOBAL.innodb_max_dirty_pages_pct AS pct, @@GLOBAL.innodb_io_capacity AS io, @@GLOBAL.innodb_io_capacity_max AS ioMax',
+  );
+  const { pct, io, ioMax } = saved[0] as { pct: number; io: number; ioMax: number };
+  await conn.query('SET GLOBAL innodb_io_capacity_max = 100000, innodb_io_capacity = 50000, innodb_max_dirty_pages_pct = 0');
   try {
     let now = before;
     while (now > SETTLED_DIRTY_PAGES && performance.now() - started < 120_000) {
@@ -340,7 +347,7 @@ async function settle(conn: mysql.Connection): Promise<void> {
     }
     log(`settled: ${before.toLocaleString('en-US')} → ${now.toLocaleString('en-US')} dirty pages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    await conn.query('SET GLOBAL innodb_max_dirty_pages_pct = ?', [pct]);
+    await conn.query('SET GLOBAL innodb_max_dirty_pages_pct = ?, innodb_io_capacity = ?, innodb_io_capacity_max = ?', [pct, io, ioMax]);
   }
 }
 
@@ -389,7 +396,7 @@ async function runFcDts(
   writeFileSync(taskFile, taskYaml(server, opts.threads));
   const stateDir = join(dir, 'state');
   const env = { ...process.env, FC_DTS_BENCH_PASSWORD: server.password };
-  const bin = resolve('bin/fc-dts.js');
+  const bin = FC_DTS_BIN;
 
   log(`fc-dts: run -c ${taskFile} --until full-done --state ${stateDir}`);
   const r = await runCommand(process.execPath, [bin, 'run', '-c', taskFile, '--until', 'full-done', '--state', stateDir], { env, echoStderr: true });
@@ -487,7 +494,7 @@ async function runMariadbDump(server: MariaDbServer, conn: mysql.Connection, opt
 interface Report {
   readonly startedAt: string;
   readonly options: Options;
-  readonly machine: { cpus: number; cpuModel: string; node: string; server: string; mydumper: string; myloader: string };
+  readonly machine: { cpus: number; cpuModel: string; node: string; server: string; mydumper: string; myloader: string; loadAverageAtStart: number[] };
   readonly data: DataInfo;
   readonly results: readonly RunResult[];
   readonly fcDtsVerify?: VerifyResult;
@@ -532,7 +539,7 @@ function report(rep: Report): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const lines = [
     '',
-    `Full load of ${rows.toLocaleString('en-US')} rows, ${rep.options.threads} thread(s), one MariaDB (${rep.machine.server}) on ${rep.machine.cpus} CPUs`,
+    `Full load of ${rows.toLocaleString('en-US')} rows, ${rep.options.threads} thread(s), one MariaDB (${rep.machine.server}) on ${rep.machine.cpus} CPUs, load average at start ${rep.machine.loadAverageAtStart.join(' ')}`,
     `row size: ${rep.data.payloadBytesPerRow} bytes of column data a row (InnoDB avg_row_length ${rep.data.innodbAvgRowLength}, table data ${rep.data.dataMiB} MiB)`,
     '',
     pad(header, widths, right),
@@ -577,6 +584,7 @@ function writeJson(rep: Report): string {
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const startedAt = new Date().toISOString();
+  const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   await ensureMydumper();
   const server = await startMariaDb({ dir: SERVER_DIR, port: SERVER_PORT }, log);
   log(`MariaDB at ${server.host}:${server.port} (user ${server.user})`);
@@ -605,6 +613,7 @@ async function main(): Promise<number> {
         server: `MariaDB ${String(version[0]?.v ?? '?')}`,
         mydumper: await toolVersion('mydumper'),
         myloader: await toolVersion('myloader'),
+        loadAverageAtStart,
       },
       data,
       results,

@@ -5,7 +5,7 @@
  * A chunk is recorded done only after its last batch is written, so a kill at any moment costs at
  * most the chunks in flight, which reload idempotently on the next run.
  */
-import type { Connection } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { FcDtsError } from '../errors.ts';
 import { connect, isConnectionLost } from '../mysql/connection.ts';
 import { currentBinlogPosition } from '../mysql/binlog-position.ts';
@@ -96,6 +96,7 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
     })),
   );
 
+  const loadData = task.advanced.fullLoad.loadData && work.length > 0 && (await destinationAllowsLocalInfile(task));
   const totals = { rows: 0, bytes: 0, loaded: 0, dirty: 0 };
   const workers = Math.max(1, Math.min(task.advanced.fullLoad.workers, work.length));
   let next = 0;
@@ -113,6 +114,8 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
               batchRows: task.advanced.fullLoad.batchRows,
               batchBytes: task.advanced.fullLoad.batchBytes,
               throttle,
+              loadData,
+              onFallback: (reason) => options.log?.(`chunk ${item.chunk.index} of ${tableLabel(item.table)}: LOAD DATA refused (${reason}); loading it with inserts`),
               onRejectedBatch: (rows, e, head, tail) => rejected(task, store, item, conns!.dst, rows, e, head, tail, totals),
             });
           } catch (e) {
@@ -154,6 +157,17 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
     dirtyRows: totals.dirty,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** LOAD DATA LOCAL needs local_infile ON in the destination (MariaDB's default; MySQL 8 defaults to OFF). */
+async function destinationAllowsLocalInfile(task: Task): Promise<boolean> {
+  const dst = await connect('destination', task.destination);
+  try {
+    const [[row]] = await dst.query<RowDataPacket[]>('SELECT @@local_infile AS v');
+    return Number(row?.v) === 1;
+  } finally {
+    await dst.end().catch(() => {});
+  }
 }
 
 /** Lost connections retry for retry.connectionMinutes, lock conflicts for otherMinutes, with backoff. */

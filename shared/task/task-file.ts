@@ -303,7 +303,7 @@ export function validateTask(doc: unknown): Task {
   const al = a.alert === undefined ? undefined : obj(a.alert, 'advanced.alert');
   if (al) allowKeys(al, 'advanced.alert', ['lagSeconds', 'webhook']);
   const fl = obj(a.fullLoad, 'advanced.fullLoad', false);
-  allowKeys(fl, 'advanced.fullLoad', ['workers', 'chunkRows', 'batchRows', 'batchBytes']);
+  allowKeys(fl, 'advanced.fullLoad', ['workers', 'chunkRows', 'batchRows', 'batchBytes', 'loadData']);
 
   const alertLag = al ? optNum(al, 'lagSeconds', 'advanced.alert', 1, 86400 * 30) : undefined;
   const webhook = al && al.webhook !== undefined ? str(al, 'webhook', 'advanced.alert') : undefined;
@@ -323,6 +323,7 @@ export function validateTask(doc: unknown): Task {
         chunkRows: num(fl, 'chunkRows', 'advanced.fullLoad', 50_000, 100, 10_000_000),
         batchRows: num(fl, 'batchRows', 'advanced.fullLoad', 2_000, 1, 100_000),
         batchBytes: num(fl, 'batchBytes', 'advanced.fullLoad', 1 << 20, 64 << 10, 256 << 20),
+        loadData: bool(fl, 'loadData', 'advanced.fullLoad', true),
       },
     },
   };

@@ -59,6 +59,8 @@ export interface FullLoadSettings {
   readonly batchRows: number;
   /** Upper bound on the bytes of one INSERT statement. */
   readonly batchBytes: number;
+  /** Load chunks with LOAD DATA LOCAL INFILE where the destination allows it (else multi-row INSERTs). */
+  readonly loadData: boolean;
 }
 
 export interface Task {

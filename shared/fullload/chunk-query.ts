@@ -1,0 +1,37 @@
+/** What the two chunk loaders share: their settings, their result, and the source query of a chunk. */
+import type { Connection as CallbackConnection } from 'mysql2';
+import type { Connection } from 'mysql2/promise';
+import { qualified } from '../mysql/identifier.ts';
+import { renderWhereSql } from '../filter/where-filter.ts';
+import type { TableMapping } from '../task/object-mapper.ts';
+import type { Throttle } from '../throttle.ts';
+import { chunkCondition, keyOrder, type Chunk } from './chunk-planner.ts';
+
+export interface ChunkLoadSettings {
+  readonly batchRows: number;
+  readonly batchBytes: number;
+  readonly throttle: Throttle;
+  /** Use LOAD DATA LOCAL INFILE first (the destination's local_infile is ON). */
+  readonly loadData: boolean;
+  /** Called for a batch the destination rejected (not a lost connection); returns the rows written or throws to stop. */
+  readonly onRejectedBatch: (rows: readonly string[], error: unknown, insertHead: string, insertTail: string) => Promise<number>;
+  /** Told when a chunk falls back from LOAD DATA to inserts, with the reason. */
+  readonly onFallback?: (reason: string) => void;
+}
+
+export interface ChunkLoadResult {
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** The chunk's rows in key order, as `columns` (select expressions), filter applied. */
+export function chunkSelect(table: TableMapping, chunk: Chunk, columns: string): string {
+  const t = table.source;
+  const where = table.where ? ` AND (${renderWhereSql(table.where)})` : '';
+  return `SELECT ${columns} FROM ${qualified(t.database, t.name)} WHERE ${chunkCondition(table.key, chunk)}${where} ORDER BY ${keyOrder(table.key)}`;
+}
+
+/** The promise wrapper has no row events; the callback connection underneath streams them. */
+export function streamingConnection(conn: Connection): CallbackConnection {
+  return (conn as unknown as { connection: CallbackConnection }).connection;
+}
