@@ -165,6 +165,18 @@ describe('full load into MySQL (real MariaDB)', () => {
       .rejects.toThrow(/rejected rows of .*dirty chunk 0: Data too long for column 'v'/);
   });
 
+  it('reports a destination table that refuses the statement itself, without hanging on the half-read source', async () => {
+    await admin.query(`
+      CREATE TABLE \`${src}\`.shape (id INT PRIMARY KEY, v VARCHAR(20), w INT);
+      INSERT INTO \`${src}\`.shape SELECT seq, REPEAT('x', 20), seq FROM seq_1_to_20000;
+      CREATE TABLE \`${dst}\`.shape (id INT PRIMARY KEY, v VARCHAR(20));`);
+    const t = task([{ database: src, as: dst, tables: ['shape'] }], { advanced: { fullLoad: { workers: 1 } } });
+    const fallbacks: string[] = [];
+    await expect(runFullLoad(t, await mappings(t), new FileStateStore(stateDir()), { progress: silentProgress, log: (l) => fallbacks.push(l) }))
+      .rejects.toThrow(/shape.*Unknown column 'w'/);
+    expect(fallbacks.join('\n')).toMatch(/LOAD DATA refused \(Unknown column 'w'/);
+  });
+
   it('throttles rows per second', async () => {
     await admin.query(`
       CREATE TABLE \`${src}\`.slow (id INT PRIMARY KEY, v INT);

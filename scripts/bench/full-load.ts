@@ -504,10 +504,10 @@ function rowsPerSecond(r: RunResult, rows: number): number | undefined {
   return r.seconds && !r.error ? rows / r.seconds : undefined;
 }
 
-/** fc-dts seconds ÷ the tool's seconds (2.00x: fc-dts took twice as long; below 1.00x fc-dts is faster). */
+/** fc-dts speed ÷ the tool's speed = the tool's seconds ÷ fc-dts seconds (2.00x: fc-dts is twice as fast). */
 function ratio(fcdts: RunResult | undefined, other: RunResult): number | undefined {
   if (!fcdts?.seconds || fcdts.error || !other.seconds || other.error) return undefined;
-  return fcdts.seconds / other.seconds;
+  return other.seconds / fcdts.seconds;
 }
 
 function formatRatio(x: number | undefined): string {
@@ -522,7 +522,7 @@ function report(rep: Report): string {
   const { rows } = rep.options;
   const fcRun = rep.results.find((r) => r.tool === 'fc-dts run');
   const fcFull = rep.results.find((r) => r.tool === 'fc-dts full-load phase');
-  const header = ['tool', 'seconds', 'rows/s', 'fc-dts run ÷ tool', 'fc-dts full load ÷ tool', 'detail'];
+  const header = ['tool', 'seconds', 'rows/s', 'fc-dts run speed ÷ tool', 'fc-dts full load speed ÷ tool', 'detail'];
   const right = [false, true, true, true, true, false];
   const body = rep.results.map((r) => {
     const rps = rowsPerSecond(r, rows);
@@ -546,7 +546,7 @@ function report(rep: Report): string {
     pad(widths.map((w) => '-'.repeat(w)), widths, right),
     ...body.map((b) => pad(b, widths, right)),
     '',
-    '"fc-dts ... ÷ tool" = fc-dts seconds / that tool\'s seconds: above 1.00x fc-dts is slower (2.00x: twice as long), below it is faster.',
+    '"fc-dts ... speed ÷ tool" = fc-dts rows/s ÷ that tool\'s rows/s: above 1.00x fc-dts is faster (2.00x: twice as fast), below it is slower.',
   ];
   const others = rep.results.filter((r) => !r.tool.startsWith('fc-dts') && !r.error);
   for (const [label, fc] of [['fc-dts run (end to end)', fcRun], ['fc-dts full-load phase ', fcFull]] as const) {
@@ -572,7 +572,7 @@ function writeJson(rep: Report): string {
   const results = rep.results.map((r) => ({
     ...r,
     rowsPerSecond: rowsPerSecond(r, rows),
-    ...(r.tool.startsWith('fc-dts') ? {} : { fcDtsRunSecondsRatio: ratio(fcRun, r), fcDtsFullLoadSecondsRatio: ratio(fcFull, r) }),
+    ...(r.tool.startsWith('fc-dts') ? {} : { fcDtsRunSpeedRatio: ratio(fcRun, r), fcDtsFullLoadSpeedRatio: ratio(fcFull, r) }),
   }));
   writeFileSync(file, JSON.stringify({ ...rep, results }, null, 2) + '\n');
   return file;

@@ -17,6 +17,8 @@ import { chunkSelect, streamingConnection, type ChunkLoadResult, type ChunkLoadS
 
 /** Bytes handed to the file stream at a time. */
 const PIECE = 256 * 1024;
+/** Bytes read from the source but not yet sent to the destination before the source is paused. */
+const MAX_WAITING = 4 * PIECE;
 
 export async function loadChunkWithLoadData(
   source: Connection,
@@ -29,47 +31,49 @@ export async function loadChunkWithLoadData(
   const select = chunkSelect(table, chunk, cols.map((c) => loadDataSelectExpr(c.source)).join(', '));
   await settings.throttle.beforeQuery();
   const raw = streamingConnection(source);
+  const socket = (streamingConnection(destination) as unknown as { stream: { writableLength: number } }).stream;
   const writer = new LoadDataWriter();
   let bytes = 0;
   let sourceError: unknown;
-  let paused = false;
+  let paused: NodeJS.Timeout | undefined;
   let throttling = false;
   let pendingRows = 0;
 
-  const file = new Readable({
-    highWaterMark: 4 * PIECE,
-    read() {
-      if (paused && !throttling) {
-        paused = false;
-        raw.resume();
-      }
-    },
-  });
+  // mysql2 pipes this stream into the destination socket and pauses it on a full socket buffer, but
+  // push() alone does not reliably call read() again afterwards: the source is paused on the bytes
+  // actually waiting (stream buffer + socket buffer) and resumed by a short poll once they drain.
+  const file = new Readable({ read() {} });
+  const waiting = () => file.readableLength + socket.writableLength;
+  const pauseSource = (): void => {
+    if (paused) return;
+    raw.pause();
+    paused = setInterval(() => {
+      if (throttling || waiting() > MAX_WAITING / 2) return;
+      clearInterval(paused);
+      paused = undefined;
+      raw.resume();
+    }, 2);
+  };
   const push = (piece: Buffer): void => {
     bytes += piece.length;
-    if (!file.push(piece) && !paused) {
-      paused = true;
-      raw.pause();
-    }
+    file.push(piece);
+    if (waiting() > MAX_WAITING) pauseSource();
   };
-  // Throttling (rows/s, MB/s) pauses the source every batchRows rows until the limiter lets it go on.
+  // Throttling (rows/s, MB/s) holds the source every batchRows rows until the limiter lets it go on.
   const throttle = (): void => {
     const rows = pendingRows;
     pendingRows = 0;
     throttling = true;
-    if (!paused) {
-      paused = true;
-      raw.pause();
-    }
-    settings.throttle.beforeWrite(rows, writer.length).then(() => {
-      throttling = false;
-      paused = false;
-      raw.resume();
-    }, () => {});
+    pauseSource();
+    settings.throttle.beforeWrite(rows, writer.length).then(() => (throttling = false), () => {});
   };
 
+  let discard = false;
+  let sourceDone!: () => void;
+  const sourceFinished = new Promise<void>((r) => (sourceDone = r));
   const query = raw.query({ sql: select, rowsAsArray: true, typeCast: false });
   query.on('result', (row: unknown) => {
+    if (discard) return;
     writer.writeRow(row as Array<Buffer | null>);
     if (writer.length >= PIECE) push(writer.take());
     if (settings.throttle.active && ++pendingRows >= settings.batchRows) throttle();
@@ -77,10 +81,12 @@ export async function loadChunkWithLoadData(
   query.on('error', (e: Error) => {
     sourceError = e;
     file.destroy(e);
+    sourceDone();
   });
   query.on('end', () => {
-    if (writer.length > 0) push(writer.take());
+    if (!discard && writer.length > 0) push(writer.take());
     file.push(null);
+    sourceDone();
   });
 
   // LOAD DATA LOCAL behaves as if IGNORE were given (the server cannot stop the file transfer), so a
@@ -99,6 +105,16 @@ export async function loadChunkWithLoadData(
     return { rows: affectedRows, bytes };
   } catch (e) {
     await destination.query('ROLLBACK').catch(() => {});
+    // The destination gave up before the source was read to the end: drain the rest so the source
+    // connection is usable again (the caller may reload this chunk with inserts on it).
+    discard = true;
+    throttling = false;
+    if (paused) {
+      clearInterval(paused);
+      paused = undefined;
+      raw.resume();
+    }
+    await sourceFinished;
     throw e;
   }
 }
