@@ -14,7 +14,7 @@ import {
   tableLimitVerdict,
   type Grant,
 } from '../shared/precheck/source-checks.ts';
-import { fourByteCondition, maxAllowedPacketVerdict } from '../shared/precheck/destination-checks.ts';
+import { fourByteCondition, localInfileVerdict, maxAllowedPacketVerdict } from '../shared/precheck/destination-checks.ts';
 import { isMysqlReservedWord } from '../shared/precheck/mysql-reserved-words.ts';
 import { validateTask } from '../shared/task/task-file.ts';
 import type { DatabaseMapping } from '../shared/task/object-mapper.ts';
@@ -84,6 +84,18 @@ describe('decision functions', () => {
     const bad = maxAllowedPacketVerdict(4 << 20, 4 << 20);
     expect(bad.status).toBe('failed');
     expect(bad.fix).toContain(`SET GLOBAL max_allowed_packet = ${5 << 20}`);
+  });
+
+  it('local_infile OFF is a warning that the full load falls back to INSERTs', () => {
+    const base = { name: 't', source: { host: 'h', user: 'u' }, destination: { type: 'mysql', host: 'h', user: 'u' }, objects: [{ database: 'd' }] };
+    const task = validateTask(base);
+    expect(localInfileVerdict(true, task).status).toBe('passed');
+    const off = localInfileVerdict(false, task);
+    expect(off.status).toBe('warning');
+    expect(off.reason).toContain('falls back to multi-row INSERTs');
+    expect(off.fix).toContain('SET GLOBAL local_infile = ON');
+    expect(localInfileVerdict(false, validateTask({ ...base, advanced: { fullLoad: { loadData: false } } })).status).toBe('passed');
+    expect(localInfileVerdict(false, validateTask({ ...base, sync: { types: ['schema'] } })).reason).toBe('no full load in this task');
   });
 
   it('table limit: more than 1,000 tables selected one by one with renaming', () => {
@@ -248,11 +260,12 @@ describe('runPrecheck against MariaDB', () => {
       'destination-name-conflicts',
       'destination-charset',
       'destination-max-allowed-packet',
+      'destination-local-infile',
     ]);
     expect(item(report, 'task-objects').reason).toBe('3 tables in 1 database');
     expect(item(report, 'source-binlog-retention').reason).toContain('7 days');
     expect(item(report, 'source-connectivity').reason).toContain('MariaDB');
-    expect(formatPrecheckReport(report)).toContain('16 passed, 0 warnings, 0 failed: the task can start.');
+    expect(formatPrecheckReport(report)).toContain('17 passed, 0 warnings, 0 failed: the task can start.');
   });
 
   it('names missing privileges with the exact GRANT statements that fix them', async () => {

@@ -26,6 +26,7 @@ export const DESTINATION_ITEMS = {
   nameConflicts: { id: 'destination-name-conflicts', name: 'Existing destination tables', side: 'destination' },
   charset: { id: 'destination-charset', name: 'Destination character sets', side: 'destination' },
   maxAllowedPacket: { id: 'destination-max-allowed-packet', name: 'Destination max_allowed_packet', side: 'destination' },
+  localInfile: { id: 'destination-local-infile', name: 'Destination LOAD DATA LOCAL', side: 'destination' },
 } as const satisfies Record<string, ItemMeta>;
 
 type Row = RowDataPacket & Record<string, unknown>;
@@ -82,6 +83,18 @@ export function maxAllowedPacketVerdict(maxAllowedPacket: number, batchBytes: nu
     status: 'failed',
     reason: `max_allowed_packet is ${mib(maxAllowedPacket)}, but full-load statements are up to ${mib(batchBytes)} (advanced.fullLoad.batchBytes) and need ${mib(required)} with overhead`,
     fix: `SET GLOBAL max_allowed_packet = ${setTo}; on the destination (and max_allowed_packet = ${setTo / MiB}M in my.cnf, or the RDS parameter), or lower advanced.fullLoad.batchBytes to ${Math.max(maxAllowedPacket - MiB, 64 << 10)}`,
+  };
+}
+
+/** The full load writes chunks with LOAD DATA LOCAL INFILE where the server allows it, else with INSERTs. */
+export function localInfileVerdict(localInfile: boolean, task: Task): Verdict {
+  if (!task.sync.types.has('full')) return { status: 'passed', reason: 'no full load in this task' };
+  if (!task.advanced.fullLoad.loadData) return { status: 'passed', reason: 'advanced.fullLoad.loadData is false: the full load writes multi-row INSERTs' };
+  if (localInfile) return { status: 'passed', reason: 'local_infile is ON: the full load writes chunks with LOAD DATA LOCAL INFILE' };
+  return {
+    status: 'warning',
+    reason: 'local_infile is OFF (the MySQL 8 default): the full load falls back to multi-row INSERTs, which cost the destination more CPU per row',
+    fix: 'SET GLOBAL local_infile = ON on the destination (or the RDS parameter local_infile) for a faster full load, or set advanced.fullLoad.loadData: false to silence this',
   };
 }
 
@@ -201,10 +214,10 @@ async function charsetCheck(conn: Connection, task: Task, tables: readonly Table
   };
 }
 
-/** Items 14–17. Name conflicts and character sets need the resolved objects and are left out without them. */
+/** Items 14–18. Name conflicts and character sets need the resolved objects and are left out without them. */
 export async function destinationChecks(conn: Connection, task: Task, context: DestinationContext): Promise<CheckResult[]> {
   let vars: Map<string, string> | undefined;
-  const variables = async () => (vars ??= await readGlobalVariables(conn, ['lower_case_table_names', 'character_set_server', 'max_allowed_packet']));
+  const variables = async () => (vars ??= await readGlobalVariables(conn, ['lower_case_table_names', 'character_set_server', 'max_allowed_packet', 'local_infile']));
   const caseInsensitive = async () => Number((await variables()).get('lower_case_table_names') ?? 0) !== 0;
   let existing: ExistingTables | undefined;
   const existingTables = async () => (existing ??= await readExisting(conn, targetDatabases(task).map((d) => d.name), await caseInsensitive()));
@@ -236,6 +249,12 @@ export async function destinationChecks(conn: Connection, task: Task, context: D
     await guarded(DESTINATION_ITEMS.maxAllowedPacket, async () =>
       maxAllowedPacketVerdict(Number((await variables()).get('max_allowed_packet') ?? 0), task.advanced.fullLoad.batchBytes),
     ),
+  );
+  items.push(
+    await guarded(DESTINATION_ITEMS.localInfile, async () => {
+      const v = String((await variables()).get('local_infile') ?? '').toUpperCase();
+      return localInfileVerdict(v === 'ON' || v === '1', task);
+    }),
   );
   return items;
 }
