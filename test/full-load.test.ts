@@ -177,6 +177,19 @@ describe('full load into MySQL (real MariaDB)', () => {
     expect(fallbacks.join('\n')).toMatch(/LOAD DATA refused \(Unknown column 'w'/);
   });
 
+  it.each([['LOAD DATA', true], ['INSERT', false]])('loads tables and columns whose names hold backticks, quotes and backslashes through %s', async (_, loadData) => {
+    const table = loadData ? 'we`ird "t" ld' : "we`ird 't' ins";
+    const q = (n: string) => '`' + n.replaceAll('`', '``') + '`';
+    await admin.query(`
+      CREATE TABLE \`${src}\`.${q(table)} (${q('i`d')} INT PRIMARY KEY, ${q("co'l")} VARCHAR(20), ${q('b\\s')} VARBINARY(4), ${q('x"y')} BIT(3));
+      INSERT INTO \`${src}\`.${q(table)} VALUES (1, 'a''b', x'5c00', b'101'), (2, NULL, NULL, NULL), (3, '\\\\t', x'09', b'0');
+      CREATE TABLE \`${dst}\`.${q(table)} LIKE \`${src}\`.${q(table)};`);
+    const t = task([{ database: src, as: dst, tables: [table] }], { advanced: { fullLoad: { loadData } } });
+    const r = await runFullLoad(t, await mappings(t), new FileStateStore(stateDir()), { progress: silentProgress });
+    expect(r.rows).toBe(3);
+    expect(await diffTables(admin, { db: src, table }, { db: dst, table }, ['i`d', "co'l", 'b\\s', 'x"y'])).toEqual({ countA: 3, countB: 3, unmatched: 0 });
+  });
+
   it('throttles rows per second', async () => {
     await admin.query(`
       CREATE TABLE \`${src}\`.slow (id INT PRIMARY KEY, v INT);

@@ -39,13 +39,11 @@ interface WorkItem {
   readonly chunk: Chunk;
 }
 
-const plannedKey = (t: TableMapping) => `${tableLabel(t)}`;
-
 /** Reads the stored plan, adding tables the task selects that it lacks (planned now, same position). */
 async function ensurePlan(task: Task, tables: readonly TableMapping[], store: StateStore, throttle: Throttle): Promise<FullLoadPlan> {
   const existing = await store.getPlan();
   const known = new Set(existing?.tables.map((t) => t.table));
-  const missing = tables.filter((t) => !known.has(plannedKey(t)));
+  const missing = tables.filter((t) => !known.has(tableLabel(t)));
   if (existing && missing.length === 0) return existing;
   const src = await connect('source', task.source);
   try {
@@ -58,7 +56,7 @@ async function ensurePlan(task: Task, tables: readonly TableMapping[], store: St
         throw new FcDtsError('NO_PRIMARY_KEY', `table ${tableLabel(t)} has no PRIMARY KEY or NOT NULL UNIQUE key, so its rows cannot be split into chunks or identified`, `add a primary key (ALTER TABLE ... ADD PRIMARY KEY (...)), or remove the table from objects`);
       }
       const chunks = await planChunks(src, t, { chunkRows: task.advanced.fullLoad.chunkRows, beforeQuery: throttle.beforeQuery });
-      added.push({ table: plannedKey(t), target: `${t.target.database}.${t.target.table}`, chunks });
+      added.push({ table: tableLabel(t), target: `${t.target.database}.${t.target.table}`, chunks });
     }
     const plan: FullLoadPlan = { position, tables: [...(existing?.tables ?? []), ...added] };
     await store.putPlan(plan);
@@ -72,11 +70,14 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
   const started = performance.now();
   const throttle = new Throttle(task.advanced.throttle.full);
   const plan = await ensurePlan(task, tables, store, throttle);
-  const done = new Set((await store.doneChunks()).map((d) => `${d.table}\0${d.chunk}`));
+  const done = new Set<string>();
   const doneRows = new Map<string, number>();
-  for (const d of await store.doneChunks()) doneRows.set(d.table, (doneRows.get(d.table) ?? 0) + d.rows);
+  for (const d of await store.doneChunks()) {
+    done.add(`${d.table}\0${d.chunk}`);
+    doneRows.set(d.table, (doneRows.get(d.table) ?? 0) + d.rows);
+  }
 
-  const byLabel = new Map(tables.map((t) => [plannedKey(t), t]));
+  const byLabel = new Map(tables.map((t) => [tableLabel(t), t]));
   const work: WorkItem[] = [];
   let chunks = 0;
   for (const p of plan.tables) {
@@ -101,6 +102,7 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
   const workers = Math.max(1, Math.min(task.advanced.fullLoad.workers, work.length));
   let next = 0;
   let stop: unknown;
+  const open = new Set<Connection>();
   const worker = async (): Promise<void> => {
     let conns: { src: Connection; dst: Connection } | undefined;
     try {
@@ -108,7 +110,10 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
         if (options.signal?.aborted) throw options.signal.reason;
         const item = work[next++]!;
         const r = await withRetry(task, item, options, async () => {
-          conns ??= { src: await connect('source', task.source), dst: await connect('destination', task.destination) };
+          if (!conns) {
+            conns = { src: await connect('source', task.source), dst: await connect('destination', task.destination) };
+            open.add(conns.src).add(conns.dst);
+          }
           try {
             return await loadChunk(conns.src, conns.dst, item.table, item.chunk, {
               batchRows: task.advanced.fullLoad.batchRows,
@@ -119,17 +124,19 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
               onRejectedBatch: (rows, e, head, tail) => rejected(task, store, item, conns!.dst, rows, e, head, tail, totals),
             });
           } catch (e) {
-            conns.src.destroy();
-            conns.dst.destroy();
+            for (const c of [conns.src, conns.dst]) {
+              c.destroy();
+              open.delete(c);
+            }
             conns = undefined;
             throw e;
           }
         });
-        await store.markChunkDone({ table: plannedKey(item.table), chunk: item.chunk.index, rows: r.rows, bytes: r.bytes });
+        await store.markChunkDone({ table: tableLabel(item.table), chunk: item.chunk.index, rows: r.rows, bytes: r.bytes });
         totals.rows += r.rows;
         totals.bytes += r.bytes;
         totals.loaded++;
-        options.progress.update(plannedKey(item.table), r.rows, true);
+        options.progress.update(tableLabel(item.table), r.rows, true);
       }
     } catch (e) {
       stop ??= e;
@@ -137,8 +144,10 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
       await Promise.all([conns?.src.end().catch(() => {}), conns?.dst.end().catch(() => {})]);
     }
   };
+  // Interrupted: the chunks in flight are cut off (their transactions roll back) and load again next run.
   const abort = () => {
     stop ??= options.signal?.reason;
+    for (const c of open) c.destroy();
   };
   options.signal?.addEventListener('abort', abort);
   try {
