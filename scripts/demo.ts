@@ -70,9 +70,10 @@ async function main(): Promise<number> {
   fcDts(['status', '-c', taskFile, '--state', stateDir], env);
 
   say('summary');
-  console.log(`copied ${total.toLocaleString('en-US')} rows of 4 tables, 2 views, a trigger and a procedure from shop to shop_copy`);
+  console.log(`copied ${total.toLocaleString('en-US')} rows of ${Object.keys(counts).length} tables, 2 views, a trigger and a procedure from shop to shop_copy`);
   console.log(`precheck + schema + full load took ${runSeconds.toFixed(1)} s; verify: ${verified === 0 ? 'source and destination are identical' : 'DIFFERENCES FOUND'}`);
-  console.log(`try it yourself: DEMO_DB_PASSWORD=${'<password>'} node bin/fc-dts.js status -c ${taskFile} --state ${stateDir}`);
+  console.log(`try it yourself: DEMO_DB_PASSWORD=<password> node bin/fc-dts.js status -c ${taskFile} --state ${stateDir}`);
+  if (!process.env.FC_DTS_MYSQL_URL) console.log(`MariaDB keeps running on ${s.host}:${s.port}; stop it with: npm run mariadb -- stop --dir .local/mariadb`);
   return verified;
 }
 

@@ -112,5 +112,6 @@ export async function createSampleShop(conn: Connection, db: string, size: Sampl
     products: size.products,
     orders: size.orders,
     order_items: size.orders * size.itemsPerOrder,
+    audit_log: 0,
   };
 }
