@@ -4,7 +4,7 @@
  * burst of at most one second's worth passes at once.
  */
 export class RateLimiter {
-  private at = 0;
+  private at = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly perSecond: number) {}
 

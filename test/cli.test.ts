@@ -95,6 +95,28 @@ describe('fc-dts command line (real MariaDB)', () => {
     }
   });
 
+  it('fails the precheck on a filter that does not parse, naming the table, the position and the key', () => {
+    const file = writeTask(taskDoc({ objects: [{ database: src, as: uniqueName('cli_f'), tables: [{ name: 'big', where: "a = 'x' AND" }] }] }));
+    const r = cli(['precheck', '-c', file]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`${src}\\.big: filter "a = 'x' AND" does not parse: expected an expression at position 11`));
+    const injection = writeTask(taskDoc({ objects: [{ database: src, as: uniqueName('cli_f'), tables: [{ name: 'big', where: 'id > 0; DROP TABLE big' }] }] }));
+    const i = cli(['precheck', '-c', injection]);
+    expect(i.code).toBe(1);
+    expect(i.out).toMatch(/big: filter .* is rejected at position 6/);
+  });
+
+  it('applies the capitalization policy to database, table and column names', async () => {
+    const dst = uniqueName('cli_cap');
+    const file = writeTask(taskDoc({ objects: [{ database: src, as: dst, tables: ['small'] }], sync: { capitalization: 'upper' } }));
+    const r = cli(['run', '-c', file, '--until', 'full-done', '--state', join(dirs, 'cap-state')]);
+    expect(r.code, r.err).toBe(0);
+    const [cols] = await admin.query<RowDataPacket[]>(
+      'SELECT TABLE_NAME t, COLUMN_NAME c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY ORDINAL_POSITION', [dst]);
+    expect(cols.map((c) => `${c.t}.${c.c}`)).toEqual(['SMALL.K', 'SMALL.V']);
+    expect(await diffTables(admin, { db: src, table: 'small' }, { db: dst, table: 'SMALL' }, ['k', 'v'], ['K', 'V'])).toEqual({ countA: 500, countB: 500, unmatched: 0 });
+  });
+
   it('resumes after kill -9 without reloading finished chunks, and the copy is exact', async () => {
     const dst = uniqueName('cli_k9');
     const state = join(dirs, 'k9-state');
