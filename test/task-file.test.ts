@@ -32,6 +32,7 @@ describe('task file', () => {
     expect(t.sync).toEqual(expect.objectContaining({ ddl: true, conflictMode: 'precheck-and-report', dirtyData: 'block', capitalization: 'default' }));
     expect(t.advanced.retry).toEqual({ connectionMinutes: 720, otherMinutes: 10 });
     expect(t.advanced.fullLoad).toEqual({ workers: 4, chunkRows: 50_000, batchRows: 2_000, batchBytes: 1 << 20, loadData: true });
+    expect(t.advanced.incremental).toEqual({ buckets: 8, workers: 4, batchChanges: 2_000, batchBytes: 4 << 20, batchMs: 100 });
   });
 
   it('always keeps incremental on, as the product does', () => {

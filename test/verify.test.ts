@@ -12,7 +12,7 @@ let admin: Connection;
 /** Verifies the given tables of SRC against DST (database renamed SRC → DST). */
 async function verify(tables: unknown[], options: VerifyOptions = {}) {
   const task = validateTask(taskDoc({ objects: [{ database: SRC, as: DST, tables }] }));
-  return verifyTask(task, { chunkRows: 50, ...options });
+  return verifyTask(task, { chunkRows: 50, rechecks: 0, ...options });
 }
 
 async function one(table: unknown, options: VerifyOptions = {}): Promise<TableVerification> {

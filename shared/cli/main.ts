@@ -18,8 +18,9 @@ const USAGE = `usage: fc-dts <command> -c task.yaml [options]
 commands:
   precheck -c FILE [--json]                       check source, destination and task before anything starts
   run      -c FILE [--until full-done|caught-up] [--state DIR]
-                                                  schema sync and full load (resumes where it stopped)
-  status   -c FILE [--json] [--state DIR]         phase, per-table progress, last error
+                                                  schema sync, full load, then incremental sync
+                                                  (resumes where it stopped; Ctrl-C stops it)
+  status   -c FILE [--json] [--state DIR]         phase, per-table progress, lag, rows/s, last error
   verify   -c FILE [--json]                       compare source and destination (counts, chunk checksums)
 
 exit codes: 0 ok, 1 failed / differences, 2 bad usage or task file, 130 interrupted`;
@@ -109,9 +110,15 @@ async function run(task: Task, stateDir: string, until: string | undefined): Pro
       print(`full load done: ${f.rows.toLocaleString('en-US')} rows in ${f.chunksLoaded} chunks this run (${f.chunks} in all, ${f.tables} tables) in ${f.seconds.toFixed(1)} s` +
         `${f.seconds > 0 ? `, ${Math.round(f.rows / f.seconds).toLocaleString('en-US')} rows/s` : ''}${f.dirtyRows ? `; ${f.dirtyRows} dirty rows recorded` : ''}` +
         `; peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
-    } else {
-      print(`task ${task.name}: phase ${summary.state.phase} (nothing left to do)`);
     }
+    const inc = summary.incremental;
+    if (inc) {
+      print(`incremental: ${inc.applied.toLocaleString('en-US')} row changes applied in ${inc.seconds.toFixed(1)} s` +
+        `${inc.seconds > 0 ? ` (${Math.round(inc.applied / inc.seconds).toLocaleString('en-US')} rows/s)` : ''}; resumes at ${inc.checkpoint.file}:${inc.checkpoint.offset}` +
+        `${inc.ddlFailures ? `; ${inc.ddlFailures} DDL statements failed in the destination (see the log)` : ''}` +
+        `; peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+    }
+    if (!f && !inc) print(`task ${task.name}: phase ${summary.state.phase} (nothing left to do)`);
     return 0;
   } catch (e) {
     if (controller.signal.aborted) {

@@ -8,7 +8,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { FcDtsError } from '../errors.ts';
 import { connect, isConnectionLost } from '../mysql/connection.ts';
-import { currentBinlogPosition } from '../mysql/binlog-position.ts';
+import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import type { StateStore, PlannedTable, FullLoadPlan } from '../state/state-store.ts';
 import { tableLabel, type TableMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
@@ -49,7 +49,7 @@ async function ensurePlan(task: Task, tables: readonly TableMapping[], store: St
   try {
     // The position is taken before any chunk boundary is read: every change after it reaches the
     // destination through the binlog, whatever the chunks see.
-    const position = existing?.position ?? (await currentBinlogPosition(src));
+    const position = existing?.position ?? (await currentBinlogCoordinates(src));
     const added: PlannedTable[] = [];
     for (const t of missing) {
       if (t.key.length === 0) {

@@ -1,6 +1,7 @@
 /**
  * `fc-dts run` on one machine: precheck, schema synchronization, full load — each phase once, its
- * completion persisted in the state store, so a later run resumes where an earlier one stopped.
+ * completion persisted in the state store, so a later run resumes where an earlier one stopped — then
+ * incremental sync from the position the full load recorded (or the last checkpoint).
  */
 import { FcDtsError } from '../errors.ts';
 import { connect } from '../mysql/connection.ts';
@@ -13,6 +14,7 @@ import { initialTaskState, type StateStore, type TaskState } from '../state/stat
 import { allTables, resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import type { SchemaSyncReport } from '../schema/schema-sync.ts';
+import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
 
 export type RunUntil = 'full-done' | 'caught-up';
 
@@ -26,6 +28,7 @@ export interface RunOptions {
 export interface RunSummary {
   readonly schema?: SchemaSyncReport;
   readonly fullLoad?: FullLoadSummary;
+  readonly incremental?: IncrementalSummary;
   readonly state: TaskState;
 }
 
@@ -41,15 +44,12 @@ export async function resolveTask(task: Task): Promise<DatabaseMapping[]> {
 }
 
 export async function runTask(task: Task, store: StateStore, options: RunOptions): Promise<RunSummary> {
-  if (options.until === 'caught-up') {
-    throw new FcDtsError('USAGE', '--until caught-up needs incremental sync, which this version of fc-dts does not have yet', 'use --until full-done');
-  }
   let state = (await store.getTaskState()) ?? initialTaskState();
   const save = async (patch: Partial<TaskState>) => {
     state = { ...state, ...patch, updatedAt: new Date().toISOString() };
     await store.putTaskState(state);
   };
-  const summary: { schema?: SchemaSyncReport; fullLoad?: FullLoadSummary } = {};
+  const summary: { schema?: SchemaSyncReport; fullLoad?: FullLoadSummary; incremental?: IncrementalSummary } = {};
   try {
     if (state.phase === 'new') {
       const report = await runPrecheck(task, { ownedTables: new Set(state.ownedTables) });
@@ -96,9 +96,15 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
       }
       await save({ phase: 'full-done' });
     }
-    const plan = await store.getPlan();
     if (options.until !== 'full-done') {
-      options.log(`incremental sync is not available in this version of fc-dts yet: stopping after the full load${plan ? `; it will start from ${plan.position.file}:${plan.position.offset}${plan.position.gtid ? ` (GTID ${plan.position.gtid})` : ''}` : ''}`);
+      await save({ phase: 'incremental' });
+      options.log(options.until === 'caught-up' ? 'incremental sync until caught up with the source ...' : 'incremental sync (Ctrl-C to stop) ...');
+      summary.incremental = await runIncremental(task, dbs, store, {
+        ...(options.until === 'caught-up' ? { until: 'caught-up' as const } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        log: options.log,
+      });
+      state = (await store.getTaskState()) ?? state;
     }
     return { ...summary, state };
   } catch (e) {

@@ -1,14 +1,15 @@
 /** What `fc-dts status` shows: the phase, per-table full-load progress, the hand-off position, the last error. */
-import type { BinlogPosition } from '../mysql/binlog-position.ts';
-import type { Phase, StateStore } from '../state/state-store.ts';
+import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
+import type { IncrementalStatus, Phase, StateStore } from '../state/state-store.ts';
 
 export interface TaskStatus {
   readonly task: string;
   readonly phase: Phase;
   readonly schemaDone: boolean;
-  readonly position?: BinlogPosition;
+  readonly position?: BinlogCoordinates;
   readonly tables: ReadonlyArray<{ readonly table: string; readonly target: string; readonly chunksDone: number; readonly chunks: number; readonly rows: number }>;
   readonly dirtyRows: number;
+  readonly incremental?: IncrementalStatus;
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
   readonly updatedAt?: string;
 }
@@ -39,6 +40,7 @@ export async function readTaskStatus(taskName: string, store: StateStore): Promi
       rows: byTable.get(p.table)?.rows ?? 0,
     })),
     dirtyRows: (await store.dirtyRecords()).length,
+    ...(state?.incremental ? { incremental: state.incremental } : {}),
     ...(state?.lastError ? { lastError: state.lastError } : {}),
     ...(state?.updatedAt ? { updatedAt: state.updatedAt } : {}),
   };
@@ -51,7 +53,13 @@ export function formatTaskStatus(s: TaskStatus): string {
   for (const t of s.tables) {
     lines.push(`  ${t.table} → ${t.target}: ${t.chunksDone}/${t.chunks} chunks, ${t.rows.toLocaleString('en-US')} rows loaded`);
   }
-  lines.push('  lag: not measured yet (incremental sync is not running)');
+  const inc = s.incremental;
+  if (inc) {
+    lines.push(`  incremental: lag ${inc.lagSeconds} s, ${inc.rowsPerSecond.toLocaleString('en-US')} rows/s, ${inc.applied.toLocaleString('en-US')} changes applied, reader checkpoint ${inc.checkpoint.file}:${inc.checkpoint.offset} (as of ${inc.updatedAt})`);
+    if (inc.ddlFailures > 0) lines.push(`  ${inc.ddlFailures} DDL statements failed in the destination and were skipped (see the run's log)`);
+  } else {
+    lines.push('  incremental: not started');
+  }
   if (s.dirtyRows > 0) lines.push(`  dirty data: ${s.dirtyRows} rows set aside (see dirty-data.jsonl in the state directory)`);
   if (s.lastError) lines.push(`  last error (${s.lastError.at}): [${s.lastError.code}] ${s.lastError.message}`);
   return lines.join('\n');

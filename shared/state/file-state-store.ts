@@ -5,7 +5,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FcDtsError } from '../errors.ts';
-import type { ChunkDone, DirtyRecord, FullLoadPlan, StateStore, TaskState } from './state-store.ts';
+import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, StateStore, TaskState } from './state-store.ts';
 
 export class FileStateStore implements StateStore {
   constructor(readonly dir: string) {
@@ -34,6 +34,14 @@ export class FileStateStore implements StateStore {
 
   async doneChunks(): Promise<ChunkDone[]> {
     return this.readLog<ChunkDone>('chunks-done.jsonl');
+  }
+
+  async getCheckpoint(): Promise<ReaderCheckpoint | undefined> {
+    return this.readJson<ReaderCheckpoint>('reader-checkpoint.json');
+  }
+
+  async putCheckpoint(checkpoint: ReaderCheckpoint): Promise<void> {
+    this.writeJson('reader-checkpoint.json', checkpoint);
   }
 
   async recordDirty(record: DirtyRecord): Promise<void> {

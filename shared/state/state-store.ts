@@ -2,10 +2,29 @@
  * The StateStore port: what a task remembers between runs. The standalone runner keeps it in a
  * directory (file-state-store.ts); the serverless pipeline keeps it in a Tablestore table.
  */
-import type { BinlogPosition } from '../mysql/binlog-position.ts';
+import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import type { Chunk } from '../fullload/chunk-planner.ts';
 
 export type Phase = 'new' | 'schema' | 'full-load' | 'full-done' | 'incremental';
+
+/** Where the binlog reader resumes: the start of the oldest transaction not yet fully applied. */
+export interface ReaderCheckpoint {
+  readonly file: string;
+  readonly offset: number;
+  readonly at: string;
+}
+
+/** What `fc-dts status` shows of incremental sync. */
+export interface IncrementalStatus {
+  /** Seconds between the source commit of the oldest change not yet applied (or the last applied one) and now. */
+  readonly lagSeconds: number;
+  readonly rowsPerSecond: number;
+  /** Row changes applied since the task began incremental sync. */
+  readonly applied: number;
+  readonly checkpoint: ReaderCheckpoint;
+  readonly ddlFailures: number;
+  readonly updatedAt: string;
+}
 
 export interface TaskState {
   readonly phase: Phase;
@@ -13,6 +32,7 @@ export interface TaskState {
   readonly ownedTables: readonly string[];
   readonly schemaDone: boolean;
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
+  readonly incremental?: IncrementalStatus;
   readonly updatedAt: string;
 }
 
@@ -26,7 +46,7 @@ export interface PlannedTable {
 
 export interface FullLoadPlan {
   /** Recorded before the first chunk was read: incremental sync starts here. */
-  readonly position: BinlogPosition;
+  readonly position: BinlogCoordinates;
   readonly tables: readonly PlannedTable[];
 }
 
@@ -58,6 +78,9 @@ export interface StateStore {
   markChunkDone(done: ChunkDone): Promise<void>;
   doneChunks(): Promise<ChunkDone[]>;
   recordDirty(record: DirtyRecord): Promise<void>;
+  getCheckpoint(): Promise<ReaderCheckpoint | undefined>;
+  /** Written only after every change before it is applied in the destination. */
+  putCheckpoint(checkpoint: ReaderCheckpoint): Promise<void>;
   dirtyRecords(): Promise<DirtyRecord[]>;
 }
 

@@ -287,7 +287,7 @@ export function validateTask(doc: unknown): Task {
   const objects = validateObjects(root.objects);
 
   const a = obj(root.advanced, 'advanced', false);
-  allowKeys(a, 'advanced', ['retry', 'throttle', 'heartbeat', 'alert', 'fullLoad']);
+  allowKeys(a, 'advanced', ['retry', 'throttle', 'heartbeat', 'alert', 'fullLoad', 'incremental']);
   const r = obj(a.retry, 'advanced.retry', false);
   allowKeys(r, 'advanced.retry', ['connectionMinutes', 'otherMinutes']);
   // Ranges and defaults are the reference product's ("Retry Time for Failed Connections" / "for Other Issues").
@@ -305,6 +305,8 @@ export function validateTask(doc: unknown): Task {
   const fl = obj(a.fullLoad, 'advanced.fullLoad', false);
   allowKeys(fl, 'advanced.fullLoad', ['workers', 'chunkRows', 'batchRows', 'batchBytes', 'loadData']);
 
+  const inc = obj(a.incremental, 'advanced.incremental', false);
+  allowKeys(inc, 'advanced.incremental', ['buckets', 'workers', 'batchChanges', 'batchBytes', 'batchMs']);
   const alertLag = al ? optNum(al, 'lagSeconds', 'advanced.alert', 1, 86400 * 30) : undefined;
   const webhook = al && al.webhook !== undefined ? str(al, 'webhook', 'advanced.alert') : undefined;
   return {
@@ -324,6 +326,13 @@ export function validateTask(doc: unknown): Task {
         batchRows: num(fl, 'batchRows', 'advanced.fullLoad', 2_000, 1, 100_000),
         batchBytes: num(fl, 'batchBytes', 'advanced.fullLoad', 1 << 20, 64 << 10, 256 << 20),
         loadData: bool(fl, 'loadData', 'advanced.fullLoad', true),
+      },
+      incremental: {
+        buckets: num(inc, 'buckets', 'advanced.incremental', 8, 1, 1024),
+        workers: num(inc, 'workers', 'advanced.incremental', 4, 1, 64),
+        batchChanges: num(inc, 'batchChanges', 'advanced.incremental', 2_000, 1, 100_000),
+        batchBytes: num(inc, 'batchBytes', 'advanced.incremental', 4 << 20, 64 << 10, 64 << 20),
+        batchMs: num(inc, 'batchMs', 'advanced.incremental', 100, 1, 60_000),
       },
     },
   };

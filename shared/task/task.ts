@@ -63,6 +63,17 @@ export interface FullLoadSettings {
   readonly loadData: boolean;
 }
 
+export interface IncrementalSettings {
+  /** Buckets the changes are spread over by (table, key): the parallelism of the apply side. */
+  readonly buckets: number;
+  /** Destination connections applying batches in parallel. */
+  readonly workers: number;
+  /** A bucket's batch closes at this many changes, bytes or milliseconds. */
+  readonly batchChanges: number;
+  readonly batchBytes: number;
+  readonly batchMs: number;
+}
+
 export interface Task {
   readonly name: string;
   readonly source: SourceConfig;
@@ -82,5 +93,6 @@ export interface Task {
     readonly heartbeat: boolean;
     readonly alert?: { readonly lagSeconds?: number; readonly webhook?: string };
     readonly fullLoad: FullLoadSettings;
+    readonly incremental: IncrementalSettings;
   };
 }

@@ -68,16 +68,30 @@ export interface VerifyOptions {
   readonly concurrency?: number;
   /** Called as each table's comparison completes. */
   readonly onTable?: (t: TableVerification) => void;
+  /**
+   * A chunk that differs is compared again this many times, `recheckMs` apart, before it counts:
+   * while incremental sync runs, a row changed on the source a moment ago may not be applied yet.
+   * Default 3 rechecks, 1,000 ms apart.
+   */
+  readonly rechecks?: number;
+  readonly recheckMs?: number;
 }
 
 interface Settings {
   readonly chunkRows: number;
   readonly maxKeys: number;
+  readonly rechecks: number;
+  readonly recheckMs: number;
 }
 
 /** Compares every selected table; throws (FcDtsError) only when a server cannot be reached. */
 export async function verifyTask(task: Task, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const settings: Settings = { chunkRows: Math.max(1, options.chunkRows ?? 10_000), maxKeys: Math.max(0, options.maxKeys ?? 100) };
+  const settings: Settings = {
+    chunkRows: Math.max(1, options.chunkRows ?? 10_000),
+    maxKeys: Math.max(0, options.maxKeys ?? 100),
+    rechecks: Math.max(0, options.rechecks ?? 3),
+    recheckMs: Math.max(0, options.recheckMs ?? 1000),
+  };
   const { tables, destination } = await readSchemas(task);
 
   const results: TableVerification[] = [];
@@ -242,7 +256,11 @@ async function compareTable(
   for (const seg of segments) {
     const srcCond = `(${seg.source})${filter}`;
     const dstCond = `(${seg.destination})`;
-    const [a, b] = await Promise.all([checksum(src, srcCond), checksum(dst, dstCond)]);
+    let [a, b] = await Promise.all([checksum(src, srcCond), checksum(dst, dstCond)]);
+    for (let i = 0; i < settings.rechecks && !(a.rows === b.rows && a.digest === b.digest); i++) {
+      await new Promise((r) => setTimeout(r, settings.recheckMs));
+      [a, b] = await Promise.all([checksum(src, srcCond), checksum(dst, dstCond)]);
+    }
     sourceRows += a.rows;
     destinationRows += b.rows;
     if (a.rows === b.rows && a.digest === b.digest) continue;

@@ -2,7 +2,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { FcDtsError } from '../errors.ts';
 
-export interface BinlogPosition {
+export interface BinlogCoordinates {
   readonly file: string;
   readonly offset: number;
   /** MariaDB: @@gtid_binlog_pos; MySQL: @@gtid_executed (empty when GTIDs are off). */
@@ -12,7 +12,7 @@ export interface BinlogPosition {
   readonly at: string;
 }
 
-export async function currentBinlogPosition(conn: Connection): Promise<BinlogPosition> {
+export async function currentBinlogCoordinates(conn: Connection): Promise<BinlogCoordinates> {
   const [[version]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
   const flavor = /mariadb/i.test(String(version?.v)) ? 'mariadb' : 'mysql';
   let rows: RowDataPacket[];

@@ -1,0 +1,36 @@
+/**
+ * CellValue → MySQL literal: the change encoding (change-event.ts) written back as SQL text,
+ * losslessly — exact numbers stay text, bytes go as hex, strings through quoteString.
+ */
+import { isBytes, isExactNumber, type CellValue } from '../change/change-event.ts';
+import { quoteString } from '../mysql/identifier.ts';
+
+/** A value that has no SQL literal (NaN, a malformed exact number or base64): a bug upstream or bad input. */
+export class InvalidCellValue extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidCellValue';
+  }
+}
+
+const EXACT_NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+/** Standard, padded base64 (what Buffer#toString('base64') writes): Buffer.from would skip bad characters silently. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export function sqlLiteral(v: CellValue): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new InvalidCellValue(`${v} has no SQL literal`);
+    return String(v); // the shortest text that reads back as the same double
+  }
+  if (typeof v === 'string') return quoteString(v);
+  if (isExactNumber(v)) {
+    if (typeof v.n !== 'string' || !EXACT_NUMBER.test(v.n)) throw new InvalidCellValue(`not an exact number: ${JSON.stringify(v.n)}`);
+    return v.n;
+  }
+  if (isBytes(v)) {
+    if (typeof v.b !== 'string' || !BASE64.test(v.b)) throw new InvalidCellValue(`bytes that are not base64: ${JSON.stringify(v.b).slice(0, 80)}`);
+    return v.b.length === 0 ? "''" : `X'${Buffer.from(v.b, 'base64').toString('hex')}'`;
+  }
+  throw new InvalidCellValue(`not a cell value: ${JSON.stringify(v)}`);
+}

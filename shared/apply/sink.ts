@@ -1,0 +1,40 @@
+/**
+ * The Sink port: applies change batches to a destination with the ordering, dedupe and exactly-once
+ * rules of DESIGN §3. One adapter per destination kind (mysql-sink.ts for MySQL-family destinations).
+ */
+import type { BinlogPosition } from '../change/position.ts';
+import type { ChangeBatch } from '../change/change-event.ts';
+
+/** DDL batches carry bucket -1: they have their own watermark. */
+export const DDL_BUCKET = -1;
+
+export interface DdlFailure {
+  readonly sql: string;
+  /** The destination's message. */
+  readonly error: string;
+  readonly pos: BinlogPosition;
+}
+
+export interface ApplyOutcome {
+  /** `early`: the batch's `prev` is after the bucket's watermark; nothing was applied, redeliver it later. */
+  readonly status: 'applied' | 'early';
+  /** Changes written. */
+  readonly applied: number;
+  /** Changes at or below the watermark, skipped as replays. */
+  readonly skipped: number;
+  /** The bucket's watermark after this call (null: nothing applied yet). */
+  readonly watermark: BinlogPosition | null;
+  /** DDL statements the destination refused (the task goes on, as the product does). */
+  readonly ddlFailures: readonly DdlFailure[];
+}
+
+export interface Sink {
+  /**
+   * Applies one batch. Safe to call again with the same batch, with re-cut batches, out of order and
+   * concurrently: replays are skipped by the watermark, early batches are reported, not applied.
+   */
+  apply(batch: ChangeBatch): Promise<ApplyOutcome>;
+  /** The last position applied in `bucket` (DDL_BUCKET for DDL), null when nothing has been. */
+  watermark(bucket: number): Promise<BinlogPosition | null>;
+  close(): Promise<void>;
+}

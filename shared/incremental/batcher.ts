@@ -1,0 +1,79 @@
+/**
+ * Buckets and batches (DESIGN §3): each row change goes to the bucket of hash(table, key), so the
+ * changes of one row stay in one bucket in binlog order; a bucket's batch is closed at a number of
+ * changes, a number of bytes or an age, and carries `prev`, the position of the last change the
+ * batcher sent to that bucket before it.
+ */
+import { createHash } from 'node:crypto';
+import type { ChangeBatch, Row, RowChange } from '../change/change-event.ts';
+import type { BinlogPosition } from '../change/position.ts';
+
+export interface BatchLimits {
+  readonly changes: number;
+  readonly bytes: number;
+  /** A batch older than this is closed at the next `due` call. */
+  readonly ms: number;
+}
+
+interface OpenBatch {
+  changes: RowChange[];
+  bytes: number;
+  opened: number;
+}
+
+export class Batcher {
+  private readonly open = new Map<number, OpenBatch>();
+  private readonly lastSent = new Map<number, BinlogPosition>();
+
+  constructor(readonly buckets: number, private readonly limits: BatchLimits) {}
+
+  /** Adds a change; returns the batch it closed, if any. */
+  add(change: RowChange): ChangeBatch | undefined {
+    const bucket = bucketOf(change, this.buckets);
+    let b = this.open.get(bucket);
+    if (!b) {
+      b = { changes: [], bytes: 0, opened: Date.now() };
+      this.open.set(bucket, b);
+    }
+    b.changes.push(change);
+    b.bytes += rowBytes(change.before) + rowBytes(change.after) + 64;
+    return b.changes.length >= this.limits.changes || b.bytes >= this.limits.bytes ? this.close(bucket) : undefined;
+  }
+
+  /** Closes the batches older than the age limit (or all of them). */
+  due(all = false): ChangeBatch[] {
+    const now = Date.now();
+    const out: ChangeBatch[] = [];
+    for (const [bucket, b] of this.open) if (all || now - b.opened >= this.limits.ms) out.push(this.close(bucket));
+    return out;
+  }
+
+  get pendingChanges(): number {
+    let n = 0;
+    for (const b of this.open.values()) n += b.changes.length;
+    return n;
+  }
+
+  private close(bucket: number): ChangeBatch {
+    const b = this.open.get(bucket)!;
+    this.open.delete(bucket);
+    const batch: ChangeBatch = { bucket, prev: this.lastSent.get(bucket) ?? null, changes: b.changes };
+    this.lastSent.set(bucket, b.changes.at(-1)!.pos);
+    return batch;
+  }
+}
+
+/** The bucket of a row: a stable hash of the destination table and the key values. */
+export function bucketOf(change: RowChange, buckets: number): number {
+  const img = change.after ?? change.before!;
+  const h = createHash('md5').update(`${change.table.database}.${change.table.table}`);
+  for (const k of change.key) h.update('\0').update(JSON.stringify(img[k] ?? null));
+  return h.digest().readUInt32BE(0) % buckets;
+}
+
+function rowBytes(r: Row | undefined): number {
+  if (!r) return 0;
+  let n = 0;
+  for (const v of Object.values(r)) n += typeof v === 'string' ? v.length : v === null || typeof v === 'number' ? 8 : 'n' in v ? v.n.length : v.b.length;
+  return n;
+}

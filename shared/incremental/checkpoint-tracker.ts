@@ -1,0 +1,89 @@
+/**
+ * Which binlog position is safe to resume from. Transactions are tracked in binlog order with the
+ * number of their changes not yet applied; the checkpoint is the start of the oldest transaction
+ * that is not complete (read to its commit and every change applied), or, when none is pending, the
+ * position after the last commit. Restarting there re-reads at most transactions whose changes the
+ * destination's watermarks then recognize as applied.
+ */
+export interface ResumePoint {
+  readonly file: string;
+  readonly offset: number;
+}
+
+export interface TrackedTransaction {
+  readonly start: ResumePoint;
+  pending: number;
+  committed: boolean;
+  /** Source commit time (seconds) of the transaction's events. */
+  ts: number;
+}
+
+export class CheckpointTracker {
+  private readonly open: TrackedTransaction[] = [];
+  private after: ResumePoint;
+  private lastAppliedTs = 0;
+
+  constructor(start: ResumePoint) {
+    this.after = start;
+  }
+
+  /** The transaction an event with this start belongs to (the current one, or a new one). */
+  transaction(start: ResumePoint, ts: number): TrackedTransaction {
+    const tail = this.open.at(-1);
+    if (tail && !tail.committed && tail.start.file === start.file && tail.start.offset === start.offset) return tail;
+    const tx: TrackedTransaction = { start, pending: 0, committed: false, ts };
+    this.open.push(tx);
+    return tx;
+  }
+
+  /** The current transaction ended; reading resumes at `next` after it. */
+  commit(next: ResumePoint, ts: number): void {
+    const tail = this.open.at(-1);
+    if (tail && !tail.committed) {
+      tail.committed = true;
+      tail.ts = ts;
+    }
+    this.after = next;
+    this.settle();
+  }
+
+  /** Between transactions (an idle heartbeat, a skipped event): reading has reached `next`. */
+  idle(next: ResumePoint): void {
+    const tail = this.open.at(-1);
+    if (!tail || tail.committed) this.after = next;
+  }
+
+  /** `count` changes of `tx` were applied. */
+  applied(tx: TrackedTransaction, count: number): void {
+    tx.pending -= count;
+    this.settle();
+  }
+
+  get checkpoint(): ResumePoint {
+    return this.open[0]?.start ?? this.after;
+  }
+
+  get pendingTransactions(): number {
+    return this.open.length;
+  }
+
+  /** Commit time of the oldest transaction still pending, if any. */
+  get oldestPendingTs(): number | undefined {
+    return this.open[0]?.ts;
+  }
+
+  get lastCompletedTs(): number {
+    return this.lastAppliedTs;
+  }
+
+  /** The position reading has reached (after the last commit seen). */
+  get readThrough(): ResumePoint {
+    return this.after;
+  }
+
+  private settle(): void {
+    while (this.open.length > 0 && this.open[0]!.committed && this.open[0]!.pending === 0) {
+      this.lastAppliedTs = Math.max(this.lastAppliedTs, this.open.shift()!.ts);
+    }
+  }
+}

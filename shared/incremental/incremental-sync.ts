@@ -1,0 +1,281 @@
+/**
+ * Standalone incremental sync: binlog reader → change mapper → batcher → apply dispatcher → sink,
+ * from the position the full load recorded (or the last checkpoint), until stopped or — with
+ * `until: 'caught-up'` — until everything committed on the source before the call is applied.
+ *
+ * Memory stays bounded whatever the transaction size: the reader pauses the binlog connection when
+ * its buffer is full, and this loop stops pulling events while too many changes wait to be applied.
+ * The checkpoint advances only over transactions whose every change is applied, so a kill at any
+ * moment re-reads only work the destination's watermarks recognize.
+ */
+import type { Connection } from 'mysql2/promise';
+import type { ChangeBatch, DdlChange, RowChange } from '../change/change-event.ts';
+import { binlogFileNumber, comparePositions, formatPosition } from '../change/position.ts';
+import { DDL_BUCKET, type Sink } from '../apply/sink.ts';
+import { ApplyRejected, MysqlSink } from '../apply/mysql-sink.ts';
+import { BinlogReader, type SourceEvent } from '../binlog/binlog-reader.ts';
+import { readCatalog } from '../mysql/catalog.ts';
+import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
+import { connect } from '../mysql/connection.ts';
+import type { IncrementalStatus, ReaderCheckpoint, StateStore } from '../state/state-store.ts';
+import { resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
+import type { Task } from '../task/task.ts';
+import { RateLimiter } from '../throttle.ts';
+import { ApplyDispatcher } from './apply-dispatcher.ts';
+import { Batcher } from './batcher.ts';
+import { ChangeMapper } from './change-mapper.ts';
+import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './checkpoint-tracker.ts';
+import { translateDdl } from './ddl-translator.ts';
+import { Heartbeat } from './heartbeat.ts';
+
+export interface IncrementalOptions {
+  readonly until?: 'caught-up';
+  readonly signal?: AbortSignal;
+  readonly log: (line: string) => void;
+  /** Called about once a second with the current status (also persisted in the task state). */
+  readonly onStatus?: (status: IncrementalStatus) => void;
+}
+
+export interface IncrementalSummary {
+  readonly applied: number;
+  readonly seconds: number;
+  readonly checkpoint: ReaderCheckpoint;
+  readonly ddlFailures: number;
+}
+
+/** Changes allowed to wait for the destination before the reader is held. */
+const MAX_OUTSTANDING = 40_000;
+
+export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, options: IncrementalOptions): Promise<IncrementalSummary> {
+  const started = performance.now();
+  const start = await startPoint(task, store);
+  const target = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
+  const s = task.advanced.incremental;
+  const sink: Sink = await MysqlSink.open(task.destination, task.name, { connections: s.workers });
+  const mapper = new ChangeMapper(task.sync.capitalization, dbs);
+  const batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs });
+  const tracker = new CheckpointTracker(start);
+  const txOf = new WeakMap<RowChange | DdlChange, TrackedTransaction>();
+  const rps = task.advanced.throttle.incremental.rps ? new RateLimiter(task.advanced.throttle.incremental.rps) : undefined;
+  const heartbeat = task.advanced.heartbeat ? await Heartbeat.start(task, options.log) : undefined;
+  let applied = 0;
+  let ddlFailures = 0;
+  let stateCache = (await store.getTaskState())!;
+  const recentlyApplied: Array<[number, number]> = [];
+
+  const dispatcher = new ApplyDispatcher({
+    sink,
+    concurrency: s.workers,
+    retry: task.advanced.retry,
+    log: options.log,
+    isRejection: (e) => e instanceof ApplyRejected,
+    onRejected: (batch, e) => rejected(task, store, batch, e as ApplyRejected, options.log),
+    onApplied: (batch, outcome) => {
+      applied += outcome.applied;
+      recentlyApplied.push([Date.now(), outcome.applied]);
+      for (const f of outcome.ddlFailures) {
+        ddlFailures++;
+        options.log(`DDL failed in the destination (the task goes on): ${f.sql} — ${f.error}`);
+      }
+      for (const c of batch.changes) {
+        const tx = txOf.get(c);
+        if (tx) tracker.applied(tx, 1);
+      }
+    },
+  });
+  const dispatch = (batch: ChangeBatch | undefined) => {
+    if (batch) dispatcher.submit(batch);
+  };
+
+  const reader = new BinlogReader({
+    endpoint: task.source,
+    serverId: readerServerId(task.name),
+    start,
+    databases: task.objects.map((o) => o.database),
+  });
+
+  let caughtUp = false;
+  const reached = (): boolean =>
+    target !== undefined && atOrBefore(target, tracker.readThrough) && tracker.pendingTransactions === 0 && dispatcher.queuedChanges === 0 && batcher.pendingChanges === 0;
+  let lastSaved = '';
+  const tick = async (): Promise<void> => {
+    for (const b of batcher.due()) dispatch(b);
+    const cp = tracker.checkpoint;
+    const key = `${cp.file}:${cp.offset}`;
+    const status = statusNow();
+    if (key !== lastSaved) {
+      await store.putCheckpoint({ ...cp, at: new Date().toISOString() });
+      lastSaved = key;
+    }
+    stateCache = { ...stateCache, incremental: status, updatedAt: status.updatedAt };
+    await store.putTaskState(stateCache);
+    options.onStatus?.(status);
+    if (!caughtUp && reached()) {
+      caughtUp = true;
+      await reader.stop();
+    }
+  };
+  const statusNow = (): IncrementalStatus => {
+    const now = Date.now();
+    while (recentlyApplied.length > 0 && now - recentlyApplied[0]![0] > 5000) recentlyApplied.shift();
+    const window = recentlyApplied.reduce((n, [, c]) => n + c, 0);
+    const oldest = tracker.oldestPendingTs;
+    // Pending work: lag is the age of its oldest change. None: with the heartbeat the source writes
+    // every second, so the last applied commit's age is the lag; without it, nothing is behind.
+    const lag = oldest !== undefined ? now / 1000 - oldest : heartbeat ? Math.max(0, now / 1000 - tracker.lastCompletedTs) : 0;
+    return {
+      lagSeconds: Math.max(0, Math.round(lag * 10) / 10),
+      rowsPerSecond: Math.round(window / 5),
+      applied,
+      checkpoint: { ...tracker.checkpoint, at: new Date(now).toISOString() },
+      ddlFailures,
+      updatedAt: new Date(now).toISOString(),
+    };
+  };
+  let ticking: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    ticking = ticking.then(tick).catch((e: unknown) => options.log(`checkpoint: ${(e as Error).message}`));
+  }, Math.min(250, s.batchMs));
+  const onAbort = () => void reader.stop();
+  options.signal?.addEventListener('abort', onAbort);
+
+  try {
+    if (target && atOrBefore(target, start)) {
+      caughtUp = true;
+      await reader.stop();
+    }
+    for await (const ev of reader) {
+      if (dispatcher.failed) throw dispatcher.failed;
+      await handle(ev);
+      if (dispatcher.queuedChanges > MAX_OUTSTANDING) await dispatcher.waitBelow(MAX_OUTSTANDING / 2);
+    }
+    if (options.signal?.aborted) throw options.signal.reason;
+    for (const b of batcher.due(true)) dispatch(b);
+    await dispatcher.drain();
+    await tick();
+  } finally {
+    clearInterval(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    await ticking.catch(() => {});
+    await reader.stop().catch(() => {});
+    await heartbeat?.stop();
+    await sink.close().catch(() => {});
+  }
+  return { applied, seconds: (performance.now() - started) / 1000, checkpoint: { ...tracker.checkpoint, at: new Date().toISOString() }, ddlFailures };
+
+  async function handle(ev: SourceEvent): Promise<void> {
+    switch (ev.kind) {
+      case 'rows': {
+        const changes = mapper.map(ev);
+        const tx = tracker.transaction(ev.txStart, ev.ts);
+        for (const c of changes) {
+          await rps?.take(1);
+          tx.pending++;
+          txOf.set(c, tx);
+          dispatch(batcher.add(c));
+        }
+        return;
+      }
+      case 'commit':
+        tracker.commit(ev.next, ev.ts);
+        return;
+      case 'query':
+        await ddl(ev);
+        return;
+      case 'heartbeat':
+        tracker.idle(ev.next);
+        return;
+    }
+  }
+
+  /** A DDL is a barrier: everything before it is applied first, nothing after it before it. */
+  async function ddl(ev: Extract<SourceEvent, { kind: 'query' }>): Promise<void> {
+    if (!task.sync.ddl) return;
+    const decision = translateDdl(ev.sql, ev.database, task);
+    if (!decision.apply) return;
+    for (const b of batcher.due(true)) dispatch(b);
+    await dispatcher.drain();
+    const t = decision.translation;
+    const change: DdlChange = { kind: 'ddl', pos: ev.pos, ts: ev.ts, sql: t.sql, database: t.database, tables: t.tables };
+    const tx = tracker.transaction(ev.txStart, ev.ts);
+    tx.pending++;
+    txOf.set(change, tx);
+    dispatcher.submit({ bucket: DDL_BUCKET, prev: null, changes: [change] });
+    await dispatcher.drain();
+    await relearn(t.sourceTables);
+  }
+
+  /** After a DDL the mapping of the tables it touched is read again (new tables are picked up). */
+  async function relearn(sourceTables: readonly string[]): Promise<void> {
+    if (sourceTables.length === 0) return;
+    const src = await connect('source', task.source);
+    try {
+      const catalog = await readCatalog(src, [...new Set(sourceTables.map((t) => t.slice(0, t.indexOf('.'))))]);
+      const fresh = resolveObjects(task, catalog).flatMap((d) => d.tables);
+      for (const name of sourceTables) {
+        const [db, table] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
+        const t = fresh.find((x) => x.source.database === db && x.source.name === table);
+        if (t) mapper.addTable(t);
+        else mapper.forgetTable(db, table);
+      }
+    } catch (e) {
+      options.log(`re-reading the schema of ${sourceTables.join(', ')} after a DDL: ${(e as Error).message}`);
+    } finally {
+      await src.end().catch(() => {});
+    }
+  }
+}
+
+/** The reader starts at the checkpoint, else at the position the full load recorded, else now. */
+async function startPoint(task: Task, store: StateStore): Promise<ResumePoint> {
+  const cp = await store.getCheckpoint();
+  if (cp) return { file: cp.file, offset: cp.offset };
+  const plan = await store.getPlan();
+  if (plan) return { file: plan.position.file, offset: plan.position.offset };
+  const end = await sourceEnd(task);
+  await store.putCheckpoint({ ...end, at: new Date().toISOString() });
+  return end;
+}
+
+async function sourceEnd(task: Task): Promise<ResumePoint> {
+  const src: Connection = await connect('source', task.source);
+  try {
+    const c = await currentBinlogCoordinates(src);
+    return { file: c.file, offset: c.offset };
+  } finally {
+    await src.end().catch(() => {});
+  }
+}
+
+function atOrBefore(a: ResumePoint, b: ResumePoint): boolean {
+  const fa = binlogFileNumber(a.file);
+  const fb = binlogFileNumber(b.file);
+  return fa < fb || (fa === fb && a.offset <= b.offset);
+}
+
+/** A replica server id of its own per task, away from the small ids servers use. */
+function readerServerId(taskName: string): number {
+  let h = 2166136261;
+  for (const ch of taskName) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return 100_000 + (h % 1_000_000_000);
+}
+
+/** A change the destination refused: recorded and left out under `skip`, the task stops under `block`. */
+async function rejected(task: Task, store: StateStore, batch: ChangeBatch, e: ApplyRejected, log: (l: string) => void): Promise<ChangeBatch> {
+  // Under `block` the task stops with the checkpoint before this change: a later run retries it.
+  if (task.sync.dirtyData === 'block') throw e;
+  const bad = batch.changes.find((c) => comparePositions(c.pos, e.pos) === 0);
+  if (!bad) throw e;
+  const table = `${e.table.database}.${e.table.table}`;
+  await store.recordDirty({
+    table,
+    phase: 'incremental',
+    position: formatPosition(e.pos),
+    reason: e.serverMessage,
+    row: JSON.stringify(bad.kind === 'row' ? (bad.after ?? bad.before) : bad.sql),
+    at: new Date().toISOString(),
+  });
+  log(`dirty data skipped: ${e.op} of ${table} at ${formatPosition(e.pos)}: ${e.serverMessage}`);
+  return { ...batch, changes: batch.changes.filter((c) => c !== bad) };
+}
+
