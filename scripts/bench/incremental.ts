@@ -319,7 +319,7 @@ async function createSeededDatabase(conn: mysql.Connection, db: string, seedRows
         `INSERT INTO ${q(db)}.${q(table)} (${COLUMNS})
          SELECT seq, ${r} % 1000000, ${r} * 7919, (${r} % 10000000) / 100,
                 TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND, ${cExpr(r)}, ${padExpr(r)}
-         FROM seq_1_to_${perTable}`,
+         FROM ${q(db)}.seq_1_to_${perTable}`,
       );
     }
   } finally {
@@ -473,8 +473,8 @@ class Writer {
 
 /** The workload's writers; table t is written only by writer (t mod W), so ids never conflict. */
 class Workload {
-  readonly ids = new Map<string, TableIds>(TABLES.map((t) => [t, new TableIds(0)]));
-  readonly writers: Writer[];
+  readonly ids: ReadonlyMap<string, TableIds>;
+  readonly writers: readonly Writer[];
 
   constructor(writers: number, seedRows: number) {
     this.ids = new Map(TABLES.map((t) => [t, new TableIds(seedRowsPerTable(seedRows))]));
@@ -899,6 +899,7 @@ class LagPoller {
 
   private record(table: string, id: number, writtenAt: string, seen: string): void {
     const above = this.seenAbove.get(table)!;
+    if (id <= this.watermark.get(table)! || id >= (globalThis as any).__wl.ids.get(table).next) process.stderr.write(`DEBUG ${table} id ${id} wm ${this.watermark.get(table)} next ${(globalThis as any).__wl.ids.get(table).next} written ${writtenAt} seen ${seen}\n`);
     if (above.has(id)) return;
     above.add(id);
     this.lagsMs.push((datetimeMicros(seen) - datetimeMicros(writtenAt)) / 1000);
@@ -915,80 +916,89 @@ async function measureLag(bench: Bench, workload: Workload, tool: string, db: st
   const startNext = new Map(TABLES.map((t) => [t, workload.ids.get(t)!.next]));
   const conn = await sessionConnection(bench.replica, db);
   const poller = new LagPoller(conn, db, workload);
-  let driving = true;
+  (globalThis as any).__wl = workload;
+  // 'drive': the writers run; 'drain': they stopped, poll until every inserted row is seen; 'stop': give up now.
+  const state: { mode: 'drive' | 'drain' | 'stop' } = { mode: 'drive' };
+  let drainedFrom = 0;
+  let pollError: Error | undefined;
   const pollLoop = (async () => {
-    const deadline = () => (driving ? Infinity : stoppedAt + CATCH_UP_WAIT_MS);
-    let stoppedAt = 0;
-    for (;;) {
+    while (state.mode !== 'stop') {
       const t0 = performance.now();
       await poller.poll();
-      if (!driving && stoppedAt === 0) stoppedAt = performance.now();
-      if (!driving && (poller.unseen(workload, startNext) === 0 || performance.now() > deadline() || !alive())) return;
+      if (state.mode === 'drain') {
+        drainedFrom ||= t0;
+        if (poller.unseen(workload, startNext) === 0 || t0 - drainedFrom > CATCH_UP_WAIT_MS || !alive()) return;
+      }
       await sleep(Math.max(0, LAG_POLL_MS - (performance.now() - t0)));
     }
-  })();
+  })().catch((e: Error) => {
+    pollError = e;
+  });
   try {
     log(`${tool}: driving the source at ${fmtInt(lagRate)} row changes/s for ${lagSeconds} s, polling ${db} every ${LAG_POLL_MS} ms ...`);
     const driven = await drivePaced(bench, workload, lagRate, lagSeconds);
-    driving = false;
+    state.mode = 'drain';
     await pollLoop;
-    const sorted = [...poller.lagsMs].sort((a, b) => a - b);
-    const neverSeen = poller.unseen(workload, startNext);
-    const result: LagResult = {
-      tool,
-      targetRate: lagRate,
-      achievedRate: driven.rows / driven.seconds,
-      seconds: driven.seconds,
-      rowsMeasured: sorted.length,
-      rowsNeverSeen: neverSeen,
-      ...(sorted.length > 0
-        ? {
-            p50Ms: percentile(sorted, 0.5),
-            p99Ms: percentile(sorted, 0.99),
-            maxMs: sorted[sorted.length - 1]!,
-            meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
-          }
-        : {}),
-      ...(neverSeen > 0 ? { error: `${fmtInt(neverSeen)} inserted rows never became visible in ${db}` } : {}),
-    };
-    log(`${tool}: lag p50 ${result.p50Ms?.toFixed(0)} ms, p99 ${result.p99Ms?.toFixed(0)} ms, max ${result.maxMs?.toFixed(0)} ms over ${fmtInt(sorted.length)} rows`);
-    return result;
+    if (pollError) throw pollError;
+    return lagResult(tool, lagRate, driven, poller.lagsMs, poller.unseen(workload, startNext), db);
   } finally {
-    driving = false;
-    await pollLoop.catch(() => {});
+    state.mode = 'stop';
+    await pollLoop;
     await conn.end().catch(() => {});
   }
 }
 
-/** fc-dts running continuously (`run` without --until) while the source is driven at the lag rate. */
-async function fcDtsLag(bench: Bench, workload: Workload, task: FcDtsTask, expected: () => Promise<Map<string, TableChecksum>>): Promise<LagResult> {
+function lagResult(tool: string, targetRate: number, driven: { rows: number; seconds: number }, lagsMs: readonly number[], neverSeen: number, db: string): LagResult {
+  const sorted = [...lagsMs].sort((a, b) => a - b);
+  const result: LagResult = {
+    tool,
+    targetRate,
+    achievedRate: driven.rows / driven.seconds,
+    seconds: driven.seconds,
+    rowsMeasured: sorted.length,
+    rowsNeverSeen: neverSeen,
+    ...(sorted.length > 0
+      ? {
+          p50Ms: percentile(sorted, 0.5),
+          p99Ms: percentile(sorted, 0.99),
+          maxMs: sorted[sorted.length - 1]!,
+          meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+        }
+      : {}),
+    ...(neverSeen > 0 ? { error: `${fmtInt(neverSeen)} inserted rows never became visible in ${db} (waited ${CATCH_UP_WAIT_MS / 1000} s)` } : {}),
+  };
+  log(`${tool}: source at ${fmtInt(result.achievedRate ?? 0)} rows/s; lag p50 ${ms(result.p50Ms)} ms, p99 ${ms(result.p99Ms)} ms, max ${ms(result.maxMs)} ms over ${fmtInt(sorted.length)} inserted rows`);
+  return result;
+}
+
+/** fc-dts running continuously (`run` without --until) while the source is driven at the lag rate; SIGINT at the end. */
+async function fcDtsLag(bench: Bench, workload: Workload, task: FcDtsTask): Promise<LagResult> {
   const tool = 'fc-dts run (continuous)';
   await setDurability(bench.dst, task.durability);
   log(`fc-dts: run -c ${task.taskFile} --state ${task.stateDir} (continuous, stopped with SIGINT at the end)`);
   const child = spawnCaptured(process.execPath, fcDtsArgs(task), fcDtsEnv(bench), true);
   const alive = () => !child.exited;
-  const verbatim = async () => {
-    const r = await stopChild(child, 30_000);
-    return `fc-dts ${describeExit(r)}:\n${(r.stdout + r.stderr).trim()}`;
-  };
+  let lag: LagResult | undefined;
+  let problem: string | undefined;
   try {
-    const notReady = await waitForSameShape(bench, task.destDb, CATCH_UP_WAIT_MS, alive);
-    if (notReady) return { tool, targetRate: bench.opts.lagRate, error: `before the lag test: ${notReady}; ${await verbatim()}` };
-    const lag = await measureLag(bench, workload, tool, task.destDb, alive);
-    const behind = await waitForSameShape(bench, task.destDb, CATCH_UP_WAIT_MS, alive);
-    const output = await verbatim();
-    const mismatch = behind ?? (await compareWithSource(bench, await expected(), task.destDb));
-    if (!child.exited) throw new Error('unreachable');
-    return { ...lag, ...(mismatch && !lag.error ? { error: `after the lag test: ${mismatch}` } : {}), output: output.slice(-4000) };
+    problem = await waitForSameShape(bench, task.destDb, CATCH_UP_WAIT_MS, alive);
+    if (problem) problem = `before the lag test: ${problem}`;
+    else {
+      lag = await measureLag(bench, workload, tool, task.destDb, alive);
+      const after = (await waitForSameShape(bench, task.destDb, CATCH_UP_WAIT_MS, alive)) ?? (await compareWithSource(bench, await checksums(bench.src, DB), task.destDb));
+      if (after) problem = `after the lag test: ${after}`;
+    }
   } catch (e) {
-    return { tool, targetRate: bench.opts.lagRate, error: `${(e as Error).message}; ${await verbatim()}` };
-  } finally {
-    if (!child.exited) await stopChild(child, 30_000);
+    problem = (e as Error).message;
   }
+  const exit = await stopChild(child, 30_000);
+  const output = (exit.stdout + exit.stderr).trim();
+  if (problem) problem += `\nfc-dts ${describeExit(exit)}, its output:\n${output}`;
+  return { ...(lag ?? { tool, targetRate: bench.opts.lagRate }), ...(problem && !lag?.error ? { error: problem } : {}), output: output.slice(-4000) };
 }
 
 /** The same lag test with the native single-threaded replica applying into bench_inc (a baseline). */
-async function nativeLag(bench: Bench, workload: Workload, resumeFrom: Coordinates, expected: () => Promise<Map<string, TableChecksum>>): Promise<LagResult> {
+async function nativeLag(bench: Bench, workload: Workload, resumeFrom: Coordinates): Promise<LagResult> {
   const tool = 'native replica, single-threaded';
   const dst = bench.dst;
   await dst.query('STOP SLAVE');
@@ -1002,7 +1012,7 @@ async function nativeLag(bench: Bench, workload: Workload, resumeFrom: Coordinat
     if (notReady) return { tool, targetRate: bench.opts.lagRate, error: `before the lag test: ${notReady}; ${(await slaveStatus(dst))?.error ?? ''}` };
     const lag = await measureLag(bench, workload, tool, DB, alive);
     const behind = await waitForSameShape(bench, DB, CATCH_UP_WAIT_MS, alive);
-    const mismatch = behind ?? (await compareWithSource(bench, await expected(), DB));
+    const mismatch = behind ?? (await compareWithSource(bench, await checksums(bench.src, DB), DB));
     return { ...lag, ...(mismatch && !lag.error ? { error: `after the lag test: ${mismatch}` } : {}) };
   } finally {
     await dst.query('STOP SLAVE').catch(() => {});
@@ -1235,9 +1245,8 @@ async function main(): Promise<number> {
 
     const lag: LagResult[] = [];
     if (opts.lagSeconds > 0) {
-      const current = () => checksums(src, DB);
-      lag.push(await fcDtsLag(bench, workload, fcTask, current));
-      if (opts.nativeLag) lag.push(await nativeLag(bench, workload, end, current));
+      lag.push(await fcDtsLag(bench, workload, fcTask));
+      if (opts.nativeLag) lag.push(await nativeLag(bench, workload, end));
     }
 
     const rep: Report = {

@@ -16,11 +16,11 @@ import { createHash } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { CellValue, ChangeBatch, DdlChange, Row, RowChange, TableRef } from '../change/change-event.ts';
 import { comparePositions, formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
-import { FcDtsError } from '../errors.ts';
+import { FcDtsError, TaskFileError } from '../errors.ts';
 import { connect, isConnectionLost } from '../mysql/connection.ts';
 import { qualified, quoteIdent, quoteString } from '../mysql/identifier.ts';
 import type { MysqlEndpoint } from '../task/task.ts';
-import { MalformedChange, reduceRowChanges } from './batch-reducer.ts';
+import { MalformedChange, reduceRowChanges, type TableActions } from './batch-reducer.ts';
 import { InvalidCellValue, sqlLiteral } from './mysql-literal.ts';
 import { DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sink } from './sink.ts';
 
@@ -32,8 +32,6 @@ const MAX_TASK_NAME = 190;
 
 /** Statements stay at or below this size (and below the server's max_allowed_packet). */
 const MAX_STATEMENT_BYTES = 1 << 20;
-/** Keys per DELETE: an OR list much longer than this can push the range optimizer to a table scan. */
-const MAX_KEYS_PER_DELETE = 1000;
 const MAX_ATTEMPTS = 6;
 const DDL_LOCK_SECONDS = 60;
 
@@ -141,12 +139,12 @@ export class MysqlSink implements Sink {
 
   static async open(endpoint: MysqlEndpoint, taskName: string, options: MysqlSinkOptions = {}): Promise<MysqlSink> {
     if (taskName.length === 0 || [...taskName].length > MAX_TASK_NAME) {
-      throw new FcDtsError('TASK_FILE_INVALID', `task name must be 1 to ${MAX_TASK_NAME} characters for the apply watermarks: ${JSON.stringify(taskName.slice(0, 40))}…`, 'shorten the task name');
+      throw new TaskFileError('name', `must be 1 to ${MAX_TASK_NAME} characters (it keys the apply watermarks in the destination)`, 'shorten the task name');
     }
     const size = options.connections ?? 4;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`connections must be a positive integer, got ${size}`);
 
-    const first = await connect('destination', endpoint);
+    const first = await connect('destination', endpoint, { multipleStatements: true });
     let settings: { maxPacket: number; readCommitted: boolean };
     try {
       await first.query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(WATERMARK_DATABASE)}`);
@@ -177,7 +175,7 @@ export class MysqlSink implements Sink {
       throw e;
     }
     const pool = new ConnectionPool(async () => {
-      const c = await connect('destination', endpoint);
+      const c = await connect('destination', endpoint, { multipleStatements: true });
       try {
         return await prepare(c);
       } catch (e) {
@@ -207,7 +205,7 @@ export class MysqlSink implements Sink {
 
   private async applyRows(batch: ChangeBatch): Promise<ApplyOutcome> {
     const changes = batch.changes as readonly RowChange[];
-    let oneByOne = false;
+    let oneByOne = process.env.SINK_ONE_BY_ONE === "1";
     for (;;) {
       try {
         return await this.inTransaction((c) => this.applyRowsOnce(c, batch.bucket, batch.prev, changes, oneByOne));
@@ -237,11 +235,7 @@ export class MysqlSink implements Sink {
 
   private async writeReduced(c: Connection, pending: readonly RowChange[]): Promise<void> {
     try {
-      for (const t of reduceRowChanges(pending)) {
-        const target = qualified(t.table.database, t.table.table);
-        for (const sql of deleteStatements(target, t.key, t.deletes, this.maxStatementBytes, this.maxPacket)) await c.query(sql);
-        for (const sql of upsertStatements(target, t.upserts, this.maxStatementBytes, this.maxPacket)) await c.query(sql);
-      }
+      await this.send(c, this.statements(reduceRowChanges(pending)));
     } catch (e) {
       if (refused(e)) throw new ReducedBatchRefused(e);
       throw e;
@@ -252,15 +246,27 @@ export class MysqlSink implements Sink {
   private async writeOneByOne(c: Connection, pending: readonly RowChange[]): Promise<void> {
     for (const change of pending) {
       try {
-        const [t] = reduceRowChanges([change]);
-        const target = qualified(t!.table.database, t!.table.table);
-        for (const sql of deleteStatements(target, t!.key, t!.deletes, this.maxStatementBytes, this.maxPacket)) await c.query(sql);
-        for (const sql of upsertStatements(target, t!.upserts, this.maxStatementBytes, this.maxPacket)) await c.query(sql);
+        await this.send(c, this.statements(reduceRowChanges([change])));
       } catch (e) {
         if (refused(e)) throw new ApplyRejected(change, e);
         throw e;
       }
     }
+  }
+
+  private statements(actions: readonly TableActions[]): string[] {
+    return actions.flatMap((t) => {
+      const target = qualified(t.table.database, t.table.table);
+      return [
+        ...deleteStatements(target, t.key, t.deletes, this.maxStatementBytes, this.maxPacket),
+        ...upsertStatements(target, t.upserts, this.maxStatementBytes, this.maxPacket),
+      ];
+    });
+  }
+
+  /** Statements in order, several to a round trip (multi-statement packets of bounded size); the server stops at the first error. */
+  private async send(c: Connection, statements: readonly string[]): Promise<void> {
+    for (const packet of chunked('', ';', '', statements, this.maxStatementBytes, this.maxPacket)) await c.query(packet);
   }
 
   // ---- DDL batches --------------------------------------------------------------------------------
@@ -286,7 +292,7 @@ export class MysqlSink implements Sink {
         if (!transient(e) || attempt >= MAX_ATTEMPTS) throw e;
         await sleep(backoff(attempt));
       } finally {
-        c?.destroy(); // ends the session, and with it the named lock
+        await c?.end().catch(() => c?.destroy()); // ends the session, and with it the named lock
       }
     }
   }
@@ -338,7 +344,10 @@ export class MysqlSink implements Sink {
   }
 
   private async insertWatermarkRow(c: Connection, bucket: number): Promise<void> {
-    await c.query(`INSERT IGNORE INTO ${WATERMARKS} VALUES (${quoteString(this.taskName)}, ${bucket}, NULL, NULL, NULL, UTC_TIMESTAMP(6))`);
+    await c.query(
+      `INSERT IGNORE INTO ${WATERMARKS} (${['task', 'bucket', 'updated_at'].map(quoteIdent).join(', ')}) ` +
+        `VALUES (${quoteString(this.taskName)}, ${bucket}, UTC_TIMESTAMP(6))`,
+    );
   }
 
   /** Locks the bucket's watermark row for this transaction (creating it, null, the first time) and reads it. */
@@ -420,7 +429,7 @@ function setupError(ep: MysqlEndpoint, e: unknown): FcDtsError {
   const errno = (e as MysqlErrorLike).errno;
   const denied = errno === 1044 || errno === 1142 || errno === 1227;
   return new FcDtsError(
-    denied ? 'PRIVILEGE_MISSING' : 'CONNECTION_FAILED',
+    denied ? 'PRIVILEGE_MISSING' : connectionGone(e) ? 'CONNECTION_FAILED' : 'STATE_INVALID',
     `destination ${ep.host}:${ep.port}: cannot set up ${WATERMARK_DATABASE}.${WATERMARK_TABLE}, where the apply watermarks live (${message(e)})`,
     `grant "${ep.user}" CREATE, SELECT, INSERT and UPDATE on ${WATERMARK_DATABASE}.* on the destination`,
     { cause: e },
@@ -455,10 +464,10 @@ function validateBatch(batch: ChangeBatch): void {
 
 /**
  * Groups rendered pieces into statements `head + pieces.join(sep) + tail` of at most `maxBytes`
- * (and `maxPieces` pieces). A single piece that is larger gets a statement of its own, up to `maxPacket`.
+ * A single piece that is larger gets a statement of its own, up to `maxPacket`.
  */
 function* chunked(
-  head: string, sep: string, tail: string, pieces: Iterable<string>, maxBytes: number, maxPacket: number, maxPieces = Infinity,
+  head: string, sep: string, tail: string, pieces: Iterable<string>, maxBytes: number, maxPacket: number,
 ): Generator<string> {
   const fixed = Buffer.byteLength(head) + Buffer.byteLength(tail);
   const sepBytes = Buffer.byteLength(sep);
@@ -466,7 +475,7 @@ function* chunked(
   let bytes = fixed;
   for (const p of pieces) {
     const size = Buffer.byteLength(p);
-    if (batch.length > 0 && (bytes + sepBytes + size > maxBytes || batch.length >= maxPieces)) {
+    if (batch.length > 0 && bytes + sepBytes + size > maxBytes) {
       yield head + batch.join(sep) + tail;
       batch = [];
       bytes = fixed;
@@ -478,17 +487,22 @@ function* chunked(
   if (batch.length > 0) yield head + batch.join(sep) + tail;
 }
 
-/** `k IN (...)` for a single non-null key column; `(a = .. AND b = ..) OR ...` otherwise (NULL as IS NULL). */
+/**
+ * One `DELETE ... WHERE a = .. AND b = ..` per key (NULL as IS NULL), sent several to a round trip.
+ * Not one `WHERE k IN (...)`: on a small table (or one whose statistics still say it is) the optimizer
+ * reads an IN list by scanning the table, and a scanning DELETE waits on every row other buckets'
+ * transactions hold, so buckets applied in parallel deadlock. A lookup by key locks only its row.
+ */
 export function deleteStatements(
   target: string, key: readonly string[], keys: ReadonlyArray<readonly CellValue[]>, maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes,
 ): string[] {
-  if (keys.length === 0) return [];
   const cols = key.map(quoteIdent);
-  if (key.length === 1 && keys.every((k) => k[0] !== null)) {
-    return [...chunked(`DELETE FROM ${target} WHERE ${cols[0]} IN (`, ',', ')', keys.map((k) => sqlLiteral(k[0]!)), maxBytes, maxPacket, MAX_KEYS_PER_DELETE)];
-  }
-  const conditions = keys.map((k) => '(' + k.map((v, i) => (v === null ? `${cols[i]} IS NULL` : `${cols[i]} = ${sqlLiteral(v)}`)).join(' AND ') + ')');
-  return [...chunked(`DELETE FROM ${target} WHERE `, ' OR ', '', conditions, maxBytes, maxPacket, MAX_KEYS_PER_DELETE)];
+  return keys.map((k) => {
+    const sql = `DELETE FROM ${target} WHERE ${k.map((v, i) => (v === null ? `${cols[i]} IS NULL` : `${cols[i]} = ${sqlLiteral(v)}`)).join(' AND ')}`;
+    const bytes = Buffer.byteLength(sql);
+    if (bytes > maxPacket) throw new StatementTooLarge(bytes, maxPacket);
+    return sql;
+  });
 }
 
 /**

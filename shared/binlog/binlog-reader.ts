@@ -14,10 +14,14 @@
  * binlog connection is paused (mysql2 `Connection.pause()`: the socket stops being read and packets
  * already received are parked undecoded), and resumed once the consumer has taken half of them.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ZongJi from '@vlasky/zongji';
 import type {
   AnyBinlogEvent, BinlogEventByTypeName, BinlogEventTypeName, ColumnInfo, RowData, TableMapEvent,
 } from '@vlasky/zongji';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { CellValue } from '../change/change-event.ts';
 import type { BinlogPosition } from '../change/position.ts';
 import { binlogFileNumber } from '../change/position.ts';
@@ -207,20 +211,21 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
 
   /** Disconnects; a pending or later next() reports the end of the stream. */
   stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
     this.stopped = true;
     this.queue = [];
     this.head = 0;
     this.bufferedCount = 0;
     for (const w of this.waiters.splice(0)) w.resolve({ done: true, value: undefined });
+    return (this.stopping ??= this.stopZongji());
+  }
+
+  private stopZongji(): Promise<void> {
     const z = this.zongji;
-    this.stopping = !z
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          z.once('stopped', () => resolve());
-          z.stop();
-        });
-    return this.stopping;
+    if (!z) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      z.once('stopped', () => resolve());
+      z.stop();
+    });
   }
 
   private next(): Promise<IteratorResult<SourceEvent>> {
@@ -243,8 +248,8 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       }
       return Promise.resolve({ done: false, value });
     }
-    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.stopped) return Promise.resolve({ done: true, value: undefined });
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -271,13 +276,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     if (this.failure !== undefined || this.stopped) return;
     this.failure = this.toFcDtsError(e);
     for (const w of this.waiters.splice(0)) w.reject(this.failure);
-    const z = this.zongji;
-    if (z) {
-      this.stopping = new Promise<void>((resolve) => {
-        z.once('stopped', () => resolve());
-        z.stop();
-      });
-    }
+    this.stopping ??= this.stopZongji();
   }
 
   private async start(): Promise<void> {
@@ -287,13 +286,14 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     // MySQL's numbering; MariaDB's differ above 255).
     const conn = await connect('source', ep);
     try {
-      const [rows] = await conn.query<import('mysql2/promise').RowDataPacket[]>('SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS');
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS');
       this.collations = new Map(rows.map((r) => [Number(r.ID), String(r.CHARACTER_SET_NAME)]));
     } catch (e) {
       throw connectionError('source', ep, e);
     } finally {
       await conn.end().catch(() => {});
     }
+    await patchZongjiForMariaDb();
     if (this.stopped) return;
 
     const z = new ZongJi({
@@ -516,6 +516,46 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     if (err.code !== undefined) return connectionError('source', ep, e);
     return new BinlogDecodeError(`cannot decode the source binlog: ${serverMessage}`, 'report this with the binlog file and position', { cause: e });
   }
+}
+
+/**
+ * zongji 0.9.0 bug: on MariaDB a GEOMETRY column has an entry (binary, 63) in the TableMap's
+ * column-charset list (MariaDB's Field_geom::binlog_type_info carries a charset; MySQL's list has
+ * only string and BLOB columns), but zongji lists only string/BLOB columns there, so every text
+ * column after a geometry column got the charset of the column before it: utf8 text came out as
+ * bytes, latin1 as utf8. Make zongji count GEOMETRY as a BLOB while it reads that metadata on MariaDB
+ * (lib/binlog_event.js TableMap._readOptionalMetadata / _effectiveColumnType); the column itself is
+ * still typed GEOMETRY. The class is not exported, hence the path into the pinned package.
+ */
+let zongjiPatched: Promise<void> | undefined;
+function patchZongjiForMariaDb(): Promise<void> {
+  return (zongjiPatched ??= (async () => {
+    interface TableMapProto {
+      _effectiveColumnType(this: TableMapProto, index: number): number;
+      _readOptionalMetadata(this: TableMapProto, parser: unknown, zongji: { isMariaDb?: boolean } | undefined): void;
+      __fcDtsGeometryIsText?: boolean;
+    }
+    const indexPath = createRequire(import.meta.url).resolve('@vlasky/zongji');
+    const events = (await import(pathToFileURL(join(dirname(indexPath), 'lib', 'binlog_event.js')).href)) as { TableMap?: { prototype: TableMapProto } };
+    const proto = events.TableMap?.prototype;
+    if (!proto || typeof proto._effectiveColumnType !== 'function' || typeof proto._readOptionalMetadata !== 'function') {
+      throw new BinlogDecodeError('this @vlasky/zongji version does not have the TableMap internals fc-dts corrects', 'install the @vlasky/zongji version package.json pins');
+    }
+    const effective = proto._effectiveColumnType;
+    const readOptional = proto._readOptionalMetadata;
+    proto._effectiveColumnType = function (index) {
+      const type = effective.call(this, index);
+      return this.__fcDtsGeometryIsText && type === ColumnType.GEOMETRY ? ColumnType.BLOB : type;
+    };
+    proto._readOptionalMetadata = function (parser, zongji) {
+      this.__fcDtsGeometryIsText = zongji?.isMariaDb === true;
+      try {
+        readOptional.call(this, parser, zongji);
+      } finally {
+        this.__fcDtsGeometryIsText = false;
+      }
+    };
+  })());
 }
 
 function weight(e: SourceEvent): number {

@@ -8,12 +8,13 @@
  * the opposite moves it in and becomes an INSERT. The operations filter applies to the source
  * statement's type (not syncing deletes ignores source DELETEs, not rows leaving a filter).
  */
-import type { CellValue, Row, RowChange } from '../change/change-event.ts';
+import type { CellValue, Row, RowChange, TableRef } from '../change/change-event.ts';
 import { isBytes, isExactNumber } from '../change/change-event.ts';
 import type { BinlogPosition } from '../change/position.ts';
-import { evaluateWhere } from '../filter/where-filter.ts';
+import { evaluateWhere, type WhereFilter } from '../filter/where-filter.ts';
+import type { TableInfo } from '../mysql/catalog.ts';
 import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
-import type { Capitalization } from '../task/task.ts';
+import type { Capitalization, Operation, Task } from '../task/task.ts';
 
 export interface RowsEvent {
   readonly pos: BinlogPosition;
@@ -25,42 +26,75 @@ export interface RowsEvent {
 }
 
 interface TableRoute {
-  readonly mapping: TableMapping;
-  /** Source column name → destination name; absent columns are not synchronized. */
+  readonly target: TableRef;
+  readonly operations: ReadonlySet<Operation>;
+  readonly where: WhereFilter | undefined;
+  /** Source column name → destination name; undefined: every column, named by the capitalization policy. */
   readonly columns: ReadonlyMap<string, string> | undefined;
+  /** Generated columns (lower-case names: MySQL column names are case-insensitive), left to the destination. */
   readonly generated: ReadonlySet<string>;
+  /** Destination names of the key columns. */
   readonly key: readonly string[];
 }
 
 export class ChangeMapper {
   private readonly routes = new Map<string, TableRoute>();
-  private readonly wholeDatabases = new Map<string, DatabaseMapping>();
+  /** Source database → destination database, for whole-database selections. */
+  private readonly wholeDatabases = new Map<string, string>();
 
-  constructor(private readonly capitalization: Capitalization, dbs: readonly DatabaseMapping[]) {
+  constructor(private readonly task: Task, dbs: readonly DatabaseMapping[]) {
     for (const d of dbs) {
-      if (d.whole) this.wholeDatabases.set(d.source.name, d);
+      if (d.whole) this.wholeDatabases.set(d.source.name, d.target);
       for (const t of d.tables) this.addTable(t);
     }
   }
 
-  /** Whether changes of `database.table` are synchronized (tables created later in a whole database are, once known). */
+  private get capitalization(): Capitalization {
+    return this.task.sync.capitalization;
+  }
+
+  /** How changes of `database.table` are synchronized; undefined when they are not. */
   route(database: string, table: string): TableRoute | undefined {
     return this.routes.get(`${database}.${table}`);
   }
 
-  isWholeDatabase(database: string): boolean {
-    return this.wholeDatabases.has(database);
+  /** The destination table of a source table: its route's, or by the whole-database rules for a table not yet known. */
+  targetOf(database: string, table: string): TableRef | undefined {
+    const known = this.route(database, table);
+    if (known) return known.target;
+    const db = this.wholeDatabases.get(database);
+    return db === undefined ? undefined : { database: db, table: applyCapitalization(table, this.capitalization) };
   }
 
-  /** Learns (or relearns, after a DDL) how a table is mapped. */
+  /** Learns how a table is mapped, from the task and the source catalog. */
   addTable(t: TableMapping): void {
     const explicit = t.columns.length !== t.source.columns.length || t.columns.some((c) => c.target !== applyCapitalization(c.source.name, this.capitalization));
     this.routes.set(`${t.source.database}.${t.source.name}`, {
-      mapping: t,
+      target: t.target,
+      operations: t.operations,
+      where: t.where,
       // Without an explicit selection every column follows, also ones added by a later DDL.
       columns: explicit ? new Map(t.columns.map((c) => [c.source.name, c.target])) : undefined,
-      generated: new Set(t.columns.filter((c) => c.source.generated).map((c) => c.source.name)),
+      generated: new Set(t.columns.filter((c) => c.source.generated).map((c) => c.source.name.toLowerCase())),
       key: t.key.map((k) => t.columns.find((c) => c.source.name === k)?.target ?? applyCapitalization(k, this.capitalization)),
+    });
+  }
+
+  /**
+   * Relearns a table after a DDL from its destination copy, which the DDL has just changed: the
+   * destination holds the schema as of this point in the binlog, while the source may be far ahead
+   * (the table renamed or dropped since). Filters and column selections of the task are kept.
+   */
+  learnFromDestination(database: string, table: string, target: TableRef, info: TableInfo): void {
+    const known = this.route(database, table);
+    const selected = this.task.objects.find((o) => o.database === database)?.tables?.find((t) => t.name === table);
+    this.routes.set(`${database}.${table}`, {
+      target,
+      operations: known?.operations ?? new Set(selected?.operations ?? this.task.sync.operations),
+      where: known?.where,
+      columns: known?.columns,
+      generated: new Set(info.columns.filter((c) => c.generated).map((c) => c.name.toLowerCase())),
+      key: info.keyColumns,
     });
   }
 
@@ -70,16 +104,15 @@ export class ChangeMapper {
 
   map(e: RowsEvent): RowChange[] {
     const route = this.route(e.database, e.table);
-    if (!route || !route.mapping.operations.has(e.op)) return [];
-    const { mapping } = route;
-    const table = mapping.target;
+    if (!route || !route.operations.has(e.op)) return [];
+    const table = route.target;
     const out: RowChange[] = [];
     e.rows.forEach((r, i) => {
       // Row index doubled: the insert half of a key change takes the odd position after its delete,
       // so both halves stay distinct (and ordered) even when a batch boundary falls between them.
       const pos = { file: e.pos.file, offset: e.pos.offset, row: (e.pos.row + i) * 2 };
       const base = { kind: 'row' as const, pos, ts: e.ts, table, key: route.key };
-      const passes = (img: Record<string, CellValue> | undefined) => img !== undefined && (!mapping.where || evaluateWhere(mapping.where, filterRow(img)) === true);
+      const passes = (img: Record<string, CellValue> | undefined) => img !== undefined && (!route.where || evaluateWhere(route.where, filterRow(img)) === true);
       const before = e.op === 'insert' ? false : passes(r.before);
       const after = e.op === 'delete' ? false : passes(r.after);
       if (e.op === 'insert' && after) out.push({ ...base, op: 'insert', after: this.project(route, r.after!) });
@@ -102,7 +135,7 @@ export class ChangeMapper {
   private project(route: TableRoute, img: Record<string, CellValue>): Row {
     const out: Record<string, CellValue> = {};
     for (const [name, value] of Object.entries(img)) {
-      if (route.generated.has(name)) continue;
+      if (route.generated.has(name.toLowerCase())) continue;
       const target = route.columns ? route.columns.get(name) : applyCapitalization(name, this.capitalization);
       if (target !== undefined) out[target] = value;
     }

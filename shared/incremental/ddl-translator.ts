@@ -64,7 +64,9 @@ export interface TranslateOptions {
 export function translateDdl(sql: string, defaultDatabase: string, task: Task, options: TranslateOptions = {}): DdlDecision {
   const s = new Statement(sql, options.noBackslashEscapes ?? false);
   const p = parseStatement(s);
-  if (p.kind === 'other') return { apply: false, reason: `${p.label} is not a DDL statement fc-dts synchronizes` };
+  if (p.kind === 'other') {
+    return { apply: false, reason: p.unreadable ? `${p.label}: cannot read its ${p.unreadable}, so it is not applied` : `${p.label} is not a DDL statement fc-dts synchronizes` };
+  }
 
   const names = new Names(task, defaultDatabase);
   const unqualified = [...p.tables.map((t) => t.ref), ...p.renames.flat(), ...p.objects].find((r) => r.db === null);
@@ -75,7 +77,7 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   const renames = p.renames.map(([a, b]) => [names.resolve(a), names.resolve(b)] as const);
   const objects = p.objects.map((o) => names.resolve(o));
   const sourceTables = unique([...tables.map((t) => t.r.key), ...renames.flat().map((r) => r.key)]);
-  const reject = (reason: string): DdlDecision => ({ apply: false, reason, ...(p.objects.length === 0 ? { sourceTables } : {}) });
+  const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables });
 
   if (!task.sync.ddl) return reject('DDL synchronization is off (sync.ddl: false)');
   if (p.temporary) return reject(`${p.label}: temporary tables are not synchronized`);
@@ -127,7 +129,9 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   const named = [...tables.map((t) => t.r), ...renames.flat(), ...objects];
   const database = names.selection(defaultDatabase) ? names.destDb(defaultDatabase) : named[0]?.destDb;
   if (database === undefined) return reject(`${p.label}: names no object`);
-  const barrier = [...tables.map((t) => destOf(t.r)), ...renames.flat().map(destOf), ...(p.kind.endsWith('-view') ? objects.map(destOf) : [])];
+  // Views keep their source names (as schema synchronization creates them); routines hold no rows.
+  const views = p.kind.endsWith('-view') ? objects.map((o) => ({ database: o.destDb!, table: o.name })) : [];
+  const barrier = [...tables.map((t) => destOf(t.r)), ...renames.flat().map(destOf), ...views];
   return {
     apply: true,
     translation: {
@@ -230,6 +234,8 @@ interface Parsed {
   temporary: boolean;
   /** Why a recognized statement is still not applied (e.g. CREATE TABLE ... SELECT). */
   unsupported?: string;
+  /** With kind 'other': the part of a recognized statement that could not be read. */
+  unreadable?: string;
 }
 
 function nameAt(s: Statement, p: number): { ref: NameRef; next: number } | undefined {
@@ -282,7 +288,7 @@ function definerAt(s: Statement, p: number): { range: [number, number]; next: nu
 function parseStatement(s: Statement): Parsed {
   const verb = s.word(0);
   const out: Parsed = { kind: 'other', label: verb ?? (s.length === 0 ? 'an empty statement' : (s.text(0) ?? '')), tables: [], renames: [], objects: [], body: null, definers: [], temporary: false };
-  const fail = (what: string): Parsed => ({ ...out, kind: 'other', label: `${out.label} (${what} not understood)` });
+  const fail = (what: string): Parsed => ({ ...out, kind: 'other', unreadable: what });
   switch (verb) {
     case 'CREATE':
     case 'ALTER': {
@@ -503,6 +509,9 @@ function checkRenames(pairs: ReadonlyArray<readonly [Resolved, Resolved]>): stri
       return `renames ${origin.key}, which the task does not synchronize, to ${now.key}: the destination has no copy of that table's data (synchronize it again with a full load)`;
     }
     if (!origin.dest && !now.dest) return `renames ${origin.key} to ${now.key}, which the task does not synchronize`;
+    if (JSON.stringify(origin.table?.columns) !== JSON.stringify(now.table?.columns)) {
+      return `renames ${origin.key} to ${now.key}, which the task synchronizes with a different column mapping: the destination schema would not match, so rename it by hand`;
+    }
   }
   return undefined;
 }

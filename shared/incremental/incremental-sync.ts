@@ -18,7 +18,7 @@ import { readCatalog } from '../mysql/catalog.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import { connect } from '../mysql/connection.ts';
 import type { IncrementalStatus, ReaderCheckpoint, StateStore } from '../state/state-store.ts';
-import { resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
+import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { RateLimiter } from '../throttle.ts';
 import { ApplyDispatcher } from './apply-dispatcher.ts';
@@ -52,7 +52,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   const target = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
   const s = task.advanced.incremental;
   const sink: Sink = await MysqlSink.open(task.destination, task.name, { connections: s.workers });
-  const mapper = new ChangeMapper(task.sync.capitalization, dbs);
+  const mapper = new ChangeMapper(task, dbs);
   const batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs });
   const tracker = new CheckpointTracker(start);
   const txOf = new WeakMap<RowChange | DdlChange, TrackedTransaction>();
@@ -190,9 +190,10 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
 
   /** A DDL is a barrier: everything before it is applied first, nothing after it before it. */
   async function ddl(ev: Extract<SourceEvent, { kind: 'query' }>): Promise<void> {
-    if (!task.sync.ddl) return;
     const decision = translateDdl(ev.sql, ev.database, task);
-    if (!decision.apply) return;
+    if (!decision.apply) {
+      return;
+    }
     for (const b of batcher.due(true)) dispatch(b);
     await dispatcher.drain();
     const t = decision.translation;
@@ -205,23 +206,25 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     await relearn(t.sourceTables);
   }
 
-  /** After a DDL the mapping of the tables it touched is read again (new tables are picked up). */
+  /**
+   * After a DDL, the tables it touched are relearned from their destination copies (new tables are
+   * picked up, renamed or dropped ones forgotten). A DDL that was not applied changed nothing there,
+   * so its tables keep their mapping.
+   */
   async function relearn(sourceTables: readonly string[]): Promise<void> {
-    if (sourceTables.length === 0) return;
-    const src = await connect('source', task.source);
+    const dst = await connect('destination', task.destination);
     try {
-      const catalog = await readCatalog(src, [...new Set(sourceTables.map((t) => t.slice(0, t.indexOf('.'))))]);
-      const fresh = resolveObjects(task, catalog).flatMap((d) => d.tables);
       for (const name of sourceTables) {
-        const [db, table] = [name.slice(0, name.indexOf('.')), name.slice(name.indexOf('.') + 1)];
-        const t = fresh.find((x) => x.source.database === db && x.source.name === table);
-        if (t) mapper.addTable(t);
+        const dot = name.indexOf('.');
+        const [db, table] = [name.slice(0, dot), name.slice(dot + 1)];
+        const target = mapper.targetOf(db, table);
+        if (!target) continue;
+        const info = (await readCatalog(dst, [target.database])).get(target.database)?.tables.find((t) => t.name === target.table);
+        if (info) mapper.learnFromDestination(db, table, target, info);
         else mapper.forgetTable(db, table);
       }
-    } catch (e) {
-      options.log(`re-reading the schema of ${sourceTables.join(', ')} after a DDL: ${(e as Error).message}`);
     } finally {
-      await src.end().catch(() => {});
+      await dst.end().catch(() => {});
     }
   }
 }
