@@ -205,7 +205,7 @@ export class MysqlSink implements Sink {
 
   private async applyRows(batch: ChangeBatch): Promise<ApplyOutcome> {
     const changes = batch.changes as readonly RowChange[];
-    let oneByOne = process.env.SINK_ONE_BY_ONE === "1";
+    let oneByOne = false;
     for (;;) {
       try {
         return await this.inTransaction((c) => this.applyRowsOnce(c, batch.bucket, batch.prev, changes, oneByOne));
