@@ -176,6 +176,62 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
     await sameRows(src, dst, 'u', ['a', 'b', 'v']);
   });
 
+  it('sets a change the destination refuses aside under skip, and stops at it under block with the position kept', async () => {
+    const src = await database('inc_dirty');
+    const dst = uniqueName('inc_dirty_dst');
+    created.push(dst);
+    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20));');
+    const block = taskFile(taskDoc({ objects: [{ database: src, as: dst }], sync: { dirtyData: 'block' } }));
+    expect(run(block, 'full-done').code).toBe(0);
+    await admin.query(`ALTER TABLE \`${dst}\`.t MODIFY v VARCHAR(5)`); // the destination drifts from the source
+    await admin.query("INSERT INTO t VALUES (1, 'ok'), (2, 'much too long'), (3, 'ok')");
+    const stopped = run(block, 'caught-up');
+    expect(stopped.code).toBe(1);
+    expect(stopped.err).toMatch(/rejected the insert at binlog position [\d:#]+: Data too long for column 'v'/);
+    const again = run(block, 'caught-up'); // the position was kept: it stops at the same change
+    expect(again.code).toBe(1);
+
+    const skip = { ...block, file: block.file.replace('task.yaml', 'skip.yaml') };
+    writeFileSync(skip.file, stringify(taskDoc({ objects: [{ database: src, as: dst }], sync: { dirtyData: 'skip' } })));
+    const r = run(skip, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/dirty data skipped: insert of .*\.t at/);
+    const [rows] = await admin.query<RowDataPacket[]>(`SELECT id FROM \`${dst}\`.t ORDER BY id`);
+    expect(rows.map((x) => x.id)).toEqual([1, 3]);
+    const status = spawnSync(process.execPath, [BIN, 'status', '-c', skip.file, '--state', skip.state, '--json'], { encoding: 'utf8' });
+    expect(JSON.parse(status.stdout)).toEqual(expect.objectContaining({ phase: 'incremental', dirtyRows: 1 }));
+  });
+
+  it('reports phase, lag and rows/s while running, with the source heartbeat keeping lag measurable', async () => {
+    const src = await database('inc_status');
+    const dst = uniqueName('inc_status_dst');
+    created.push(dst);
+    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT);');
+    const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }], advanced: { heartbeat: true } }));
+    expect(run(t, 'full-done').code).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'run', '-c', t.file, '--state', t.state], { stdio: 'ignore' });
+    try {
+      await admin.query('INSERT INTO t SELECT seq, seq FROM seq_1_to_5000');
+      let status: { phase?: string; incremental?: { lagSeconds: number; applied: number; rowsPerSecond: number } } = {};
+      for (let i = 0; i < 100 && !(status.incremental && status.incremental.applied >= 5000); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const s = spawnSync(process.execPath, [BIN, 'status', '-c', t.file, '--state', t.state, '--json'], { encoding: 'utf8' });
+        status = JSON.parse(s.stdout) as typeof status;
+      }
+      expect(status.phase).toBe('incremental');
+      expect(status.incremental!.applied).toBe(5000);
+      expect(status.incremental!.rowsPerSecond).toBeGreaterThan(0);
+      expect(status.incremental!.lagSeconds).toBeLessThan(5);
+      const text = spawnSync(process.execPath, [BIN, 'status', '-c', t.file, '--state', t.state], { encoding: 'utf8' }).stdout;
+      expect(text).toMatch(/incremental: lag [\d.]+ s, [\d,]+ rows\/s, 5,000 changes applied, reader checkpoint mariadb-bin\.\d+:\d+/);
+      const [[beat]] = await admin.query<RowDataPacket[]>('SELECT TIMESTAMPDIFF(SECOND, beat, UTC_TIMESTAMP(6)) age FROM fc_dts.heartbeat WHERE task = ?', ['test-task']);
+      expect(Number(beat!.age)).toBeLessThan(3);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+
   it('streams a 1,000,000-row transaction with peak memory under 400 MiB', async () => {
     const src = await database('inc_big');
     const dst = uniqueName('inc_big_dst');

@@ -36,7 +36,7 @@ export class Batcher {
       this.open.set(bucket, b);
     }
     b.changes.push(change);
-    b.bytes += rowBytes(change.before) + rowBytes(change.after) + 64;
+    b.bytes += changeBytes(change);
     return b.changes.length >= this.limits.changes || b.bytes >= this.limits.bytes ? this.close(bucket) : undefined;
   }
 
@@ -69,6 +69,11 @@ export function bucketOf(change: RowChange, buckets: number): number {
   const h = createHash('md5').update(`${change.table.database}.${change.table.table}`);
   for (const k of change.key) h.update('\0').update(JSON.stringify(img[k] ?? null));
   return h.digest().readUInt32BE(0) % buckets;
+}
+
+/** Approximate size of a change (values' text lengths): the unit of batch and MB/s limits. */
+export function changeBytes(change: RowChange): number {
+  return rowBytes(change.before) + rowBytes(change.after) + 64;
 }
 
 function rowBytes(r: Row | undefined): number {

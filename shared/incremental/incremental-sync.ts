@@ -22,7 +22,7 @@ import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { RateLimiter } from '../throttle.ts';
 import { ApplyDispatcher } from './apply-dispatcher.ts';
-import { Batcher } from './batcher.ts';
+import { Batcher, changeBytes } from './batcher.ts';
 import { ChangeMapper } from './change-mapper.ts';
 import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './checkpoint-tracker.ts';
 import { translateDdl } from './ddl-translator.ts';
@@ -56,7 +56,9 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   const batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs });
   const tracker = new CheckpointTracker(start);
   const txOf = new WeakMap<RowChange | DdlChange, TrackedTransaction>();
-  const rps = task.advanced.throttle.incremental.rps ? new RateLimiter(task.advanced.throttle.incremental.rps) : undefined;
+  const limits = task.advanced.throttle.incremental;
+  const rps = limits.rps ? new RateLimiter(limits.rps) : undefined;
+  const mbps = limits.mbps ? new RateLimiter(limits.mbps * 1024 * 1024) : undefined;
   const heartbeat = task.advanced.heartbeat ? await Heartbeat.start(task, options.log) : undefined;
   let applied = 0;
   let ddlFailures = 0;
@@ -99,6 +101,8 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     target !== undefined && atOrBefore(target, tracker.readThrough) && tracker.pendingTransactions === 0 && dispatcher.queuedChanges === 0 && batcher.pendingChanges === 0;
   let lastSaved = '';
   const tick = async (): Promise<void> => {
+    // A failed apply ends the read loop even while the source is idle.
+    if (dispatcher.failed) return void (await reader.stop());
     for (const b of batcher.due()) dispatch(b);
     const cp = tracker.checkpoint;
     const key = `${cp.file}:${cp.offset}`;
@@ -149,6 +153,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
       await handle(ev);
       if (dispatcher.queuedChanges > MAX_OUTSTANDING) await dispatcher.waitBelow(MAX_OUTSTANDING / 2);
     }
+    if (dispatcher.failed) throw dispatcher.failed;
     if (options.signal?.aborted) throw options.signal.reason;
     for (const b of batcher.due(true)) dispatch(b);
     await dispatcher.drain();
@@ -168,8 +173,9 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
       case 'rows': {
         const changes = mapper.map(ev);
         const tx = tracker.transaction(ev.txStart, ev.ts);
+        if (rps && changes.length > 0) await rps.take(changes.length);
+        if (mbps && changes.length > 0) await mbps.take(changes.reduce((n, c) => n + changeBytes(c), 0));
         for (const c of changes) {
-          await rps?.take(1);
           tx.pending++;
           txOf.set(c, tx);
           dispatch(batcher.add(c));

@@ -4,7 +4,7 @@
  * incremental sync from the position the full load recorded (or the last checkpoint).
  */
 import { FcDtsError } from '../errors.ts';
-import { connect } from '../mysql/connection.ts';
+import { connect, isConnectionLost } from '../mysql/connection.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
 import { syncSchema } from '../schema/schema-sync.ts';
@@ -46,7 +46,8 @@ export async function resolveTask(task: Task): Promise<DatabaseMapping[]> {
 export async function runTask(task: Task, store: StateStore, options: RunOptions): Promise<RunSummary> {
   let state = (await store.getTaskState()) ?? initialTaskState();
   const save = async (patch: Partial<TaskState>) => {
-    state = { ...state, ...patch, updatedAt: new Date().toISOString() };
+    // Re-read: incremental sync updates its status in the same record while it runs.
+    state = { ...((await store.getTaskState()) ?? state), ...patch, updatedAt: new Date().toISOString() };
     await store.putTaskState(state);
   };
   const summary: { schema?: SchemaSyncReport; fullLoad?: FullLoadSummary; incremental?: IncrementalSummary } = {};
@@ -99,11 +100,13 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
     if (options.until !== 'full-done') {
       await save({ phase: 'incremental' });
       options.log(options.until === 'caught-up' ? 'incremental sync until caught up with the source ...' : 'incremental sync (Ctrl-C to stop) ...');
-      summary.incremental = await runIncremental(task, dbs, store, {
-        ...(options.until === 'caught-up' ? { until: 'caught-up' as const } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        log: options.log,
-      });
+      summary.incremental = await withReconnects(task, options, () =>
+        runIncremental(task, dbs, store, {
+          ...(options.until === 'caught-up' ? { until: 'caught-up' as const } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          log: options.log,
+        }),
+      );
       state = (await store.getTaskState()) ?? state;
     }
     return { ...summary, state };
@@ -113,5 +116,31 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
       await save({ lastError: { code: err.code ?? 'INTERNAL', message: err.message ?? String(e), at: new Date().toISOString() } }).catch(() => {});
     }
     throw e;
+  }
+}
+
+/**
+ * A lost source or destination connection restarts incremental sync from its checkpoint (safe: the
+ * watermarks skip what was applied) with backoff, for up to retry.connectionMinutes of failures in a row.
+ */
+async function withReconnects<T>(task: Task, options: RunOptions, run: () => Promise<T>): Promise<T> {
+  let failingSince: number | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    try {
+      return await run();
+    } catch (e) {
+      const connection = isConnectionLost(e) || (e instanceof FcDtsError && e.code === 'CONNECTION_FAILED');
+      if (options.signal?.aborted || !connection) throw e;
+      if (Date.now() - started > 60_000) {
+        failingSince = undefined; // it ran a while: a new outage, a new window
+        attempt = 0;
+      }
+      failingSince ??= started;
+      if (Date.now() - failingSince > task.advanced.retry.connectionMinutes * 60_000) throw e;
+      const delay = Math.min(30_000, 1000 * 2 ** attempt);
+      options.log(`incremental sync: ${(e as Error).message}; reconnecting in ${delay / 1000} s (retrying for up to ${task.advanced.retry.connectionMinutes} minutes)`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }

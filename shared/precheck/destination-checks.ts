@@ -6,6 +6,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { qualified, quoteIdent } from '../mysql/identifier.ts';
 import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
+import { WATERMARK_DATABASE } from '../apply/mysql-sink.ts';
 import type { CheckResult } from './precheck.ts';
 import {
   describeMissing,
@@ -54,19 +55,24 @@ export function targetDatabases(task: Task): TargetDatabase[] {
 /**
  * Writing rows needs DML; creating and changing tables (schema sync, DDL) needs DDL privileges; views,
  * triggers and routines follow only whole databases, so only those need the privileges to create them.
+ * Incremental sync keeps its per-bucket watermarks in the destination, in database `fc_dts`, written in
+ * the same transactions as the rows.
  */
 export function destinationNeed(task: Task): PrivilegeNeed {
   const ddl = task.sync.types.has('schema') || task.sync.ddl;
   return {
     global: [],
-    databases: targetDatabases(task).map((d) => ({
-      name: d.name,
-      privileges: [
-        'SELECT', 'INSERT', 'UPDATE', 'DELETE',
-        ...(ddl ? ['CREATE', 'ALTER', 'DROP', 'INDEX', 'REFERENCES'] : []),
-        ...(ddl && d.whole ? ['CREATE VIEW', 'TRIGGER', 'CREATE ROUTINE', 'ALTER ROUTINE'] : []),
-      ],
-    })),
+    databases: [
+      ...targetDatabases(task).map((d) => ({
+        name: d.name,
+        privileges: [
+          'SELECT', 'INSERT', 'UPDATE', 'DELETE',
+          ...(ddl ? ['CREATE', 'ALTER', 'DROP', 'INDEX', 'REFERENCES'] : []),
+          ...(ddl && d.whole ? ['CREATE VIEW', 'TRIGGER', 'CREATE ROUTINE', 'ALTER ROUTINE'] : []),
+        ],
+      })),
+      { name: WATERMARK_DATABASE, privileges: ['CREATE', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+    ],
   };
 }
 
