@@ -4,8 +4,7 @@
  * changes, a number of bytes or an age, and carries `prev`, the position of the last change the
  * batcher sent to that bucket before it.
  */
-import { createHash } from 'node:crypto';
-import type { ChangeBatch, Row, RowChange } from '../change/change-event.ts';
+import type { CellValue, ChangeBatch, Row, RowChange } from '../change/change-event.ts';
 import type { BinlogPosition } from '../change/position.ts';
 
 export interface BatchLimits {
@@ -63,12 +62,20 @@ export class Batcher {
   }
 }
 
-/** The bucket of a row: a stable hash of the destination table and the key values. */
+/** The bucket of a row: a stable hash (FNV-1a) of the destination table and the key values. */
 export function bucketOf(change: RowChange, buckets: number): number {
   const img = change.after ?? change.before!;
-  const h = createHash('md5').update(`${change.table.database}.${change.table.table}`);
-  for (const k of change.key) h.update('\0').update(JSON.stringify(img[k] ?? null));
-  return h.digest().readUInt32BE(0) % buckets;
+  let text = `${change.table.database}.${change.table.table}`;
+  for (const k of change.key) text += '\0' + cellText(img[k] ?? null);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % buckets;
+}
+
+function cellText(v: CellValue): string {
+  if (v === null) return '\u0001';
+  if (typeof v !== 'object') return typeof v === 'number' ? `#${v}` : `s${v}`;
+  return 'n' in v ? `#${v.n}` : `b${v.b}`;
 }
 
 /** Approximate size of a change (values' text lengths): the unit of batch and MB/s limits. */

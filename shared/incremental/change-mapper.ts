@@ -122,7 +122,7 @@ export class ChangeMapper {
           const [b, a] = [this.project(route, r.before!), this.project(route, r.after!)];
           // A key change is a delete of the old row and an insert of the new one: the two keys may
           // hash to different buckets, and each half must be ordered with its own row's changes.
-          if (route.key.some((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))) out.push({ ...base, op: 'delete', before: b }, { ...base, pos: { ...pos, row: pos.row + 1 }, op: 'insert', after: a });
+          if (route.key.some((k) => !sameCell(b[k] ?? null, a[k] ?? null))) out.push({ ...base, op: 'delete', before: b }, { ...base, pos: { ...pos, row: pos.row + 1 }, op: 'insert', after: a });
           else out.push({ ...base, op: 'update', before: b, after: a });
         }
         else if (before) out.push({ ...base, op: 'delete', before: this.project(route, r.before!) });
@@ -133,6 +133,8 @@ export class ChangeMapper {
   }
 
   private project(route: TableRoute, img: Record<string, CellValue>): Row {
+    // The common case (every column, names unchanged, nothing generated) keeps the decoded image.
+    if (!route.columns && route.generated.size === 0 && (this.capitalization === 'default' || this.capitalization === 'source')) return img;
     const out: Record<string, CellValue> = {};
     for (const [name, value] of Object.entries(img)) {
       if (route.generated.has(name.toLowerCase())) continue;
@@ -150,4 +152,10 @@ function filterRow(img: Record<string, CellValue>): Record<string, unknown> {
     out[k] = isExactNumber(v) ? v.n : isBytes(v) ? Buffer.from(v.b, 'base64') : v;
   }
   return out;
+}
+
+function sameCell(a: CellValue, b: CellValue): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return 'n' in a ? 'n' in b && a.n === b.n : 'b' in b && a.b === b.b;
 }

@@ -44,7 +44,7 @@ export interface IncrementalSummary {
 }
 
 /** Changes allowed to wait for the destination before the reader is held. */
-const MAX_OUTSTANDING = 40_000;
+const MAX_OUTSTANDING = 20_000;
 
 export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, options: IncrementalOptions): Promise<IncrementalSummary> {
   const started = performance.now();

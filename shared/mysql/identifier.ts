@@ -12,8 +12,12 @@ export function qualified(database: string, table: string): string {
 
 /** A string literal safe under any sql_mode we set (we never enable NO_BACKSLASH_ESCAPES). */
 export function quoteString(s: string): string {
-  return "'" + s.replace(/[\0\n\r\b\t\x1a'"\\]/g, escapeChar) + "'";
+  // Most values need no escaping: testing first skips the replace's allocations.
+  return NEEDS_ESCAPE.test(s) ? "'" + s.replace(ESCAPED, escapeChar) + "'" : "'" + s + "'";
 }
+
+const NEEDS_ESCAPE = /[\0\n\r\b\t\x1a'"\\]/;
+const ESCAPED = /[\0\n\r\b\t\x1a'"\\]/g;
 
 function escapeChar(c: string): string {
   switch (c) {

@@ -2,12 +2,15 @@
  * StateStore in a local directory: JSON documents replaced atomically (write, fsync, rename) and an
  * append-only, fsynced log of finished chunks, so a kill -9 at any instant leaves a readable state.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FcDtsError } from '../errors.ts';
 import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, StateStore, TaskState } from './state-store.ts';
 
 export class FileStateStore implements StateStore {
+  private writes = 0;
+
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
@@ -17,7 +20,7 @@ export class FileStateStore implements StateStore {
   }
 
   async putTaskState(state: TaskState): Promise<void> {
-    this.writeJson('task-state.json', state);
+    await this.writeJson('task-state.json', state);
   }
 
   async getPlan(): Promise<FullLoadPlan | undefined> {
@@ -25,7 +28,7 @@ export class FileStateStore implements StateStore {
   }
 
   async putPlan(plan: FullLoadPlan): Promise<void> {
-    this.writeJson('full-load-plan.json', plan);
+    await this.writeJson('full-load-plan.json', plan);
   }
 
   async markChunkDone(done: ChunkDone): Promise<void> {
@@ -41,7 +44,7 @@ export class FileStateStore implements StateStore {
   }
 
   async putCheckpoint(checkpoint: ReaderCheckpoint): Promise<void> {
-    this.writeJson('reader-checkpoint.json', checkpoint);
+    await this.writeJson('reader-checkpoint.json', checkpoint);
   }
 
   async recordDirty(record: DirtyRecord): Promise<void> {
@@ -87,16 +90,17 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  private writeJson(name: string, value: unknown): void {
+  /** Atomic replace without blocking the event loop (incremental sync writes its checkpoint often). */
+  private async writeJson(name: string, value: unknown): Promise<void> {
     const path = join(this.dir, name);
-    const tmp = `${path}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const tmp = `${path}.${process.pid}.${++this.writes}.tmp`;
+    const fh = await open(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(value, null, 1));
-      fsyncSync(fd);
+      await fh.writeFile(JSON.stringify(value, null, 1));
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
-    renameSync(tmp, path);
+    await rename(tmp, path);
   }
 }
