@@ -18,6 +18,21 @@ export interface DispatcherOptions {
   readonly retry: { readonly connectionMinutes: number; readonly otherMinutes: number };
   readonly isRejection: (error: unknown) => boolean;
   readonly log: (line: string) => void;
+  /** Batches of a bucket that queued up while it was busy are applied together, up to this many changes. */
+  readonly mergeLimit: number;
+}
+
+/**
+ * The next batch of a bucket's queue, merged with the ones queued behind it: consecutive batches of
+ * one bucket are one ordered run of changes, so small batches cut on a quiet source become one
+ * destination transaction once the destination falls behind.
+ */
+function takeMerged(queue: ChangeBatch[], limit: number): ChangeBatch {
+  const first = queue.shift()!;
+  if (queue.length === 0 || first.changes.length >= limit) return first;
+  const changes = [...first.changes];
+  while (queue.length > 0 && changes.length + queue[0]!.changes.length <= limit) changes.push(...queue.shift()!.changes);
+  return { bucket: first.bucket, prev: first.prev, changes };
 }
 
 export class ApplyDispatcher {
@@ -62,7 +77,7 @@ export class ApplyDispatcher {
     for (const [bucket, q] of this.queues) {
       if (this.running >= this.options.concurrency) return;
       if (this.busy.has(bucket) || q.length === 0) continue;
-      const batch = q.shift()!;
+      const batch = takeMerged(q, this.options.mergeLimit);
       this.busy.add(bucket);
       this.running++;
       void this.run(batch).finally(() => {

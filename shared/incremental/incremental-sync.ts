@@ -68,6 +68,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   const dispatcher = new ApplyDispatcher({
     sink,
     concurrency: s.workers,
+    mergeLimit: s.batchChanges * 4,
     retry: task.advanced.retry,
     log: options.log,
     isRejection: (e) => e instanceof ApplyRejected,
@@ -151,6 +152,9 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     for await (const ev of reader) {
       if (dispatcher.failed) throw dispatcher.failed;
       await handle(ev);
+      // Nothing more is waiting to be read: send what is batched now rather than at the age limit, so
+      // a quiet source sees its changes applied at once and a busy one still fills its batches.
+      if (reader.buffered === 0) for (const b of batcher.due(true)) dispatch(b);
       if (dispatcher.queuedChanges > MAX_OUTSTANDING) await dispatcher.waitBelow(MAX_OUTSTANDING / 2);
     }
     if (dispatcher.failed) throw dispatcher.failed;
