@@ -142,6 +142,8 @@ interface TableMapInternals { readonly _columnCharsetIds?: ReadonlyArray<number 
 interface RowsInternals { readonly numberOfColumns: number; readonly columns_present_bitmap?: Buffer; readonly columns_present_bitmap2?: Buffer }
 
 interface TableInfo {
+  /** Database, table and column names, types and charsets: the TableMap's definition. */
+  readonly signature: string;
   readonly database: string;
   readonly table: string;
   readonly columns: readonly string[];
@@ -484,7 +486,12 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       }
       return { name: c.name, type, charset };
     });
+    // Every transaction repeats its tables' TableMap events: reuse the encoders while the definition is the same.
+    const signature = `${e.schemaName}.${e.tableName}:${columns.map((c) => `${c.name}/${c.type}/${c.charset ?? ''}`).join(',')}`;
+    const known = this.tables.get(e.tableId);
+    if (known?.signature === signature) return;
     this.tables.set(e.tableId, {
+      signature,
       database: e.schemaName,
       table: e.tableName,
       columns: columns.map((c) => c.name),

@@ -19,7 +19,9 @@ export interface TrackedTransaction {
 }
 
 export class CheckpointTracker {
-  private readonly open: TrackedTransaction[] = [];
+  /** Transactions from `head` on are open; the settled prefix is dropped in bulk (shift() is O(n)). */
+  private open: TrackedTransaction[] = [];
+  private head = 0;
   private after: ResumePoint;
   private lastAppliedTs = 0;
 
@@ -29,7 +31,7 @@ export class CheckpointTracker {
 
   /** The transaction an event with this start belongs to (the current one, or a new one). */
   transaction(start: ResumePoint, ts: number): TrackedTransaction {
-    const tail = this.open.at(-1);
+    const tail = this.tail();
     if (tail && !tail.committed && tail.start.file === start.file && tail.start.offset === start.offset) return tail;
     const tx: TrackedTransaction = { start, pending: 0, committed: false, ts };
     this.open.push(tx);
@@ -38,7 +40,7 @@ export class CheckpointTracker {
 
   /** The current transaction ended; reading resumes at `next` after it. */
   commit(next: ResumePoint, ts: number): void {
-    const tail = this.open.at(-1);
+    const tail = this.tail();
     if (tail && !tail.committed) {
       tail.committed = true;
       tail.ts = ts;
@@ -49,7 +51,7 @@ export class CheckpointTracker {
 
   /** Between transactions (an idle heartbeat, a skipped event): reading has reached `next`. */
   idle(next: ResumePoint): void {
-    const tail = this.open.at(-1);
+    const tail = this.tail();
     if (!tail || tail.committed) this.after = next;
   }
 
@@ -60,16 +62,16 @@ export class CheckpointTracker {
   }
 
   get checkpoint(): ResumePoint {
-    return this.open[0]?.start ?? this.after;
+    return this.open[this.head]?.start ?? this.after;
   }
 
   get pendingTransactions(): number {
-    return this.open.length;
+    return this.open.length - this.head;
   }
 
   /** Commit time of the oldest transaction still pending, if any. */
   get oldestPendingTs(): number | undefined {
-    return this.open[0]?.ts;
+    return this.open[this.head]?.ts;
   }
 
   get lastCompletedTs(): number {
@@ -81,9 +83,17 @@ export class CheckpointTracker {
     return this.after;
   }
 
+  private tail(): TrackedTransaction | undefined {
+    return this.open.length > this.head ? this.open[this.open.length - 1] : undefined;
+  }
+
   private settle(): void {
-    while (this.open.length > 0 && this.open[0]!.committed && this.open[0]!.pending === 0) {
-      this.lastAppliedTs = Math.max(this.lastAppliedTs, this.open.shift()!.ts);
+    while (this.head < this.open.length && this.open[this.head]!.committed && this.open[this.head]!.pending === 0) {
+      this.lastAppliedTs = Math.max(this.lastAppliedTs, this.open[this.head++]!.ts);
+    }
+    if (this.head > 1024 && this.head * 2 > this.open.length) {
+      this.open = this.open.slice(this.head);
+      this.head = 0;
     }
   }
 }
