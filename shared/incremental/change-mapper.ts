@@ -10,20 +10,14 @@
  */
 import type { CellValue, Row, RowChange, TableRef } from '../change/change-event.ts';
 import { isBytes, isExactNumber } from '../change/change-event.ts';
-import type { BinlogPosition } from '../change/position.ts';
+import type { SourceEvent } from '../binlog/binlog-reader.ts';
 import { evaluateWhere, type WhereFilter } from '../filter/where-filter.ts';
 import type { TableInfo } from '../mysql/catalog.ts';
 import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
 import type { Capitalization, Operation, Task } from '../task/task.ts';
 
-export interface RowsEvent {
-  readonly pos: BinlogPosition;
-  readonly ts: number;
-  readonly database: string;
-  readonly table: string;
-  readonly op: 'insert' | 'update' | 'delete';
-  readonly rows: ReadonlyArray<{ readonly before?: Record<string, CellValue>; readonly after?: Record<string, CellValue> }>;
-}
+/** What the mapper reads of a decoded row event. */
+export type RowsEvent = Pick<Extract<SourceEvent, { kind: 'rows' }>, 'pos' | 'ts' | 'database' | 'table' | 'op' | 'rows'>;
 
 interface TableRoute {
   readonly target: TableRef;
