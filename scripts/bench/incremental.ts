@@ -89,6 +89,8 @@ interface RunResult {
   readonly note?: string;
   /** Tool output worth keeping (fc-dts), trimmed. */
   readonly output?: string;
+  /** The machine's 1-minute load average when the timed part began (other processes move the figures). */
+  readonly loadAverage1m?: number;
 }
 
 type Durability = 'relaxed' | 'durable';
@@ -125,6 +127,8 @@ interface LagResult {
   readonly p99Ms?: number;
   readonly maxMs?: number;
   readonly meanMs?: number;
+  /** The worst lag of the rows written in each second of the drive (index 0 = the first second). */
+  readonly maxMsPerSecond?: readonly number[];
   readonly error?: string;
   readonly output?: string;
 }
@@ -224,6 +228,8 @@ function datetimeMicros(text: string): number {
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
   return ms * 1000 + Number((m[7] ?? '').padEnd(6, '0'));
 }
+
+const load1m = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
@@ -653,19 +659,21 @@ async function runNativeReplica(
   await settle(dst);
   await changeMaster(bench, range.start);
   log(`${tool} (${DURABILITY_LABEL[durability]}): START SLAVE from ${formatCoordinates(range.start)} to ${formatCoordinates(range.end)} ...`);
+  const loadAverage1m = load1m();
   const started = performance.now();
   try {
     await dst.query('START SLAVE');
     await waitForReplica(dst, range.end, 3_600_000);
   } catch (e) {
     await dst.query('STOP SLAVE').catch(() => {});
-    return { tool, durability, error: (e as Error).message };
+    return { tool, durability, error: (e as Error).message, loadAverage1m };
   }
   const seconds = secondsSince(started);
   await dst.query('STOP SLAVE');
   log(`${tool}: ${seconds.toFixed(1)} s`);
   const error = await compareWithSource(bench, expected, DB);
-  return { tool, durability, seconds, ...(error ? { error } : {}), note: threads > 0 ? `slave_parallel_threads=${threads}, slave_parallel_mode=optimistic` : 'slave_parallel_threads=0' };
+  const note = threads > 0 ? `slave_parallel_threads=${threads}, slave_parallel_mode=optimistic` : 'slave_parallel_threads=0';
+  return { tool, durability, seconds, ...(error ? { error } : {}), note, loadAverage1m };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -681,6 +689,7 @@ async function runMariadbBinlog(bench: Bench, range: { start: Coordinates; end: 
   await settle(bench.dst);
   const files = (await binlogFiles(bench.src, range.start, range.end)).map((f) => join(bench.source.dataDir, f.name));
   log(`${tool}: ${files.length} binlog file(s) from ${formatCoordinates(range.start)} to ${formatCoordinates(range.end)} → ${DB_BINLOG} ...`);
+  const loadAverage1m = load1m();
   const r = await runPipe(
     {
       cmd: 'mariadb-binlog',
@@ -698,7 +707,7 @@ async function runMariadbBinlog(bench: Bench, range: { start: Coordinates; end: 
   }
   log(`${tool}: ${r.seconds.toFixed(1)} s`);
   const error = await compareWithSource(bench, expected, DB_BINLOG);
-  return { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'local binlog files, --rewrite-db, one client' };
+  return { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'local binlog files, --rewrite-db, one client', loadAverage1m };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -776,19 +785,20 @@ async function fcDtsCatchUp(bench: Bench, task: FcDtsTask, expected: Map<string,
   await setDurability(bench.dst, durability);
   await settle(bench.dst);
   log(`fc-dts (${DURABILITY_LABEL[durability]}): run -c ${task.taskFile} --until caught-up --state ${task.stateDir}`);
+  const loadAverage1m = load1m();
   const r = await runWithTimeout(process.execPath, fcDtsArgs(task, 'caught-up'), fcDtsEnv(bench), FC_DTS_TIMEOUT_MS);
   const output = (r.stdout + r.stderr).trim();
-  if (failed(r)) return [{ tool, durability, error: `fc-dts run --until caught-up failed (${describeExit(r)}) after ${r.seconds.toFixed(1)} s:\n${output}`, output }];
+  if (failed(r)) return [{ tool, durability, error: `fc-dts run --until caught-up failed (${describeExit(r)}) after ${r.seconds.toFixed(1)} s:\n${output}`, output, loadAverage1m }];
   log(`fc-dts caught up in ${r.seconds.toFixed(1)} s`);
   const error = await compareWithSource(bench, expected, task.destDb);
-  const run: RunResult = { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'process start to exit', output: output.slice(-4000) };
+  const run: RunResult = { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'process start to exit', output: output.slice(-4000), loadAverage1m };
   // "incremental: 1,000,000 row changes applied in 21.3 s (46,948 rows/s); resumes at ..."
   const m = /incremental: ([\d,]+) row changes applied in ([\d.]+) s/.exec(r.stdout);
   if (!m) {
     log(`fc-dts printed no "incremental: ... applied in" line; its stdout was: ${r.stdout.trim()}`);
     return [run];
   }
-  const phase: RunResult = { tool: FC_DTS_PHASE, durability, seconds: Number(m[2]), ...(error ? { error } : {}), note: `as printed by fc-dts (${m[1]} row changes)` };
+  const phase: RunResult = { tool: FC_DTS_PHASE, durability, seconds: Number(m[2]), ...(error ? { error } : {}), note: `as printed by fc-dts (${m[1]} row changes)`, loadAverage1m };
   return [run, phase];
 }
 
@@ -876,7 +886,8 @@ async function waitForSameShape(bench: Bench, db: string, timeoutMs: number, ali
 class LagPoller {
   private readonly watermark = new Map<string, number>();
   private readonly seenAbove = new Map<string, Set<number>>();
-  readonly lagsMs: number[] = [];
+  /** [written_at in µs, lag in ms] of every inserted row seen. */
+  readonly samples: [number, number][] = [];
 
   constructor(
     private readonly conn: mysql.Connection,
@@ -914,7 +925,8 @@ class LagPoller {
     // Rows past a gap come back on every poll until the gap fills; some fold into the watermark mid-result.
     if (id <= w || above.has(id)) return;
     above.add(id);
-    this.lagsMs.push((datetimeMicros(seen) - datetimeMicros(writtenAt)) / 1000);
+    const written = datetimeMicros(writtenAt);
+    this.samples.push([written, (datetimeMicros(seen) - written) / 1000]);
     while (above.delete(w + 1)) w++;
     this.watermark.set(table, w);
   }
@@ -950,7 +962,7 @@ async function measureLag(bench: Bench, workload: Workload, tool: string, db: st
     state.mode = 'drain';
     await pollLoop;
     if (pollError) throw pollError;
-    return lagResult(tool, lagRate, driven, poller.lagsMs, poller.unseen(workload, startNext), db);
+    return lagResult(tool, lagRate, driven, poller.samples, poller.unseen(workload, startNext), db);
   } finally {
     state.mode = 'stop';
     await pollLoop;
@@ -958,8 +970,19 @@ async function measureLag(bench: Bench, workload: Workload, tool: string, db: st
   }
 }
 
-function lagResult(tool: string, targetRate: number, driven: { rows: number; seconds: number }, lagsMs: readonly number[], neverSeen: number, db: string): LagResult {
-  const sorted = [...lagsMs].sort((a, b) => a - b);
+/** The worst lag per second of write time, from the first row written. */
+function maxPerSecond(samples: readonly (readonly [number, number])[]): number[] {
+  const first = samples.reduce((min, [w]) => Math.min(min, w), Infinity);
+  const out: number[] = [];
+  for (const [written, lag] of samples) {
+    const s = Math.floor((written - first) / 1e6);
+    out[s] = Math.max(out[s] ?? 0, lag);
+  }
+  return Array.from(out, (x) => Math.round(x ?? 0));
+}
+
+function lagResult(tool: string, targetRate: number, driven: { rows: number; seconds: number }, samples: readonly (readonly [number, number])[], neverSeen: number, db: string): LagResult {
+  const sorted = samples.map(([, lag]) => lag).sort((a, b) => a - b);
   const result: LagResult = {
     tool,
     targetRate,
@@ -973,6 +996,7 @@ function lagResult(tool: string, targetRate: number, driven: { rows: number; sec
           p99Ms: percentile(sorted, 0.99),
           maxMs: sorted[sorted.length - 1]!,
           meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+          maxMsPerSecond: maxPerSecond(samples),
         }
       : {}),
     ...(neverSeen > 0 ? { error: `${fmtInt(neverSeen)} inserted rows never became visible in ${db} (waited ${CATCH_UP_WAIT_MS / 1000} s)` } : {}),
@@ -1050,6 +1074,8 @@ interface Report {
     mariadbBinlog: string;
     loadAverageAtStart: number[];
     sourceSettings: Record<string, string>;
+    /** fc-dts's code at the start of the run: shared/ and bin/ are loaded from the work tree at each fc-dts start. */
+    fcDts: { commit: string; uncommittedFiles: number };
   };
   readonly workload: WorkloadInfo;
   readonly results: readonly RunResult[];
@@ -1107,6 +1133,7 @@ function report(rep: Report): string {
     `Incremental apply of ${fmtInt(w.changes)} row changes (${fmtInt(w.transactions)} transactions of 2 DML: ${fmtInt(w.inserts)} inserts, ${fmtInt(w.updates)} updates, ${fmtInt(w.deletes)} deletes) over ${TABLE_COUNT} tables, ~${w.avgRowBytes} bytes a row`,
     `binlog ${formatCoordinates(w.start)} → ${formatCoordinates(w.end)}: ${(w.binlogBytes / (1 << 20)).toFixed(0)} MiB; written to the source by ${w.writers} connections in ${w.writeSeconds.toFixed(1)} s (${fmtInt(w.changes / w.writeSeconds)} rows/s)`,
     `${rep.machine.server}, source and replica servers on one machine (${rep.machine.cpus} CPUs, load average at start ${rep.machine.loadAverageAtStart.join(' ')}); replica binlog on, log_slave_updates=ON`,
+    `fc-dts from commit ${rep.machine.fcDts.commit}${rep.machine.fcDts.uncommittedFiles > 0 ? ` + ${rep.machine.fcDts.uncommittedFiles} uncommitted file(s) in shared/ and bin/` : ''} at the start of the run`,
     '',
   ];
   const body = rep.results.map((r) => {
@@ -1118,12 +1145,14 @@ function report(rep: Report): string {
       rps ? fmtInt(rps) : '',
       formatRatio(ratio(rep.results, FC_DTS_RUN, r)),
       formatRatio(ratio(rep.results, FC_DTS_PHASE, r)),
+      r.loadAverage1m?.toFixed(2) ?? '',
       r.error ? firstLine(r.error) : (r.note ?? ''),
     ];
   });
-  const header = ['tool', 'replica durability', 'seconds', 'rows/s', 'fc-dts run speed ÷ tool', 'fc-dts phase speed ÷ tool', 'detail'];
-  lines.push(...table(header, [false, false, true, true, true, true, false], body));
-  lines.push('', '"fc-dts ... speed ÷ tool" = fc-dts rows/s ÷ that tool\'s rows/s at the same replica durability: above 1.00x fc-dts is faster (2.00x: twice as fast).');
+  const header = ['tool', 'replica durability', 'seconds', 'rows/s', 'fc-dts run speed ÷ tool', 'fc-dts phase speed ÷ tool', 'load', 'detail'];
+  lines.push(...table(header, [false, false, true, true, true, true, true, false], body));
+  lines.push('', '"fc-dts ... speed ÷ tool" = fc-dts rows/s ÷ that tool\'s rows/s at the same replica durability: above 1.00x fc-dts is faster (2.00x: twice as fast).',
+    '"load" = the machine\'s 1-minute load average when the run began (2 CPUs: above ~2, other work competes for them).');
   if (rep.fcDtsVerify) {
     const v = rep.fcDtsVerify;
     lines.push(`fc-dts verify: ${v.consistent ? 'consistent' : `NOT consistent (exit code ${v.exitCode})`} in ${v.seconds.toFixed(2)} s`);
@@ -1193,6 +1222,16 @@ async function resetServers(src: mysql.Connection, dst: mysql.Connection): Promi
   }
 }
 
+/** The commit fc-dts runs from, and how many files under shared/ and bin/ differ from it (fc-dts loads them at each start). */
+async function fcDtsSource(): Promise<{ commit: string; uncommittedFiles: number }> {
+  const head = await runCommand('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  const status = await runCommand('git', ['-C', ROOT, 'status', '--porcelain', '--', 'shared', 'bin']);
+  return {
+    commit: failed(head) ? 'unknown' : head.stdout.trim(),
+    uncommittedFiles: failed(status) ? -1 : status.stdout.split('\n').filter((l) => l.trim() !== '').length,
+  };
+}
+
 async function serverSettings(conn: mysql.Connection): Promise<Record<string, string>> {
   const names = ['innodb_flush_log_at_trx_commit', 'sync_binlog', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata', 'binlog_annotate_row_events', 'innodb_buffer_pool_size'];
   const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT ${names.map((n) => `@@GLOBAL.${n} AS ${n}`).join(', ')}`);
@@ -1207,6 +1246,7 @@ async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  const fcDtsAtStart = await fcDtsSource();
   const { source, replica } = await startServers();
   const src = await adminConnection(source);
   const dst = await adminConnection(replica);
@@ -1280,6 +1320,7 @@ async function main(): Promise<number> {
         mariadbBinlog: await toolVersion('mariadb-binlog'),
         loadAverageAtStart,
         sourceSettings: await serverSettings(src),
+        fcDts: fcDtsAtStart,
       },
       workload: workloadInfo,
       results,
