@@ -93,7 +93,7 @@ async function run(task: Task, stateDir: string, until: string | undefined): Pro
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     if (++interrupts > 1) process.exit(130);
-    process.stderr.write(`\n${sig}: stopping; chunks in flight are not recorded and will load again on the next run\n`);
+    process.stderr.write(`\n${sig}: stopping; work in flight is not recorded as done and is redone on the next run\n`);
     controller.abort(new FcDtsError('INTERRUPTED', 'interrupted', 'run the same command again to resume'));
   };
   process.on('SIGINT', onSignal);
