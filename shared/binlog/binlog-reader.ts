@@ -151,6 +151,21 @@ interface TableInfo {
 }
 
 type RowImage = Record<string, CellValue>;
+
+/**
+ * Replaces zongji's decoded values by their CellValue encoding in the row object zongji made for this
+ * event (nothing else holds it): one object per row image instead of two, which the garbage collector
+ * notices at a million rows.
+ */
+function encodeInPlace(image: RowData, table: TableInfo): RowImage {
+  const { columns, encoders } = table;
+  const out = image as unknown as Record<string, unknown>;
+  for (let i = 0; i < columns.length; i++) {
+    const name = columns[i]!;
+    out[name] = encoders[i]!(out[name]);
+  }
+  return out as RowImage;
+}
 type Waiter = { resolve: (r: IteratorResult<SourceEvent>) => void; reject: (e: unknown) => void };
 
 function is<N extends BinlogEventTypeName>(e: AnyBinlogEvent, name: N): e is BinlogEventByTypeName<N> {
@@ -400,15 +415,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       const table = this.tables.get(e.tableId);
       if (!table) throw new BinlogDecodeError(`row event for table id ${e.tableId} without its table map`, 'report this as a bug');
       checkFullImage(e as unknown as RowsInternals, table);
-      const encode = (image: RowData): RowImage => {
-        const out: RowImage = {};
-        const { columns, encoders } = table;
-        for (let i = 0; i < columns.length; i++) {
-          const name = columns[i]!;
-          out[name] = encoders[i]!(image[name]);
-        }
-        return out;
-      };
+      const encode = (image: RowData): RowImage => encodeInPlace(image, table);
       let op: 'insert' | 'update' | 'delete';
       let rows: Array<{ before?: RowImage; after?: RowImage }>;
       if (is(e, 'UpdateRows')) {
