@@ -59,7 +59,10 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   const limits = task.advanced.throttle.incremental;
   const rps = limits.rps ? new RateLimiter(limits.rps) : undefined;
   const mbps = limits.mbps ? new RateLimiter(limits.mbps * 1024 * 1024) : undefined;
-  const heartbeat = task.advanced.heartbeat ? await Heartbeat.start(task, options.log) : undefined;
+  const heartbeat = task.advanced.heartbeat ? await Heartbeat.start(task, options.log).catch(async (e: unknown) => {
+    await sink.close().catch(() => {});
+    throw e;
+  }) : undefined;
   let applied = 0;
   let ddlFailures = 0;
   let stateCache = (await store.getTaskState())!;
