@@ -14,7 +14,7 @@
  * table on stdout and go to .local/bench/incremental-<time>.json. See scripts/bench/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -1011,12 +1011,15 @@ async function fcDtsLag(bench: Bench, workload: Workload, task: FcDtsTask): Prom
   const tool = 'fc-dts run (continuous)';
   await setDurability(bench.dst, task.durability);
   log(`fc-dts: run -c ${task.taskFile} --state ${task.stateDir} (continuous, stopped with SIGINT at the end)`);
+  const spawnedAt = Date.now();
   const child = spawnCaptured(process.execPath, fcDtsArgs(task), fcDtsEnv(bench), true);
   const alive = () => !child.exited;
   let lag: LagResult | undefined;
   let problem: string | undefined;
   try {
-    problem = await waitForSameShape(bench, task.destDb, CATCH_UP_WAIT_MS, alive);
+    // The destination already matches the source (the catch-up run before): wait until this process
+    // is reading the binlog too, or its start-up (seconds) would be counted as lag.
+    problem = (await waitForIncrementalRunning(task.stateDir, spawnedAt, CATCH_UP_WAIT_MS, alive)) ?? (await waitForSameShape(bench, task.destDb, CATCH_UP_WAIT_MS, alive));
     if (problem) problem = `before the lag test: ${problem}`;
     else {
       lag = await measureLag(bench, workload, tool, task.destDb, alive);
@@ -1030,6 +1033,26 @@ async function fcDtsLag(bench: Bench, workload: Workload, task: FcDtsTask): Prom
   const output = (exit.stdout + exit.stderr).trim();
   if (problem) problem += `\nfc-dts ${describeExit(exit)}, its output:\n${output}`;
   return { ...(lag ?? { tool, targetRate: bench.opts.lagRate }), ...(problem && !lag?.error ? { error: problem } : {}), output: output.slice(-4000) };
+}
+
+/** Waits until fc-dts's state shows incremental sync running (a status written after `since`); a problem, or undefined. */
+async function waitForIncrementalRunning(stateDir: string, since: number, timeoutMs: number, alive: () => boolean): Promise<string | undefined> {
+  const file = join(stateDir, 'task-state.json');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!alive()) return 'fc-dts exited before incremental sync started';
+    if (existsSync(file)) {
+      try {
+        const state = JSON.parse(readFileSync(file, 'utf8')) as { incremental?: { updatedAt?: string } };
+        const at = state.incremental?.updatedAt ? Date.parse(state.incremental.updatedAt) : 0;
+        if (at > since) return undefined;
+      } catch {
+        // replaced while read: try again
+      }
+    }
+    await sleep(50);
+  }
+  return `incremental sync did not start within ${timeoutMs / 1000} s`;
 }
 
 /** The same lag test with the native single-threaded replica applying into bench_inc (a baseline). */
