@@ -17,7 +17,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { CellValue, ChangeBatch, DdlChange, Row, RowChange, TableRef } from '../change/change-event.ts';
 import { comparePositions, formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError, TaskFileError } from '../errors.ts';
-import { connect, isConnectionLost } from '../mysql/connection.ts';
+import { connect, isConnectionLost, isConnectionProblem } from '../mysql/connection.ts';
 import { qualified, quoteIdent, quoteString } from '../mysql/identifier.ts';
 import type { MysqlEndpoint } from '../task/task.ts';
 import { MalformedChange, reduceRowChanges, type TableActions } from './batch-reducer.ts';
@@ -37,7 +37,6 @@ const DDL_LOCK_SECONDS = 60;
 
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_DEADLOCK = 1213;
-const ER_CONNECTION_KILLED = 1927; // MariaDB: the session was killed (KILL CONNECTION, shutdown)
 
 /** A row change the destination refused; the caller applies the dirty-data policy. Nothing of its batch was applied. */
 export class ApplyRejected extends FcDtsError {
@@ -88,18 +87,11 @@ class ReducedBatchRefused extends Error {
   }
 }
 
-interface MysqlErrorLike { errno?: number; fatal?: boolean; sqlMessage?: string; message?: string }
-
-/** The session is gone: isConnectionLost plus what a killed MariaDB session and a closed mysql2 connection report. */
-function connectionGone(e: unknown): boolean {
-  const err = e as MysqlErrorLike;
-  return isConnectionLost(e) || err.errno === ER_CONNECTION_KILLED || err.fatal === true;
-}
+interface MysqlErrorLike { errno?: number; sqlMessage?: string; message?: string }
 
 function transient(e: unknown): boolean {
   const errno = (e as MysqlErrorLike).errno;
-  return errno === ER_LOCK_WAIT_TIMEOUT || errno === ER_LOCK_DEADLOCK || connectionGone(e) ||
-    (e instanceof FcDtsError && e.code === 'CONNECTION_FAILED');
+  return errno === ER_LOCK_WAIT_TIMEOUT || errno === ER_LOCK_DEADLOCK || isConnectionProblem(e);
 }
 
 /** The destination refused this statement for what it writes (not for the session or locks). */
@@ -382,7 +374,7 @@ export class MysqlSink implements Sink {
         c = await this.pool.acquire();
         return await body(c);
       } catch (e) {
-        healthy = !connectionGone(e);
+        healthy = !isConnectionLost(e);
         if (!transient(e) || attempt >= MAX_ATTEMPTS) throw e;
         await sleep(backoff(attempt));
       } finally {
@@ -406,11 +398,11 @@ export class MysqlSink implements Sink {
       try {
         outcome = await body(c);
       } catch (e) {
-        if (!connectionGone(e)) {
+        if (!isConnectionLost(e)) {
           try {
             await c.query('ROLLBACK');
           } catch (rollbackError) {
-            throw connectionGone(rollbackError) ? rollbackError : e;
+            throw isConnectionLost(rollbackError) ? rollbackError : e;
           }
         }
         throw e;
@@ -429,7 +421,7 @@ function setupError(ep: MysqlEndpoint, e: unknown): FcDtsError {
   const errno = (e as MysqlErrorLike).errno;
   const denied = errno === 1044 || errno === 1142 || errno === 1227;
   return new FcDtsError(
-    denied ? 'PRIVILEGE_MISSING' : connectionGone(e) ? 'CONNECTION_FAILED' : 'STATE_INVALID',
+    denied ? 'PRIVILEGE_MISSING' : isConnectionLost(e) ? 'CONNECTION_FAILED' : 'STATE_INVALID',
     `destination ${ep.host}:${ep.port}: cannot set up ${WATERMARK_DATABASE}.${WATERMARK_TABLE}, where the apply watermarks live (${message(e)})`,
     `grant "${ep.user}" CREATE, SELECT, INSERT and UPDATE on ${WATERMARK_DATABASE}.* on the destination`,
     { cause: e },

@@ -7,7 +7,7 @@
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { FcDtsError } from '../errors.ts';
-import { connect, isConnectionLost } from '../mysql/connection.ts';
+import { connect, isConnectionLost, isConnectionProblem } from '../mysql/connection.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import type { StateStore, PlannedTable, FullLoadPlan } from '../state/state-store.ts';
 import { tableLabel, type TableMapping } from '../task/object-mapper.ts';
@@ -187,7 +187,7 @@ async function withRetry<T>(task: Task, item: WorkItem, options: FullLoadOptions
       return await fn();
     } catch (e) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const lost = isConnectionLost(e) || (e instanceof FcDtsError && e.code === 'CONNECTION_FAILED');
+      const lost = isConnectionProblem(e);
       const transient = [1205, 1213].includes((e as { errno?: number }).errno ?? 0); // lock wait timeout, deadlock
       const minutes = lost ? task.advanced.retry.connectionMinutes : transient ? task.advanced.retry.otherMinutes : 0;
       if (Date.now() - started >= minutes * 60_000) throw e;

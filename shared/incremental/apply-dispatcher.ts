@@ -6,7 +6,7 @@
  * task's retry windows; a change the destination rejects goes to the caller's dirty-data policy.
  */
 import type { ChangeBatch } from '../change/change-event.ts';
-import { isConnectionLost } from '../mysql/connection.ts';
+import { isConnectionProblem } from '../mysql/connection.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
 
 export interface DispatcherOptions {
@@ -117,7 +117,7 @@ export class ApplyDispatcher {
           current = await this.options.onRejected(current, e);
           continue;
         }
-        const lost = isConnectionLost(e) || (e as { code?: string }).code === 'CONNECTION_FAILED';
+        const lost = isConnectionProblem(e);
         const minutes = lost ? this.options.retry.connectionMinutes : this.options.retry.otherMinutes;
         if (Date.now() - started >= minutes * 60_000) throw e;
         const delay = Math.min(30_000, 200 * 2 ** attempt);

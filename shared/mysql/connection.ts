@@ -75,7 +75,10 @@ export async function connect(role: Role, ep: MysqlEndpoint, extra: Partial<Conn
   return conn;
 }
 
-interface MysqlErrorLike { code?: string; errno?: number; sqlMessage?: string; message?: string }
+interface MysqlErrorLike { code?: string; errno?: number; fatal?: boolean; sqlMessage?: string; message?: string }
+
+/** MariaDB: the session was killed (KILL CONNECTION, or the server's own timeouts). */
+const ER_CONNECTION_KILLED = 1927;
 
 /** A failure to reach or log in to `ep`, as a person should read it. */
 export function connectionError(role: Role, ep: MysqlEndpoint, e: unknown): FcDtsError {
@@ -102,9 +105,18 @@ export function connectionError(role: Role, ep: MysqlEndpoint, e: unknown): FcDt
   }
 }
 
-/** True when the error means the connection itself is gone (retry on a new one), not the statement. */
+/**
+ * True when the error means the connection itself is gone (retry on a new one), not the statement:
+ * network errors, a killed session, and what mysql2 marks fatal (it closes the connection then).
+ */
 export function isConnectionLost(e: unknown): boolean {
-  const code = (e as MysqlErrorLike).code ?? '';
+  const err = e as MysqlErrorLike;
+  const code = err.code ?? '';
   return ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ER_SERVER_SHUTDOWN', 'PROTOCOL_SEQUENCE_TIMEOUT'].includes(code) ||
-    (e as MysqlErrorLike).errno === 2013 || (e as MysqlErrorLike).errno === 2006;
+    err.errno === 2013 || err.errno === 2006 || err.errno === ER_CONNECTION_KILLED || err.fatal === true;
+}
+
+/** A lost connection, or a failure to open one: retried for advanced.retry.connectionMinutes. */
+export function isConnectionProblem(e: unknown): boolean {
+  return isConnectionLost(e) || (e instanceof FcDtsError && e.code === 'CONNECTION_FAILED');
 }

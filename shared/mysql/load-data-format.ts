@@ -6,14 +6,12 @@
  */
 import type { ColumnInfo } from './catalog.ts';
 import { quoteIdent, qualified } from './identifier.ts';
-import { selectExpr } from './sql-literal.ts';
+import { BINARY_TYPES, selectExpr } from './sql-literal.ts';
 
 export type FieldKind = 'text' | 'hex';
 
-const HEX_TYPES = new Set(['bit', 'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
-
 export function fieldKind(col: ColumnInfo): FieldKind {
-  return HEX_TYPES.has(col.dataType) || col.charset === 'binary' ? 'hex' : 'text';
+  return col.dataType === 'bit' || BINARY_TYPES.has(col.dataType) || col.charset === 'binary' ? 'hex' : 'text';
 }
 
 /** The source select expression for a column in this format. */

@@ -32,13 +32,6 @@ export function literalEncoders(fields: readonly FieldPacket[]): LiteralEncoder[
   });
 }
 
-/** `(v1,v2,...)` for one raw row. */
-export function rowLiteral(row: readonly RawValue[], enc: readonly LiteralEncoder[]): string {
-  let s = '(' + enc[0]!(row[0]!);
-  for (let i = 1; i < enc.length; i++) s += ',' + enc[i]!(row[i]!);
-  return s + ')';
-}
-
 /**
  * The select expression that reads `col` losslessly. FLOAT is the exception to the plain column:
  * the server prints it with 6 significant digits (16777217 shows as 16777200); widened to DOUBLE it
@@ -49,7 +42,8 @@ export function selectExpr(col: ColumnInfo): string {
   return col.dataType === 'float' ? `CAST(${q} AS DOUBLE)` : q;
 }
 
-const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
+/** Column types whose values are bytes (BIT aside: it is a number written as bits). */
+export const BINARY_TYPES: ReadonlySet<string> = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
 const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real', 'year']);
 
 /**

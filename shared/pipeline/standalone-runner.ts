@@ -4,7 +4,7 @@
  * incremental sync from the position the full load recorded (or the last checkpoint).
  */
 import { FcDtsError } from '../errors.ts';
-import { connect, isConnectionLost } from '../mysql/connection.ts';
+import { connect, isConnectionProblem } from '../mysql/connection.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
 import { syncSchema } from '../schema/schema-sync.ts';
@@ -130,8 +130,7 @@ async function withReconnects<T>(task: Task, options: RunOptions, run: () => Pro
     try {
       return await run();
     } catch (e) {
-      const connection = isConnectionLost(e) || (e instanceof FcDtsError && e.code === 'CONNECTION_FAILED');
-      if (options.signal?.aborted || !connection) throw e;
+      if (options.signal?.aborted || !isConnectionProblem(e)) throw e;
       if (Date.now() - started > 60_000) {
         failingSince = undefined; // it ran a while: a new outage, a new window
         attempt = 0;
