@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointTracker } from '../shared/incremental/checkpoint-tracker.ts';
 import { Batcher, bucketOf } from '../shared/incremental/batcher.ts';
-import type { RowChange } from '../shared/change/change-event.ts';
+import type { CellValue, RowChange } from '../shared/change/change-event.ts';
 
 const at = (offset: number) => ({ file: 'mariadb-bin.000007', offset });
 
@@ -61,6 +61,19 @@ describe('bucketing and batching', () => {
     expect(bucketOf(a, 16)).toBe(bucketOf(b, 16));
     const spread = new Set(Array.from({ length: 200 }, (_, i) => bucketOf(change(i, i), 8)));
     expect(spread.size).toBe(8);
+  });
+
+  it('keeps every row in the bucket earlier versions gave it (watermarks outlive upgrades)', () => {
+    // Values computed by the first implementation (FNV-1a of "db.table" + "\0" + cell text per key value).
+    const table = { database: 'shop', table: 'orders' };
+    const bucket = (id: CellValue, x: CellValue) =>
+      bucketOf({ kind: 'row', pos: { file: 1, offset: 4, row: 0 }, ts: 0, table, key: ['id', 'x'], op: 'insert', after: { id, x } }, 8);
+    expect(bucket(0, null)).toBe(4);
+    expect(bucket(-7919, 'a')).toBe(2);
+    expect(bucket('k2é', 'a')).toBe(5);
+    expect(bucket({ n: '1152921504606846979' }, null)).toBe(1);
+    expect(bucket({ b: 'BAE=' }, 'a')).toBe(7);
+    expect(bucket(null, 'a')).toBe(1);
   });
 
   it('closes a batch at its change limit and chains prev per bucket', () => {

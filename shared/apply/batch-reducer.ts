@@ -40,8 +40,10 @@ interface TableState {
 
 export function reduceRowChanges(changes: readonly RowChange[]): TableActions[] {
   const tables = new Map<string, TableState>();
+  let state: TableState | undefined;
   for (const c of changes) {
-    const state = tableState(tables, c);
+    // Runs of one table's changes (with one key array) skip the lookup.
+    if (state === undefined || state.table !== c.table || state.key !== c.key) state = tableState(tables, c);
     switch (c.op) {
       case 'insert':
         put(state.rows, keyValues(c, image(c, 'after')), { upsert: image(c, 'after') });
@@ -80,7 +82,7 @@ function tableState(tables: Map<string, TableState>, c: RowChange): TableState {
   if (!state) {
     state = { table: c.table, key: c.key, rows: new Map() };
     tables.set(id, state);
-  } else if (state.key.length !== c.key.length || state.key.some((k, i) => k !== c.key[i])) {
+  } else if (state.key !== c.key && (state.key.length !== c.key.length || state.key.some((k, i) => k !== c.key[i]))) {
     // A key change is a DDL, and a DDL is a barrier: one batch never spans two key definitions.
     throw new MalformedChange(c, `key (${c.key.join(', ')}) differs from (${state.key.join(', ')}) earlier in the batch`);
   }
@@ -112,5 +114,7 @@ function keyValues(c: RowChange, row: Row): CellValue[] {
  * values always arrive in the same form), so equal keys have equal text.
  */
 function identity(key: readonly CellValue[]): string {
-  return JSON.stringify(key);
+  // The common single integer key skips JSON (same text as JSON.stringify gives it).
+  const only = key.length === 1 ? key[0] : undefined;
+  return typeof only === 'number' && Number.isInteger(only) ? `[${only}]` : JSON.stringify(key);
 }

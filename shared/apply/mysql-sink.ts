@@ -428,11 +428,12 @@ function setupError(ep: MysqlEndpoint, e: unknown): FcDtsError {
   );
 }
 
-function validatePosition(p: BinlogPosition, what: string): void {
-  const ok = (n: number, max: number): boolean => Number.isSafeInteger(n) && n >= 0 && n <= max;
-  if (!ok(p.file, 0xffffffff) || !ok(p.offset, Number.MAX_SAFE_INTEGER) || !ok(p.row, 0xffffffff)) {
-    throw new InvalidBatch(`${what}: not a binlog position: ${JSON.stringify(p)}`);
-  }
+function isPosition(p: BinlogPosition): boolean {
+  return isCount(p.file, 0xffffffff) && isCount(p.offset, Number.MAX_SAFE_INTEGER) && isCount(p.row, 0xffffffff);
+}
+
+function isCount(n: number, max: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0 && n <= max;
 }
 
 function validateBatch(batch: ChangeBatch): void {
@@ -440,11 +441,11 @@ function validateBatch(batch: ChangeBatch): void {
   if (!ddl && !(Number.isInteger(batch.bucket) && batch.bucket >= 0 && batch.bucket <= 0x7fffffff)) {
     throw new InvalidBatch(`bucket must be a non-negative integer or DDL_BUCKET, got ${batch.bucket}`);
   }
-  if (batch.prev !== null) validatePosition(batch.prev, 'prev');
+  if (batch.prev !== null && !isPosition(batch.prev)) throw new InvalidBatch(`prev: not a binlog position: ${JSON.stringify(batch.prev)}`);
   let last: BinlogPosition | null = null;
   for (const c of batch.changes) {
     if ((c.kind === 'ddl') !== ddl) throw new InvalidBatch(`a ${c.kind} change in ${ddl ? 'the DDL bucket' : `row bucket ${batch.bucket}`}`);
-    validatePosition(c.pos, 'change');
+    if (!isPosition(c.pos)) throw new InvalidBatch(`change: not a binlog position: ${JSON.stringify(c.pos)}`);
     if (last !== null && comparePositions(c.pos, last) <= 0) {
       throw new InvalidBatch(`bucket ${batch.bucket}: positions out of order (${formatPosition(c.pos)} after ${formatPosition(last)})`);
     }
@@ -509,17 +510,30 @@ export function upsertStatements(target: string, rows: readonly Row[], maxBytes 
   let i = 0;
   while (i < rows.length) {
     const cols = Object.keys(rows[i]!);
-    const sig = cols.join('\0');
     let j = i + 1;
-    while (j < rows.length && Object.keys(rows[j]!).join('\0') === sig) j++;
+    while (j < rows.length && hasColumns(rows[j]!, cols)) j++;
     const quoted = cols.map(quoteIdent);
     const head = `INSERT INTO ${target} (${quoted.join(',')}) VALUES `;
     const tail = ` ON DUPLICATE KEY UPDATE ${quoted.map((q) => `${q} = VALUES(${q})`).join(', ')}`;
-    const tuples = rows.slice(i, j).map((r) => '(' + cols.map((c) => sqlLiteral(r[c]!)).join(',') + ')');
+    const tuples: string[] = [];
+    for (let r = i; r < j; r++) tuples.push(tuple(rows[r]!, cols));
     out.push(...chunked(head, ',', tail, tuples, maxBytes, maxPacket));
     i = j;
   }
   return out;
+}
+
+/** `row` has exactly `cols`, in that order. */
+function hasColumns(row: Row, cols: readonly string[]): boolean {
+  let n = 0;
+  for (const k in row) if (k !== cols[n++]) return false;
+  return n === cols.length;
+}
+
+function tuple(row: Row, cols: readonly string[]): string {
+  let text = '(';
+  for (let c = 0; c < cols.length; c++) text += (c === 0 ? '' : ',') + sqlLiteral(row[cols[c]!]!);
+  return text + ')';
 }
 
 // ---- pool -----------------------------------------------------------------------------------------

@@ -142,11 +142,11 @@ interface TableMapInternals { readonly _columnCharsetIds?: ReadonlyArray<number 
 interface RowsInternals { readonly numberOfColumns: number; readonly columns_present_bitmap?: Buffer; readonly columns_present_bitmap2?: Buffer }
 
 interface TableInfo {
-  /** Database, table and column names, types and charsets: the TableMap's definition. */
-  readonly signature: string;
   readonly database: string;
   readonly table: string;
   readonly columns: readonly string[];
+  /** The TableMap's column definitions these encoders were built for. */
+  readonly definition: readonly BinlogColumn[];
   readonly encoders: readonly CellEncoder[];
 }
 
@@ -198,6 +198,8 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   private file: string | undefined;
   private txStart: TxStart | undefined;
   private inTransaction = false;
+  private numberedFile: string | undefined;
+  private numberOfFile = 0;
 
   constructor(options: BinlogReaderOptions) {
     this.options = options;
@@ -398,7 +400,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       } else if (kind === 'statement') {
         const txStart = (this.txStart ??= { file, offset });
         if (this.wantsStatement(e.schema, e.query)) {
-          this.push({ kind: 'query', pos: { file: binlogFileNumber(file), offset, row: 0 }, ts, database: e.schema, sql: e.query, txStart, ...(e.gtid ? { gtid: e.gtid } : {}) });
+          this.push({ kind: 'query', pos: { file: this.fileNumber(file), offset, row: 0 }, ts, database: e.schema, sql: e.query, txStart, ...(e.gtid ? { gtid: e.gtid } : {}) });
         }
         if (!this.inTransaction) this.commit(file, offset, 1, e.nextPosition, ts, e.gtid);
       }
@@ -429,14 +431,23 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
         rows = e.rows.map((r) => ({ before: encode(r) }));
       }
       this.push({
-        kind: 'rows', pos: { file: binlogFileNumber(file), offset, row: 0 }, ts, database: table.database, table: table.table, op, rows,
+        kind: 'rows', pos: { file: this.fileNumber(file), offset, row: 0 }, ts, database: table.database, table: table.table, op, rows,
         columns: table.columns, txStart: this.txStart ?? { file, offset }, ...(e.gtid ? { gtid: e.gtid } : {}),
       });
     }
   }
 
+  /** The numeric suffix of `file`, parsed once per file rather than per event. */
+  private fileNumber(file: string): number {
+    if (file !== this.numberedFile) {
+      this.numberedFile = file;
+      this.numberOfFile = binlogFileNumber(file);
+    }
+    return this.numberOfFile;
+  }
+
   private commit(file: string, offset: number, row: number, end: number, ts: number, gtid: string | undefined): void {
-    this.push({ kind: 'commit', pos: { file: binlogFileNumber(file), offset, row }, ts, next: { file, offset: end }, ...(gtid ? { gtid } : {}) });
+    this.push({ kind: 'commit', pos: { file: this.fileNumber(file), offset, row }, ts, next: { file, offset: end }, ...(gtid ? { gtid } : {}) });
     this.txStart = undefined;
     this.inTransaction = false;
   }
@@ -494,14 +505,13 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       return { name: c.name, type, charset };
     });
     // Every transaction repeats its tables' TableMap events: reuse the encoders while the definition is the same.
-    const signature = `${e.schemaName}.${e.tableName}:${columns.map((c) => `${c.name}/${c.type}/${c.charset ?? ''}`).join(',')}`;
     const known = this.tables.get(e.tableId);
-    if (known?.signature === signature) return;
+    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns)) return;
     this.tables.set(e.tableId, {
-      signature,
       database: e.schemaName,
       table: e.tableName,
       columns: columns.map((c) => c.name),
+      definition: columns,
       encoders: columns.map(cellEncoder),
     });
   }
@@ -570,6 +580,16 @@ function patchZongjiForMariaDb(): Promise<void> {
       }
     };
   })());
+}
+
+function sameColumns(a: readonly BinlogColumn[], b: readonly BinlogColumn[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.name !== y.name || x.type !== y.type || x.charset !== y.charset) return false;
+  }
+  return true;
 }
 
 function weight(e: SourceEvent): number {

@@ -4,7 +4,7 @@
  * changes, a number of bytes or an age, and carries `prev`, the position of the last change the
  * batcher sent to that bucket before it.
  */
-import type { CellValue, ChangeBatch, Row, RowChange } from '../change/change-event.ts';
+import type { CellValue, ChangeBatch, Row, RowChange, TableRef } from '../change/change-event.ts';
 import type { BinlogPosition } from '../change/position.ts';
 
 export interface BatchLimits {
@@ -65,11 +65,27 @@ export class Batcher {
 /** The bucket of a row: a stable hash (FNV-1a) of the destination table and the key values. */
 export function bucketOf(change: RowChange, buckets: number): number {
   const img = change.after ?? change.before!;
-  let text = `${change.table.database}.${change.table.table}`;
-  for (const k of change.key) text += '\0' + cellText(img[k] ?? null);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  // FNV-1a of `db.table` then `\0` + the cell text of each key value, fed piecewise (no joined string).
+  let h = tableHash(change.table);
+  for (const k of change.key) h = fnv(fnv(h, '\0'), cellText(img[k] ?? null));
   return (h >>> 0) % buckets;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const tableHashes = new WeakMap<TableRef, number>();
+
+function tableHash(t: TableRef): number {
+  let h = tableHashes.get(t);
+  if (h === undefined) {
+    h = fnv(FNV_OFFSET, `${t.database}.${t.table}`);
+    tableHashes.set(t, h);
+  }
+  return h;
+}
+
+function fnv(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
 }
 
 function cellText(v: CellValue): string {
@@ -86,6 +102,9 @@ export function changeBytes(change: RowChange): number {
 function rowBytes(r: Row | undefined): number {
   if (!r) return 0;
   let n = 0;
-  for (const v of Object.values(r)) n += typeof v === 'string' ? v.length : v === null || typeof v === 'number' ? 8 : 'n' in v ? v.n.length : v.b.length;
+  for (const k in r) {
+    const v = r[k]!;
+    n += typeof v === 'string' ? v.length : v === null || typeof v === 'number' ? 8 : 'n' in v ? v.n.length : v.b.length;
+  }
   return n;
 }

@@ -99,31 +99,33 @@ export class ChangeMapper {
   map(e: RowsEvent): RowChange[] {
     const route = this.route(e.database, e.table);
     if (!route || !route.operations.has(e.op)) return [];
-    const table = route.target;
     const out: RowChange[] = [];
-    e.rows.forEach((r, i) => {
+    const { op, rows } = e;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
       // Row index doubled: the insert half of a key change takes the odd position after its delete,
       // so both halves stay distinct (and ordered) even when a batch boundary falls between them.
-      const pos = { file: e.pos.file, offset: e.pos.offset, row: (e.pos.row + i) * 2 };
-      const base = { kind: 'row' as const, pos, ts: e.ts, table, key: route.key };
-      const passes = (img: Record<string, CellValue> | undefined) => img !== undefined && (!route.where || evaluateWhere(route.where, filterRow(img)) === true);
-      const before = e.op === 'insert' ? false : passes(r.before);
-      const after = e.op === 'delete' ? false : passes(r.after);
-      if (e.op === 'insert' && after) out.push({ ...base, op: 'insert', after: this.project(route, r.after!) });
-      else if (e.op === 'delete' && before) out.push({ ...base, op: 'delete', before: this.project(route, r.before!) });
-      else if (e.op === 'update') {
-        if (before && after) {
-          const [b, a] = [this.project(route, r.before!), this.project(route, r.after!)];
-          // A key change is a delete of the old row and an insert of the new one: the two keys may
-          // hash to different buckets, and each half must be ordered with its own row's changes.
-          if (route.key.some((k) => !sameCell(b[k] ?? null, a[k] ?? null))) out.push({ ...base, op: 'delete', before: b }, { ...base, pos: { ...pos, row: pos.row + 1 }, op: 'insert', after: a });
-          else out.push({ ...base, op: 'update', before: b, after: a });
+      const row = (e.pos.row + i) * 2;
+      const before = op === 'insert' ? undefined : this.passing(route, r.before);
+      const after = op === 'delete' ? undefined : this.passing(route, r.after);
+      if (before && after) {
+        // A key change is a delete of the old row and an insert of the new one: the two keys may
+        // hash to different buckets, and each half must be ordered with its own row's changes.
+        if (route.key.some((k) => !sameCell(before[k] ?? null, after[k] ?? null))) {
+          out.push(change(e, route, row, 'delete', before, undefined), change(e, route, row + 1, 'insert', undefined, after));
+        } else {
+          out.push(change(e, route, row, 'update', before, after));
         }
-        else if (before) out.push({ ...base, op: 'delete', before: this.project(route, r.before!) });
-        else if (after) out.push({ ...base, op: 'insert', after: this.project(route, r.after!) });
-      }
-    });
+      } else if (before) out.push(change(e, route, row, 'delete', before, undefined));
+      else if (after) out.push(change(e, route, row, 'insert', undefined, after));
+    }
     return out;
+  }
+
+  /** The image projected for the destination when it passes the table's filter; undefined otherwise. */
+  private passing(route: TableRoute, img: Record<string, CellValue> | undefined): Row | undefined {
+    if (img === undefined || (route.where && evaluateWhere(route.where, filterRow(img)) !== true)) return undefined;
+    return this.project(route, img);
   }
 
   private project(route: TableRoute, img: Record<string, CellValue>): Row {
@@ -137,6 +139,11 @@ export class ChangeMapper {
     }
     return out;
   }
+}
+
+/** One object shape for every change (before/after present, possibly undefined): the hot path stays monomorphic. */
+function change(e: RowsEvent, route: TableRoute, row: number, op: RowChange['op'], before: Row | undefined, after: Row | undefined): RowChange {
+  return { kind: 'row', pos: { file: e.pos.file, offset: e.pos.offset, row }, ts: e.ts, table: route.target, key: route.key, op, before, after };
 }
 
 /** Row values as the filter evaluator takes them: exact numbers as text, bytes as Buffers. */

@@ -43,6 +43,13 @@ export interface IncrementalSummary {
   readonly ddlFailures: number;
 }
 
+/**
+ * The transaction a change belongs to, kept on the change under a symbol (invisible to sinks and to
+ * JSON): a WeakMap of every change in flight costs the garbage collector dearly.
+ */
+const TX = Symbol('transaction');
+type Tracked = { [TX]?: TrackedTransaction };
+
 /** Changes allowed to wait for the destination before the reader is held. */
 const MAX_OUTSTANDING = 20_000;
 
@@ -55,7 +62,6 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   const mapper = new ChangeMapper(task, dbs);
   const batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs });
   const tracker = new CheckpointTracker(start);
-  const txOf = new WeakMap<RowChange | DdlChange, TrackedTransaction>();
   const limits = task.advanced.throttle.incremental;
   const rps = limits.rps ? new RateLimiter(limits.rps) : undefined;
   const mbps = limits.mbps ? new RateLimiter(limits.mbps * 1024 * 1024) : undefined;
@@ -84,7 +90,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
         options.log(`DDL failed in the destination (the task goes on): ${f.sql} — ${f.error}`);
       }
       for (const c of batch.changes) {
-        const tx = txOf.get(c);
+        const tx = (c as Tracked)[TX];
         if (tx) tracker.applied(tx, 1);
       }
     },
@@ -184,7 +190,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
         if (mbps && changes.length > 0) await mbps.take(changes.reduce((n, c) => n + changeBytes(c), 0));
         for (const c of changes) {
           tx.pending++;
-          txOf.set(c, tx);
+          (c as Tracked)[TX] = tx;
           dispatch(batcher.add(c));
         }
         return;
@@ -213,7 +219,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     const change: DdlChange = { kind: 'ddl', pos: ev.pos, ts: ev.ts, sql: t.sql, database: t.database, tables: t.tables };
     const tx = tracker.transaction(ev.txStart, ev.ts);
     tx.pending++;
-    txOf.set(change, tx);
+    (change as Tracked)[TX] = tx;
     dispatcher.submit({ bucket: DDL_BUCKET, prev: null, changes: [change] });
     await dispatcher.drain();
     await relearn(t.sourceTables);
