@@ -272,6 +272,37 @@ describe('binlog reader', () => {
     expect(extra[0]!.rows[0]!.after!.en).toBe('');
   });
 
+  it('decodes the widths and precisions of its own row decoder exactly (odd fractions, DECIMAL leftovers, 2-byte lengths, ±2^53)', async () => {
+    const db = await database('blr_widths');
+    const start = await masterStatus();
+    const kinds: Record<string, Kind> = {
+      id: 'int', d1: 'temporal', d3: 'temporal', d5: 'temporal', m2: 'decimal', m55: 'decimal', m0: 'decimal', m19: 'decimal',
+      big: 'int', ubig: 'int', v300: 'text', tt: 'text', mb: 'bytes', lt: 'text', m24: 'int', um24: 'int',
+    };
+    await admin.query(`CREATE TABLE ${qualified(db, 'w')} (id INT PRIMARY KEY, d1 DATETIME(1), d3 DATETIME(3), d5 DATETIME(5),
+      m2 DECIMAL(12,2), m55 DECIMAL(5,5), m0 DECIMAL(10,0), m19 DECIMAL(19,9), big BIGINT, ubig BIGINT UNSIGNED,
+      v300 VARCHAR(300), tt TINYTEXT, mb MEDIUMBLOB, lt LONGTEXT, m24 MEDIUMINT, um24 MEDIUMINT UNSIGNED) DEFAULT CHARSET=utf8mb4`);
+    await admin.query(`INSERT INTO ${qualified(db, 'w')} VALUES
+      (1, '2024-05-06 07:08:09.1', '1999-12-31 23:59:59.999', '2000-01-01 00:00:00.00001', -1234567890.12, -0.00001, -9999999999, -1234567890.123456789,
+       9007199254740991, 9007199254740992, REPEAT('é', 300), 'tiny', UNHEX('00FF10'), REPEAT('long ', 20000), -8388608, 16777215),
+      (2, '0000-00-00 00:00:00.0', '2024-02-29 12:00:00.500', '9999-12-31 23:59:59.99999', 0.01, 0.99999, 0, 0.000000001,
+       -9007199254740991, 9007199254740991, '', '', '', '', 0, 0),
+      (3, '1000-01-01 00:00:00.9', '1000-01-01 00:00:00.001', '1000-01-01 00:00:00.12345', -0.5, 0.00000, 1, -999999999.999999999,
+       -9007199254740992, 0, 'x', REPEAT('t', 255), REPEAT(UNHEX('AB'), 70000), '😀', 1, 1)`);
+    const snap = await snapshot(db, 'w', kinds);
+    await writeMarker(db);
+    const { events } = await readToMarker(start, db);
+    const problems: string[] = [];
+    const rows = rowsOf(events, 'w').flatMap((e) => e.rows);
+    expect(rows).toHaveLength(3);
+    for (const r of rows) compareImage('w', r.after, snap, kinds, problems);
+    expect(problems).toEqual([]);
+    expect(rows[0]!.after!.m2).toEqual({ n: '-1234567890.12' });
+    expect(rows[1]!.after!.d5).toBe('9999-12-31 23:59:59.99999');
+    expect(rows[2]!.after!.big).toEqual({ n: '-9007199254740992' });
+    expect(rows[0]!.after!.ubig).toEqual({ n: '9007199254740992' });
+  });
+
   it('yields strictly increasing positions at the offsets SHOW BINLOG EVENTS shows; restarts resume exactly', async () => {
     const db = await database('blr_pos');
     const t = qualified(db, 't');

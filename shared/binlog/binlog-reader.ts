@@ -14,12 +14,9 @@
  * binlog connection is paused (mysql2 `Connection.pause()`: the socket stops being read and packets
  * already received are parked undecoded), and resumed once the consumer has taken half of them.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import ZongJi from '@vlasky/zongji';
 import type {
-  AnyBinlogEvent, BinlogEventByTypeName, BinlogEventTypeName, ColumnInfo, RowData, TableMapEvent,
+  AnyBinlogEvent, BinlogEventByTypeName, BinlogEventTypeName, ColumnInfo, ColumnSchema, TableMapEntry, TableMapEvent,
 } from '@vlasky/zongji';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { CellValue } from '../change/change-event.ts';
@@ -29,7 +26,9 @@ import { FcDtsError } from '../errors.ts';
 import { connect, connectionError, isConnectionLost } from '../mysql/connection.ts';
 import type { MysqlEndpoint } from '../task/task.ts';
 import { cellEncoder, ColumnType } from './cell-encoder.ts';
-import type { BinlogColumn, CellEncoder } from './cell-encoder.ts';
+import type { BinlogColumn } from './cell-encoder.ts';
+import { fastDecoder, rowDecoder, type ValueDecoder } from './row-decoder.ts';
+import { patchZongji, rowDecodersOf, zongjiValueReader } from './zongji-patches.ts';
 
 /** Where to start: a file and the offset of an event in it, or a MariaDB GTID position (the last transaction already processed per domain). */
 export type BinlogStart = { readonly file: string; readonly offset: number } | { readonly gtid: string };
@@ -145,27 +144,12 @@ interface TableInfo {
   readonly database: string;
   readonly table: string;
   readonly columns: readonly string[];
-  /** The TableMap's column definitions these encoders were built for. */
+  /** The TableMap's column definitions the decoder was built for. */
   readonly definition: readonly BinlogColumn[];
-  readonly encoders: readonly CellEncoder[];
 }
 
 type RowImage = Record<string, CellValue>;
 
-/**
- * Replaces zongji's decoded values by their CellValue encoding in the row object zongji made for this
- * event (nothing else holds it): one object per row image instead of two, which the garbage collector
- * notices at a million rows.
- */
-function encodeInPlace(image: RowData, table: TableInfo): RowImage {
-  const { columns, encoders } = table;
-  const out = image as unknown as Record<string, unknown>;
-  for (let i = 0; i < columns.length; i++) {
-    const name = columns[i]!;
-    out[name] = encoders[i]!(out[name]);
-  }
-  return out as RowImage;
-}
 type Waiter = { resolve: (r: IteratorResult<SourceEvent>) => void; reject: (e: unknown) => void };
 
 function is<N extends BinlogEventTypeName>(e: AnyBinlogEvent, name: N): e is BinlogEventByTypeName<N> {
@@ -312,7 +296,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     } finally {
       await conn.end().catch(() => {});
     }
-    await patchZongjiForMariaDb();
+    await patchZongji();
     if (this.stopped) return;
 
     const z = new ZongJi({
@@ -417,18 +401,18 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       const table = this.tables.get(e.tableId);
       if (!table) throw new BinlogDecodeError(`row event for table id ${e.tableId} without its table map`, 'report this as a bug');
       checkFullImage(e as unknown as RowsInternals, table);
-      const encode = (image: RowData): RowImage => encodeInPlace(image, table);
+      // The images are CellValue rows already: zongji decoded them through the table's RowDecoder (patchZongjiRows).
       let op: 'insert' | 'update' | 'delete';
       let rows: Array<{ before?: RowImage; after?: RowImage }>;
       if (is(e, 'UpdateRows')) {
         op = 'update';
-        rows = e.rows.map((r) => ({ before: encode(r.before), after: encode(r.after) }));
+        rows = e.rows as unknown as Array<{ before: RowImage; after: RowImage }>;
       } else if (is(e, 'WriteRows')) {
         op = 'insert';
-        rows = e.rows.map((r) => ({ after: encode(r) }));
+        rows = (e.rows as unknown as RowImage[]).map((r) => ({ after: r }));
       } else {
         op = 'delete';
-        rows = e.rows.map((r) => ({ before: encode(r) }));
+        rows = (e.rows as unknown as RowImage[]).map((r) => ({ before: r }));
       }
       this.push({
         kind: 'rows', pos: { file: this.fileNumber(file), offset, row: 0 }, ts, database: table.database, table: table.table, op, rows,
@@ -504,16 +488,31 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       }
       return { name: c.name, type, charset };
     });
-    // Every transaction repeats its tables' TableMap events: reuse the encoders while the definition is the same.
+    // Every transaction repeats its tables' TableMap events: reuse the decoder while the definition is the same.
     const known = this.tables.get(e.tableId);
     if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns)) return;
-    this.tables.set(e.tableId, {
-      database: e.schemaName,
-      table: e.tableName,
-      columns: columns.map((c) => c.name),
-      definition: columns,
-      encoders: columns.map(cellEncoder),
+    this.tables.set(e.tableId, { database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), definition: columns });
+    const z = this.zongji!;
+    const decoders = columns.map((col, i) => this.valueDecoder(col, zcolumns[i]!, entry!, i, z));
+    rowDecodersOf(z).set(e.tableId, rowDecoder(columns.map((c) => c.name), decoders));
+  }
+
+  /** Ours for the common types (row-decoder.ts); zongji's decoder and cell-encoder.ts for the rest. */
+  private valueDecoder(col: BinlogColumn, zcol: ColumnInfo, entry: TableMapEntry, i: number, z: ZongJi): ValueDecoder {
+    const schema: ColumnSchema | undefined = entry.columnSchemas[i];
+    const columnType = schema?.COLUMN_TYPE ?? '';
+    const fast = fastDecoder({
+      name: col.name,
+      type: zcol.type,
+      charset: zcol.type === ColumnType.BLOB && zcol.charset === null ? null : col.charset,
+      metadata: zcol.metadata as Record<string, number | undefined>,
+      unsigned: schema?.UNSIGNED ?? columnType.includes('unsigned'),
+      columnType,
     });
+    if (fast) return fast;
+    const encode = cellEncoder(col);
+    const read = zongjiValueReader();
+    return (p) => encode(read(p, zcol, schema, entry, z));
   }
 
   private toFcDtsError(e: unknown): unknown {
@@ -540,46 +539,6 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     if (err.code !== undefined) return connectionError('source', ep, e);
     return new BinlogDecodeError(`cannot decode the source binlog: ${serverMessage}`, 'report this with the binlog file and position', { cause: e });
   }
-}
-
-/**
- * zongji 0.9.0 bug: on MariaDB a GEOMETRY column has an entry (binary, 63) in the TableMap's
- * column-charset list (MariaDB's Field_geom::binlog_type_info carries a charset; MySQL's list has
- * only string and BLOB columns), but zongji lists only string/BLOB columns there, so every text
- * column after a geometry column got the charset of the column before it: utf8 text came out as
- * bytes, latin1 as utf8. Make zongji count GEOMETRY as a BLOB while it reads that metadata on MariaDB
- * (lib/binlog_event.js TableMap._readOptionalMetadata / _effectiveColumnType); the column itself is
- * still typed GEOMETRY. The class is not exported, hence the path into the pinned package.
- */
-let zongjiPatched: Promise<void> | undefined;
-function patchZongjiForMariaDb(): Promise<void> {
-  return (zongjiPatched ??= (async () => {
-    interface TableMapProto {
-      _effectiveColumnType(this: TableMapProto, index: number): number;
-      _readOptionalMetadata(this: TableMapProto, parser: unknown, zongji: { isMariaDb?: boolean } | undefined): void;
-      __fcDtsGeometryIsText?: boolean;
-    }
-    const indexPath = createRequire(import.meta.url).resolve('@vlasky/zongji');
-    const events = (await import(pathToFileURL(join(dirname(indexPath), 'lib', 'binlog_event.js')).href)) as { TableMap?: { prototype: TableMapProto } };
-    const proto = events.TableMap?.prototype;
-    if (!proto || typeof proto._effectiveColumnType !== 'function' || typeof proto._readOptionalMetadata !== 'function') {
-      throw new BinlogDecodeError('this @vlasky/zongji version does not have the TableMap internals fc-dts corrects', 'install the @vlasky/zongji version package.json pins');
-    }
-    const effective = proto._effectiveColumnType;
-    const readOptional = proto._readOptionalMetadata;
-    proto._effectiveColumnType = function (index) {
-      const type = effective.call(this, index);
-      return this.__fcDtsGeometryIsText && type === ColumnType.GEOMETRY ? ColumnType.BLOB : type;
-    };
-    proto._readOptionalMetadata = function (parser, zongji) {
-      this.__fcDtsGeometryIsText = zongji?.isMariaDb === true;
-      try {
-        readOptional.call(this, parser, zongji);
-      } finally {
-        this.__fcDtsGeometryIsText = false;
-      }
-    };
-  })());
 }
 
 function sameColumns(a: readonly BinlogColumn[], b: readonly BinlogColumn[]): boolean {

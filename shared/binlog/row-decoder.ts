@@ -1,0 +1,222 @@
+/**
+ * Row images decoded straight from a row event's bytes into CellValues, for the column types that
+ * make up most tables: integers, FLOAT/DOUBLE, DECIMAL, DATETIME(fsp), text and BLOBs. zongji's own
+ * path (lib/common.js readMysqlValue, then cell-encoder.ts) builds each value twice and spends a
+ * quarter of the incremental CPU doing it; the output here is the same CellValue, value for value
+ * (test/binlog-reader.test.ts compares every type through the binlog). Every other type keeps
+ * zongji's decoder (`fallback`).
+ *
+ * Wire formats: MySQL sql/log_event.cc (rows_event), strings/decimal.c (bin2decimal),
+ * sql-common/my_time.c (TIME_to_longlong_datetime_packed); zongji lib/common.js reads the same.
+ */
+import type { CellValue } from '../change/change-event.ts';
+import { ColumnType, latin1FromByteString } from './cell-encoder.ts';
+
+/** The cursor zongji's packet parser keeps over the event (node-mysql Parser): the bytes and the read offset. */
+export interface PacketCursor {
+  _buffer: Buffer;
+  _offset: number;
+}
+
+export type ValueDecoder = (p: PacketCursor) => CellValue;
+export type RowDecoder = (p: PacketCursor, present: Buffer) => Record<string, CellValue>;
+
+/** What the decoder needs to know of a column: zongji's TableMap column (after the reader's adjustments) and its schema row. */
+export interface DecodedColumn {
+  readonly name: string;
+  readonly type: number;
+  /** The server's character set of a text column; null for binary and non-text columns. */
+  readonly charset: string | null;
+  readonly metadata: Readonly<Record<string, number | undefined>>;
+  readonly unsigned: boolean;
+  /** INFORMATION_SCHEMA-style COLUMN_TYPE as zongji rebuilt it from the binlog metadata. */
+  readonly columnType: string;
+}
+
+/** Decodes one row image: the null bitmap covers the present columns only (an absent column is reported as NULL, as zongji does). */
+export function rowDecoder(names: readonly string[], decoders: readonly ValueDecoder[]): RowDecoder {
+  const n = names.length;
+  return (p, present) => {
+    let count = 0;
+    for (let i = 0; i < n; i++) if (present[i >> 3]! & (1 << (i & 7))) count++;
+    const nulls = p._offset;
+    p._offset += (count + 7) >> 3;
+    const buf = p._buffer;
+    const row: Record<string, CellValue> = {};
+    for (let i = 0, bit = 0; i < n; i++) {
+      if (!(present[i >> 3]! & (1 << (i & 7)))) {
+        row[names[i]!] = null;
+        continue;
+      }
+      row[names[i]!] = buf[nulls + (bit >> 3)]! & (1 << (bit & 7)) ? null : decoders[i]!(p);
+      bit++;
+    }
+    return row;
+  };
+}
+
+const UTF8 = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
+
+/** A decoder of this column's values, or undefined when zongji's path must decode them. */
+export function fastDecoder(c: DecodedColumn): ValueDecoder | undefined {
+  switch (c.type) {
+    case ColumnType.TINY:
+      return c.unsigned ? (p) => p._buffer[p._offset++]! : (p) => p._buffer.readInt8(p._offset++);
+    case ColumnType.SHORT:
+      return fixed(2, c.unsigned ? (b, o) => b.readUInt16LE(o) : (b, o) => b.readInt16LE(o));
+    case ColumnType.INT24:
+      return fixed(3, c.unsigned ? (b, o) => b.readUIntLE(o, 3) : (b, o) => b.readIntLE(o, 3));
+    case ColumnType.LONG:
+      return fixed(4, c.unsigned ? (b, o) => b.readUInt32LE(o) : (b, o) => b.readInt32LE(o));
+    case ColumnType.LONGLONG:
+      return fixed(8, c.unsigned ? uint64 : int64);
+    case ColumnType.FLOAT:
+      return fixed(4, (b, o) => b.readFloatLE(o));
+    case ColumnType.DOUBLE:
+      return fixed(8, (b, o) => b.readDoubleLE(o));
+    case ColumnType.NEWDECIMAL: {
+      const { precision, decimals } = c.metadata;
+      return precision === undefined || decimals === undefined ? undefined : decimalDecoder(precision, decimals);
+    }
+    case ColumnType.DATETIME2: {
+      const fsp = c.metadata.decimals ?? 0;
+      return fsp >= 0 && fsp <= 6 ? datetime2Decoder(fsp) : undefined;
+    }
+    case ColumnType.VARCHAR:
+    case ColumnType.STRING: {
+      // BINARY/VARBINARY (and MariaDB's UUID, INET) ride on the same types: zongji pads or formats those.
+      if (!/^(var)?char\(/.test(c.columnType)) return undefined;
+      const text = textOf(c.charset);
+      const lengthBytes = (c.metadata.max_length ?? 0) > 255 ? 2 : 1;
+      return text && ((p) => {
+        const b = p._buffer;
+        const len = lengthBytes === 1 ? b[p._offset]! : b.readUInt16LE(p._offset);
+        const start = p._offset + lengthBytes;
+        p._offset = start + len;
+        return text(b, start, start + len);
+      });
+    }
+    case ColumnType.TINY_BLOB:
+    case ColumnType.MEDIUM_BLOB:
+    case ColumnType.LONG_BLOB:
+    case ColumnType.BLOB: {
+      const lengthBytes = c.metadata.length_size;
+      if (lengthBytes === undefined || lengthBytes < 1 || lengthBytes > 4) return undefined;
+      const text = c.charset === null ? bytes : textOf(c.charset);
+      return text && ((p) => {
+        const b = p._buffer;
+        const len = b.readUIntLE(p._offset, lengthBytes);
+        const start = p._offset + lengthBytes;
+        p._offset = start + len;
+        return text(b, start, start + len);
+      });
+    }
+    default:
+      return undefined;
+  }
+}
+
+type Slice = (b: Buffer, start: number, end: number) => CellValue;
+
+function textOf(charset: string | null): Slice | undefined {
+  if (charset !== null && UTF8.has(charset)) return (b, s, e) => b.toString('utf8', s, e);
+  // MariaDB's latin1 is cp1252 with the five undefined bytes kept (cell-encoder.ts).
+  if (charset === 'latin1') return (b, s, e) => latin1FromByteString(b.toString('latin1', s, e));
+  return undefined;
+}
+
+const bytes: Slice = (b, s, e) => ({ b: b.toString('base64', s, e) });
+
+function fixed(size: number, read: (b: Buffer, o: number) => CellValue): ValueDecoder {
+  return (p) => {
+    const v = read(p._buffer, p._offset);
+    p._offset += size;
+    return v;
+  };
+}
+
+/** 64-bit integers: a Number within ±(2^53−1), exact text beyond (change-event.ts). */
+function uint64(b: Buffer, o: number): CellValue {
+  const v = b.readUInt32LE(o + 4) * 0x1_0000_0000 + b.readUInt32LE(o);
+  return Number.isSafeInteger(v) ? v : { n: b.readBigUInt64LE(o).toString() };
+}
+
+function int64(b: Buffer, o: number): CellValue {
+  const v = b.readInt32LE(o + 4) * 0x1_0000_0000 + b.readUInt32LE(o);
+  return Number.isSafeInteger(v) ? v : { n: b.readBigInt64LE(o).toString() };
+}
+
+/** Bytes of the leftover digits (fewer than 9) of a DECIMAL part, strings/decimal.c dig2bytes. */
+const DIGIT_BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
+
+/**
+ * DECIMAL(precision, scale) as exact text: groups of 9 digits in 4 big-endian bytes, the leftover
+ * digits of each part in fewer bytes, the sign in the top bit (flipped) and negatives stored
+ * ones'-complemented. The text is what zongji prints: no leading zeros, `scale` fraction digits.
+ */
+function decimalDecoder(precision: number, scale: number): ValueDecoder {
+  const intDigits = precision - scale;
+  const intFull = Math.floor(intDigits / 9);
+  const intLead = DIGIT_BYTES[intDigits - intFull * 9]!;
+  const fracFull = Math.floor(scale / 9);
+  const fracRestDigits = scale - fracFull * 9;
+  const fracRest = DIGIT_BYTES[fracRestDigits]!;
+  const size = intLead + intFull * 4 + fracFull * 4 + fracRest;
+  return (p) => {
+    const b = p._buffer;
+    const start = p._offset;
+    p._offset += size;
+    const negative = (b[start]! & 0x80) === 0;
+    // A part of `n` bytes at `at`, big-endian, with the sign bit (top bit of the first byte) flipped
+    // back and a negative's complement undone.
+    const part = (at: number, n: number): number => {
+      let v = 0;
+      for (let i = 0; i < n; i++) v = v * 256 + (at + i === start ? b[start]! ^ 0x80 : b[at + i]!);
+      return negative ? 256 ** n - 1 - v : v;
+    };
+    let o = start;
+    let int = '';
+    if (intLead > 0) {
+      int += String(part(o, intLead));
+      o += intLead;
+    }
+    for (let i = 0; i < intFull; i++, o += 4) int += pad(part(o, 4), 9);
+    int = int.replace(/^0+(?=\d)/, '');
+    if (int === '') int = '0';
+    let frac = '';
+    for (let i = 0; i < fracFull; i++, o += 4) frac += pad(part(o, 4), 9);
+    if (fracRest > 0) frac += pad(part(o, fracRest), fracRestDigits);
+    return { n: (negative ? '-' : '') + int + (scale > 0 ? '.' + frac : '') };
+  };
+}
+
+/**
+ * DATETIME2: 5 big-endian bytes (sign bit, year*13+month 17 bits, day 5, hour 5, minute 6,
+ * second 6), then ceil(fsp/2) bytes of fraction. Printed as the server prints it, fsp digits.
+ */
+function datetime2Decoder(fsp: number): ValueDecoder {
+  const fracBytes = (fsp + 1) >> 1;
+  return (p) => {
+    const b = p._buffer;
+    const o = p._offset;
+    const hi = b.readUInt32BE(o); // bits 39..8
+    const lo = b[o + 4]!;
+    p._offset = o + 5 + fracBytes;
+    const yearMonth = (hi >>> 14) & 0x1ffff;
+    const day = (hi >>> 9) & 0x1f;
+    const hour = (hi >>> 4) & 0x1f;
+    const minute = ((hi & 0xf) << 2) | (lo >>> 6);
+    const second = lo & 0x3f;
+    let text = `${pad(Math.floor(yearMonth / 13), 4)}-${pad(yearMonth % 13, 2)}-${pad(day, 2)} ${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
+    if (fsp > 0) {
+      let frac = b.readUIntBE(o + 5, fracBytes);
+      if (fsp % 2 !== 0) frac /= 10; // odd precisions do not use the last digit of their bytes
+      text += '.' + pad(frac, fsp);
+    }
+    return text;
+  };
+}
+
+function pad(v: number, width: number): string {
+  return String(v).padStart(width, '0');
+}
