@@ -200,7 +200,7 @@ export class MysqlSink implements Sink {
     let oneByOne = false;
     for (;;) {
       try {
-        return await this.inTransaction((c) => this.applyRowsOnce(c, batch.bucket, batch.prev, changes, oneByOne));
+        return await this.inTransaction((c) => this.applyRowsOnce(c, batch, changes, oneByOne));
       } catch (e) {
         if (!(e instanceof ReducedBatchRefused)) throw e;
         oneByOne = true; // the transaction rolled back: redo it, now change by change
@@ -208,21 +208,19 @@ export class MysqlSink implements Sink {
     }
   }
 
-  private async applyRowsOnce(
-    c: Connection, bucket: number, prev: BinlogPosition | null, changes: readonly RowChange[], oneByOne: boolean,
-  ): Promise<ApplyOutcome> {
-    const wm = await this.lockWatermark(c, bucket);
-    if (prev !== null && isAfter(prev, wm)) return early(wm);
+  private async applyRowsOnce(c: Connection, batch: ChangeBatch, changes: readonly RowChange[], oneByOne: boolean): Promise<ApplyOutcome> {
+    const wm = await this.lockWatermark(c, batch.bucket);
+    if (batch.prev !== null && isAfter(batch.prev, wm)) return early(wm);
     const pending = changes.filter((ch) => isAfter(ch.pos, wm));
     const skipped = changes.length - pending.length;
-    if (pending.length === 0) return { status: 'applied', applied: 0, skipped, watermark: wm, ddlFailures: [] };
+    const through = batch.through ?? changes.at(-1)?.pos;
+    if (through === undefined || !isAfter(through, wm)) return { status: 'applied', applied: 0, skipped, watermark: wm, ddlFailures: [] };
 
     if (oneByOne) await this.writeOneByOne(c, pending);
-    else await this.writeReduced(c, pending);
+    else if (pending.length > 0) await this.writeReduced(c, pending);
 
-    const last = pending[pending.length - 1]!.pos;
-    await this.setWatermark(c, bucket, last);
-    return { status: 'applied', applied: pending.length, skipped, watermark: last, ddlFailures: [] };
+    await this.setWatermark(c, batch.bucket, through);
+    return { status: 'applied', applied: pending.length, skipped, watermark: through, ddlFailures: [] };
   }
 
   private async writeReduced(c: Connection, pending: readonly RowChange[]): Promise<void> {
@@ -450,6 +448,10 @@ function validateBatch(batch: ChangeBatch): void {
       throw new InvalidBatch(`bucket ${batch.bucket}: positions out of order (${formatPosition(c.pos)} after ${formatPosition(last)})`);
     }
     last = c.pos;
+  }
+  if (batch.through !== undefined) {
+    if (!isPosition(batch.through)) throw new InvalidBatch(`through: not a binlog position: ${JSON.stringify(batch.through)}`);
+    if (last !== null && comparePositions(batch.through, last) < 0) throw new InvalidBatch(`bucket ${batch.bucket}: through ${formatPosition(batch.through)} is before its last change ${formatPosition(last)}`);
   }
 }
 

@@ -66,6 +66,12 @@ export interface ChangeBatch {
   readonly bucket: number;
   readonly prev: BinlogPosition | null;
   readonly changes: readonly Change[];
+  /**
+   * The position the batch covers up to, when changes at its end were dropped (a change skipped by
+   * the dirty-data policy): the watermark still moves there, or the bucket's next batch would wait
+   * for it forever. Absent: the last change's position.
+   */
+  readonly through?: BinlogPosition;
 }
 
 export function isBytes(v: CellValue): v is { readonly b: string } {

@@ -30,6 +30,8 @@ export interface FullLoadSummary {
 
 export interface FullLoadOptions {
   readonly progress: ProgressReporter;
+  /** Load only these chunks (one load-chunk invocation of the serverless fan-out); default every chunk not done. */
+  readonly only?: ReadonlyArray<{ readonly table: string; readonly chunk: number }>;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
 }
@@ -40,6 +42,10 @@ interface WorkItem {
 }
 
 /** Reads the stored plan, adding tables the task selects that it lacks (planned now, same position). */
+export async function planFullLoad(task: Task, tables: readonly TableMapping[], store: StateStore): Promise<FullLoadPlan> {
+  return ensurePlan(task, tables, store, new Throttle(task.advanced.throttle.full));
+}
+
 async function ensurePlan(task: Task, tables: readonly TableMapping[], store: StateStore, throttle: Throttle): Promise<FullLoadPlan> {
   const existing = await store.getPlan();
   const known = new Set(existing?.tables.map((t) => t.table));
@@ -78,13 +84,17 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
   }
 
   const byLabel = new Map(tables.map((t) => [tableLabel(t), t]));
+  const only = options.only && new Set(options.only.map((o) => `${o.table}\0${o.chunk}`));
   const work: WorkItem[] = [];
   let chunks = 0;
   for (const p of plan.tables) {
     const table = byLabel.get(p.table);
     if (!table) continue; // no longer selected by the task
     chunks += p.chunks.length;
-    for (const chunk of p.chunks) if (!done.has(`${p.table}\0${chunk.index}`)) work.push({ table, chunk });
+    for (const chunk of p.chunks) {
+      const id = `${p.table}\0${chunk.index}`;
+      if (!done.has(id) && (!only || only.has(id))) work.push({ table, chunk });
+    }
   }
   options.progress.start(
     plan.tables.filter((p) => byLabel.has(p.table)).map((p) => ({

@@ -22,13 +22,15 @@ interface OpenBatch {
 
 export class Batcher {
   private readonly open = new Map<number, OpenBatch>();
-  private readonly lastSent = new Map<number, BinlogPosition>();
+  private readonly lastSent: Map<number, BinlogPosition>;
 
-  constructor(readonly buckets: number, private readonly limits: BatchLimits) {}
+  /** `lastSent`: per bucket, the last position sent before this batcher (a reader resuming from a saved position). */
+  constructor(readonly buckets: number, private readonly limits: BatchLimits, lastSent?: ReadonlyMap<number, BinlogPosition>) {
+    this.lastSent = new Map(lastSent);
+  }
 
-  /** Adds a change; returns the batch it closed, if any. */
-  add(change: RowChange): ChangeBatch | undefined {
-    const bucket = bucketOf(change, this.buckets);
+  /** Adds a change (`bucket`: its bucket when the caller has computed it); returns the batch it closed, if any. */
+  add(change: RowChange, bucket = bucketOf(change, this.buckets)): ChangeBatch | undefined {
     let b = this.open.get(bucket);
     if (!b) {
       b = { changes: [], bytes: 0, opened: Date.now() };
@@ -45,6 +47,11 @@ export class Batcher {
     const out: ChangeBatch[] = [];
     for (const [bucket, b] of this.open) if (all || now - b.opened >= this.limits.ms) out.push(this.close(bucket));
     return out;
+  }
+
+  /** Per bucket, the position of the last change in a closed batch. */
+  get sent(): ReadonlyMap<number, BinlogPosition> {
+    return this.lastSent;
   }
 
   get pendingChanges(): number {

@@ -5,6 +5,8 @@
  * position after the last commit. Restarting there re-reads at most transactions whose changes the
  * destination's watermarks then recognize as applied.
  */
+import type { BinlogPosition } from '../change/position.ts';
+
 export interface ResumePoint {
   readonly file: string;
   readonly offset: number;
@@ -16,6 +18,8 @@ export interface TrackedTransaction {
   committed: boolean;
   /** Source commit time (seconds) of the transaction's events. */
   ts: number;
+  /** Bucket → its last change in this transaction, when the caller tracks them (a reader that persists `prev`s). */
+  lastInBucket?: Map<number, BinlogPosition>;
 }
 
 export class CheckpointTracker {
@@ -25,7 +29,8 @@ export class CheckpointTracker {
   private after: ResumePoint;
   private lastAppliedTs = 0;
 
-  constructor(start: ResumePoint) {
+  /** `onSettled` sees each transaction as the checkpoint passes it, in binlog order. */
+  constructor(start: ResumePoint, private readonly onSettled?: (tx: TrackedTransaction) => void) {
     this.after = start;
   }
 
@@ -89,7 +94,9 @@ export class CheckpointTracker {
 
   private settle(): void {
     while (this.head < this.open.length && this.open[this.head]!.committed && this.open[this.head]!.pending === 0) {
-      this.lastAppliedTs = Math.max(this.lastAppliedTs, this.open[this.head++]!.ts);
+      const tx = this.open[this.head++]!;
+      this.lastAppliedTs = Math.max(this.lastAppliedTs, tx.ts);
+      this.onSettled?.(tx);
     }
     if (this.head > 1024 && this.head * 2 > this.open.length) {
       this.open = this.open.slice(this.head);

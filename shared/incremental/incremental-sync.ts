@@ -10,26 +10,47 @@
  */
 import type { Connection } from 'mysql2/promise';
 import type { ChangeBatch, DdlChange, RowChange } from '../change/change-event.ts';
-import { binlogFileNumber, comparePositions, formatPosition } from '../change/position.ts';
+import { binlogFileNumber, comparePositions, formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
 import { DDL_BUCKET, type Sink } from '../apply/sink.ts';
 import { ApplyRejected, MysqlSink } from '../apply/mysql-sink.ts';
 import { BinlogReader, type SourceEvent } from '../binlog/binlog-reader.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import { connect } from '../mysql/connection.ts';
+import { LeaseLost } from '../state/distributed-state.ts';
 import type { IncrementalStatus, ReaderCheckpoint, StateStore } from '../state/state-store.ts';
 import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { RateLimiter } from '../throttle.ts';
 import { ApplyDispatcher } from './apply-dispatcher.ts';
-import { Batcher, changeBytes } from './batcher.ts';
+import { Batcher, bucketOf, changeBytes } from './batcher.ts';
 import { ChangeMapper } from './change-mapper.ts';
 import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './checkpoint-tracker.ts';
 import { translateDdl } from './ddl-translator.ts';
 import { Heartbeat } from './heartbeat.ts';
 
+/**
+ * Where batches go and how progress is kept: the destination itself (standalone, the default), or the
+ * destination's queue (the serverless reader, distributed/queue-reader.ts).
+ */
+export interface IncrementalTarget {
+  readonly sink: Sink;
+  /** Where reading starts; default: the store's checkpoint, else the full load's position. */
+  readonly start?: ResumePoint;
+  /** Per bucket, the last position sent before `start`: the `prev` of each bucket's first batch. */
+  readonly lastSent?: ReadonlyMap<number, BinlogPosition>;
+  /** Saves the resume point; `lastSent` has, per bucket, the last change sent before it. */
+  saveCheckpoint(checkpoint: ResumePoint, lastSent: ReadonlyMap<number, BinlogPosition>): Promise<void>;
+  /**
+   * Resolves once the destination has applied every bucket up to these positions (a DDL barrier).
+   * Absent: the sink applies a batch before it returns, so draining is enough.
+   */
+  appliedThrough?(positions: ReadonlyMap<number, BinlogPosition>): Promise<void>;
+}
+
 export interface IncrementalOptions {
   readonly until?: 'caught-up';
+  readonly target?: IncrementalTarget;
   readonly signal?: AbortSignal;
   readonly log: (line: string) => void;
   /** Called about once a second with the current status (also persisted in the task state). */
@@ -55,13 +76,20 @@ const MAX_OUTSTANDING = 20_000;
 
 export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, options: IncrementalOptions): Promise<IncrementalSummary> {
   const started = performance.now();
-  const start = await startPoint(task, store);
-  const target = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
   const s = task.advanced.incremental;
-  const sink: Sink = await MysqlSink.open(task.destination, task.name, { connections: s.workers });
+  const out: IncrementalTarget = options.target ?? (await standaloneTarget(task, store, s.workers));
+  const start = out.start ?? (await startPoint(task, store));
+  const target = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
+  const sink: Sink = out.sink;
   const mapper = new ChangeMapper(task, dbs);
-  const batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs });
-  const tracker = new CheckpointTracker(start);
+  const batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs }, out.lastSent);
+  // Per bucket, the last change of the transactions the checkpoint has passed: saved with it, so a
+  // restarted reader chains its first batches to what it sent before (only a queue target needs it).
+  const trackBuckets = out.lastSent !== undefined;
+  const sentBelow = new Map<number, BinlogPosition>(out.lastSent);
+  const tracker = new CheckpointTracker(start, trackBuckets ? (tx) => {
+    for (const [b, p] of tx.lastInBucket ?? []) sentBelow.set(b, p);
+  } : undefined);
   const limits = task.advanced.throttle.incremental;
   const rps = limits.rps ? new RateLimiter(limits.rps) : undefined;
   const mbps = limits.mbps ? new RateLimiter(limits.mbps * 1024 * 1024) : undefined;
@@ -110,6 +138,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   const reached = (): boolean =>
     target !== undefined && atOrBefore(target, tracker.readThrough) && tracker.pendingTransactions === 0 && dispatcher.queuedChanges === 0 && batcher.pendingChanges === 0;
   let lastSaved = '';
+  let fatal: unknown;
   const tick = async (): Promise<void> => {
     // A failed apply ends the read loop even while the source is idle.
     if (dispatcher.failed) return void (await reader.stop());
@@ -118,7 +147,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     const key = `${cp.file}:${cp.offset}`;
     const status = statusNow();
     if (key !== lastSaved) {
-      await store.putCheckpoint({ ...cp, at: new Date().toISOString() });
+      await out.saveCheckpoint(cp, sentBelow);
       lastSaved = key;
     }
     stateCache = { ...stateCache, incremental: status, updatedAt: status.updatedAt };
@@ -148,7 +177,13 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   };
   let ticking: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    ticking = ticking.then(tick).catch((e: unknown) => options.log(`checkpoint: ${(e as Error).message}`));
+    ticking = ticking.then(tick).catch((e: unknown) => {
+      // A reader whose lease was taken must stop at once: another one owns the task now.
+      if (e instanceof LeaseLost) {
+        fatal ??= e;
+        void reader.stop();
+      } else options.log(`checkpoint: ${(e as Error).message}`);
+    });
   }, Math.min(250, s.batchMs));
   const onAbort = () => void reader.stop();
   options.signal?.addEventListener('abort', onAbort);
@@ -167,6 +202,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
       if (dispatcher.queuedChanges > MAX_OUTSTANDING) await dispatcher.waitBelow(MAX_OUTSTANDING / 2);
     }
     if (dispatcher.failed) throw dispatcher.failed;
+    if (fatal) throw fatal;
     if (options.signal?.aborted) throw options.signal.reason;
     for (const b of batcher.due(true)) dispatch(b);
     await dispatcher.drain();
@@ -191,7 +227,11 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
         for (const c of changes) {
           tx.pending++;
           (c as Tracked)[TX] = tx;
-          dispatch(batcher.add(c));
+          if (trackBuckets) {
+            const bucket = bucketOf(c, s.buckets);
+            (tx.lastInBucket ??= new Map()).set(bucket, c.pos);
+            dispatch(batcher.add(c, bucket));
+          } else dispatch(batcher.add(c));
         }
         return;
       }
@@ -215,6 +255,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     }
     for (const b of batcher.due(true)) dispatch(b);
     await dispatcher.drain();
+    await out.appliedThrough?.(batcher.sent);
     const t = decision.translation;
     const change: DdlChange = { kind: 'ddl', pos: ev.pos, ts: ev.ts, sql: t.sql, database: t.database, tables: t.tables };
     const tx = tracker.transaction(ev.txStart, ev.ts);
@@ -222,6 +263,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     (change as Tracked)[TX] = tx;
     dispatcher.submit({ bucket: DDL_BUCKET, prev: null, changes: [change] });
     await dispatcher.drain();
+    await out.appliedThrough?.(new Map([[DDL_BUCKET, change.pos]]));
     await relearn(t.sourceTables);
   }
 
@@ -244,6 +286,29 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
       }
     } finally {
       await dst.end().catch(() => {});
+    }
+  }
+}
+
+/** The destination's own sink, the checkpoint in the task's state store. */
+async function standaloneTarget(task: Task, store: StateStore, connections: number): Promise<IncrementalTarget> {
+  return {
+    sink: await MysqlSink.open(task.destination, task.name, { connections }),
+    saveCheckpoint: (cp) => store.putCheckpoint({ ...cp, at: new Date().toISOString() }),
+  };
+}
+
+/**
+ * Polls the destination's watermarks until every bucket has applied through `positions` (the
+ * serverless barrier before and after a DDL: the batches are in the queue, not yet applied).
+ */
+export async function waitForWatermarks(sink: Sink, positions: ReadonlyMap<number, BinlogPosition>, signal?: AbortSignal): Promise<void> {
+  for (const [bucket, pos] of positions) {
+    for (let delay = 20; ; delay = Math.min(1000, delay * 2)) {
+      const wm = await sink.watermark(bucket);
+      if (wm !== null && !isAfter(pos, wm)) break;
+      if (signal?.aborted) throw signal.reason;
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 }
@@ -298,6 +363,6 @@ async function rejected(task: Task, store: StateStore, batch: ChangeBatch, e: Ap
     at: new Date().toISOString(),
   });
   log(`dirty data skipped: ${e.op} of ${table} at ${formatPosition(e.pos)}: ${e.serverMessage}`);
-  return { ...batch, changes: batch.changes.filter((c) => c !== bad) };
+  return { ...batch, changes: batch.changes.filter((c) => c !== bad), through: batch.through ?? batch.changes.at(-1)!.pos };
 }
 

@@ -8,9 +8,9 @@ import { connect, isConnectionProblem } from '../mysql/connection.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
 import { syncSchema } from '../schema/schema-sync.ts';
-import { runFullLoad, type FullLoadSummary } from '../fullload/full-load.ts';
+import { planFullLoad, runFullLoad, type FullLoadSummary } from '../fullload/full-load.ts';
 import { createProgressReporter, type ProgressStream } from '../fullload/progress.ts';
-import { initialTaskState, type StateStore, type TaskState } from '../state/state-store.ts';
+import { initialTaskState, type FullLoadPlan, type StateStore, type TaskState } from '../state/state-store.ts';
 import { allTables, resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import type { SchemaSyncReport } from '../schema/schema-sync.ts';
@@ -20,6 +20,8 @@ export type RunUntil = 'full-done' | 'caught-up';
 
 export interface RunOptions {
   readonly until?: RunUntil;
+  /** Plan the full load without loading it, and stop there: the serverless pipeline fans the chunks out. */
+  readonly planOnly?: boolean;
   readonly signal?: AbortSignal;
   readonly out: ProgressStream;
   readonly log: (line: string) => void;
@@ -28,6 +30,7 @@ export interface RunOptions {
 export interface RunSummary {
   readonly schema?: SchemaSyncReport;
   readonly fullLoad?: FullLoadSummary;
+  readonly plan?: FullLoadPlan;
   readonly incremental?: IncrementalSummary;
   readonly state: TaskState;
 }
@@ -50,7 +53,7 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
     state = { ...((await store.getTaskState()) ?? state), ...patch, updatedAt: new Date().toISOString() };
     await store.putTaskState(state);
   };
-  const summary: { schema?: SchemaSyncReport; fullLoad?: FullLoadSummary; incremental?: IncrementalSummary } = {};
+  const summary: { schema?: SchemaSyncReport; fullLoad?: FullLoadSummary; plan?: FullLoadPlan; incremental?: IncrementalSummary } = {};
   try {
     if (state.phase === 'new') {
       const report = await runPrecheck(task, { ownedTables: new Set(state.ownedTables) });
@@ -86,6 +89,11 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
     }
 
     if (state.phase === 'schema' || state.phase === 'full-load') {
+      if (task.sync.types.has('full') && options.planOnly) {
+        await save({ phase: 'full-load' });
+        summary.plan = await planFullLoad(task, allTables(dbs), store);
+        return { ...summary, state };
+      }
       if (task.sync.types.has('full')) {
         options.log(`full load of ${allTables(dbs).length} tables with ${task.advanced.fullLoad.workers} workers ...`);
         await save({ phase: 'full-load' });

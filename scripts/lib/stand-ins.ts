@@ -1,0 +1,45 @@
+/** Both local stand-ins of the cloud services, started together (scripts/stand-ins.ts, the local distributed run, tests). */
+import { join } from 'node:path';
+import { startMnsStandIn, type MnsStandIn } from '../../infra/mns-standin/index.ts';
+import { startTablestoreStandIn, type TablestoreStandIn } from '../../infra/tablestore-standin/index.ts';
+
+export interface StandInsOptions {
+  readonly dir?: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+}
+
+export interface StandIns {
+  readonly mns: MnsStandIn;
+  readonly tablestore: TablestoreStandIn;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  /** Endpoints and credentials, as `npm run stand-ins` prints them. */
+  describe(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startStandIns(options: StandInsOptions): Promise<StandIns> {
+  const keys = { accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret };
+  const mns = await startMnsStandIn({ ...keys, port: 0, ...(options.dir ? { dir: join(options.dir, 'mns') } : {}) });
+  const tablestore = await startTablestoreStandIn({ ...keys, port: 0, ...(options.dir ? { dir: join(options.dir, 'tablestore') } : {}) }).catch(async (e: unknown) => {
+    await mns.close();
+    throw e;
+  });
+  return {
+    mns,
+    tablestore,
+    ...keys,
+    describe: () => ({
+      mnsEndpoint: mns.endpoint,
+      mnsAccountId: mns.accountId,
+      tablestoreEndpoint: tablestore.endpoint,
+      tablestoreInstance: tablestore.instance,
+      accessKeyId: keys.accessKeyId,
+      accessKeySecret: keys.accessKeySecret,
+    }),
+    close: async () => {
+      await Promise.all([mns.close(), tablestore.close()]);
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * npm run stand-ins -- [--dir DIR]
+ * Starts the local MNS and Tablestore stand-ins on free loopback ports, prints one JSON line with
+ * their endpoints and credentials, and serves until stopped (Ctrl-C). With --dir their state
+ * persists there (DIR/mns, DIR/tablestore).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { startStandIns } from './lib/stand-ins.ts';
+
+const { values } = parseArgs({ options: { dir: { type: 'string' } } });
+const standIns = await startStandIns({
+  ...(values.dir ? { dir: values.dir } : {}),
+  accessKeyId: `LTAI${randomBytes(6).toString('hex')}`,
+  accessKeySecret: randomBytes(18).toString('base64url'),
+});
+process.stdout.write(JSON.stringify(standIns.describe()) + '\n');
+const stop = async () => {
+  await standIns.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

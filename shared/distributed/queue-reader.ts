@@ -1,0 +1,100 @@
+/**
+ * The binlog reader of the serverless pipeline (DESIGN §1, §3): the same incremental loop as the
+ * standalone runner (incremental-sync.ts), but its batches go to the destination's queue and its
+ * position to the state table. One reader per task: it holds the task's lease and renews it; its
+ * position is written only under the lease (fenced by the lease's token), so a reader whose lease
+ * was taken stops without moving it. A DDL waits until the destination has applied everything sent
+ * before it, and the reader goes on only once the DDL itself is applied.
+ */
+import type { BinlogPosition } from '../change/position.ts';
+import { MysqlSink } from '../apply/mysql-sink.ts';
+import { runIncremental, waitForWatermarks, type IncrementalSummary } from '../incremental/incremental-sync.ts';
+import type { ResumePoint } from '../incremental/checkpoint-tracker.ts';
+import type { ChangeQueue } from '../queue/change-queue.ts';
+import { QueueSink } from '../queue/queue-sink.ts';
+import { LeaseLost, type DistributedStateStore, type ReaderLease } from '../state/distributed-state.ts';
+import type { IncrementalStatus } from '../state/state-store.ts';
+import type { DatabaseMapping } from '../task/object-mapper.ts';
+import type { Task } from '../task/task.ts';
+
+export interface QueueReaderOptions {
+  /** Names this reader in the lease (host and process). */
+  readonly owner: string;
+  /** Lease lifetime; renewed at a third of it. Default 30 s. */
+  readonly leaseMs?: number;
+  readonly until?: 'caught-up';
+  readonly signal?: AbortSignal;
+  readonly log: (line: string) => void;
+  readonly onStatus?: (status: IncrementalStatus) => void;
+  /** Called once the lease is held (tests, health endpoint). */
+  readonly onLease?: (lease: ReaderLease) => void;
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+
+export async function runQueueReader(
+  task: Task, dbs: readonly DatabaseMapping[], store: DistributedStateStore, queue: ChangeQueue, options: QueueReaderOptions,
+): Promise<IncrementalSummary> {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  let lease = await waitForLease(store, options.owner, leaseMs, options);
+  options.onLease?.(lease);
+  options.log(`reader lease held by ${lease.owner} (token ${lease.token})`);
+
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort);
+  let renewing = Promise.resolve();
+  const renewal = setInterval(() => {
+    renewing = renewing
+      .then(async () => {
+        lease = await store.renewLease(lease, leaseMs);
+      })
+      .catch((e: unknown) => {
+        if (e instanceof LeaseLost) stop.abort(e);
+        else options.log(`lease renewal: ${(e as Error).message}`);
+      });
+  }, Math.max(1000, Math.floor(leaseMs / 3)));
+
+  // The destination is read only for its watermarks: the DDL barrier waits on them.
+  const destination = await MysqlSink.open(task.destination, task.name, { connections: 1 });
+  try {
+    const saved = await store.getReaderPosition();
+    const lastSent = new Map<number, BinlogPosition>(Object.entries(saved?.lastSent ?? {}).map(([b, p]) => [Number(b), p]));
+    const start: ResumePoint | undefined = saved ? { file: saved.file, offset: saved.offset } : undefined;
+    return await runIncremental(task, dbs, store, {
+      ...(options.until ? { until: options.until } : {}),
+      signal: stop.signal,
+      log: options.log,
+      ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+      target: {
+        sink: new QueueSink(queue, task.name, store, (bucket) => destination.watermark(bucket)),
+        ...(start ? { start } : {}),
+        lastSent,
+        saveCheckpoint: (cp, sent) =>
+          store.putReaderPosition(lease, { file: cp.file, offset: cp.offset, lastSent: Object.fromEntries(sent), at: new Date().toISOString() }),
+        appliedThrough: (positions) => waitForWatermarks(destination, positions, stop.signal),
+      },
+    });
+  } catch (e) {
+    throw stop.signal.reason instanceof LeaseLost ? stop.signal.reason : e;
+  } finally {
+    clearInterval(renewal);
+    options.signal?.removeEventListener('abort', onAbort);
+    await renewing;
+    await destination.close().catch(() => {});
+    if (!(stop.signal.reason instanceof LeaseLost)) await store.releaseLease(lease).catch(() => {});
+  }
+}
+
+/** Takes the lease, waiting while another reader holds it (it may be a replaced container still shutting down). */
+async function waitForLease(store: DistributedStateStore, owner: string, leaseMs: number, options: QueueReaderOptions): Promise<ReaderLease> {
+  let told = false;
+  for (;;) {
+    const lease = await store.acquireLease(owner, leaseMs);
+    if (lease) return lease;
+    if (!told) options.log('another reader holds the task lease; waiting for it to be released or to expire');
+    told = true;
+    if (options.signal?.aborted) throw options.signal.reason;
+    await new Promise((r) => setTimeout(r, Math.min(5000, leaseMs / 3)));
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The ChangeQueue port (DESIGN §1, §2): the binlog reader sends encoded change batches
+ * (batch-codec.ts) to one queue per destination; apply workers receive them. Delivery is at least
+ * once and unordered (MNS guarantees no more); the batches' positions and `prev` make that safe.
+ */
+export interface QueuedMessage {
+  readonly id: string;
+  readonly body: string;
+  /** Deletes (acknowledges) the message or changes its visibility. */
+  readonly receiptHandle: string;
+  /** 1 on first delivery. */
+  readonly dequeueCount: number;
+}
+
+export interface ChangeQueue {
+  /** Durable in the queue when it resolves: only then may the reader move its position past them. */
+  send(bodies: readonly string[]): Promise<void>;
+  /** Sends a body that becomes visible only after `delaySeconds` (an early batch going back to the queue). */
+  sendLater(body: string, delaySeconds: number): Promise<void>;
+  /** Up to `max` messages, waiting up to `waitSeconds` for the first; [] when none came. */
+  receive(max: number, waitSeconds: number): Promise<QueuedMessage[]>;
+  delete(receiptHandle: string): Promise<void>;
+  /** Makes a received message visible again after `seconds` (redelivery later). */
+  retryLater(receiptHandle: string, seconds: number): Promise<void>;
+}

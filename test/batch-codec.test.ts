@@ -1,0 +1,83 @@
+/** Change batches as MNS messages: exact round trips, the 64 KB limit, cuts chained by prev, claim checks. */
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import type { ChangeBatch, RowChange } from '../shared/change/change-event.ts';
+import { decodeMessage, encodeBatch, MNS_MESSAGE_BYTES, UndecodableMessage, type PayloadStore } from '../shared/queue/batch-codec.ts';
+import { sendGroups } from '../shared/queue/mns-change-queue.ts';
+
+/** Payloads kept in memory: the store's contract (put, then get the same bytes). */
+function memoryPayloads(): PayloadStore & { readonly items: Map<string, Buffer> } {
+  const items = new Map<string, Buffer>();
+  return { items, putPayload: async (id, data) => void items.set(id, Buffer.from(data)), getPayload: async (id) => items.get(id) };
+}
+
+const table = { database: 'shop', table: 'orders' };
+
+function change(i: number, pad: string): RowChange {
+  return {
+    kind: 'row', pos: { file: 3, offset: 1000 + i * 10, row: 0 }, ts: 1_700_000_000, table, key: ['id'], op: i % 3 === 0 ? 'update' : 'insert',
+    before: i % 3 === 0 ? { id: i, amount: { n: '-12.50' }, note: null } : undefined,
+    after: { id: i, amount: { n: '99999999999999999999.01' }, note: pad, raw: { b: Buffer.from([0, 255, i & 255]).toString('base64') }, big: { n: '18446744073709551615' } },
+  };
+}
+
+async function decodeAll(bodies: readonly string[], payloads: PayloadStore): Promise<ChangeBatch[]> {
+  return Promise.all(bodies.map(async (b) => (await decodeMessage(b, payloads)).batch));
+}
+
+describe('batch codec', () => {
+  it('round-trips a batch exactly in one message', async () => {
+    const payloads = memoryPayloads();
+    const batch: ChangeBatch = { bucket: 5, prev: { file: 3, offset: 900, row: 2 }, changes: [change(1, 'café 😀'), change(3, "quote ' and \\ and <xml> & more")] };
+    const bodies = await encodeBatch(batch, { task: 't1', payloads });
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toMatch(/^[A-Za-z0-9+/=]+$/); // XML-safe: the MNS client does not escape bodies
+    const { task, batch: back } = await decodeMessage(bodies[0]!, payloads);
+    expect(task).toBe('t1');
+    expect(JSON.parse(JSON.stringify(back))).toEqual(JSON.parse(JSON.stringify(batch)));
+  });
+
+  it('cuts a large batch into messages under 64 KB chained by prev, the last one carrying through', async () => {
+    const payloads = memoryPayloads();
+    const changes = Array.from({ length: 600 }, (_, i) => change(i, randomBytes(600).toString('base64')));
+    const through = { file: 3, offset: 999_999, row: 0 };
+    const batch: ChangeBatch = { bucket: 2, prev: null, changes, through };
+    const bodies = await encodeBatch(batch, { task: 't1', payloads });
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const b of bodies) expect(Buffer.byteLength(b)).toBeLessThanOrEqual(MNS_MESSAGE_BYTES);
+    const parts = await decodeAll(bodies, payloads);
+    expect(parts[0]!.prev).toBeNull();
+    for (let i = 1; i < parts.length; i++) expect(parts[i]!.prev).toEqual(parts[i - 1]!.changes.at(-1)!.pos);
+    expect(parts.slice(0, -1).every((p) => p.through === undefined)).toBe(true);
+    expect(parts.at(-1)!.through).toEqual(through);
+    expect(parts.flatMap((p) => p.changes).map((c) => c.pos.offset)).toEqual(changes.map((c) => c.pos.offset));
+    expect(payloads.items.size).toBe(0);
+  });
+
+  it('stores a change too large for any message in the payload store and sends its claim check', async () => {
+    const payloads = memoryPayloads();
+    const huge = change(7, randomBytes(300_000).toString('base64')); // incompressible, far over 64 KB
+    const batch: ChangeBatch = { bucket: 1, prev: null, changes: [change(1, 'small'), huge, change(9, 'small')] };
+    const bodies = await encodeBatch(batch, { task: 't1', payloads });
+    expect(payloads.items.size).toBe(1);
+    expect([...payloads.items.keys()][0]).toBe('t1/1/3:1070#0');
+    for (const b of bodies) expect(Buffer.byteLength(b)).toBeLessThanOrEqual(MNS_MESSAGE_BYTES);
+    const parts = await decodeAll(bodies, payloads);
+    expect(parts.flatMap((p) => p.changes)).toEqual(JSON.parse(JSON.stringify(batch.changes)));
+    const ticket = bodies.find((b) => inflateRawSync(Buffer.from(b, 'base64')).toString().includes('"claim"'))!;
+    await expect(decodeMessage(ticket, memoryPayloads(), 'm-1')).rejects.toThrow(/queue message m-1 .*claim-check payload t1\/1\/3:1070#0 is not in the state store/);
+  });
+
+  it('names a message that is not a change batch', async () => {
+    await expect(decodeMessage('not base64 deflate!', memoryPayloads(), 'm-9')).rejects.toBeInstanceOf(UndecodableMessage);
+    await expect(decodeMessage(Buffer.from('{}').toString('base64'), memoryPayloads(), 'm-9')).rejects.toThrow(/queue message m-9 is not an fc-dts change batch/);
+  });
+
+  it('groups sends by the batch limits: at most 16 messages and 64 KB a request', () => {
+    const small = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    expect(sendGroups(small).map((g) => g.length)).toEqual([16, 16, 8]);
+    const big = Array.from({ length: 5 }, () => 'x'.repeat(30_000));
+    expect(sendGroups(big).map((g) => g.length)).toEqual([2, 2, 1]);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * The serverless pipeline in its local shape (scripts/lib/local-deployment.ts): the MNS and
+ * Tablestore stand-ins, plan-full-load invoked through its real handler, load-chunk and apply-changes
+ * instances as processes fed by their queues with the trigger's real payloads, and the binlog reader
+ * container's entry point — against the real MariaDB and its binlog. The same end-to-end cases as the
+ * standalone mode, and kill -9 of each kind of process under load.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { stringify } from 'yaml';
+import type { Connection } from 'mysql2/promise';
+import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
+import { ALL_TYPES_COLUMNS, diffTables, insertAllTypes } from './helpers/fixtures.ts';
+import { LocalDeployment, stopProcess } from '../scripts/lib/local-deployment.ts';
+
+const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-dist-'));
+let admin: Connection;
+const created: string[] = [];
+const deployments: LocalDeployment[] = [];
+
+beforeAll(async () => {
+  admin = await adminConnection();
+});
+
+afterAll(async () => {
+  for (const d of deployments) await d.close(1000).catch(() => {});
+  for (const db of created) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
+  await admin.end();
+});
+
+async function database(prefix: string): Promise<string> {
+  const db = uniqueName(prefix);
+  created.push(db);
+  await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\``);
+  return db;
+}
+
+async function deploy(name: string, doc: Record<string, unknown>): Promise<LocalDeployment> {
+  const dir = mkdtempSync(join(dirs, `${name}-`));
+  const file = join(dir, 'task.yaml');
+  writeFileSync(file, stringify(taskDoc({ name, ...doc })));
+  const lines: string[] = [];
+  const d = await LocalDeployment.start({ taskFile: file, dir, log: (l) => lines.push(l) });
+  (d as unknown as { lines: string[] }).lines = lines;
+  deployments.push(d);
+  return d;
+}
+
+function logOf(d: LocalDeployment): string {
+  return (d as unknown as { lines: string[] }).lines.join('\n');
+}
+
+async function sameRows(srcDb: string, dstDb: string, table: string, columns: readonly string[]): Promise<void> {
+  const there = await diffTables(admin, { db: srcDb, table }, { db: dstDb, table }, columns);
+  const back = await diffTables(admin, { db: dstDb, table }, { db: srcDb, table }, columns);
+  expect({ missing: there.unmatched, extra: back.unmatched, counts: [there.countA, there.countB] }).toEqual({ missing: 0, extra: 0, counts: [there.countA, there.countA] });
+}
+
+function exited(p: ChildProcess): Promise<number | null> {
+  return p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', (code) => r(code)));
+}
+
+/** Full load through plan-full-load and load-chunk instances. */
+async function fullLoad(d: LocalDeployment, chunkWorkers = 2): Promise<void> {
+  const plan = await d.invokeHttp('plan-full-load');
+  expect(plan.statusCode, plan.body).toBe(200);
+  const workers = Array.from({ length: chunkWorkers }, () => d.spawn('load-chunk'));
+  await d.waitForPhase(['full-done', 'incremental'], 120_000);
+  await Promise.all(workers.map((w) => stopProcess(w, 3000)));
+}
+
+/** The reader until caught up, with apply instances, then the queue drained. */
+async function catchUp(d: LocalDeployment, applyWorkers = 3): Promise<void> {
+  const reader = d.spawn('reader', { FC_DTS_UNTIL: 'caught-up' });
+  const appliers = Array.from({ length: applyWorkers }, () => d.spawn('apply-changes'));
+  expect(await exited(reader), logOf(d)).toBe(0);
+  await d.waitForEmptyQueue(d.changeQueue, 120_000);
+  await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+}
+
+describe('distributed shape: stand-ins, handlers and processes (real MariaDB binlog)', () => {
+  it('syncs every type, updates, deletes, key changes and DDL exactly, as the standalone mode does', async () => {
+    const src = await database('dist_types');
+    const dst = uniqueName('dist_types_dst');
+    created.push(dst);
+    await insertAllTypes(admin, src);
+    await admin.query(`USE \`${src}\`; CREATE TABLE w (id INT PRIMARY KEY, v VARCHAR(40)); INSERT INTO w SELECT seq, CONCAT('v', seq) FROM seq_1_to_3000`);
+    const d = await deploy('dist-types', { objects: [{ database: src, as: dst }], advanced: { fullLoad: { chunkRows: 500 } } });
+
+    const denied = await d.invokeHttp('status', 'wrong-token');
+    expect(denied.statusCode).toBe(401);
+    expect(denied.body).not.toContain(d.env.FC_DTS_API_TOKEN!);
+
+    await fullLoad(d);
+    expect((await d.store.doneChunks()).length).toBeGreaterThanOrEqual(6);
+    await sameRows(src, dst, 'w', ['id', 'v']);
+
+    await admin.query(`USE \`${src}\`;
+      UPDATE w SET v = CONCAT(v, '!') WHERE id % 3 = 0; DELETE FROM w WHERE id % 7 = 0; UPDATE w SET id = id + 10000 WHERE id % 11 = 0;
+      INSERT INTO w SELECT seq, 'new' FROM seq_20001_to_21000;
+      ALTER TABLE w ADD COLUMN extra INT NULL; UPDATE w SET extra = id WHERE id % 5 = 0;
+      UPDATE all_types SET id = id + 100; DELETE FROM all_types WHERE id = 104;`);
+    await catchUp(d);
+    await sameRows(src, dst, 'w', ['id', 'v', 'extra']);
+    await sameRows(src, dst, 'all_types', ALL_TYPES_COLUMNS);
+    const status = await d.invokeHttp('status');
+    expect(status.statusCode).toBe(200);
+    expect(JSON.parse(status.body)).toEqual(expect.objectContaining({ phase: 'incremental' }));
+  });
+
+  it('loses and duplicates nothing when apply, chunk and reader processes are killed with SIGKILL under load', async () => {
+    const src = await database('dist_k9');
+    const dst = uniqueName('dist_k9_dst');
+    created.push(dst);
+    await admin.query(`CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40));
+      CREATE TABLE u (a INT, b VARCHAR(8), v BIGINT, PRIMARY KEY (a, b));
+      INSERT INTO w SELECT seq, 0, 'init' FROM seq_1_to_20000;`);
+    const d = await deploy('dist-k9', { objects: [{ database: src, as: dst }], advanced: { fullLoad: { chunkRows: 1000 }, incremental: { batchChanges: 100 } } });
+
+    // Full load with a chunk worker killed mid-chunk: its chunk is delivered again and reloaded.
+    const plan = await d.invokeHttp('plan-full-load');
+    expect(plan.statusCode, plan.body).toBe(200);
+    const victim = d.spawn('load-chunk');
+    await new Promise((r) => setTimeout(r, 1500));
+    victim.kill('SIGKILL');
+    const chunkers = [d.spawn('load-chunk'), d.spawn('load-chunk')];
+    await d.waitForPhase(['full-done', 'incremental'], 120_000);
+    await Promise.all(chunkers.map((w) => stopProcess(w, 3000)));
+    await sameRows(src, dst, 'w', ['id', 'v', 's']);
+
+    let writing = true;
+    const writer = (async () => {
+      const c = await adminConnection();
+      await c.query(`USE \`${src}\``);
+      for (let i = 0; writing; i++) {
+        const id = 1 + ((i * 7919) % 30000);
+        await c.query(`INSERT INTO w VALUES (${id}, ${i}, 'ins ${i}') ON DUPLICATE KEY UPDATE v = ${i}, s = 'upd ${i}';
+          ${i % 3 === 0 ? `DELETE FROM w WHERE id = ${1 + ((i * 104729) % 30000)};` : ''}
+          ${i % 5 === 0 ? `UPDATE w SET id = ${40001 + i} WHERE id = ${1 + ((i * 31) % 30000)};` : ''}
+          INSERT INTO u VALUES (${i % 50}, 'k${i % 7}', ${i}) ON DUPLICATE KEY UPDATE v = v + ${i};`);
+      }
+      await c.end();
+    })();
+
+    // The apply instances' visibility timeout is 60 s; the stand-in lets a test shorten nothing, so
+    // killed invocations' messages come back after it: keep the kills early enough.
+    let reader = d.spawn('reader');
+    const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
+    for (let round = 0; round < 3; round++) {
+      await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1200));
+      appliers.shift()!.kill('SIGKILL');
+      appliers.push(d.spawn('apply-changes'));
+      if (round === 1) {
+        reader.kill('SIGKILL');
+        await exited(reader);
+        reader = d.spawn('reader');
+      }
+    }
+    writing = false;
+    await writer;
+    await stopProcess(reader, 5000);
+    await catchUp(d, 2);
+    await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+    await sameRows(src, dst, 'w', ['id', 'v', 's']);
+    await sameRows(src, dst, 'u', ['a', 'b', 'v']);
+  });
+
+  it('runs one reader per task: a second waits for the lease, and a reader whose lease was taken cannot move the position', async () => {
+    const src = await database('dist_lease');
+    const dst = uniqueName('dist_lease_dst');
+    created.push(dst);
+    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100;');
+    const d = await deploy('dist-lease', { objects: [{ database: src, as: dst }] });
+    await fullLoad(d, 1);
+
+    const a = d.spawn('reader', { FC_DTS_LEASE_MS: '3000' });
+    await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${a.pid}\\] reader lease held`));
+    const b = d.spawn('reader', { FC_DTS_LEASE_MS: '3000' });
+    await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${b.pid}\\] another reader holds the task lease`));
+
+    // A freezes (a stuck container): its lease runs out, B takes over with a higher token.
+    a.kill('SIGSTOP');
+    await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${b.pid}\\] reader lease held .*token 2`));
+    await admin.query(`INSERT INTO \`${src}\`.t VALUES (101, 101)`);
+    a.kill('SIGCONT');
+    // A wakes up, finds its lease gone and stops without writing its position.
+    expect(await exited(a)).not.toBe(0);
+    expect(logOf(d)).toMatch(new RegExp(`\\[reader ${a.pid}\\] .*no longer holds the reader lease`));
+
+    const appliers = [d.spawn('apply-changes')];
+    await expect.poll(async () => (await admin.query(`SELECT COUNT(*) AS n FROM \`${dst}\`.t`))[0] as unknown as Array<{ n: number }>, { timeout: 60_000 }).toEqual([{ n: 101 }]);
+    await stopProcess(b, 5000);
+    await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+    await sameRows(src, dst, 't', ['id', 'v']);
+  });
+});
