@@ -1,9 +1,10 @@
 /**
  * Bundles each Function Compute function into one CommonJS file (DESIGN §4 "Functions (FC)"):
  * `dist/functions/<name>/index.js` (+ `index.js.map`, and a package.json saying CommonJS) with every
- * npm dependency inlined, FC's Node.js runtime loading `index.handler`. The task file is not bundled: it is validated and copied beside
- * each bundle as `task.yaml` (FC mounts the code at /code, so FC_DTS_TASK_FILE=/code/task.yaml) and to
- * `dist/task.yaml` for the binlog-reader image (infra/binlog-reader/Dockerfile).
+ * npm dependency inlined, FC's Node.js runtime loading `index.handler`. The task file is not bundled:
+ * it is validated and copied beside each bundle as `task.yaml` (FC mounts the code at /code, so
+ * FC_DTS_TASK_FILE=/code/task.yaml) and to `dist/task.yaml` for the binlog-reader image
+ * (infra/binlog-reader/Dockerfile).
  *
  *   node --import tsx scripts/bundle.ts --task task.yaml [--out dist]
  */
@@ -83,7 +84,7 @@ export async function bundleFunctions(options: BundleOptions): Promise<BundleRes
         // (Only shared/binlog/zongji-patches.ts uses it, when reading a binlog, which no function does.)
         define: { 'import.meta.url': '__fc_dts_import_meta_url' },
         banner: { js: "var __fc_dts_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-        plugins: [protobufOptionalModules],
+        plugins: [mnsModernEntry, protobufOptionalModules],
       });
       for (const w of result.warnings) warnings.push(`${name}: ${w.text}${w.location ? ` (${w.location.file}:${w.location.line})` : ''}`);
       copyFileSync(join(outDir, TASK_FILE_NAME), join(dir, TASK_FILE_NAME));
@@ -95,6 +96,17 @@ export async function bundleFunctions(options: BundleOptions): Promise<BundleRes
   functions.sort((a, b) => a.name.localeCompare(b.name));
   return { functions, taskVariables: task.variables, warnings };
 }
+
+/**
+ * @alicloud/mns's index.js picks lib/ or a Babel build (es5/, needing babel-runtime, not installed) at
+ * run time; a bundle would follow both. Node 20 takes lib/, so the bundle does too.
+ */
+const mnsModernEntry: Plugin = {
+  name: 'alicloud-mns-entry',
+  setup(b) {
+    b.onResolve({ filter: /^@alicloud\/mns$/ }, (args) => b.resolve('@alicloud/mns/lib/client.js', { resolveDir: args.resolveDir, kind: args.kind }));
+  },
+};
 
 /**
  * protobufjs (the tablestore SDK's codec) finds `long` through @protobufjs/inquire, a require with a
