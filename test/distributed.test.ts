@@ -5,7 +5,7 @@
  * container's entry point — against the real MariaDB and its binlog. The same end-to-end cases as the
  * standalone mode, and kill -9 of each kind of process under load.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,9 +26,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const d of deployments) await d.close(1000).catch(() => {});
   for (const db of created) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
   await admin.end();
+});
+
+// Each test's deployment stops with it; a failed test shows what its processes said last.
+afterEach(async (ctx) => {
+  for (const d of deployments.splice(0)) {
+    if (ctx.task.result?.state === 'fail') console.log(logOf(d).split('\n').slice(-60).join('\n'));
+    await d.close(1000).catch(() => {});
+  }
 });
 
 async function database(prefix: string): Promise<string> {
@@ -43,7 +50,7 @@ async function deploy(name: string, doc: Record<string, unknown>): Promise<Local
   const file = join(dir, 'task.yaml');
   writeFileSync(file, stringify(taskDoc({ name, ...doc })));
   const lines: string[] = [];
-  const d = await LocalDeployment.start({ taskFile: file, dir, log: (l) => lines.push(l) });
+  const d = await LocalDeployment.start({ taskFile: file, dir, log: (l) => lines.push(l), visibilitySeconds: 5 });
   (d as unknown as { lines: string[] }).lines = lines;
   deployments.push(d);
   return d;
@@ -74,7 +81,7 @@ async function fullLoad(d: LocalDeployment, chunkWorkers = 2): Promise<void> {
 
 /** The reader until caught up, with apply instances, then the queue drained. */
 async function catchUp(d: LocalDeployment, applyWorkers = 3): Promise<void> {
-  const reader = d.spawn('reader', { FC_DTS_UNTIL: 'caught-up' });
+  const reader = d.spawn('reader', { FC_DTS_UNTIL: 'caught-up', FC_DTS_LEASE_MS: '5000' });
   const appliers = Array.from({ length: applyWorkers }, () => d.spawn('apply-changes'));
   expect(await exited(reader), logOf(d)).toBe(0);
   await d.waitForEmptyQueue(d.changeQueue, 120_000);
@@ -145,9 +152,9 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       await c.end();
     })();
 
-    // The apply instances' visibility timeout is 60 s; the stand-in lets a test shorten nothing, so
-    // killed invocations' messages come back after it: keep the kills early enough.
-    let reader = d.spawn('reader');
+    // A killed invocation's messages come back after the queues' visibility timeout (5 s here).
+    // A killed reader's lease runs out before the next one may take it: 5 s here (30 s by default).
+    let reader = d.spawn('reader', { FC_DTS_LEASE_MS: '5000' });
     const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
     for (let round = 0; round < 3; round++) {
       await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1200));
@@ -156,7 +163,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       if (round === 1) {
         reader.kill('SIGKILL');
         await exited(reader);
-        reader = d.spawn('reader');
+        reader = d.spawn('reader', { FC_DTS_LEASE_MS: '5000' });
       }
     }
     writing = false;
@@ -191,7 +198,8 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     expect(logOf(d)).toMatch(new RegExp(`\\[reader ${a.pid}\\] .*no longer holds the reader lease`));
 
     const appliers = [d.spawn('apply-changes')];
-    await expect.poll(async () => (await admin.query(`SELECT COUNT(*) AS n FROM \`${dst}\`.t`))[0] as unknown as Array<{ n: number }>, { timeout: 60_000 }).toEqual([{ n: 101 }]);
+    const count = async () => Number(((await admin.query(`SELECT COUNT(*) AS n FROM \`${dst}\`.t`))[0] as Array<{ n: string }>)[0]!.n);
+    await expect.poll(count, { timeout: 60_000 }).toBe(101);
     await stopProcess(b, 5000);
     await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
     await sameRows(src, dst, 't', ['id', 'v']);

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import MNSClient from '@alicloud/mns';
 import { ENV } from '../../shared/distributed/deployment.ts';
-import { jsonReply, type FcContext, type HttpReply } from '../../shared/distributed/fc-events.ts';
+import type { HttpReply } from '../../shared/distributed/fc-events.ts';
 import { MnsChangeQueue } from '../../shared/queue/mns-change-queue.ts';
 import { TablestoreStateStore } from '../../shared/state/tablestore-state-store.ts';
 import type { TaskState } from '../../shared/state/state-store.ts';
@@ -29,6 +29,8 @@ export interface LocalDeploymentOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Lines from the processes; default: discarded. */
   readonly log?: (line: string) => void;
+  /** Visibility timeout of the queues (seconds): how soon a killed invocation's messages come back. Default 60. */
+  readonly visibilitySeconds?: number;
 }
 
 export type Role = 'reader' | 'apply-changes' | 'load-chunk';
@@ -76,7 +78,8 @@ export class LocalDeployment {
     };
     try {
       for (const queue of [changeQueue, chunkQueue]) {
-        await new MnsChangeQueue({ endpoint: standIns.mns.endpoint, accountId: standIns.mns.accountId, ...keys, queue }).ensureQueue();
+        const q = new MnsChangeQueue({ endpoint: standIns.mns.endpoint, accountId: standIns.mns.accountId, ...keys, queue, ...(options.visibilitySeconds ? { visibilitySeconds: options.visibilitySeconds } : {}) });
+        await q.ensureQueue();
       }
       const store = await TablestoreStateStore.open({
         endpoint: standIns.tablestore.endpoint, instance: standIns.tablestore.instance, accessKeyId: keys.accessKeyId, accessKeySecret: keys.accessKeySecret, table: 'fc_dts_state', task: task.name,
@@ -108,18 +111,19 @@ export class LocalDeployment {
     return child;
   }
 
-  /** Invokes an HTTP-triggered function's real handler in this process, with an FC 3.0 HTTP event. */
+  /** Invokes an HTTP-triggered function's real handler in a process of its own (a fresh instance), with an FC 3.0 HTTP event. */
   async invokeHttp(name: 'plan-full-load' | 'precheck' | 'status', token: string | undefined = this.env[ENV.apiToken]): Promise<HttpReply> {
-    // The handlers read the deployment from process.env, as on Function Compute.
-    for (const [k, v] of Object.entries(this.env)) if (k.startsWith('FC_DTS_') || k.startsWith('ALIBABA_CLOUD_')) process.env[k] = v;
-    const mod = (await import(join(ROOT, 'functions', name, 'index.ts'))) as { handler: (event: unknown, context: FcContext) => Promise<HttpReply> };
-    const event = {
-      version: 'v1', rawPath: `/${name}`, body: '', isBase64Encoded: false,
-      headers: token ? { authorization: `Bearer ${token}` } : {}, queryParameters: {},
-      requestContext: { http: { method: 'POST', path: `/${name}` }, requestId: randomBytes(8).toString('hex') },
-    };
-    const reply = await mod.handler(Buffer.from(JSON.stringify(event)), { requestId: event.requestContext.requestId, function: { name, timeout: 600 } });
-    return reply ?? jsonReply(500, { error: 'no reply' });
+    const args = ['--import', 'tsx', join(ROOT, 'scripts/fc-invoke.ts'), '--function', name, ...(token ? ['--token', token] : [])];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const lines = out.trimEnd().split('\n');
+    for (const l of lines.slice(0, -1)) if (l) this.log(`[${name}] ${l}`);
+    if (code !== 0) throw new Error(`${name} invocation exited with ${code}: ${err.trim() || out.trim()}`);
+    return JSON.parse(lines.at(-1)!) as HttpReply;
   }
 
   async taskState(): Promise<TaskState | undefined> {

@@ -76,7 +76,19 @@ export async function runQueueReader(
       },
     });
   } catch (e) {
-    throw stop.signal.reason instanceof LeaseLost ? stop.signal.reason : e;
+    if (stop.signal.reason instanceof LeaseLost) throw stop.signal.reason;
+    // A successor with the same replica server id cuts this reader's binlog connection when it
+    // starts reading: a failure may mean the lease is gone. Said so, it is not retried as an outage.
+    await renewing;
+    try {
+      lease = await store.renewLease(lease, leaseMs);
+    } catch (l) {
+      if (l instanceof LeaseLost) {
+        stop.abort(l);
+        throw l;
+      }
+    }
+    throw e;
   } finally {
     clearInterval(renewal);
     options.signal?.removeEventListener('abort', onAbort);

@@ -18,6 +18,8 @@ export interface MnsQueueOptions {
   readonly queue: string;
   /** How long a transient failure is retried before it is reported; default 60 s. */
   readonly retryMs?: number;
+  /** Visibility timeout of a queue this adapter creates: how long a received, undeleted message stays hidden. Default 60 s. */
+  readonly visibilitySeconds?: number;
 }
 
 const MAX_BATCH_MESSAGES = 16;
@@ -43,7 +45,7 @@ export class MnsChangeQueue implements ChangeQueue {
   /** Creates the queue when it is missing (an existing one with other attributes is left as it is). */
   async ensureQueue(): Promise<void> {
     try {
-      await this.retrying('create queue', () => this.client.createQueue(this.options.queue, { VisibilityTimeout: 60, MaximumMessageSize: MNS_MESSAGE_BYTES }));
+      await this.retrying('create queue', () => this.client.createQueue(this.options.queue, { VisibilityTimeout: this.options.visibilitySeconds ?? 60, MaximumMessageSize: MNS_MESSAGE_BYTES }));
     } catch (e) {
       if ((e as Error).name !== 'MNSQueueAlreadyExistError') throw e;
     }
