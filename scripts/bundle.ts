@@ -3,7 +3,7 @@
  * `dist/functions/<name>/index.js` (+ `index.js.map`, and a package.json saying CommonJS) with every
  * npm dependency inlined, FC's Node.js runtime loading `index.handler`. The task file is not bundled:
  * it is validated and copied beside each bundle as `task.yaml` (FC mounts the code at /code, so
- * FC_DTS_TASK_FILE=/code/task.yaml) and to `dist/task.yaml` for the binlog-reader image
+ * DTS_TASK_FILE=/code/task.yaml) and to `dist/task.yaml` for the binlog-reader image
  * (infra/binlog-reader/Dockerfile).
  *
  *   node --import tsx scripts/bundle.ts --task task.yaml [--out dist]

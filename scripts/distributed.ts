@@ -43,7 +43,7 @@ try {
   await d.waitForPhase(['full-done', 'incremental'], 24 * 3600_000);
   await Promise.all(chunkWorkers.map((p) => stopProcess(p, 5000)));
   console.log('full load done; starting the binlog reader and apply-changes instances');
-  const reader = d.spawn('reader', values.until ? { FC_DTS_UNTIL: 'caught-up' } : {});
+  const reader = d.spawn('reader', values.until ? { DTS_UNTIL: 'caught-up' } : {});
   for (let i = 0; i < Number(values['apply-workers']); i++) d.spawn('apply-changes');
   const readerExit = new Promise<number | null>((r) => reader.once('exit', (code) => r(code)));
   const stopped = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));

@@ -107,10 +107,10 @@ describe('s.yaml', () => {
 
   it('takes the API token from the deployer’s environment, never from the file', () => {
     for (const name of HTTP_FUNCTIONS) expect(fn(name).environmentVariables?.[ENV.apiToken]).toBe('${vars.apiToken}');
-    expect(sYaml.vars.apiToken).toMatch(/^\$\{env\('FC_DTS_API_TOKEN'\)\}$/);
+    expect(sYaml.vars.apiToken).toMatch(/^\$\{env\('DTS_API_TOKEN'\)\}$/);
   });
 
-  it('points FC_DTS_TASK_FILE at the task file the bundle ships beside index.js (/code) and the image holds', () => {
+  it('points DTS_TASK_FILE at the task file the bundle ships beside index.js (/code) and the image holds', () => {
     for (const props of functions.values()) expect(resolveVars(props.environmentVariables![ENV.taskFile]!)).toBe(`/code/${TASK_FILE_NAME}`);
     const dockerfile = readFileSync(join(ROOT, 'infra', 'binlog-reader', 'Dockerfile'), 'utf8');
     const readerTaskFile = resolveVars(reader!.environmentVariables![ENV.taskFile]!);

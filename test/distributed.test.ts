@@ -81,7 +81,7 @@ async function fullLoad(d: LocalDeployment, chunkWorkers = 2): Promise<void> {
 
 /** The reader until caught up, with apply instances, then the queue drained. */
 async function catchUp(d: LocalDeployment, applyWorkers = 3): Promise<void> {
-  const reader = d.spawn('reader', { FC_DTS_UNTIL: 'caught-up', FC_DTS_LEASE_MS: '5000' });
+  const reader = d.spawn('reader', { DTS_UNTIL: 'caught-up', DTS_LEASE_MS: '5000' });
   const appliers = Array.from({ length: applyWorkers }, () => d.spawn('apply-changes'));
   expect(await exited(reader), logOf(d)).toBe(0);
   await d.waitForEmptyQueue(d.changeQueue, 120_000);
@@ -99,7 +99,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
 
     const denied = await d.invokeHttp('status', 'wrong-token');
     expect(denied.statusCode).toBe(401);
-    expect(denied.body).not.toContain(d.env.FC_DTS_API_TOKEN!);
+    expect(denied.body).not.toContain(d.env.DTS_API_TOKEN!);
 
     await fullLoad(d);
     expect((await d.store.doneChunks()).length).toBeGreaterThanOrEqual(6);
@@ -154,7 +154,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
 
     // A killed invocation's messages come back after the queues' visibility timeout (5 s here).
     // A killed reader's lease runs out before the next one may take it: 5 s here (30 s by default).
-    let reader = d.spawn('reader', { FC_DTS_LEASE_MS: '5000' });
+    let reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
     const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
     for (let round = 0; round < 3; round++) {
       await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1200));
@@ -163,7 +163,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       if (round === 1) {
         reader.kill('SIGKILL');
         await exited(reader);
-        reader = d.spawn('reader', { FC_DTS_LEASE_MS: '5000' });
+        reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
       }
     }
     writing = false;
@@ -183,9 +183,9 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     const d = await deploy('dist-lease', { objects: [{ database: src, as: dst }] });
     await fullLoad(d, 1);
 
-    const a = d.spawn('reader', { FC_DTS_LEASE_MS: '3000' });
+    const a = d.spawn('reader', { DTS_LEASE_MS: '3000' });
     await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${a.pid}\\] reader lease held`));
-    const b = d.spawn('reader', { FC_DTS_LEASE_MS: '3000' });
+    const b = d.spawn('reader', { DTS_LEASE_MS: '3000' });
     await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${b.pid}\\] another reader holds the task lease`));
 
     // A freezes (a stuck container): its lease runs out, B takes over with a higher token.

@@ -1,10 +1,10 @@
 /**
  * The binlog reader container (FC custom container, one minimum instance): reads the source binlog
  * into the destination's queue (shared/distributed/reader-service.ts) and answers health checks on
- * the container port (FC_DTS_HEALTH_PORT, default 9000). SIGTERM (eviction, redeploy) stops it
+ * the container port (DTS_HEALTH_PORT, default 9000). SIGTERM (eviction, redeploy) stops it
  * cleanly; the next instance resumes from the saved position once it holds the lease.
- * FC_DTS_UNTIL=caught-up stops it once everything committed before it started is in the queue;
- * FC_DTS_LEASE_MS sets the lease lifetime (default 30 s).
+ * DTS_UNTIL=caught-up stops it once everything committed before it started is in the queue;
+ * DTS_LEASE_MS sets the lease lifetime (default 30 s).
  */
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
@@ -13,7 +13,7 @@ import { runtime } from '../../shared/distributed/runtime.ts';
 import { isFcDtsError } from '../../shared/errors.ts';
 import type { ReaderLease } from '../../shared/state/distributed-state.ts';
 
-const port = Number(process.env.FC_DTS_HEALTH_PORT ?? 9000);
+const port = Number(process.env.DTS_HEALTH_PORT ?? 9000);
 const stop = new AbortController();
 let lease: ReaderLease | undefined;
 let lastStatus: unknown;
@@ -34,8 +34,8 @@ try {
     log: (line) => console.log(line),
     onLease: (l) => (lease = l),
     onStatus: (s) => (lastStatus = s),
-    ...(process.env.FC_DTS_UNTIL === 'caught-up' ? { until: 'caught-up' as const } : {}),
-    ...(process.env.FC_DTS_LEASE_MS ? { leaseMs: Number(process.env.FC_DTS_LEASE_MS) } : {}),
+    ...(process.env.DTS_UNTIL === 'caught-up' ? { until: 'caught-up' as const } : {}),
+    ...(process.env.DTS_LEASE_MS ? { leaseMs: Number(process.env.DTS_LEASE_MS) } : {}),
   });
   process.exitCode = 0;
 } catch (e) {

@@ -132,7 +132,7 @@ try {
 
     log(`distributed catch-up (reader + ${APPLY_WORKERS} apply-changes instances) ...`);
     const t0 = performance.now();
-    const reader = d.spawn('reader', { FC_DTS_UNTIL: 'caught-up' });
+    const reader = d.spawn('reader', { DTS_UNTIL: 'caught-up' });
     const appliers = Array.from({ length: APPLY_WORKERS }, () => d.spawn('apply-changes'));
     const code = await new Promise<number | null>((r) => reader.once('exit', r));
     if (code !== 0) throw new Error(`the reader exited with ${code}`);

@@ -74,7 +74,7 @@ export class LocalDeployment {
       [ENV.accessKeyId]: keys.accessKeyId,
       [ENV.accessKeySecret]: keys.accessKeySecret,
       [ENV.apiToken]: keys.apiToken,
-      FC_DTS_HEALTH_PORT: '0',
+      DTS_HEALTH_PORT: '0',
     };
     try {
       for (const queue of [changeQueue, chunkQueue]) {

@@ -8,22 +8,22 @@
 import { readFileSync } from 'node:fs';
 import { FcDtsError } from '../errors.ts';
 
-/** The environment variables, by role. */
+/** The environment variables, by role. Not FC_*: Function Compute reserves that prefix for its own. */
 export const ENV = {
-  taskFile: 'FC_DTS_TASK_FILE',
-  mnsEndpoint: 'FC_DTS_MNS_ENDPOINT',
-  mnsAccountId: 'FC_DTS_MNS_ACCOUNT_ID',
-  queue: 'FC_DTS_QUEUE',
+  taskFile: 'DTS_TASK_FILE',
+  mnsEndpoint: 'DTS_MNS_ENDPOINT',
+  mnsAccountId: 'DTS_MNS_ACCOUNT_ID',
+  queue: 'DTS_QUEUE',
   /** The queue of load-chunk work (the full load's fan-out). */
-  chunkQueue: 'FC_DTS_CHUNK_QUEUE',
-  otsEndpoint: 'FC_DTS_OTS_ENDPOINT',
-  otsInstance: 'FC_DTS_OTS_INSTANCE',
-  stateTable: 'FC_DTS_STATE_TABLE',
+  chunkQueue: 'DTS_CHUNK_QUEUE',
+  otsEndpoint: 'DTS_OTS_ENDPOINT',
+  otsInstance: 'DTS_OTS_INSTANCE',
+  stateTable: 'DTS_STATE_TABLE',
   accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
   accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
   securityToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',
   /** Bearer token the HTTP functions (precheck, status) require. */
-  apiToken: 'FC_DTS_API_TOKEN',
+  apiToken: 'DTS_API_TOKEN',
 } as const;
 
 export interface Credentials {

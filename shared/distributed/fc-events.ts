@@ -86,7 +86,7 @@ export function jsonReply(statusCode: number, body: unknown): HttpReply {
 
 /** `Authorization: Bearer <token>` equal to the expected token (constant-time), else a 401 reply. */
 export function checkBearer(event: HttpEvent, expected: string | undefined): HttpReply | undefined {
-  if (!expected) return jsonReply(500, { error: 'the function has no API token configured (FC_DTS_API_TOKEN)' });
+  if (!expected) return jsonReply(500, { error: 'the function has no API token configured (DTS_API_TOKEN)' });
   const header = event.headers?.authorization ?? event.headers?.Authorization ?? '';
   const given = /^Bearer (.+)$/.exec(header)?.[1] ?? '';
   // Hashes first: timingSafeEqual needs equal lengths, and the comparison must not leak the length.
