@@ -12,10 +12,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
 import { startMariaDb } from '../lib/mariadb-server.ts';
 import { LocalDeployment, stopProcess } from '../lib/local-deployment.ts';
-import { FC_DTS_BIN, RESULTS_DIR, ROOT, adminConnection, failed, log, runCommand, scalar } from './lib.ts';
+import { FC_DTS_BIN, RESULTS_DIR, ROOT, failed, log, runCommand, scalar } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +34,9 @@ const SRC = 'bench_dist';
 const PAD = 'x'.repeat(420);
 
 const server = await startMariaDb({ dir: join(ROOT, '.local/bench-dist'), port: 3447 }, log);
-const admin = await adminConnection(server);
+/** The workload sends whole transactions (BEGIN; ...; COMMIT) in one round trip. */
+const connection = () => mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password, charset: 'utf8mb4', multipleStatements: true });
+const admin = await connection();
 const work = mkdtempSync(join(tmpdir(), 'fc-dts-bench-dist-'));
 const endpoint = `{ type: mysql, host: 127.0.0.1, port: ${server.port}, user: "${server.user}", password: "\${FC_DTS_BENCH_PASSWORD}" }`;
 const env = { ...process.env, FC_DTS_BENCH_PASSWORD: server.password };
@@ -66,8 +68,8 @@ async function writeChanges(conn: mysql.Connection, n: number, startId: number):
 
 /** Drives `rate` row changes/s for `seconds`, with a probe row every 20 ms; returns the probes' visibility lags in the destination. */
 async function lagRun(dst: string, seconds: number, rate: number): Promise<{ p50: number; p99: number; max: number; probes: number }> {
-  const writer = await adminConnection(server);
-  const reader = await adminConnection(server);
+  const writer = await connection();
+  const reader = await connection();
   await writer.query(`USE ${SRC}`);
   const sent = new Map<number, number>();
   const lags: number[] = [];

@@ -1,7 +1,8 @@
 /**
  * What the apply-changes function does with the queue messages one invocation brings (DESIGN §3):
- * decode each into its batch, apply it with the destination's sink, and send an early batch back to
- * the queue with a delay (its predecessor in the bucket is not applied yet). Batches are applied in
+ * decode each into its batch, apply it with the destination's sink, and retry an early batch (its
+ * predecessor in the bucket is not applied yet) for a moment before sending it back to the queue
+ * with a delay. Batches are applied in
  * the order of their positions, so a bucket's chain that arrives whole in one invocation needs no
  * round trip. A change the destination refuses follows the dirty-data policy: skip records it and
  * applies the rest of its batch; block fails the invocation, so the message stays queued and the task
@@ -43,7 +44,9 @@ export interface ApplyReport {
   readonly ddlFailures: number;
 }
 
-/** Seconds an early batch waits before it is delivered again. */
+/** How long an early batch is retried in place before it goes back to the queue. */
+const EARLY_WAIT_MS = 2000;
+/** Seconds an early batch sent back waits before it is delivered again. */
 const EARLY_DELAY_SECONDS = 1;
 /** Below this much time left, the remaining messages are handed back rather than started. */
 const TIME_MARGIN_MS = 10_000;
@@ -84,7 +87,13 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       deferred = rest.length;
       break;
     }
-    const outcome = await applyWithPolicy(batch, ctx);
+    let outcome = await applyWithPolicy(batch, ctx);
+    // The predecessor is most likely being applied by another instance at this moment: wait for it
+    // here a little, rather than a queue round trip of a second or more per link of the chain.
+    for (let waited = 0, delay = 10; outcome.status === 'early' && waited < EARLY_WAIT_MS; waited += delay, delay = Math.min(200, delay * 2)) {
+      await new Promise((r) => setTimeout(r, delay));
+      outcome = await applyWithPolicy(batch, ctx);
+    }
     if (outcome.status === 'early') {
       await ctx.queue.sendLater(message.body, EARLY_DELAY_SECONDS);
       early++;
