@@ -119,15 +119,18 @@ export interface ListTableResponse {
   tableNames: string[];
 }
 
-export interface GetRowRequest {
-  tableName: string;
-  primaryKey: Uint8Array;
+/** What to read of a row: the fields GetRow and BatchGetRow's tables share. */
+export interface ReadFields {
   columnsToGet?: string[];
   timeRange?: TimeRange | null;
   maxVersions?: number;
   filter?: Uint8Array;
   startColumn?: string;
   endColumn?: string;
+}
+export interface GetRowRequest extends ReadFields {
+  tableName: string;
+  primaryKey: Uint8Array;
   transactionId?: string;
 }
 export interface RowResponse {
@@ -157,15 +160,9 @@ export interface DeleteRowRequest {
   transactionId?: string;
 }
 
-export interface TableInBatchGetRowRequest {
+export interface TableInBatchGetRowRequest extends ReadFields {
   tableName: string;
   primaryKey: Uint8Array[];
-  columnsToGet?: string[];
-  timeRange?: TimeRange | null;
-  maxVersions?: number;
-  filter?: Uint8Array;
-  startColumn?: string;
-  endColumn?: string;
 }
 export interface BatchGetRowRequest {
   tables: TableInBatchGetRowRequest[];

@@ -24,6 +24,7 @@ import {
   type ReturnContent,
   type RowInBatchResponse,
   type RowResponse,
+  type ReadFields,
   type TimeRange,
 } from './proto.ts';
 import { checkColumnsToGet, parsePointKey, parseRangeBound, parseRowChange } from './row-change.ts';
@@ -229,14 +230,7 @@ function toCondition(condition: Condition): WriteCondition {
   };
 }
 
-function readSpec(req: {
-  columnsToGet?: string[];
-  timeRange?: TimeRange | null;
-  maxVersions?: number;
-  filter?: Uint8Array;
-  startColumn?: string;
-  endColumn?: string;
-}): ReadSpec {
+function readSpec(req: ReadFields): ReadSpec {
   if (isSet(req, 'startColumn') || isSet(req, 'endColumn')) throw unsupported('Column paging (start_column/end_column)');
   const columns = req.columnsToGet ?? [];
   checkColumnsToGet(columns);
