@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -116,6 +117,53 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     const status = await d.invokeHttp('status');
     expect(status.statusCode).toBe(200);
     expect(JSON.parse(status.body)).toEqual(expect.objectContaining({ phase: 'incremental' }));
+  });
+
+  it('gives the same destination as standalone fc-dts run: filters, column subsets, renames, DML types, DDL', async () => {
+    const src = await database('dist_same');
+    const [dstS, dstD] = [uniqueName('dist_same_s'), uniqueName('dist_same_d')];
+    created.push(dstS, dstD);
+    await admin.query(`CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(10), amount DECIMAL(10,2), note TEXT);
+      INSERT INTO orders VALUES (1, 'paid', 10, 'a'), (2, 'draft', 20, 'b'), (3, 'paid', 30, 'c');
+      CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 1), (2, 2);
+      CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO a SELECT seq, CONCAT('v', seq) FROM seq_1_to_100;`);
+    const objects = (as: string) => [{
+      database: src, as,
+      tables: [
+        { name: 'orders', as: 'orders_v2', where: "status <> 'draft'", columns: { id: 'id', status: 'status', amount: 'total' } },
+        { name: 't', operations: ['insert', 'update'] },
+        { name: 'a' },
+      ],
+    }];
+    const dir = mkdtempSync(join(dirs, 'same-'));
+    const file = join(dir, 'standalone.yaml');
+    writeFileSync(file, stringify(taskDoc({ name: 'same-standalone', objects: objects(dstS) })));
+    const bin = join(import.meta.dirname, '..', 'bin', 'fc-dts.js');
+    const runStandalone = (until: string) => spawnSync(process.execPath, [bin, 'run', '-c', file, '--until', until, '--state', join(dir, 'state')], { encoding: 'utf8', timeout: 120_000 });
+    expect(runStandalone('full-done').status).toBe(0);
+    const d = await deploy('same-distributed', { objects: objects(dstD) });
+    await fullLoad(d, 1);
+
+    await admin.query(`USE \`${src}\`;
+      UPDATE orders SET status = 'draft' WHERE id = 1; UPDATE orders SET status = 'paid' WHERE id = 2;
+      UPDATE orders SET amount = 31, note = 'x' WHERE id = 3; INSERT INTO orders VALUES (4, 'draft', 40, 'd'), (5, 'shipped', 50, 'e');
+      DELETE FROM t WHERE id = 1; UPDATE t SET v = 20 WHERE id = 2; INSERT INTO t VALUES (3, 3);
+      INSERT INTO a VALUES (101, 'before'); ALTER TABLE a ADD COLUMN extra INT NULL FIRST; INSERT INTO a (id, v, extra) VALUES (102, 'after', 7);
+      UPDATE a SET extra = id WHERE id <= 10; ALTER TABLE a DROP COLUMN v; INSERT INTO a (id, extra) VALUES (103, 8); TRUNCATE TABLE t;`);
+    const r = runStandalone('caught-up');
+    expect(r.status, r.stderr).toBe(0);
+    await catchUp(d);
+
+    const same = async (table: string, columns: readonly string[]) => {
+      const there = await diffTables(admin, { db: dstS, table }, { db: dstD, table }, columns);
+      const back = await diffTables(admin, { db: dstD, table }, { db: dstS, table }, columns);
+      expect({ table, there: there.unmatched, back: back.unmatched, counts: [there.countA, there.countB] }).toEqual({ table, there: 0, back: 0, counts: [there.countA, there.countA] });
+    };
+    await same('orders_v2', ['id', 'status', 'total']);
+    await same('t', ['id', 'v']);
+    await same('a', ['id', 'extra']);
+    const [rows] = await admin.query(`SELECT id, status, total FROM \`${dstD}\`.orders_v2 ORDER BY id`);
+    expect((rows as Array<{ id: number; status: string; total: string }>).map((x) => [x.id, x.status, x.total])).toEqual([[2, 'paid', '20.00'], [3, 'paid', '31.00'], [5, 'shipped', '50.00']]);
   });
 
   it('loses and duplicates nothing when apply, chunk and reader processes are killed with SIGKILL under load', async () => {
