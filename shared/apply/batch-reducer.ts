@@ -102,11 +102,13 @@ function image(c: RowChange, which: 'before' | 'after'): Row {
 }
 
 function keyValues(c: RowChange, row: Row): CellValue[] {
-  return c.key.map((k) => {
-    const v = row[k];
-    if (v === undefined) throw new MalformedChange(c, `key column ${k} missing from the row image`);
-    return v;
-  });
+  const out = new Array<CellValue>(c.key.length);
+  for (let i = 0; i < c.key.length; i++) {
+    const v = row[c.key[i]!];
+    if (v === undefined) throw new MalformedChange(c, `key column ${c.key[i]} missing from the row image`);
+    out[i] = v;
+  }
+  return out;
 }
 
 /**

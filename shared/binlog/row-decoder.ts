@@ -167,27 +167,30 @@ function decimalDecoder(precision: number, scale: number): ValueDecoder {
     const start = p._offset;
     p._offset += size;
     const negative = (b[start]! & 0x80) === 0;
-    // A part of `n` bytes at `at`, big-endian, with the sign bit (top bit of the first byte) flipped
-    // back and a negative's complement undone.
-    const part = (at: number, n: number): number => {
-      let v = 0;
-      for (let i = 0; i < n; i++) v = v * 256 + (at + i === start ? b[start]! ^ 0x80 : b[at + i]!);
-      return negative ? 256 ** n - 1 - v : v;
-    };
     let o = start;
     let int = '';
     if (intLead > 0) {
-      int += String(part(o, intLead));
+      int += String(decimalPart(b, start, o, intLead, negative));
       o += intLead;
     }
-    for (let i = 0; i < intFull; i++, o += 4) int += pad(part(o, 4), 9);
+    for (let i = 0; i < intFull; i++, o += 4) int += pad(decimalPart(b, start, o, 4, negative), 9);
     int = int.replace(/^0+(?=\d)/, '');
     if (int === '') int = '0';
     let frac = '';
-    for (let i = 0; i < fracFull; i++, o += 4) frac += pad(part(o, 4), 9);
-    if (fracRest > 0) frac += pad(part(o, fracRest), fracRestDigits);
+    for (let i = 0; i < fracFull; i++, o += 4) frac += pad(decimalPart(b, start, o, 4, negative), 9);
+    if (fracRest > 0) frac += pad(decimalPart(b, start, o, fracRest, negative), fracRestDigits);
     return { n: (negative ? '-' : '') + int + (scale > 0 ? '.' + frac : '') };
   };
+}
+
+/**
+ * A DECIMAL part of `n` bytes at `at`, big-endian, with the sign bit (top bit of the value's first
+ * byte, at `start`) flipped back and a negative's complement undone.
+ */
+function decimalPart(b: Buffer, start: number, at: number, n: number, negative: boolean): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + (at + i === start ? b[start]! ^ 0x80 : b[at + i]!);
+  return negative ? 256 ** n - 1 - v : v;
 }
 
 /**

@@ -111,7 +111,7 @@ export class ChangeMapper {
       if (before && after) {
         // A key change is a delete of the old row and an insert of the new one: the two keys may
         // hash to different buckets, and each half must be ordered with its own row's changes.
-        if (route.key.some((k) => !sameCell(before[k] ?? null, after[k] ?? null))) {
+        if (keyChanged(route.key, before, after)) {
           out.push(change(e, route, row, 'delete', before, undefined), change(e, route, row + 1, 'insert', undefined, after));
         } else {
           out.push(change(e, route, row, 'update', before, after));
@@ -153,6 +153,11 @@ function filterRow(img: Record<string, CellValue>): Record<string, unknown> {
     out[k] = isExactNumber(v) ? v.n : isBytes(v) ? Buffer.from(v.b, 'base64') : v;
   }
   return out;
+}
+
+function keyChanged(key: readonly string[], before: Row, after: Row): boolean {
+  for (let i = 0; i < key.length; i++) if (!sameCell(before[key[i]!] ?? null, after[key[i]!] ?? null)) return true;
+  return false;
 }
 
 function sameCell(a: CellValue, b: CellValue): boolean {
