@@ -303,6 +303,26 @@ describe('binlog reader', () => {
     expect(rows[0]!.after!.ubig).toEqual({ n: '9007199254740992' });
   });
 
+  it('decodes a table whose repeated TableMap is reused, and again after ALTERs change its ENUM values and charset', async () => {
+    const db = await database('blr_reuse');
+    const start = await masterStatus();
+    const t = qualified(db, 'r');
+    await admin.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, e ENUM('a','b'), s VARCHAR(10) CHARACTER SET latin1)`);
+    for (let i = 1; i <= 5; i++) await admin.query(`INSERT INTO ${t} VALUES (${i}, 'b', 'café ${i}')`);
+    await admin.query(`ALTER TABLE ${t} MODIFY e ENUM('c','a','b'), MODIFY s VARCHAR(10) CHARACTER SET utf8mb4`);
+    for (let i = 6; i <= 10; i++) await admin.query(`INSERT INTO ${t} VALUES (${i}, 'c', '😀 ${i}')`);
+    await admin.query(`ALTER TABLE ${t} ADD COLUMN n INT NOT NULL DEFAULT 7 FIRST`);
+    await admin.query(`INSERT INTO ${t} (id, e, s) VALUES (11, 'a', 'z')`);
+    await writeMarker(db);
+    const { events } = await readToMarker(start, db);
+    const rows = rowsOf(events, 'r').flatMap((e) => e.rows.map((r) => r.after!));
+    expect(rows).toEqual([
+      ...[1, 2, 3, 4, 5].map((i) => ({ id: i, e: 'b', s: `café ${i}` })),
+      ...[6, 7, 8, 9, 10].map((i) => ({ id: i, e: 'c', s: `😀 ${i}` })),
+      { n: 7, id: 11, e: 'a', s: 'z' },
+    ]);
+  });
+
   it('yields strictly increasing positions at the offsets SHOW BINLOG EVENTS shows; restarts resume exactly', async () => {
     const db = await database('blr_pos');
     const t = qualified(db, 't');

@@ -146,6 +146,8 @@ interface TableInfo {
   readonly columns: readonly string[];
   /** The TableMap's column definitions the decoder was built for. */
   readonly definition: readonly BinlogColumn[];
+  /** zongji's column list they came from (a reused TableMap hands the same list back: zongji-patches.ts). */
+  readonly zcolumns: readonly ColumnInfo[];
 }
 
 type RowImage = Record<string, CellValue>;
@@ -471,6 +473,8 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     const entry = this.zongji?.tableMap[e.tableId];
     const zcolumns: ColumnInfo[] | undefined = entry?.columns;
     if (!zcolumns) throw new BinlogDecodeError(`no column metadata for ${e.schemaName}.${e.tableName}`, 'report this as a bug');
+    // The same column list (already adjusted below) as the last TableMap of this table id: nothing changed.
+    if (this.tables.get(e.tableId)?.zcolumns === zcolumns && rowDecodersOf(this.zongji!).has(e.tableId)) return;
     const charsetIds = (e as unknown as TableMapInternals)._columnCharsetIds;
     const columns: BinlogColumn[] = zcolumns.map((c, i) => {
       const type = c.type;
@@ -490,8 +494,11 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     });
     // Every transaction repeats its tables' TableMap events: reuse the decoder while the definition is the same.
     const known = this.tables.get(e.tableId);
-    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns)) return;
-    this.tables.set(e.tableId, { database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), definition: columns });
+    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns)) {
+      this.tables.set(e.tableId, { ...known, zcolumns });
+      return;
+    }
+    this.tables.set(e.tableId, { database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), definition: columns, zcolumns });
     const z = this.zongji!;
     const decoders = columns.map((col, i) => this.valueDecoder(col, zcolumns[i]!, entry!, i, z));
     rowDecodersOf(z).set(e.tableId, rowDecoder(columns.map((c) => c.name), decoders));

@@ -1,5 +1,5 @@
 /**
- * What fc-dts changes in the pinned @vlasky/zongji (0.9.0): one bug fix and one hook. Neither class
+ * What fc-dts changes in the pinned @vlasky/zongji (0.9.0): one bug fix and two hooks. Neither class
  * is exported by the package, hence the paths into it; a version without these internals is refused.
  */
 import { createRequire } from 'node:module';
@@ -14,9 +14,11 @@ import type { PacketCursor, RowDecoder } from './row-decoder.ts';
 
 let patched: Promise<void> | undefined;
 
-/** Applies both patches once per process. */
+/** Applies the patches once per process. */
 export function patchZongji(): Promise<void> {
-  return (patched ??= Promise.all([patchGeometryCharset(), patchRowDecoding(), loadValueReader()]).then(() => undefined));
+  // The geometry fix wraps _readOptionalMetadata first; the reuse hook wraps that, so a reused
+  // TableMap skips both and a parsed one gets the fix.
+  return (patched ??= patchGeometryCharset().then(() => Promise.all([patchTableMapReuse(), patchRowDecoding(), loadValueReader()])).then(() => undefined));
 }
 
 /**
@@ -53,6 +55,99 @@ async function patchGeometryCharset(): Promise<void> {
       this.__fcDtsGeometryIsText = false;
     }
   };
+}
+
+/**
+ * Speed. Every transaction repeats the TableMap of each table it touches, and zongji parses each one
+ * in full (per-column and optional metadata: names, charsets, ENUM values) and rebuilds the table's
+ * column schemas and column list (lib/binlog_event.js, index.js binlogHandler): a tenth of the
+ * reader's CPU on two-statement transactions. A TableMap whose metadata bytes equal the previous one
+ * of the same table id, schema, table and column types describes the same columns: its parsed
+ * fields, column schemas and column list are taken over instead. Any DDL changes the bytes.
+ */
+async function patchTableMapReuse(): Promise<void> {
+  interface Parsed {
+    readonly schema: string;
+    readonly table: string;
+    readonly columnTypes: readonly number[];
+    readonly raw: Buffer;
+    readonly fields: Readonly<Record<string, unknown>>;
+    /** After updateColumnInfo: the entry's schemas and columns, and the event's adjusted types and metadata. */
+    entry?: { columnSchemas: unknown; columns: unknown; columnTypes: number[]; columnsMetadata: unknown };
+  }
+  interface TableMapThis {
+    tableId: number;
+    schemaName: string;
+    tableName: string;
+    columnTypes: number[];
+    columnsMetadata: unknown;
+    tableMap: Record<number, { columnSchemas?: unknown; columns?: unknown }>;
+    __fcDtsMetaStart?: number;
+    __fcDtsParsed?: Parsed;
+    __fcDtsReused?: Parsed;
+    [field: string]: unknown;
+  }
+  interface TableMapProto {
+    _readColumnMetadata(this: TableMapThis, parser: PacketCursor): void;
+    _readOptionalMetadata(this: TableMapThis, parser: PacketCursor & { _packetEnd: number }, zongji: { useChecksum?: boolean } | undefined): void;
+    buildColumnSchemas(this: TableMapThis): unknown;
+    updateColumnInfo(this: TableMapThis): void;
+  }
+  const events = (await importZongjiLib('binlog_event.js')) as { TableMap?: { prototype: TableMapProto } };
+  const proto = events.TableMap?.prototype;
+  if (!proto || [proto._readColumnMetadata, proto._readOptionalMetadata, proto.buildColumnSchemas, proto.updateColumnInfo].some((f) => typeof f !== 'function')) {
+    throw missingInternals('TableMap');
+  }
+  /** The fields _readOptionalMetadata sets. */
+  const FIELDS = ['columnNames', 'signedness', 'primaryKey', 'columnVisibility', 'geometryTypes', '_columnCharsetIds', '_enumSetValues'];
+  const last = new WeakMap<object, Map<number, Parsed>>();
+  const { _readColumnMetadata: readColumn, _readOptionalMetadata: readOptional, buildColumnSchemas: build, updateColumnInfo: update } = proto;
+
+  proto._readColumnMetadata = function (parser) {
+    this.__fcDtsMetaStart = parser._offset;
+    readColumn.call(this, parser);
+  };
+  proto._readOptionalMetadata = function (parser, zongji) {
+    const end = parser._packetEnd - (zongji?.useChecksum ? 4 : 0);
+    const raw = parser._buffer.subarray(this.__fcDtsMetaStart ?? parser._offset, end);
+    let tables = last.get(this.tableMap);
+    if (!tables) last.set(this.tableMap, (tables = new Map()));
+    const known = tables.get(this.tableId);
+    if (known?.entry && known.schema === this.schemaName && known.table === this.tableName && sameNumbers(known.columnTypes, this.columnTypes) && known.raw.equals(raw)) {
+      for (const f of FIELDS) this[f] = known.fields[f];
+      parser._offset = end;
+      this.__fcDtsReused = known;
+      return;
+    }
+    const columnTypes = [...this.columnTypes];
+    readOptional.call(this, parser, zongji);
+    const parsed: Parsed = { schema: this.schemaName, table: this.tableName, columnTypes, raw: Buffer.from(raw), fields: Object.fromEntries(FIELDS.map((f) => [f, this[f]])) };
+    tables.set(this.tableId, parsed);
+    this.__fcDtsParsed = parsed;
+  };
+  proto.buildColumnSchemas = function () {
+    return this.__fcDtsReused?.entry ? this.__fcDtsReused.entry.columnSchemas : build.call(this);
+  };
+  proto.updateColumnInfo = function () {
+    const reused = this.__fcDtsReused?.entry;
+    const entry = this.tableMap[this.tableId];
+    if (reused && entry) {
+      entry.columns = reused.columns;
+      this.columnTypes = reused.columnTypes;
+      this.columnsMetadata = reused.columnsMetadata;
+      return;
+    }
+    update.call(this);
+    if (this.__fcDtsParsed && entry) {
+      this.__fcDtsParsed.entry = { columnSchemas: entry.columnSchemas, columns: entry.columns, columnTypes: this.columnTypes, columnsMetadata: this.columnsMetadata };
+    }
+  };
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Row decoders per zongji instance and table id: set by the reader at each TableMap, used while zongji parses the rows. */
