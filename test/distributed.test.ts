@@ -51,7 +51,7 @@ async function deploy(name: string, doc: Record<string, unknown>): Promise<Local
   const file = join(dir, 'task.yaml');
   writeFileSync(file, stringify(taskDoc({ name, ...doc })));
   const lines: string[] = [];
-  const d = await LocalDeployment.start({ taskFile: file, dir, log: (l) => lines.push(l), visibilitySeconds: 5 });
+  const d = await LocalDeployment.start({ taskFile: file, dir, log: (l) => lines.push(l), visibilitySeconds: 10 });
   (d as unknown as { lines: string[] }).lines = lines;
   deployments.push(d);
   return d;
@@ -85,7 +85,7 @@ async function catchUp(d: LocalDeployment, applyWorkers = 3): Promise<void> {
   const reader = d.spawn('reader', { DTS_UNTIL: 'caught-up', DTS_LEASE_MS: '5000' });
   const appliers = Array.from({ length: applyWorkers }, () => d.spawn('apply-changes'));
   expect(await exited(reader), logOf(d)).toBe(0);
-  await d.waitForEmptyQueue(d.changeQueue, 120_000);
+  await d.waitForEmptyQueue(d.changeQueue, 240_000);
   await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
 }
 
@@ -200,7 +200,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       await c.end();
     })();
 
-    // A killed invocation's messages come back after the queues' visibility timeout (5 s here).
+    // A killed invocation's messages come back after the queues' visibility timeout (10 s here).
     // A killed reader's lease runs out before the next one may take it: 5 s here (30 s by default).
     let reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
     const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
@@ -221,7 +221,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
     await sameRows(src, dst, 'w', ['id', 'v', 's']);
     await sameRows(src, dst, 'u', ['a', 'b', 'v']);
-  });
+  }, 300_000);
 
   it('runs one reader per task: a second waits for the lease, and a reader whose lease was taken cannot move the position', async () => {
     const src = await database('dist_lease');

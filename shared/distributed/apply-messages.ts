@@ -45,9 +45,14 @@ export interface ApplyReport {
 }
 
 /** How long an early batch is retried in place before it goes back to the queue. */
-const EARLY_WAIT_MS = 2000;
-/** Seconds an early batch sent back waits before it is delivered again. */
-const EARLY_DELAY_SECONDS = 1;
+const EARLY_WAIT_MS = 500;
+/** How long one invocation waits in place for early batches in all. */
+const EARLY_BUDGET_MS = 1000;
+/**
+ * An early batch sent back is visible again at once, but at low priority: behind the backlog, which
+ * is where its predecessor is when there is one (and the in-place wait paces it when there is not).
+ */
+const EARLY_DELAY_SECONDS = 0;
 /** Below this much time left, the remaining messages are handed back rather than started. */
 const TIME_MARGIN_MS = 10_000;
 
@@ -79,6 +84,7 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
   let early = 0;
   let deferred = 0;
   let ddlFailures = 0;
+  let earlyBudget = EARLY_BUDGET_MS;
   for (let i = 0; i < decoded.length; i++) {
     const { message, batch } = decoded[i]!;
     if (ctx.remainingMs && ctx.remainingMs() < TIME_MARGIN_MS) {
@@ -89,9 +95,11 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
     }
     let outcome = await applyWithPolicy(batch, ctx);
     // The predecessor is most likely being applied by another instance at this moment: wait for it
-    // here a little, rather than a queue round trip of a second or more per link of the chain.
-    for (let waited = 0, delay = 10; outcome.status === 'early' && waited < EARLY_WAIT_MS; waited += delay, delay = Math.min(200, delay * 2)) {
+    // here a little, rather than a queue round trip of a second or more per link of the chain. The
+    // invocation's budget for this is small: its other messages stay invisible meanwhile.
+    for (let waited = 0, delay = 10; outcome.status === 'early' && waited < EARLY_WAIT_MS && earlyBudget > 0; waited += delay, delay = Math.min(200, delay * 2)) {
       await new Promise((r) => setTimeout(r, delay));
+      earlyBudget -= delay;
       outcome = await applyWithPolicy(batch, ctx);
     }
     if (outcome.status === 'early') {

@@ -15,7 +15,10 @@ export interface QueuedMessage {
 export interface ChangeQueue {
   /** Durable in the queue when it resolves: only then may the reader move its position past them. */
   send(bodies: readonly string[]): Promise<void>;
-  /** Sends a body that becomes visible only after `delaySeconds` (an early batch going back to the queue). */
+  /**
+   * Sends a body back to wait: visible after `delaySeconds`, and handed out after the messages of
+   * normal priority (an early batch goes behind the backlog, where its predecessor most likely is).
+   */
   sendLater(body: string, delaySeconds: number): Promise<void>;
   /** Up to `max` messages, waiting up to `waitSeconds` for the first; [] when none came. */
   receive(max: number, waitSeconds: number): Promise<QueuedMessage[]>;

@@ -23,6 +23,7 @@ export interface MnsQueueOptions {
 }
 
 const MAX_BATCH_MESSAGES = 16;
+const LOW_PRIORITY = 16;
 /** The client's socket idles out at connectTimeout, which must outlast the longest long poll (30 s). */
 const CONNECT_TIMEOUT_MS = 35_000;
 const TRANSIENT = /^MNS(ServiceUnavailable|InternalError|InternalServerError|TimeExpired|QpsLimitExceeded|Throttling)\w*Error$/;
@@ -59,7 +60,8 @@ export class MnsChangeQueue implements ChangeQueue {
 
   async sendLater(body: string, delaySeconds: number): Promise<void> {
     const delay = Math.min(604_800, Math.max(0, Math.ceil(delaySeconds)));
-    await this.retrying('send', () => this.client.sendMessage(this.options.queue, { MessageBody: body, DelaySeconds: delay }));
+    // MNS priorities run from 1 (first) to 16 (last); messages are sent with the default, 8.
+    await this.retrying('send', () => this.client.sendMessage(this.options.queue, { MessageBody: body, DelaySeconds: delay, Priority: LOW_PRIORITY }));
   }
 
   async receive(max: number, waitSeconds: number): Promise<QueuedMessage[]> {
