@@ -116,7 +116,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     await sameRows(src, dst, 'all_types', ALL_TYPES_COLUMNS);
     const status = await d.invokeHttp('status');
     expect(status.statusCode).toBe(200);
-    expect(JSON.parse(status.body)).toEqual(expect.objectContaining({ phase: 'incremental' }));
+    expect(JSON.parse(status.body)).toEqual(expect.objectContaining({ phase: 'incremental', changeQueue: { name: d.changeQueue, pending: 0 } }));
   });
 
   it('gives the same destination as standalone fc-dts run: filters, column subsets, renames, DML types, DDL', async () => {

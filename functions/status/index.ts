@@ -1,4 +1,4 @@
-/** status (HTTP, bearer token): phase, per-table progress, lag, last error — what `fc-dts status --json` shows. */
+/** status (HTTP, bearer token): what `fc-dts status --json` shows, and the messages still in the change queue. */
 import middy from '@middy/core';
 import { ENV } from '../../shared/distributed/deployment.ts';
 import { checkBearer, jsonReply, parseHttpEvent, type FcContext, type HttpReply } from '../../shared/distributed/fc-events.ts';
@@ -11,7 +11,9 @@ export const handler = middy(async (event: unknown, context: FcContext): Promise
   if (denied) return denied;
   try {
     const rt = await runtime(context.credentials);
-    return jsonReply(200, await readTaskStatus(rt.task.name, rt.store));
+    const [status, queued] = await Promise.all([readTaskStatus(rt.task.name, rt.store), rt.queue.pending()]);
+    // The reader's figures count changes sent; what waits in the change queue is not applied yet.
+    return jsonReply(200, { ...status, changeQueue: { name: rt.deployment.mns.queue, pending: queued } });
   } catch (e) {
     return errorReply(e);
   }

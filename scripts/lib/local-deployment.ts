@@ -9,7 +9,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import MNSClient from '@alicloud/mns';
 import { ENV } from '../../shared/distributed/deployment.ts';
 import type { HttpReply } from '../../shared/distributed/fc-events.ts';
 import { MnsChangeQueue } from '../../shared/queue/mns-change-queue.ts';
@@ -143,9 +142,7 @@ export class LocalDeployment {
 
   /** Messages still in a queue: visible, received and not deleted, or delayed. */
   async queued(queue: string): Promise<number> {
-    const client = new MNSClient(this.standIns.mns.accountId, { endpoint: this.standIns.mns.endpoint, accessKeyId: this.standIns.accessKeyId, accessKeySecret: this.standIns.accessKeySecret });
-    const a = (await client.getQueueAttributes(queue)).body;
-    return Number(a.ActiveMessages) + Number(a.InactiveMessages) + Number(a.DelayMessages);
+    return new MnsChangeQueue({ endpoint: this.standIns.mns.endpoint, accountId: this.standIns.mns.accountId, accessKeyId: this.standIns.accessKeyId, accessKeySecret: this.standIns.accessKeySecret, queue }).pending();
   }
 
   async waitForEmptyQueue(queue: string, timeoutMs: number): Promise<void> {

@@ -25,4 +25,6 @@ export interface ChangeQueue {
   delete(receiptHandle: string): Promise<void>;
   /** Makes a received message visible again after `seconds` (redelivery later). */
   retryLater(receiptHandle: string, seconds: number): Promise<void>;
+  /** Messages in the queue: waiting, being applied (received, not deleted) or delayed. */
+  pending(): Promise<number>;
 }

@@ -95,6 +95,12 @@ export class MnsChangeQueue implements ChangeQueue {
     }
   }
 
+  async pending(): Promise<number> {
+    // The client returns every attribute as text (notes/protocols.md).
+    const a = (await this.retrying('read attributes of', () => this.client.getQueueAttributes(this.options.queue))).body;
+    return Number(a.ActiveMessages) + Number(a.InactiveMessages) + Number(a.DelayMessages);
+  }
+
   private async retrying<T>(what: string, call: () => Promise<T>): Promise<T> {
     const started = Date.now();
     const limit = this.options.retryMs ?? 60_000;
