@@ -1,8 +1,10 @@
 /**
  * What the apply-changes function does with the queue messages one invocation brings (DESIGN §3):
- * decode each into its batch, apply it with the destination's sink, and retry an early batch (its
- * predecessor in the bucket is not applied yet) for a moment before sending it back to the queue
- * with a delay. Batches are applied in
+ * decode each into its batch and apply it with the destination's sink. An early batch (its
+ * predecessor in the bucket is not applied yet) is retried for a moment, then parked in the state
+ * store under its `prev`; whoever applies a batch then applies the batches parked behind it (the
+ * chase), so an out-of-order chain resolves without queue round trips. A parked batch also goes back
+ * to the queue with a delay, which guarantees it is applied even when no chase reaches it. Batches are applied in
  * the order of their positions, so a bucket's chain that arrives whole in one invocation needs no
  * round trip. A change the destination refuses follows the dirty-data policy: skip records it and
  * applies the rest of its batch; block fails the invocation, so the message stays queued and the task
@@ -11,8 +13,8 @@
  * mid-way.
  */
 import { ApplyRejected } from '../apply/mysql-sink.ts';
-import type { Sink } from '../apply/sink.ts';
-import { comparePositions, formatPosition } from '../change/position.ts';
+import type { ApplyOutcome, Sink } from '../apply/sink.ts';
+import { comparePositions, formatPosition, type BinlogPosition } from '../change/position.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
 import { decodeMessage, UndecodableMessage, type PayloadStore } from '../queue/batch-codec.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
@@ -44,21 +46,23 @@ export interface ApplyReport {
   readonly ddlFailures: number;
 }
 
-/** How long an early batch is retried in place before it goes back to the queue. */
-const EARLY_WAIT_MS = 500;
+/** How long an early batch is retried in place before it is parked. */
+const EARLY_WAIT_MS = 200;
 /** How long one invocation waits in place for early batches in all. */
-const EARLY_BUDGET_MS = 1000;
-/**
- * An early batch sent back is visible again at once, but at low priority: behind the backlog, which
- * is where its predecessor is when there is one (and the in-place wait paces it when there is not).
- */
-const EARLY_DELAY_SECONDS = 0;
+const EARLY_BUDGET_MS = 500;
+/** Prefix of a parked batch's copy in the queue (not base64, so no batch body starts with it). */
+const PARKED_MARK = 'parked:';
+/** When a parked batch's copy comes back from the queue (its liveness guarantee; normally the chase applied it long before). */
+const PARKED_FALLBACK_SECONDS = 5;
 /** Below this much time left, the remaining messages are handed back rather than started. */
 const TIME_MARGIN_MS = 10_000;
 
 export async function applyMessages(messages: readonly IncomingMessage[], ctx: ApplyContext): Promise<ApplyReport> {
-  const decoded: Array<{ message: IncomingMessage; batch: ChangeBatch }> = [];
-  for (const message of messages) {
+  const decoded: Array<{ message: IncomingMessage; batch: ChangeBatch; parked: boolean }> = [];
+  for (const original of messages) {
+    // The queue copy of a parked batch is marked, so that whoever applies it also removes it from the park.
+    const parked = original.body.startsWith(PARKED_MARK);
+    const message = parked ? { ...original, body: original.body.slice(PARKED_MARK.length) } : original;
     let decodedMessage: Awaited<ReturnType<typeof decodeMessage>>;
     try {
       decodedMessage = await decodeMessage(message.body, ctx.store, message.id);
@@ -75,7 +79,7 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       ctx.log(`message ${message.id} belongs to task ${task}, not ${ctx.task.name}: left out`);
       continue;
     }
-    decoded.push({ message, batch });
+    decoded.push({ message, batch, parked });
   }
   decoded.sort((a, b) => comparePositions(a.batch.changes[0]!.pos, b.batch.changes[0]!.pos));
 
@@ -86,27 +90,43 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
   let ddlFailures = 0;
   let earlyBudget = EARLY_BUDGET_MS;
   for (let i = 0; i < decoded.length; i++) {
-    const { message, batch } = decoded[i]!;
+    const { message, batch, parked } = decoded[i]!;
     if (ctx.remainingMs && ctx.remainingMs() < TIME_MARGIN_MS) {
-      const rest = decoded.slice(i).map((d) => d.message.body);
+      const rest = decoded.slice(i).map((d) => (d.parked ? PARKED_MARK : '') + d.message.body);
       await ctx.queue.send(rest);
       deferred = rest.length;
       break;
     }
     let outcome = await applyWithPolicy(batch, ctx);
     // The predecessor is most likely being applied by another instance at this moment: wait for it
-    // here a little, rather than a queue round trip of a second or more per link of the chain. The
-    // invocation's budget for this is small: its other messages stay invisible meanwhile.
+    // here a little. The invocation's budget for this is small: its other messages stay invisible.
     for (let waited = 0, delay = 10; outcome.status === 'early' && waited < EARLY_WAIT_MS && earlyBudget > 0; waited += delay, delay = Math.min(200, delay * 2)) {
       await new Promise((r) => setTimeout(r, delay));
       earlyBudget -= delay;
       outcome = await applyWithPolicy(batch, ctx);
     }
     if (outcome.status === 'early') {
-      await ctx.queue.sendLater(message.body, EARLY_DELAY_SECONDS);
-      early++;
-      continue;
+      // Parked under its `prev`: whoever applies the batch ending there applies it next (chase).
+      // Parking, then trying once more, leaves no gap with an applier that commits, then looks.
+      await ctx.store.putPayload(parkedId(ctx.task.name, batch), Buffer.from(message.body));
+      outcome = await applyWithPolicy(batch, ctx);
+      if (outcome.status === 'early') {
+        // Also back to the queue, later: a batch cut after a reader restart may chain to a position
+        // inside an earlier batch, which no chase lands on exactly.
+        await ctx.queue.sendLater(PARKED_MARK + message.body, PARKED_FALLBACK_SECONDS);
+        early++;
+        continue;
+      }
+      await ctx.store.deletePayload(parkedId(ctx.task.name, batch));
+    } else if (parked) {
+      await ctx.store.deletePayload(parkedId(ctx.task.name, batch));
     }
+    count(outcome);
+    await chase(batch);
+  }
+  return { applied, skipped, early, deferred, ddlFailures };
+
+  function count(outcome: ApplyOutcome): void {
     applied += outcome.applied;
     skipped += outcome.skipped;
     for (const f of outcome.ddlFailures) {
@@ -114,7 +134,34 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       ctx.log(`DDL failed in the destination (the task goes on): ${f.sql} — ${f.error}`);
     }
   }
-  return { applied, skipped, early, deferred, ddlFailures };
+
+  /** Applies the batches parked behind `after`, one after another along their chain. */
+  async function chase(after: ChangeBatch): Promise<void> {
+    for (let end = endOf(after); end !== undefined; ) {
+      const id = `${parkedPrefix(ctx.task.name, after.bucket)}${formatPosition(end)}`;
+      const body = await ctx.store.getPayload(id);
+      if (!body) return;
+      const { batch } = await decodeMessage(body.toString('utf8'), ctx.store, `parked ${id}`);
+      const outcome = await applyWithPolicy(batch, ctx);
+      if (outcome.status === 'early') return;
+      await ctx.store.deletePayload(id);
+      count(outcome);
+      end = endOf(batch);
+    }
+  }
+}
+
+function parkedPrefix(task: string, bucket: number): string {
+  return `parked/${task}/${bucket}/`;
+}
+
+function parkedId(task: string, batch: ChangeBatch): string {
+  return `${parkedPrefix(task, batch.bucket)}${formatPosition(batch.prev!)}`;
+}
+
+/** The position a batch covers up to. */
+function endOf(batch: ChangeBatch): BinlogPosition | undefined {
+  return batch.through ?? batch.changes.at(-1)?.pos;
 }
 
 async function applyWithPolicy(batch: ChangeBatch, ctx: ApplyContext): ReturnType<Sink['apply']> {

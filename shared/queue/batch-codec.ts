@@ -18,6 +18,8 @@ export const MNS_MESSAGE_BYTES = 65_536;
 export interface PayloadStore {
   putPayload(id: string, data: Buffer): Promise<void>;
   getPayload(id: string): Promise<Buffer | undefined>;
+  /** Removes a payload (absent already: nothing to do). */
+  deletePayload(id: string): Promise<void>;
 }
 
 /** A message that is not a change batch fc-dts wrote: named by its queue message id where known. */

@@ -255,6 +255,16 @@ export class TablestoreStateStore implements DistributedStateStore {
     return this.readDocument(PAYLOAD + id);
   }
 
+  async deletePayload(id: string): Promise<void> {
+    const item = PAYLOAD + id;
+    const head = await this.getRow(item, ['parts', 'gen']);
+    if (!head) return;
+    await this.call('delete', item, () => this.client.deleteRow({ tableName: this.table, primaryKey: this.key(item), condition: IGNORE }));
+    const gen = head.get('gen');
+    const parts = int(head.get('parts')) ?? 0;
+    if (typeof gen === 'string' && parts > 0) await this.deleteParts(item, gen, parts);
+  }
+
   // --- Reader lease and position ------------------------------------------------------------------
 
   async acquireLease(owner: string, ttlMs: number): Promise<ReaderLease | undefined> {
