@@ -9,7 +9,8 @@ import { sendGroups } from '../shared/queue/mns-change-queue.ts';
 /** Payloads kept in memory: the store's contract (put, then get the same bytes). */
 function memoryPayloads(): PayloadStore & { readonly items: Map<string, Buffer> } {
   const items = new Map<string, Buffer>();
-  return { items, putPayload: async (id, data) => void items.set(id, Buffer.from(data)), getPayload: async (id) => items.get(id), deletePayload: async (id) => void items.delete(id) };
+  return { items, putPayload: async (id, data) => void items.set(id, Buffer.from(data)), getPayload: async (id) => items.get(id), deletePayload: async (id) => void items.delete(id),
+    payloadIds: async (prefix) => [...items.keys()].filter((k) => k.startsWith(prefix)).sort() };
 }
 
 const table = { database: 'shop', table: 'orders' };

@@ -2,9 +2,9 @@
  * What the apply-changes function does with the queue messages one invocation brings (DESIGN §3):
  * decode each into its batch and apply it with the destination's sink. An early batch (its
  * predecessor in the bucket is not applied yet) is retried for a moment, then parked in the state
- * store under its `prev`; whoever applies a batch then applies the batches parked behind it (the
- * chase), so an out-of-order chain resolves without queue round trips. A parked batch also goes back
- * to the queue with a delay, which guarantees it is applied even when no chase reaches it. Batches are applied in
+ * store; every invocation ends by applying the parked batches that are no longer early, so an
+ * out-of-order chain resolves without queue round trips. A parked batch also goes back to the queue
+ * with a delay, which guarantees it is applied whatever happens to the sweeps. Batches are applied in
  * the order of their positions, so a bucket's chain that arrives whole in one invocation needs no
  * round trip. A change the destination refuses follows the dirty-data policy: skip records it and
  * applies the rest of its batch; block fails the invocation, so the message stays queued and the task
@@ -14,7 +14,7 @@
  */
 import { ApplyRejected } from '../apply/mysql-sink.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
-import { comparePositions, formatPosition, type BinlogPosition } from '../change/position.ts';
+import { comparePositions, formatPosition } from '../change/position.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
 import { decodeMessage, UndecodableMessage, type PayloadStore } from '../queue/batch-codec.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
@@ -50,9 +50,13 @@ export interface ApplyReport {
 const EARLY_WAIT_MS = 200;
 /** How long one invocation waits in place for early batches in all. */
 const EARLY_BUDGET_MS = 500;
+/** Least time between two sweeps of the parked batches by one instance, unless it parked one itself. */
+const SWEEP_INTERVAL_MS = 50;
+let lastSweep = 0;
+
 /** Prefix of a parked batch's copy in the queue (not base64, so no batch body starts with it). */
 const PARKED_MARK = 'parked:';
-/** When a parked batch's copy comes back from the queue (its liveness guarantee; normally the chase applied it long before). */
+/** When a parked batch's copy comes back from the queue (its liveness guarantee; normally a sweep applied it long before). */
 const PARKED_FALLBACK_SECONDS = 5;
 /** Below this much time left, the remaining messages are handed back rather than started. */
 const TIME_MARGIN_MS = 10_000;
@@ -106,13 +110,13 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       outcome = await applyWithPolicy(batch, ctx);
     }
     if (outcome.status === 'early') {
-      // Parked under its `prev`: whoever applies the batch ending there applies it next (chase).
-      // Parking, then trying once more, leaves no gap with an applier that commits, then looks.
+      // Parked in the state store: every invocation ends by applying what is parked and no longer
+      // early. Parking, then trying once more, leaves no gap with an applier that commits, then sweeps.
       await ctx.store.putPayload(parkedId(ctx.task.name, batch), Buffer.from(message.body));
       outcome = await applyWithPolicy(batch, ctx);
       if (outcome.status === 'early') {
-        // Also back to the queue, later: a batch cut after a reader restart may chain to a position
-        // inside an earlier batch, which no chase lands on exactly.
+        // Also back to the queue, later: the guarantee that it is applied even if no invocation runs
+        // after its predecessor's (the sweeps are the fast path, not the promise).
         await ctx.queue.sendLater(PARKED_MARK + message.body, PARKED_FALLBACK_SECONDS);
         early++;
         continue;
@@ -122,7 +126,11 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       await ctx.store.deletePayload(parkedId(ctx.task.name, batch));
     }
     count(outcome);
-    await chase(batch);
+  }
+  // Sweeps are the fast path only (the queue copy is the guarantee): at most a few a second per instance.
+  if (early > 0 || Date.now() - lastSweep >= SWEEP_INTERVAL_MS) {
+    lastSweep = Date.now();
+    await sweepParked();
   }
   return { applied, skipped, early, deferred, ddlFailures };
 
@@ -135,33 +143,30 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
     }
   }
 
-  /** Applies the batches parked behind `after`, one after another along their chain. */
-  async function chase(after: ChangeBatch): Promise<void> {
-    for (let end = endOf(after); end !== undefined; ) {
-      const id = `${parkedPrefix(ctx.task.name, after.bucket)}${formatPosition(end)}`;
+  /**
+   * Applies what is parked and no longer early, in position order per bucket (so a parked chain goes
+   * in one sweep): one listing per invocation, nothing more when nothing is parked.
+   */
+  async function sweepParked(): Promise<void> {
+    const ids = await ctx.store.payloadIds(`parked/${ctx.task.name}/`);
+    if (ids.length === 0) return;
+    const parked: Array<{ id: string; batch: ChangeBatch }> = [];
+    for (const id of ids) {
       const body = await ctx.store.getPayload(id);
-      if (!body) return;
-      const { batch } = await decodeMessage(body.toString('utf8'), ctx.store, `parked ${id}`);
+      if (body) parked.push({ id, batch: (await decodeMessage(body.toString('utf8'), ctx.store, `parked ${id}`)).batch });
+    }
+    parked.sort((a, b) => a.batch.bucket - b.batch.bucket || comparePositions(a.batch.changes[0]!.pos, b.batch.changes[0]!.pos));
+    for (const { id, batch } of parked) {
       const outcome = await applyWithPolicy(batch, ctx);
-      if (outcome.status === 'early') return;
+      if (outcome.status === 'early') continue;
       await ctx.store.deletePayload(id);
       count(outcome);
-      end = endOf(batch);
     }
   }
 }
 
-function parkedPrefix(task: string, bucket: number): string {
-  return `parked/${task}/${bucket}/`;
-}
-
 function parkedId(task: string, batch: ChangeBatch): string {
-  return `${parkedPrefix(task, batch.bucket)}${formatPosition(batch.prev!)}`;
-}
-
-/** The position a batch covers up to. */
-function endOf(batch: ChangeBatch): BinlogPosition | undefined {
-  return batch.through ?? batch.changes.at(-1)?.pos;
+  return `parked/${task}/${batch.bucket}/${formatPosition(batch.prev!)}`;
 }
 
 async function applyWithPolicy(batch: ChangeBatch, ctx: ApplyContext): ReturnType<Sink['apply']> {

@@ -20,6 +20,8 @@ export interface PayloadStore {
   getPayload(id: string): Promise<Buffer | undefined>;
   /** Removes a payload (absent already: nothing to do). */
   deletePayload(id: string): Promise<void>;
+  /** Ids of the payloads whose id starts with `prefix`, in id order. */
+  payloadIds(prefix: string): Promise<string[]>;
 }
 
 /** A message that is not a change batch fc-dts wrote: named by its queue message id where known. */

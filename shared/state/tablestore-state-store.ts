@@ -255,6 +255,13 @@ export class TablestoreStateStore implements DistributedStateStore {
     return this.readDocument(PAYLOAD + id);
   }
 
+  async payloadIds(prefix: string): Promise<string[]> {
+    // range() needs a prefix ending in '/'; narrower prefixes are filtered here.
+    const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const items = await this.range(PAYLOAD + dir);
+    return items.map(([item]) => item.slice(PAYLOAD.length)).filter((id) => id.startsWith(prefix));
+  }
+
   async deletePayload(id: string): Promise<void> {
     const item = PAYLOAD + id;
     const head = await this.getRow(item, ['parts', 'gen']);
