@@ -218,6 +218,22 @@ describe('TablestoreStateStore', () => {
     expect(damaged.message).toMatch(/payload\/t-payload\/3\/4:1#0.* is damaged: a document of 9000000 bytes in 3 row\(s\) of which parts are missing/);
   });
 
+  it('lists payloads by id prefix in id order and deletes them, parts included', async () => {
+    const store = await open('t-park');
+    for (const id of ['parked/t/2/1:900#0', 'parked/t/1/1:40#2', 'parked/t/1/1:40#0', 'parked/u/1/1:1#0', 'other/x']) await store.putPayload(id, Buffer.from(id));
+    await store.putPayload('parked/t/3/2:1#0', randomBytes(5_000_000));
+    expect(await store.payloadIds('parked/t/')).toEqual(['parked/t/1/1:40#0', 'parked/t/1/1:40#2', 'parked/t/2/1:900#0', 'parked/t/3/2:1#0']);
+    expect(await store.payloadIds('parked/t/1/')).toEqual(['parked/t/1/1:40#0', 'parked/t/1/1:40#2']);
+    expect(await store.payloadIds('parked/t/1/1:40#2')).toEqual(['parked/t/1/1:40#2']);
+    await store.deletePayload('parked/t/1/1:40#0');
+    await store.deletePayload('parked/t/3/2:1#0');
+    await store.deletePayload('parked/t/never/0:0#0'); // absent: nothing to do
+    expect(await store.payloadIds('parked/t/')).toEqual(['parked/t/1/1:40#2', 'parked/t/2/1:900#0']);
+    expect(await store.getPayload('parked/t/3/2:1#0')).toBeUndefined();
+    expect(await itemsUnder(raw, 't-park', 'part/')).toEqual([]);
+    expect((await store.getPayload('other/x'))?.toString()).toBe('other/x');
+  });
+
   it('reader lease: concurrent acquirers, one winner; fencing by token; expiry; release', async () => {
     const [s1, s2, s3] = await Promise.all([open('t-lease'), open('t-lease'), open('t-lease')]);
     const firstRace = await Promise.all([s1.acquireLease('reader-a', 800), s2.acquireLease('reader-b', 800)]);
