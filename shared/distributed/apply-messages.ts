@@ -15,6 +15,7 @@
 import { ApplyRejected } from '../apply/mysql-sink.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
 import { comparePositions, formatPosition } from '../change/position.ts';
+import { setRejectedChangeAside } from '../incremental/dirty-data.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
 import { decodeMessage, UndecodableMessage, type PayloadStore } from '../queue/batch-codec.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
@@ -175,19 +176,8 @@ async function applyWithPolicy(batch: ChangeBatch, ctx: ApplyContext): ReturnTyp
     try {
       return await ctx.sink.apply(current);
     } catch (e) {
-      if (!(e instanceof ApplyRejected) || ctx.task.sync.dirtyData === 'block') throw e;
-      const bad = current.changes.find((c) => comparePositions(c.pos, e.pos) === 0);
-      if (!bad) throw e;
-      await ctx.store.recordDirty({
-        table: `${e.table.database}.${e.table.table}`,
-        phase: 'incremental',
-        position: formatPosition(e.pos),
-        reason: e.serverMessage,
-        row: JSON.stringify(bad.kind === 'row' ? (bad.after ?? bad.before) : bad.sql),
-        at: new Date().toISOString(),
-      });
-      ctx.log(`dirty data skipped: ${e.op} of ${e.table.database}.${e.table.table} at ${formatPosition(e.pos)}: ${e.serverMessage}`);
-      current = { ...current, changes: current.changes.filter((c) => c !== bad), through: current.through ?? current.changes.at(-1)!.pos };
+      if (!(e instanceof ApplyRejected)) throw e;
+      current = await setRejectedChangeAside(ctx.task, ctx.store, current, e, ctx.log);
     }
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { Connection } from 'mysql2/promise';
 import type { ChangeBatch, DdlChange, RowChange } from '../change/change-event.ts';
-import { binlogFileNumber, comparePositions, formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
+import { binlogFileNumber, isAfter, type BinlogPosition } from '../change/position.ts';
 import { DDL_BUCKET, type Sink } from '../apply/sink.ts';
 import { ApplyRejected, MysqlSink } from '../apply/mysql-sink.ts';
 import { BinlogReader, type SourceEvent } from '../binlog/binlog-reader.ts';
@@ -23,6 +23,7 @@ import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { RateLimiter } from '../throttle.ts';
 import { ApplyDispatcher } from './apply-dispatcher.ts';
+import { setRejectedChangeAside } from './dirty-data.ts';
 import { Batcher, bucketOf, changeBytes } from './batcher.ts';
 import { ChangeMapper } from './change-mapper.ts';
 import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './checkpoint-tracker.ts';
@@ -109,7 +110,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     retry: task.advanced.retry,
     log: options.log,
     isRejection: (e) => e instanceof ApplyRejected,
-    onRejected: (batch, e) => rejected(task, store, batch, e as ApplyRejected, options.log),
+    onRejected: (batch, e) => setRejectedChangeAside(task, store, batch, e as ApplyRejected, options.log),
     onApplied: (batch, outcome) => {
       applied += outcome.applied;
       recentlyApplied.push([Date.now(), outcome.applied]);
@@ -345,24 +346,5 @@ function readerServerId(taskName: string): number {
   let h = 2166136261;
   for (const ch of taskName) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
   return 100_000 + (h % 1_000_000_000);
-}
-
-/** A change the destination refused: recorded and left out under `skip`, the task stops under `block`. */
-async function rejected(task: Task, store: StateStore, batch: ChangeBatch, e: ApplyRejected, log: (l: string) => void): Promise<ChangeBatch> {
-  // Under `block` the task stops with the checkpoint before this change: a later run retries it.
-  if (task.sync.dirtyData === 'block') throw e;
-  const bad = batch.changes.find((c) => comparePositions(c.pos, e.pos) === 0);
-  if (!bad) throw e;
-  const table = `${e.table.database}.${e.table.table}`;
-  await store.recordDirty({
-    table,
-    phase: 'incremental',
-    position: formatPosition(e.pos),
-    reason: e.serverMessage,
-    row: JSON.stringify(bad.kind === 'row' ? (bad.after ?? bad.before) : bad.sql),
-    at: new Date().toISOString(),
-  });
-  log(`dirty data skipped: ${e.op} of ${table} at ${formatPosition(e.pos)}: ${e.serverMessage}`);
-  return { ...batch, changes: batch.changes.filter((c) => c !== bad), through: batch.through ?? batch.changes.at(-1)!.pos };
 }
 
