@@ -6,7 +6,7 @@
 export interface QueuedMessage {
   readonly id: string;
   readonly body: string;
-  /** Deletes (acknowledges) the message or changes its visibility. */
+  /** Deletes (acknowledges) the message. */
   readonly receiptHandle: string;
   /** 1 on first delivery. */
   readonly dequeueCount: number;
@@ -23,8 +23,6 @@ export interface ChangeQueue {
   /** Up to `max` messages, waiting up to `waitSeconds` for the first; [] when none came. */
   receive(max: number, waitSeconds: number): Promise<QueuedMessage[]>;
   delete(receiptHandle: string): Promise<void>;
-  /** Makes a received message visible again after `seconds` (redelivery later). */
-  retryLater(receiptHandle: string, seconds: number): Promise<void>;
   /** Messages in the queue: waiting, being applied (received, not deleted) or delayed. */
   pending(): Promise<number>;
 }

@@ -1,6 +1,6 @@
 /**
  * ChangeQueue on Alibaba Cloud MNS through the official client `@alicloud/mns` (notes/protocols.md):
- * batch sends of at most 16 messages and 64 KB, long-poll batch receives, deletes, visibility changes.
+ * batch sends of at most 16 messages and 64 KB, long-poll batch receives, deletes, delayed sends.
  * The client retries nothing and reports every service error as `MNS<Code>Error`: transient failures
  * (throttling, 5xx, lost connections) are retried here with backoff for a bounded time.
  */
@@ -82,15 +82,6 @@ export class MnsChangeQueue implements ChangeQueue {
       await this.retrying('delete', () => this.client.deleteMessage(this.options.queue, receiptHandle));
     } catch (e) {
       // The handle expired (the message became visible again, and may be applied again: harmless).
-      if ((e as Error).name !== 'MNSMessageNotExistError') throw e;
-    }
-  }
-
-  async retryLater(receiptHandle: string, seconds: number): Promise<void> {
-    const s = Math.min(43_200, Math.max(1, Math.ceil(seconds)));
-    try {
-      await this.retrying('change visibility', () => this.client.changeMessageVisibility(this.options.queue, receiptHandle, s));
-    } catch (e) {
       if ((e as Error).name !== 'MNSMessageNotExistError') throw e;
     }
   }

@@ -11,9 +11,6 @@ import { encodeBatch, type PayloadStore } from './batch-codec.ts';
 import type { ChangeQueue } from './change-queue.ts';
 
 export class QueueSink implements Sink {
-  /** Messages sent, for status and benchmarks. */
-  sentMessages = 0;
-
   constructor(
     private readonly queue: ChangeQueue,
     private readonly task: string,
@@ -25,7 +22,6 @@ export class QueueSink implements Sink {
   async apply(batch: ChangeBatch): Promise<ApplyOutcome> {
     const bodies = await encodeBatch(batch, { task: this.task, payloads: this.payloads });
     await this.queue.send(bodies);
-    this.sentMessages += bodies.length;
     return { status: 'applied', applied: batch.changes.length, skipped: 0, watermark: batch.changes.at(-1)?.pos ?? null, ddlFailures: [] };
   }
 
