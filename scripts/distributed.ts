@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { readTaskStatus, formatTaskStatus } from '../shared/pipeline/task-status.ts';
 import { loadTaskFile } from '../shared/task/task-file.ts';
-import { LocalDeployment, stopProcess } from './lib/local-deployment.ts';
+import { LocalDeployment } from './lib/local-deployment.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,12 +36,8 @@ process.on('SIGTERM', () => stop.abort());
 
 try {
   console.log(`stand-ins: ${JSON.stringify({ ...d.standIns.describe(), accessKeySecret: '***' })}`);
-  const plan = await d.invokeHttp('plan-full-load');
+  const plan = await d.fullLoad(Number(values['chunk-workers']), 24 * 3600_000);
   console.log(`plan-full-load: ${plan.statusCode} ${plan.body}`);
-  if (plan.statusCode !== 200) throw new Error('plan-full-load failed');
-  const chunkWorkers = Array.from({ length: Number(values['chunk-workers']) }, () => d.spawn('load-chunk'));
-  await d.waitForPhase(['full-done', 'incremental'], 24 * 3600_000);
-  await Promise.all(chunkWorkers.map((p) => stopProcess(p, 5000)));
   console.log('full load done; starting the binlog reader and apply-changes instances');
   const reader = d.spawn('reader', values.until ? { DTS_UNTIL: 'caught-up' } : {});
   for (let i = 0; i < Number(values['apply-workers']); i++) d.spawn('apply-changes');

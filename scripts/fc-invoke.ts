@@ -6,10 +6,9 @@
  * Environment: what shared/distributed/deployment.ts reads.
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { FcContext, HttpReply } from '../shared/distributed/fc-events.ts';
+import type { HttpReply } from '../shared/distributed/fc-events.ts';
+import { loadHandler } from './lib/function-handler.ts';
 
 const { values } = parseArgs({ options: { function: { type: 'string' }, token: { type: 'string' }, method: { type: 'string', default: 'POST' } } });
 const name = values.function;
@@ -17,9 +16,7 @@ if (!name) {
   console.error('usage: fc-invoke --function NAME [--token T]');
   process.exit(2);
 }
-const mod = (await import(pathToFileURL(join(import.meta.dirname, '..', 'functions', name, 'index.ts')).href)) as {
-  handler: (event: unknown, context: FcContext) => Promise<HttpReply>;
-};
+const handler = await loadHandler<HttpReply>(name);
 const requestId = randomUUID();
 const event = {
   version: 'v1', rawPath: `/${name}`, body: '', isBase64Encoded: false,
@@ -27,5 +24,5 @@ const event = {
   requestContext: { http: { method: values.method, path: `/${name}` }, requestId },
 };
 // Handlers log to stdout as on FC; the reply goes last, on a line of its own.
-const reply = await mod.handler(Buffer.from(JSON.stringify(event)), { requestId, function: { name, timeout: 600 } });
+const reply = await handler(Buffer.from(JSON.stringify(event)), { requestId, function: { name, timeout: 600 } });
 process.stdout.write(`\n${JSON.stringify(reply)}\n`);

@@ -10,11 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { mnsTriggerEvent, type FcContext } from '../shared/distributed/fc-events.ts';
 import { ENV } from '../shared/distributed/deployment.ts';
 import { MnsChangeQueue } from '../shared/queue/mns-change-queue.ts';
+import { loadHandler } from './lib/function-handler.ts';
 
 const { values } = parseArgs({ options: { function: { type: 'string' }, queue: { type: 'string' }, batch: { type: 'string', default: '16' }, timeout: { type: 'string', default: '600' } } });
 const name = values.function;
@@ -24,9 +23,7 @@ if (!name || !queueName) {
   process.exit(2);
 }
 const env = process.env;
-const handlerModule = (await import(pathToFileURL(join(import.meta.dirname, '..', 'functions', name, 'index.ts')).href)) as {
-  handler: (event: unknown, context: FcContext) => Promise<unknown>;
-};
+const handler = await loadHandler<unknown>(name);
 const queue = new MnsChangeQueue({
   endpoint: env[ENV.mnsEndpoint]!,
   accountId: env[ENV.mnsAccountId]!,
@@ -49,7 +46,7 @@ while (!stopping) {
     accountId: env[ENV.mnsAccountId]!,
   };
   try {
-    const result = await handlerModule.handler(mnsTriggerEvent(queueName, 'local', messages), context);
+    const result = await handler(mnsTriggerEvent(queueName, 'local', messages), context);
     for (const m of messages) await queue.delete(m.receiptHandle);
     if (env.FC_DTS_WORKER_VERBOSE) console.log(`${name}: ${JSON.stringify(result)}`);
   } catch (e) {

@@ -4,15 +4,13 @@
  * their endpoints and credentials, and serves until stopped (Ctrl-C). With --dir their state
  * persists there (DIR/mns, DIR/tablestore).
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { startStandIns } from './lib/stand-ins.ts';
+import { newStandInKeys, startStandIns } from './lib/stand-ins.ts';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' } } });
 const standIns = await startStandIns({
   ...(values.dir ? { dir: values.dir } : {}),
-  accessKeyId: `LTAI${randomBytes(6).toString('hex')}`,
-  accessKeySecret: randomBytes(18).toString('base64url'),
+  ...newStandInKeys(),
 });
 process.stdout.write(JSON.stringify(standIns.describe()) + '\n');
 const stop = async () => {

@@ -71,24 +71,6 @@ function exited(p: ChildProcess): Promise<number | null> {
   return p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', (code) => r(code)));
 }
 
-/** Full load through plan-full-load and load-chunk instances. */
-async function fullLoad(d: LocalDeployment, chunkWorkers = 2): Promise<void> {
-  const plan = await d.invokeHttp('plan-full-load');
-  expect(plan.statusCode, plan.body).toBe(200);
-  const workers = Array.from({ length: chunkWorkers }, () => d.spawn('load-chunk'));
-  await d.waitForPhase(['full-done', 'incremental'], 120_000);
-  await Promise.all(workers.map((w) => stopProcess(w, 3000)));
-}
-
-/** The reader until caught up, with apply instances, then the queue drained. */
-async function catchUp(d: LocalDeployment, applyWorkers = 3): Promise<void> {
-  const reader = d.spawn('reader', { DTS_UNTIL: 'caught-up', DTS_LEASE_MS: '5000' });
-  const appliers = Array.from({ length: applyWorkers }, () => d.spawn('apply-changes'));
-  expect(await exited(reader), logOf(d)).toBe(0);
-  await d.waitForEmptyQueue(d.changeQueue, 240_000);
-  await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
-}
-
 describe('distributed shape: stand-ins, handlers and processes (real MariaDB binlog)', () => {
   it('syncs every type, updates, deletes, key changes and DDL exactly, as the standalone mode does', async () => {
     const src = await database('dist_types');
@@ -102,7 +84,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     expect(denied.statusCode).toBe(401);
     expect(denied.body).not.toContain(d.env.DTS_API_TOKEN!);
 
-    await fullLoad(d);
+    await d.fullLoad(2, 120_000);
     expect((await d.store.doneChunks()).length).toBeGreaterThanOrEqual(6);
     await sameRows(src, dst, 'w', ['id', 'v']);
 
@@ -111,7 +93,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       INSERT INTO w SELECT seq, 'new' FROM seq_20001_to_21000;
       ALTER TABLE w ADD COLUMN extra INT NULL; UPDATE w SET extra = id WHERE id % 5 = 0;
       UPDATE all_types SET id = id + 100; DELETE FROM all_types WHERE id = 104;`);
-    await catchUp(d);
+    await d.catchUp(3, 240_000, { DTS_LEASE_MS: '5000' });
     await sameRows(src, dst, 'w', ['id', 'v', 'extra']);
     await sameRows(src, dst, 'all_types', ALL_TYPES_COLUMNS);
     const status = await d.invokeHttp('status');
@@ -142,7 +124,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     const runStandalone = (until: string) => spawnSync(process.execPath, [bin, 'run', '-c', file, '--until', until, '--state', join(dir, 'state')], { encoding: 'utf8', timeout: 120_000 });
     expect(runStandalone('full-done').status).toBe(0);
     const d = await deploy('same-distributed', { objects: objects(dstD) });
-    await fullLoad(d, 1);
+    await d.fullLoad(1, 120_000);
 
     await admin.query(`USE \`${src}\`;
       UPDATE orders SET status = 'draft' WHERE id = 1; UPDATE orders SET status = 'paid' WHERE id = 2;
@@ -152,7 +134,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       UPDATE a SET extra = id WHERE id <= 10; ALTER TABLE a DROP COLUMN v; INSERT INTO a (id, extra) VALUES (103, 8); TRUNCATE TABLE t;`);
     const r = runStandalone('caught-up');
     expect(r.status, r.stderr).toBe(0);
-    await catchUp(d);
+    await d.catchUp(3, 240_000, { DTS_LEASE_MS: '5000' });
 
     const same = async (table: string, columns: readonly string[]) => {
       const there = await diffTables(admin, { db: dstS, table }, { db: dstD, table }, columns);
@@ -217,7 +199,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     writing = false;
     await writer;
     await stopProcess(reader, 5000);
-    await catchUp(d, 2);
+    await d.catchUp(2, 240_000, { DTS_LEASE_MS: '5000' });
     await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
     await sameRows(src, dst, 'w', ['id', 'v', 's']);
     await sameRows(src, dst, 'u', ['a', 'b', 'v']);
@@ -229,7 +211,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     created.push(dst);
     await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100;');
     const d = await deploy('dist-lease', { objects: [{ database: src, as: dst }] });
-    await fullLoad(d, 1);
+    await d.fullLoad(1, 120_000);
 
     const a = d.spawn('reader', { DTS_LEASE_MS: '3000' });
     await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${a.pid}\\] reader lease held`));

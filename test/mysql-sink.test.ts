@@ -14,6 +14,7 @@ import type { CellValue, ChangeBatch, DdlChange, Row, RowChange, TableRef } from
 import { comparePositions, type BinlogPosition } from '../shared/change/position.ts';
 import type { MysqlEndpoint } from '../shared/task/task.ts';
 import { qualified, quoteIdent, quoteString } from '../shared/mysql/identifier.ts';
+import { seededRandom, type Rng } from '../scripts/lib/seeded-random.ts';
 
 const B = 4;
 const WATERMARKS = qualified(WATERMARK_DATABASE, WATERMARK_TABLE);
@@ -52,17 +53,6 @@ async function newDatabase(prefix: string, ddl: (db: string) => string[]): Promi
 
 // ---- deterministic randomness --------------------------------------------------------------------
 
-type Rng = () => number;
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 const pick = <T,>(rng: Rng, xs: readonly T[]): T => xs[int(rng, xs.length)]!;
 
@@ -191,7 +181,7 @@ const bucketOf = (spec: TableSpec, keyId: string): number => fnv1a(`${spec.name}
  * every key's history stays in one bucket (DESIGN §3).
  */
 function generateWorkload(db: string, seed: number, n: number): Workload {
-  const rng = mulberry32(seed);
+  const rng = seededRandom(seed);
   const model = new Map(TABLES.map((t) => [t.name, new Map<string, Row>()]));
   const perBucket: RowChange[][] = Array.from({ length: B }, () => []);
   let file = 1;
@@ -346,7 +336,7 @@ async function expectWatermarks(sink: MysqlSink, w: Workload): Promise<void> {
 
 async function scenario(prefix: string, seed: number, n = 1200): Promise<{ w: Workload; sink: MysqlSink; rng: Rng }> {
   const db = await newDatabase(prefix, workloadDdl);
-  return { w: generateWorkload(db, seed, n), sink: await openSink(), rng: mulberry32(seed ^ 0x5eed) };
+  return { w: generateWorkload(db, seed, n), sink: await openSink(), rng: seededRandom(seed ^ 0x5eed) };
 }
 
 // ---- tests ---------------------------------------------------------------------------------------
@@ -427,7 +417,7 @@ describe('MysqlSink: delivery adversity against a model', () => {
     try {
       const db = await newDatabase('sink_f', workloadDdl);
       const w = generateWorkload(db, 6, 1200);
-      const rng = mulberry32(66);
+      const rng = seededRandom(66);
       const sink = await openSink(4, { ...testEndpoint(), user, password });
       const killer = await adminConnection();
       let kills = 0;
@@ -642,7 +632,7 @@ describe('MysqlSink under an OLTP stream', () => {
     const tables = 20;
     const db = await newDatabase('sink_bench', (d) => Array.from({ length: tables }, (_, i) =>
       `CREATE TABLE ${qualified(d, `t${i}`)} (id BIGINT PRIMARY KEY, k INT NOT NULL, c1 VARCHAR(255), c2 VARCHAR(255), c3 VARCHAR(255), c4 VARCHAR(255), amount DECIMAL(12,2), at DATETIME(6), INDEX (k)) ENGINE=InnoDB`));
-    const rng = mulberry32(2024);
+    const rng = seededRandom(2024);
     const text = (n: number): string => Array.from({ length: n }, () => String.fromCharCode(97 + int(rng, 26))).join('');
     const pieces = Array.from({ length: 64 }, () => text(240));
     const live = Array.from({ length: tables }, () => ({ ids: [] as number[], rows: new Map<number, Row>() }));

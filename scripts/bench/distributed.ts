@@ -12,10 +12,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { startMariaDb } from '../lib/mariadb-server.ts';
 import { LocalDeployment, stopProcess } from '../lib/local-deployment.ts';
-import { FC_DTS_BIN, RESULTS_DIR, ROOT, failed, log, runCommand, scalar } from './lib.ts';
+import { FC_DTS_BIN, RESULTS_DIR, ROOT, adminConnection, failed, log, runCommand, scalar } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +34,7 @@ const SRC = 'bench_dist';
 const PAD = 'x'.repeat(420);
 
 const server = await startMariaDb({ dir: join(ROOT, '.local/bench-dist'), port: 3447 }, log);
-/** The workload sends whole transactions (BEGIN; ...; COMMIT) in one round trip. */
-const connection = () => mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password, charset: 'utf8mb4', multipleStatements: true });
+const connection = () => adminConnection(server, { multipleStatements: true });
 const admin = await connection();
 const work = mkdtempSync(join(tmpdir(), 'fc-dts-bench-dist-'));
 const endpoint = `{ type: mysql, host: 127.0.0.1, port: ${server.port}, user: "${server.user}", password: "\${FC_DTS_BENCH_PASSWORD}" }`;
@@ -119,11 +118,7 @@ try {
   if (failed(full)) throw new Error(`standalone full load failed: ${full.stderr}`);
   const d = await LocalDeployment.start({ taskFile: taskFile('bench-distributed', `${SRC}_distributed`), dir: join(work, 'distributed'), env });
   try {
-    const plan = await d.invokeHttp('plan-full-load');
-    if (plan.statusCode !== 200) throw new Error(`plan-full-load: ${plan.body}`);
-    const chunkers = [d.spawn('load-chunk'), d.spawn('load-chunk')];
-    await d.waitForPhase(['full-done', 'incremental'], 600_000);
-    await Promise.all(chunkers.map((c) => stopProcess(c, 3000)));
+    await d.fullLoad(2, 600_000);
 
     log(`writing ${CHANGES.toLocaleString()} row changes ...`);
     await writeChanges(admin, CHANGES, 10_000_000);
@@ -133,14 +128,7 @@ try {
     if (failed(s)) throw new Error(`standalone catch-up failed: ${s.stderr}`);
 
     log(`distributed catch-up (reader + ${APPLY_WORKERS} apply-changes instances) ...`);
-    const t0 = performance.now();
-    const reader = d.spawn('reader', { DTS_UNTIL: 'caught-up' });
-    const appliers = Array.from({ length: APPLY_WORKERS }, () => d.spawn('apply-changes'));
-    const code = await new Promise<number | null>((r) => reader.once('exit', r));
-    if (code !== 0) throw new Error(`the reader exited with ${code}`);
-    await d.waitForEmptyQueue(d.changeQueue, 3_600_000);
-    const distributedSeconds = (performance.now() - t0) / 1000;
-    await Promise.all(appliers.map((a) => stopProcess(a, 3000)));
+    const distributedSeconds = await d.catchUp(APPLY_WORKERS, 3_600_000);
 
     const checksum = async (db: string) => (await admin.query(`CHECKSUM TABLE ${TABLES.map((t) => `${db}.${t}`).join(', ')}`))[0] as Array<{ Checksum: string }>;
     const [cs, ca, cd] = [await checksum(SRC), await checksum(`${SRC}_standalone`), await checksum(`${SRC}_distributed`)];

@@ -21,6 +21,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { startMariaDb, stopMariaDb, type MariaDbServer } from '../lib/mariadb-server.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
+import { quoteIdent } from '../../shared/mysql/identifier.ts';
 import {
   FC_DTS_BIN,
   RESULTS_DIR,
@@ -207,19 +209,6 @@ function parseOptions(argv: readonly string[]): Options {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const secondsSince = (started: number): number => (performance.now() - started) / 1000;
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const q = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
-
-/** A small seeded PRNG (mulberry32): the workload is the same on every run. */
-function makeRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 'YYYY-MM-DD HH:MM:SS[.ffffff]' (a UTC session's DATETIME) → microseconds since the epoch. */
 function datetimeMicros(text: string): number {
@@ -297,7 +286,7 @@ async function binlogBytes(conn: mysql.Connection, start: Coordinates, end: Coor
 
 /** About 1 KB a row: numbers, a DATETIME(6) write time, an 80-byte VARCHAR and a 900-byte TEXT. */
 function createTableSql(db: string, table: string): string {
-  return `CREATE TABLE ${q(db)}.${q(table)} (
+  return `CREATE TABLE ${quoteIdent(db)}.${quoteIdent(table)} (
   id BIGINT NOT NULL PRIMARY KEY,
   k INT NOT NULL,
   n BIGINT NOT NULL,
@@ -319,16 +308,16 @@ async function createSeededDatabase(conn: mysql.Connection, db: string, seedRows
   await conn.query('SET SESSION sql_log_bin = 0');
   try {
     await dropDatabase(conn, db);
-    await conn.query(`CREATE DATABASE ${q(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
+    await conn.query(`CREATE DATABASE ${quoteIdent(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
     const perTable = seedRowsPerTable(seedRows);
     for (const [i, table] of TABLES.entries()) {
       await conn.query(createTableSql(db, table));
       const r = `((seq * 2654435761 + ${i * 40503}) % 2147483647)`;
       await conn.query(
-        `INSERT INTO ${q(db)}.${q(table)} (${COLUMNS})
+        `INSERT INTO ${quoteIdent(db)}.${quoteIdent(table)} (${COLUMNS})
          SELECT seq, ${r} % 1000000, ${r} * 7919, (${r} % 10000000) / 100,
                 TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND, ${cExpr(r)}, ${padExpr(r)}
-         FROM ${q(db)}.seq_1_to_${perTable}`,
+         FROM ${quoteIdent(db)}.seq_1_to_${perTable}`,
       );
     }
   } finally {
@@ -348,7 +337,7 @@ async function checksums(conn: mysql.Connection, db: string): Promise<Map<string
   const out = new Map<string, TableChecksum>();
   for (const table of TABLES) {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT_WS('|', ${COLUMNS}))), 0) AS s FROM ${q(db)}.${q(table)}`,
+      `SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT_WS('|', ${COLUMNS}))), 0) AS s FROM ${quoteIdent(db)}.${quoteIdent(table)}`,
     );
     out.set(table, { rows: Number(rows[0]?.n), sum: String(rows[0]?.s) });
   }
@@ -450,7 +439,7 @@ class Writer {
     readonly index: number,
     private readonly tables: ReadonlyMap<string, TableIds>,
   ) {
-    this.random = makeRandom(0x5eed + index);
+    this.random = seededRandom(0x5eed + index);
   }
 
   /** `txns` transactions of 2 DML + COMMIT as one multi-statement string. */
@@ -859,7 +848,7 @@ async function stopChild(c: CapturedChild, graceMs: number): Promise<CommandResu
 
 /** Per table `SELECT COUNT(*), MAX(id)` as one string, to tell when a copy has caught up. */
 async function shape(conn: mysql.Connection, db: string): Promise<string> {
-  const sql = TABLES.map((t) => `SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m FROM ${q(db)}.${q(t)}`).join(' UNION ALL ');
+  const sql = TABLES.map((t) => `SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m FROM ${quoteIdent(db)}.${quoteIdent(t)}`).join(' UNION ALL ');
   const [rows] = await conn.query<mysql.RowDataPacket[]>(sql);
   return rows.map((r) => `${r.n}/${r.m}`).join(',');
 }
@@ -902,7 +891,7 @@ class LagPoller {
 
   async poll(): Promise<void> {
     const sql = TABLES.map(
-      (t, i) => `SELECT ${i} AS ti, id, written_at, SYSDATE(6) AS seen FROM ${q(this.db)}.${q(t)} WHERE id > ${this.watermark.get(t)!}`,
+      (t, i) => `SELECT ${i} AS ti, id, written_at, SYSDATE(6) AS seen FROM ${quoteIdent(this.db)}.${quoteIdent(t)} WHERE id > ${this.watermark.get(t)!}`,
     ).join(' UNION ALL ');
     const [rows] = await this.conn.query<mysql.RowDataPacket[]>(sql);
     for (const r of rows) this.record(TABLES[Number(r.ti)]!, Number(r.id), String(r.written_at), String(r.seen));
@@ -1262,7 +1251,7 @@ async function serverSettings(conn: mysql.Connection): Promise<Record<string, st
 }
 
 async function avgRowBytes(conn: mysql.Connection): Promise<number> {
-  return Math.round(Number(await scalar(conn, `SELECT AVG(8 + 4 + 8 + 6 + 8 + LENGTH(c) + LENGTH(pad)) FROM ${q(DB)}.t01`)));
+  return Math.round(Number(await scalar(conn, `SELECT AVG(8 + 4 + 8 + 6 + 8 + LENGTH(c) + LENGTH(pad)) FROM ${quoteIdent(DB)}.t01`)));
 }
 
 async function main(): Promise<number> {

@@ -125,14 +125,15 @@ export function clientArgs(server: MariaDbServer): string[] {
   return ['-h', server.host, '-P', String(server.port), '-u', server.user];
 }
 
-export async function adminConnection(server: MariaDbServer): Promise<mysql.Connection> {
+/** `multipleStatements`: for workloads that send whole transactions (BEGIN; ...; COMMIT) in one round trip. */
+export async function adminConnection(server: MariaDbServer, { multipleStatements = false } = {}): Promise<mysql.Connection> {
   return mysql.createConnection({
     host: server.host,
     port: server.port,
     user: server.user,
     password: server.password,
     charset: 'utf8mb4',
-    multipleStatements: false,
+    multipleStatements,
   });
 }
 

@@ -16,7 +16,7 @@ import { TablestoreStateStore } from '../../shared/state/tablestore-state-store.
 import type { TaskState } from '../../shared/state/state-store.ts';
 import { loadTaskFile } from '../../shared/task/task-file.ts';
 import type { Task } from '../../shared/task/task.ts';
-import { startStandIns, type StandIns } from './stand-ins.ts';
+import { newStandInKeys, startStandIns, type StandIns } from './stand-ins.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -54,7 +54,7 @@ export class LocalDeployment {
     const keysFile = join(options.dir, 'credentials.json');
     const keys = existsSync(keysFile)
       ? (JSON.parse(readFileSync(keysFile, 'utf8')) as { accessKeyId: string; accessKeySecret: string; apiToken: string })
-      : { accessKeyId: `LTAI${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(18).toString('base64url'), apiToken: randomBytes(18).toString('base64url') };
+      : { ...newStandInKeys(), apiToken: randomBytes(18).toString('base64url') };
     writeFileSync(keysFile, JSON.stringify(keys), { mode: 0o600 });
     const standIns = await startStandIns({ dir: join(options.dir, 'stand-ins'), accessKeyId: keys.accessKeyId, accessKeySecret: keys.accessKeySecret });
     const changeQueue = `fcdts-${task.name.replace(/[^A-Za-z0-9-]/g, '-')}-changes`.slice(0, 120);
@@ -123,6 +123,38 @@ export class LocalDeployment {
     for (const l of lines.slice(0, -1)) if (l) this.log(`[${name}] ${l}`);
     if (code !== 0) throw new Error(`${name} invocation exited with ${code}: ${err.trim() || out.trim()}`);
     return JSON.parse(lines.at(-1)!) as HttpReply;
+  }
+
+  /** The full load as the deployment runs it: plan-full-load invoked, `chunkWorkers` load-chunk instances until the task is full-done. */
+  async fullLoad(chunkWorkers: number, timeoutMs: number): Promise<HttpReply> {
+    const plan = await this.invokeHttp('plan-full-load');
+    if (plan.statusCode !== 200) throw new Error(`plan-full-load answered ${plan.statusCode}: ${plan.body}`);
+    const workers = Array.from({ length: chunkWorkers }, () => this.spawn('load-chunk'));
+    try {
+      await this.waitForPhase(['full-done', 'incremental'], timeoutMs);
+    } finally {
+      await Promise.all(workers.map((w) => stopProcess(w, 3000)));
+    }
+    return plan;
+  }
+
+  /**
+   * Everything committed on the source so far, applied: the reader until caught up (`readerEnv` adds
+   * to its environment), `applyWorkers` apply-changes instances until the change queue is empty.
+   * Returns the seconds from the start to the empty queue (the instances' shutdown not counted).
+   */
+  async catchUp(applyWorkers: number, timeoutMs: number, readerEnv: NodeJS.ProcessEnv = {}): Promise<number> {
+    const started = performance.now();
+    const reader = this.spawn('reader', { ...readerEnv, DTS_UNTIL: 'caught-up' });
+    const appliers = Array.from({ length: applyWorkers }, () => this.spawn('apply-changes'));
+    try {
+      const code = await new Promise<number | null>((r) => (reader.exitCode !== null ? r(reader.exitCode) : reader.once('exit', r)));
+      if (code !== 0) throw new Error(`the binlog reader exited with ${code}`);
+      await this.waitForEmptyQueue(this.changeQueue, timeoutMs);
+      return (performance.now() - started) / 1000;
+    } finally {
+      await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+    }
   }
 
   async taskState(): Promise<TaskState | undefined> {

@@ -1,4 +1,5 @@
 /** Both local stand-ins of the cloud services, started together (scripts/stand-ins.ts, the local distributed run, tests). */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startMnsStandIn, type MnsStandIn } from '../../infra/mns-standin/index.ts';
 import { startTablestoreStandIn, type TablestoreStandIn } from '../../infra/tablestore-standin/index.ts';
@@ -17,6 +18,11 @@ export interface StandIns {
   /** Endpoints and credentials, as `npm run stand-ins` prints them. */
   describe(): Record<string, string>;
   close(): Promise<void>;
+}
+
+/** Fresh credentials for the stand-ins, shaped like Alibaba Cloud's (an AccessKey id starts with LTAI). */
+export function newStandInKeys(): { accessKeyId: string; accessKeySecret: string } {
+  return { accessKeyId: `LTAI${randomBytes(6).toString('hex')}`, accessKeySecret: randomBytes(18).toString('base64url') };
 }
 
 export async function startStandIns(options: StandInsOptions): Promise<StandIns> {
