@@ -22,7 +22,7 @@ import { qualified, quoteIdent, quoteString } from '../mysql/identifier.ts';
 import type { MysqlEndpoint } from '../task/task.ts';
 import { MalformedChange, reduceRowChanges, type TableActions } from './batch-reducer.ts';
 import { InvalidCellValue, sqlLiteral } from './mysql-literal.ts';
-import { DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sink } from './sink.ts';
+import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sink } from './sink.ts';
 
 export const WATERMARK_DATABASE = 'fc_dts';
 export const WATERMARK_TABLE = 'apply_watermarks';
@@ -37,32 +37,6 @@ const DDL_LOCK_SECONDS = 60;
 
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_DEADLOCK = 1213;
-
-/** A row change the destination refused; the caller applies the dirty-data policy. Nothing of its batch was applied. */
-export class ApplyRejected extends FcDtsError {
-  readonly pos: BinlogPosition;
-  readonly table: TableRef;
-  readonly op: RowChange['op'];
-  /** The destination's message (or why the change could not be written at all). */
-  readonly serverMessage: string;
-  readonly errno: number | undefined;
-
-  constructor(change: RowChange, cause: unknown) {
-    const err = cause as { sqlMessage?: string; message?: string; errno?: number };
-    const serverMessage = err.sqlMessage ?? err.message ?? String(cause);
-    super(
-      'LOAD_FAILED',
-      `destination ${change.table.database}.${change.table.table} rejected the ${change.op} at binlog position ${formatPosition(change.pos)}: ${serverMessage}`,
-      'fix the destination table (type, size or constraint), or set sync.dirtyData: skip to record such rows and go on',
-      { cause },
-    );
-    this.pos = change.pos;
-    this.table = change.table;
-    this.op = change.op;
-    this.serverMessage = serverMessage;
-    this.errno = err.errno;
-  }
-}
 
 /** A batch that breaks the ChangeBatch contract (a bug in whoever built it). */
 export class InvalidBatch extends Error {

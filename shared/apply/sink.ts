@@ -2,8 +2,9 @@
  * The Sink port: applies change batches to a destination with the ordering, dedupe and exactly-once
  * rules of DESIGN §3. One adapter per destination kind (mysql-sink.ts for MySQL-family destinations).
  */
-import type { BinlogPosition } from '../change/position.ts';
-import type { ChangeBatch } from '../change/change-event.ts';
+import { FcDtsError } from '../errors.ts';
+import { formatPosition, type BinlogPosition } from '../change/position.ts';
+import type { ChangeBatch, RowChange, TableRef } from '../change/change-event.ts';
 
 /** DDL batches carry bucket -1: they have their own watermark. */
 export const DDL_BUCKET = -1;
@@ -38,3 +39,30 @@ export interface Sink {
   watermark(bucket: number): Promise<BinlogPosition | null>;
   close(): Promise<void>;
 }
+
+/** A row change the destination refused; the caller applies the dirty-data policy. Applying the batch again is safe (it may be partly applied: the rows are idempotent). */
+export class ApplyRejected extends FcDtsError {
+  readonly pos: BinlogPosition;
+  readonly table: TableRef;
+  readonly op: RowChange['op'];
+  /** The destination's message (or why the change could not be written at all). */
+  readonly serverMessage: string;
+  readonly errno: number | undefined;
+
+  constructor(change: RowChange, cause: unknown) {
+    const err = cause as { sqlMessage?: string; message?: string; errno?: number };
+    const serverMessage = err.sqlMessage ?? err.message ?? String(cause);
+    super(
+      'LOAD_FAILED',
+      `destination ${change.table.database}.${change.table.table} rejected the ${change.op} at binlog position ${formatPosition(change.pos)}: ${serverMessage}`,
+      'fix the destination table (type, size or constraint), or set sync.dirtyData: skip to record such rows and go on',
+      { cause },
+    );
+    this.pos = change.pos;
+    this.table = change.table;
+    this.op = change.op;
+    this.serverMessage = serverMessage;
+    this.errno = err.errno;
+  }
+}
+

@@ -12,7 +12,7 @@
  * invocation's time runs short the remaining messages go back to the queue instead of being cut off
  * mid-way.
  */
-import { ApplyRejected } from '../apply/mysql-sink.ts';
+import { ApplyRejected } from '../apply/sink.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
 import { comparePositions, formatPosition } from '../change/position.ts';
 import { setRejectedChangeAside } from '../incremental/dirty-data.ts';

@@ -7,7 +7,7 @@
  * before it, and the reader goes on only once the DDL itself is applied.
  */
 import type { BinlogPosition } from '../change/position.ts';
-import { MysqlSink } from '../apply/mysql-sink.ts';
+import { openSink } from '../apply/open-sink.ts';
 import { runIncremental, waitForWatermarks, type IncrementalSummary } from '../incremental/incremental-sync.ts';
 import type { ResumePoint } from '../incremental/checkpoint-tracker.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
@@ -56,7 +56,7 @@ export async function runQueueReader(
   }, Math.max(1000, Math.floor(leaseMs / 3)));
 
   // The destination is read only for its watermarks: the DDL barrier waits on them.
-  const destination = await MysqlSink.open(task.destination, task.name, { connections: 1 });
+  const destination = await openSink(task, dbs, { connections: 1 });
   try {
     const saved = await store.getReaderPosition();
     const lastSent = new Map<number, BinlogPosition>(Object.entries(saved?.lastSent ?? {}).map(([b, p]) => [Number(b), p]));

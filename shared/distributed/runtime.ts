@@ -3,7 +3,9 @@
  * task from its file, the state store, the queues and the destination's sink. Function Compute keeps
  * instances warm, so connections outlive a single invocation; a failed build is not cached.
  */
-import { MysqlSink } from '../apply/mysql-sink.ts';
+import { randomUUID } from 'node:crypto';
+import { openSink } from '../apply/open-sink.ts';
+import { resolveTask } from '../pipeline/standalone-runner.ts';
 import type { Sink } from '../apply/sink.ts';
 import { MnsChangeQueue } from '../queue/mns-change-queue.ts';
 import type { DistributedStateStore } from '../state/distributed-state.ts';
@@ -48,7 +50,7 @@ async function build(credentials: FcCredentials | undefined, env: NodeJS.Process
     queue: queueOf(mns.queue),
     chunkQueue: queueOf(mns.chunkQueue),
     sink: () =>
-      (sink ??= MysqlSink.open(task.destination, task.name, { connections: 1 }).catch((e: unknown) => {
+      (sink ??= resolveTask(task).then((dbs) => openSink(task, dbs, { connections: 1, sharedAs: randomUUID() })).catch((e: unknown) => {
         sink = undefined;
         throw e;
       })),

@@ -5,16 +5,16 @@
  * A chunk is recorded done only after its last batch is written, so a kill at any moment costs at
  * most the chunks in flight, which reload idempotently on the next run.
  */
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { FcDtsError } from '../errors.ts';
-import { connect, isConnectionLost, isConnectionProblem } from '../mysql/connection.ts';
+import { connect, isConnectionProblem } from '../mysql/connection.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import type { StateStore, PlannedTable, FullLoadPlan } from '../state/state-store.ts';
 import { tableLabel, type TableMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { Throttle } from '../throttle.ts';
 import { planChunks, type Chunk } from './chunk-planner.ts';
-import { loadChunk, rejectedBatchError } from './chunk-loader.ts';
+import { openLoadTarget, type ChunkTarget } from './load-target.ts';
 import type { ProgressReporter } from './progress.ts';
 
 export interface FullLoadSummary {
@@ -107,32 +107,29 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
     })),
   );
 
-  const loadData = task.advanced.fullLoad.loadData && work.length > 0 && (await destinationAllowsLocalInfile(task));
   const totals = { rows: 0, bytes: 0, loaded: 0, dirty: 0 };
+  const target = await openLoadTarget(task, store, work.length > 0, {
+    throttle,
+    onDirty: () => totals.dirty++,
+    ...(options.log ? { log: options.log } : {}),
+  });
   const workers = Math.max(1, Math.min(task.advanced.fullLoad.workers, work.length));
   let next = 0;
   let stop: unknown;
-  const open = new Set<Connection>();
+  const open = new Set<{ destroy(): void }>();
   const worker = async (): Promise<void> => {
-    let conns: { src: Connection; dst: Connection } | undefined;
+    let conns: { src: Connection; dst: ChunkTarget } | undefined;
     try {
       while (stop === undefined && next < work.length) {
         if (options.signal?.aborted) throw options.signal.reason;
         const item = work[next++]!;
         const r = await withRetry(task, item, options, async () => {
           if (!conns) {
-            conns = { src: await connect('source', task.source), dst: await connect('destination', task.destination) };
+            conns = { src: await connect('source', task.source), dst: await target.worker() };
             open.add(conns.src).add(conns.dst);
           }
           try {
-            return await loadChunk(conns.src, conns.dst, item.table, item.chunk, {
-              batchRows: task.advanced.fullLoad.batchRows,
-              batchBytes: task.advanced.fullLoad.batchBytes,
-              throttle,
-              loadData,
-              onFallback: (reason) => options.log?.(`chunk ${item.chunk.index} of ${tableLabel(item.table)}: LOAD DATA refused (${reason}); loading it with inserts`),
-              onRejectedBatch: (rows, e, head, tail) => rejected(task, store, item, conns!.dst, rows, e, head, tail, totals),
-            });
+            return await conns.dst.load(conns.src, item.table, item.chunk);
           } catch (e) {
             for (const c of [conns.src, conns.dst]) {
               c.destroy();
@@ -151,7 +148,7 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
     } catch (e) {
       stop ??= e;
     } finally {
-      await Promise.all([conns?.src.end().catch(() => {}), conns?.dst.end().catch(() => {})]);
+      await Promise.all([conns?.src.end().catch(() => {}), conns?.dst.close().catch(() => {})]);
     }
   };
   // Interrupted: the chunks in flight are cut off (their transactions roll back) and load again next run.
@@ -165,6 +162,7 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
   } finally {
     options.signal?.removeEventListener('abort', abort);
     options.progress.finish();
+    await target.close().catch(() => {});
   }
   if (stop !== undefined) throw stop;
   return {
@@ -176,17 +174,6 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
     dirtyRows: totals.dirty,
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** LOAD DATA LOCAL needs local_infile ON in the destination (MariaDB's default; MySQL 8 defaults to OFF). */
-async function destinationAllowsLocalInfile(task: Task): Promise<boolean> {
-  const dst = await connect('destination', task.destination);
-  try {
-    const [[row]] = await dst.query<RowDataPacket[]>('SELECT @@local_infile AS v');
-    return Number(row?.v) === 1;
-  } finally {
-    await dst.end().catch(() => {});
-  }
 }
 
 /** Lost connections retry for retry.connectionMinutes, lock conflicts for otherMinutes, with backoff. */
@@ -206,36 +193,4 @@ async function withRetry<T>(task: Task, item: WorkItem, options: FullLoadOptions
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-}
-
-/**
- * A batch the destination refused. Under `block` the load stops with the reason; under `skip` the
- * batch is retried row by row so only the offending rows are set aside, each one recorded.
- */
-async function rejected(
-  task: Task, store: StateStore, item: WorkItem, dst: Connection, rows: readonly string[], e: unknown,
-  head: string, tail: string, totals: { dirty: number },
-): Promise<number> {
-  if (isConnectionLost(e) || task.sync.dirtyData === 'block') {
-    throw isConnectionLost(e) ? e : rejectedBatchError(item.table, item.chunk, e);
-  }
-  let written = 0;
-  for (const row of rows) {
-    try {
-      await dst.query(head + row + tail);
-      written++;
-    } catch (rowError) {
-      if (isConnectionLost(rowError)) throw rowError;
-      totals.dirty++;
-      await store.recordDirty({
-        table: tableLabel(item.table),
-        phase: 'full-load',
-        position: `chunk ${item.chunk.index}`,
-        reason: (rowError as { sqlMessage?: string }).sqlMessage ?? (rowError as Error).message,
-        row,
-        at: new Date().toISOString(),
-      });
-    }
-  }
-  return written;
 }

@@ -3,7 +3,7 @@
  * recorded (table, position, reason, row) and left out of its batch, which is then applied again;
  * under `block` the task stops at it with its position kept, so a later run retries it.
  */
-import type { ApplyRejected } from '../apply/mysql-sink.ts';
+import type { ApplyRejected } from '../apply/sink.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
 import { comparePositions, formatPosition } from '../change/position.ts';
 import type { StateStore } from '../state/state-store.ts';

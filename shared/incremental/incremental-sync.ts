@@ -12,7 +12,8 @@ import type { Connection } from 'mysql2/promise';
 import type { ChangeBatch, DdlChange, RowChange } from '../change/change-event.ts';
 import { binlogFileNumber, isAfter, type BinlogPosition } from '../change/position.ts';
 import { DDL_BUCKET, type Sink } from '../apply/sink.ts';
-import { ApplyRejected, MysqlSink } from '../apply/mysql-sink.ts';
+import { openSink } from '../apply/open-sink.ts';
+import { ApplyRejected } from '../apply/sink.ts';
 import { BinlogReader, type SourceEvent } from '../binlog/binlog-reader.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
@@ -78,7 +79,7 @@ const MAX_OUTSTANDING = 20_000;
 export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, options: IncrementalOptions): Promise<IncrementalSummary> {
   const started = performance.now();
   const s = task.advanced.incremental;
-  const out: IncrementalTarget = options.target ?? (await standaloneTarget(task, store, s.workers));
+  const out: IncrementalTarget = options.target ?? (await standaloneTarget(task, dbs, store, s.workers));
   const start = out.start ?? (await startPoint(task, store));
   const target = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
   const sink: Sink = out.sink;
@@ -274,6 +275,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
    * so its tables keep their mapping.
    */
   async function relearn(sourceTables: readonly string[]): Promise<void> {
+    if (task.destination.type !== 'mysql') return; // only MySQL destinations take DDL
     const dst = await connect('destination', task.destination);
     try {
       for (const name of sourceTables) {
@@ -292,9 +294,9 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
 }
 
 /** The destination's own sink, the checkpoint in the task's state store. */
-async function standaloneTarget(task: Task, store: StateStore, connections: number): Promise<IncrementalTarget> {
+async function standaloneTarget(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, connections: number): Promise<IncrementalTarget> {
   return {
-    sink: await MysqlSink.open(task.destination, task.name, { connections }),
+    sink: await openSink(task, dbs, { connections }),
     saveCheckpoint: (cp) => store.putCheckpoint({ ...cp, at: new Date().toISOString() }),
   };
 }

@@ -8,6 +8,7 @@ import { connect, isConnectionProblem } from '../mysql/connection.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
 import { syncSchema } from '../schema/schema-sync.ts';
+import { syncTablestoreSchema } from '../tablestore/tablestore-schema.ts';
 import { planFullLoad, runFullLoad, type FullLoadSummary } from '../fullload/full-load.ts';
 import { createProgressReporter, type ProgressStream } from '../fullload/progress.ts';
 import { initialTaskState, type FullLoadPlan, type StateStore, type TaskState } from '../state/state-store.ts';
@@ -67,20 +68,26 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
 
     if (task.sync.types.has('schema') && !state.schemaDone) {
       options.log('schema synchronization ...');
-      const [src, dst] = [await connect('source', task.source), await connect('destination', task.destination)];
-      try {
-        const owned = new Set(state.ownedTables);
-        summary.schema = await syncSchema(src, dst, dbs, {
-          conflictMode: task.sync.conflictMode,
-          ownedTables: owned,
-          onCreating: async (table) => {
-            owned.add(table);
-            await save({ ownedTables: [...owned] });
-          },
-          log: options.log,
-        });
-      } finally {
-        await Promise.all([src.end().catch(() => {}), dst.end().catch(() => {})]);
+      const owned = new Set(state.ownedTables);
+      const schemaOptions = {
+        conflictMode: task.sync.conflictMode,
+        ownedTables: owned,
+        onCreating: async (table: string) => {
+          owned.add(table);
+          await save({ ownedTables: [...owned] });
+        },
+        log: options.log,
+      };
+      const destination = task.destination;
+      if (destination.type === 'tablestore') {
+        summary.schema = await syncTablestoreSchema(destination, allTables(dbs), { ...schemaOptions, retryMs: task.advanced.retry.otherMinutes * 60_000 });
+      } else {
+        const [src, dst] = [await connect('source', task.source), await connect('destination', destination)];
+        try {
+          summary.schema = await syncSchema(src, dst, dbs, schemaOptions);
+        } finally {
+          await Promise.all([src.end().catch(() => {}), dst.end().catch(() => {})]);
+        }
       }
       const r = summary.schema;
       options.log(`schema: ${r.created.length} created, ${r.kept.length} kept, ${r.failed.length} failed${r.failed.map((f) => `\n  failed ${f.object}: ${f.error}`).join('')}`);

@@ -89,7 +89,8 @@ export function resolveObjects(task: Task, catalog: ReadonlyMap<string, Database
       }
       const where = t?.where !== undefined ? parseWhereFilter(t.where, `${info.database}.${info.name}`, info.columns.map((c) => c.name)) : undefined;
       const table = t?.as ?? applyCapitalization(info.name, cap);
-      const full = `${targetDb}.${table}`.toLowerCase();
+      // Tablestore has one case-sensitive namespace of tables; MySQL names are per database and case-insensitive here.
+      const full = task.destination.type === 'tablestore' ? table : `${targetDb}.${table}`.toLowerCase();
       const clash = targets.get(full);
       if (clash) {
         throw new FcDtsError('NAME_CONFLICT', `${o}: ${info.database}.${info.name} and ${clash} both map to destination table ${targetDb}.${table}`, 'rename one of them with "as"');

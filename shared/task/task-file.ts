@@ -8,6 +8,7 @@ import { TaskFileError } from '../errors.ts';
 import type {
   Capitalization,
   ConflictMode,
+  DestinationConfig,
   DirtyDataPolicy,
   ObjectSelection,
   Operation,
@@ -21,7 +22,6 @@ import type {
 type Obj = Record<string, unknown>;
 
 const SOURCE_TYPES: readonly SourceType[] = ['mysql', 'polardb-mysql', 'polardb-x'];
-const LATER_DESTINATIONS = ['tablestore', 'maxcompute', 'lindorm'];
 const SYNC_TYPES: readonly SyncType[] = ['schema', 'full', 'incremental'];
 const OPERATIONS: readonly Operation[] = ['insert', 'update', 'delete'];
 const CONFLICT_MODES: readonly ConflictMode[] = ['precheck-and-report', 'ignore-and-proceed'];
@@ -263,13 +263,8 @@ export function validateTask(doc: unknown): Task {
   allowKeys(s, 'source', ['type', 'host', 'port', 'user', 'password', 'ssl']);
   const source = { type: oneOf(s, 'type', 'source', SOURCE_TYPES, 'mysql'), ...endpoint(s, 'source') };
 
-  const d = obj(root.destination, 'destination');
-  const dtype = d.type;
-  if (typeof dtype === 'string' && LATER_DESTINATIONS.includes(dtype)) {
-    throw new TaskFileError('destination.type', `"${dtype}" destinations are not available in this version of fc-dts yet`, 'use type: mysql');
-  }
-  allowKeys(d, 'destination', ['type', 'host', 'port', 'user', 'password', 'ssl']);
-  const destination = { type: oneOf(d, 'type', 'destination', ['mysql'] as const), ...endpoint(d, 'destination') };
+  const destination = validateDestination(obj(root.destination, 'destination'));
+  const tablestore = destination.type === 'tablestore';
 
   const y = obj(root.sync, 'sync', false);
   allowKeys(y, 'sync', ['types', 'operations', 'ddl', 'conflictMode', 'dirtyData', 'capitalization']);
@@ -278,13 +273,15 @@ export function validateTask(doc: unknown): Task {
   const sync = {
     types,
     operations: new Set(listOf(y.operations, 'sync.operations', OPERATIONS, OPERATIONS)),
-    ddl: bool(y, 'ddl', 'sync', true),
+    // Tablestore takes no DDL (its columns are schemaless; reference: only INSERT, UPDATE, DELETE).
+    ddl: bool(y, 'ddl', 'sync', !tablestore),
     conflictMode: oneOf(y, 'conflictMode', 'sync', CONFLICT_MODES, 'precheck-and-report'),
     dirtyData: oneOf(y, 'dirtyData', 'sync', DIRTY, 'block'),
     capitalization: oneOf(y, 'capitalization', 'sync', CAPS, 'default'),
   };
 
   const objects = validateObjects(root.objects);
+  if (tablestore) checkTablestoreObjects(objects, sync.ddl);
 
   const a = obj(root.advanced, 'advanced', false);
   allowKeys(a, 'advanced', ['retry', 'throttle', 'heartbeat', 'alert', 'fullLoad', 'incremental']);
@@ -328,8 +325,7 @@ export function validateTask(doc: unknown): Task {
         loadData: bool(fl, 'loadData', 'advanced.fullLoad', true),
       },
       incremental: {
-        buckets: num(inc, 'buckets', 'advanced.incremental', 8, 1, 1024),
-        workers: num(inc, 'workers', 'advanced.incremental', 4, 1, 64),
+        ...incrementalParallelism(inc, destination),
         batchChanges: num(inc, 'batchChanges', 'advanced.incremental', 2_000, 1, 100_000),
         batchBytes: num(inc, 'batchBytes', 'advanced.incremental', 4 << 20, 64 << 10, 64 << 20),
         batchMs: num(inc, 'batchMs', 'advanced.incremental', 100, 1, 60_000),
@@ -338,11 +334,99 @@ export function validateTask(doc: unknown): Task {
   };
 }
 
-/** The task as it may be shown: every password replaced. */
+const SECRET_KEYS = new Set(['password', 'accessKeySecret', 'securityToken']);
+
+/** The task as it may be shown: every secret replaced. */
 export function redactTask(task: Task): unknown {
   return JSON.parse(
-    JSON.stringify(task, (k, v: unknown) => (k === 'password' ? '***' : v instanceof Set ? [...(v as Set<unknown>)] : v)),
+    JSON.stringify(task, (k, v: unknown) => (SECRET_KEYS.has(k) ? '***' : v instanceof Set ? [...(v as Set<unknown>)] : v)),
   );
+}
+
+/** The secrets of a task, for scrubbing them from messages. */
+export function taskSecrets(task: Task): string[] {
+  const d = task.destination;
+  const all = [task.source.password, ...(d.type === 'mysql' ? [d.password] : [d.accessKeySecret, d.securityToken ?? ''])];
+  return all.filter((p) => p.length >= 4);
+}
+
+const LATER_DESTINATIONS = ['maxcompute', 'lindorm'];
+
+function validateDestination(d: Obj): DestinationConfig {
+  const dtype = d.type;
+  if (typeof dtype === 'string' && LATER_DESTINATIONS.includes(dtype)) {
+    throw new TaskFileError('destination.type', `"${dtype}" destinations are not available in this version of fc-dts yet`, 'use type: mysql or type: tablestore');
+  }
+  const type = oneOf(d, 'type', 'destination', ['mysql', 'tablestore'] as const);
+  if (type === 'mysql') {
+    allowKeys(d, 'destination', ['type', 'host', 'port', 'user', 'password', 'ssl']);
+    return { type, ...endpoint(d, 'destination') };
+  }
+  allowKeys(d, 'destination', ['type', 'endpoint', 'instance', 'accessKeyId', 'accessKeySecret', 'securityToken', 'writeMode', 'batchWriteMode', 'queueSize', 'threads', 'concurrency', 'buckets', 'maxTables']);
+  const url = str(d, 'endpoint', 'destination');
+  if (!/^https?:\/\/[^\s/]+\/?$/.test(url)) {
+    throw new TaskFileError('destination.endpoint', `"${url}" is not an endpoint URL`, 'write the instance endpoint, e.g. https://myinstance.cn-hangzhou.ots.aliyuncs.com');
+  }
+  const instance = str(d, 'instance', 'destination');
+  if (!/^[A-Za-z][A-Za-z0-9-]{2,15}$/.test(instance)) {
+    throw new TaskFileError('destination.instance', `"${instance}" is not a Tablestore instance name (3–16 letters, digits or "-", starting with a letter)`, 'write the name of the instance as the Tablestore console shows it');
+  }
+  if (d.batchWriteMode === 'bulkImport') {
+    throw new TaskFileError(
+      'destination.batchWriteMode',
+      'bulkImport is not supported: the Tablestore Node.js SDK (tablestore 5.6.5) has no BulkImport request, and fc-dts writes through BatchWriteRow only',
+      'remove batchWriteMode or set batchWriteMode: batchWriteRow',
+    );
+  }
+  const concurrency = num(d, 'concurrency', 'destination', 10, 1, 256);
+  const buckets = num(d, 'buckets', 'destination', Math.min(8, concurrency), 1, 1024);
+  if (buckets > concurrency) {
+    throw new TaskFileError('destination.buckets', `(${buckets}) must not exceed concurrency (${concurrency}): each bucket needs a request slot to be written in order`, `lower buckets to ${concurrency} or raise concurrency to ${buckets}`);
+  }
+  const token = d.securityToken === undefined ? undefined : str(d, 'securityToken', 'destination');
+  return {
+    type,
+    endpoint: url.replace(/\/$/, ''),
+    instance,
+    accessKeyId: str(d, 'accessKeyId', 'destination'),
+    accessKeySecret: str(d, 'accessKeySecret', 'destination'),
+    ...(token ? { securityToken: token } : {}),
+    writeMode: oneOf(d, 'writeMode', 'destination', ['overwrite', 'update'] as const, 'overwrite'),
+    batchWriteMode: oneOf(d, 'batchWriteMode', 'destination', ['batchWriteRow'] as const, 'batchWriteRow'),
+    queueSize: num(d, 'queueSize', 'destination', 1024, 200, 65536),
+    threads: num(d, 'threads', 'destination', 4, 1, 64),
+    concurrency,
+    buckets,
+    maxTables: num(d, 'maxTables', 'destination', 64, 1, 100_000),
+  };
+}
+
+/** Tablestore has one flat namespace of tables and takes no DDL. */
+function checkTablestoreObjects(objects: readonly ObjectSelection[], ddl: boolean): void {
+  if (ddl) {
+    throw new TaskFileError('sync.ddl', 'Tablestore destinations take no DDL: only INSERT, UPDATE and DELETE are synchronized (new columns need no DDL, Tablestore columns are schemaless)', 'remove sync.ddl or set sync.ddl: false');
+  }
+  objects.forEach((o, i) => {
+    if (o.as !== undefined) {
+      throw new TaskFileError(`objects[${i}].as`, 'Tablestore has no databases: database name mapping is not supported (tables keep their own names, or the names given with tables[].as)', `remove objects[${i}].as`);
+    }
+  });
+}
+
+/** Buckets and apply workers: Tablestore's own settings (buckets, threads) stand for them there. */
+function incrementalParallelism(inc: Obj, destination: DestinationConfig): { buckets: number; workers: number } {
+  if (destination.type === 'tablestore') {
+    for (const k of ['buckets', 'workers'] as const) {
+      if (inc[k] !== undefined) {
+        throw new TaskFileError(`advanced.incremental.${k}`, `is set by destination.${k === 'workers' ? 'threads' : 'buckets'} for Tablestore destinations`, `move the value to destination.${k === 'workers' ? 'threads' : 'buckets'}`);
+      }
+    }
+    return { buckets: destination.buckets, workers: destination.threads };
+  }
+  return {
+    buckets: num(inc, 'buckets', 'advanced.incremental', 8, 1, 1024),
+    workers: num(inc, 'workers', 'advanced.incremental', 4, 1, 64),
+  };
 }
 
 function editDistance(a: string, b: string): number {
