@@ -1,17 +1,21 @@
 /**
- * `npm run demo`: the main job on the embedded default. Starts a local MariaDB (installing it when
+ * `npm run demo [-- --destination tablestore]`: the main job on the embedded default. Starts a local MariaDB (installing it when
  * missing), creates the sample `shop` database, and runs the fc-dts commands a user would:
  * precheck, run (schema sync + full load into `shop_copy`), a few source changes replayed by incremental
  * sync from the binlog (`run --until caught-up`), verify, status.
+ * With `--destination tablestore` the copy goes to a local Tablestore stand-in (the real `tablestore`
+ * client speaking its wire protocol) instead of `shop_copy`.
  * FC_DTS_MYSQL_URL=mysql://user:pass@host:port/ uses an existing server instead.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { startMariaDb, DEFAULT_PORT } from './lib/mariadb-server.ts';
 import { createSampleShop } from './lib/sample-shop.ts';
+import { newStandInKeys } from './lib/stand-ins.ts';
+import { startTablestoreStandIn, type TablestoreStandIn } from '../infra/tablestore-standin/index.ts';
 
 const DIR = resolve('.local/demo');
 const say = (s: string) => process.stdout.write(`\n== ${s}\n`);
@@ -26,13 +30,22 @@ async function server(): Promise<{ host: string; port: number; user: string; pas
   return s;
 }
 
-function fcDts(args: string[], env: NodeJS.ProcessEnv): number {
+/** Async, so that a stand-in running in this process keeps answering. */
+async function fcDts(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   process.stdout.write(`$ fc-dts ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, ['bin/fc-dts.js', ...args], { stdio: 'inherit', env });
-  return r.status ?? 1;
+  const child = spawn(process.execPath, ['bin/fc-dts.js', ...args], { stdio: 'inherit', env });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+function destinationKind(): 'mysql' | 'tablestore' {
+  const i = process.argv.indexOf('--destination');
+  const kind = i >= 0 ? process.argv[i + 1] : 'mysql';
+  if (kind !== 'mysql' && kind !== 'tablestore') throw new Error(`--destination ${kind}: use mysql or tablestore`);
+  return kind;
 }
 
 async function main(): Promise<number> {
+  const kind = destinationKind();
   say('starting MariaDB');
   const s = await server();
   const conn = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, multipleStatements: true });
@@ -48,22 +61,42 @@ async function main(): Promise<number> {
   const stateDir = join(DIR, 'state');
   rmSync(stateDir, { recursive: true, force: true });
   const taskFile = join(DIR, 'task.yaml');
+  let tablestore: TablestoreStandIn | undefined;
+  const keys = newStandInKeys();
+  if (kind === 'tablestore') {
+    say('starting the Tablestore stand-in');
+    tablestore = await startTablestoreStandIn({ ...keys, dir: join(DIR, 'tablestore') });
+    console.log(`Tablestore instance ${tablestore.instance} at ${tablestore.endpoint}`);
+  }
   writeFileSync(taskFile, stringify({
-    name: 'demo-shop',
+    name: kind === 'tablestore' ? 'demo-shop-ots' : 'demo-shop',
     source: { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
-    destination: { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
+    destination: tablestore
+      ? { type: 'tablestore', endpoint: tablestore.endpoint, instance: tablestore.instance, accessKeyId: keys.accessKeyId, accessKeySecret: '${DEMO_OTS_SECRET}', writeMode: 'update' }
+      : { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
     sync: { types: ['schema', 'full', 'incremental'], conflictMode: 'precheck-and-report' },
-    objects: [{ database: 'shop', as: 'shop_copy' }],
+    // Tablestore has no databases: the tables keep their names in the instance.
+    objects: [tablestore ? { database: 'shop' } : { database: 'shop', as: 'shop_copy' }],
     advanced: { fullLoad: { workers: 4, chunkRows: 20000 } },
   }));
-  console.log(`task file: ${taskFile} (the password comes from $DEMO_DB_PASSWORD)`);
-  const env = { ...process.env, DEMO_DB_PASSWORD: s.password };
+  console.log(`task file: ${taskFile} (the secrets come from $DEMO_DB_PASSWORD${tablestore ? ' and $DEMO_OTS_SECRET' : ''})`);
+  const env = { ...process.env, DEMO_DB_PASSWORD: s.password, DEMO_OTS_SECRET: keys.accessKeySecret };
+  try {
+    return await demo(kind, stateDir, taskFile, env, total, counts, s);
+  } finally {
+    await tablestore?.close();
+  }
+}
 
+async function demo(
+  kind: 'mysql' | 'tablestore', stateDir: string, taskFile: string, env: NodeJS.ProcessEnv, total: number,
+  counts: Record<string, number>, s: { host: string; port: number; user: string; password: string },
+): Promise<number> {
   say('precheck');
-  if (fcDts(['precheck', '-c', taskFile], env) !== 0) return 1;
+  if ((await fcDts(['precheck', '-c', taskFile], env)) !== 0) return 1;
   say('run: schema synchronization and full load');
   const runStarted = performance.now();
-  if (fcDts(['run', '-c', taskFile, '--until', 'full-done', '--state', stateDir], env) !== 0) return 1;
+  if ((await fcDts(['run', '-c', taskFile, '--until', 'full-done', '--state', stateDir], env)) !== 0) return 1;
   const runSeconds = (performance.now() - runStarted) / 1000;
 
   say('changes on the source, then incremental sync from the binlog until caught up');
@@ -71,22 +104,28 @@ async function main(): Promise<number> {
   await writer.query(`USE shop;
     UPDATE orders SET status = 'shipped', note = CONCAT('shipped ', id) WHERE status = 'paid' AND id % 10 = 0;
     INSERT INTO orders SELECT 1000000 + seq, 1 + seq % 100, 'paid', seq * 1.5, NOW(6), 'new 😀' FROM seq_1_to_2000;
-    DELETE FROM order_items WHERE order_id % 97 = 0;
-    ALTER TABLE customers ADD COLUMN loyalty_points INT NOT NULL DEFAULT 0;
-    UPDATE customers SET loyalty_points = id % 500 WHERE id % 3 = 0;`);
+    DELETE FROM order_items WHERE order_id % 97 = 0;`);
+  // Tablestore takes no DDL (its columns are schemaless): the column change is MySQL's part of the demo.
+  if (kind === 'mysql') {
+    await writer.query(`USE shop;
+      ALTER TABLE customers ADD COLUMN loyalty_points INT NOT NULL DEFAULT 0;
+      UPDATE customers SET loyalty_points = id % 500 WHERE id % 3 = 0;`);
+  }
   await writer.end();
-  console.log('updated ~1,500 orders, inserted 2,000, deleted ~1,200 order items, added a column to customers and filled it');
+  console.log(`updated ~1,500 orders, inserted 2,000, deleted ~1,200 order items${kind === 'mysql' ? ', added a column to customers and filled it' : ''}`);
   const incStarted = performance.now();
-  if (fcDts(['run', '-c', taskFile, '--until', 'caught-up', '--state', stateDir], env) !== 0) return 1;
+  if ((await fcDts(['run', '-c', taskFile, '--until', 'caught-up', '--state', stateDir], env)) !== 0) return 1;
   const incSeconds = (performance.now() - incStarted) / 1000;
   say('verify');
-  const verified = fcDts(['verify', '-c', taskFile], env);
+  const verified = await fcDts(['verify', '-c', taskFile], env);
   say('status');
-  fcDts(['status', '-c', taskFile, '--state', stateDir], env);
+  await fcDts(['status', '-c', taskFile, '--state', stateDir], env);
 
   say('summary');
-  console.log(`copied ${total.toLocaleString('en-US')} rows of ${Object.keys(counts).length} tables, 2 views, a trigger and a procedure from shop to shop_copy`);
-  console.log(`precheck + schema + full load took ${runSeconds.toFixed(1)} s; incremental catch-up (with a DDL) ${incSeconds.toFixed(1)} s`);
+  console.log(kind === 'tablestore'
+    ? `copied ${total.toLocaleString('en-US')} rows of ${Object.keys(counts).length} tables from shop to the Tablestore stand-in (data in ${join(DIR, 'tablestore')})`
+    : `copied ${total.toLocaleString('en-US')} rows of ${Object.keys(counts).length} tables, 2 views, a trigger and a procedure from shop to shop_copy`);
+  console.log(`precheck + schema + full load took ${runSeconds.toFixed(1)} s; incremental catch-up${kind === 'mysql' ? ' (with a DDL)' : ''} ${incSeconds.toFixed(1)} s`);
   console.log(`verify: ${verified === 0 ? 'source and destination are identical' : 'DIFFERENCES FOUND'}`);
   console.log(`try it yourself: DEMO_DB_PASSWORD=<password> node bin/fc-dts.js status -c ${taskFile} --state ${stateDir}`);
   if (!process.env.FC_DTS_MYSQL_URL) console.log(`MariaDB keeps running on ${s.host}:${s.port}; stop it with: npm run mariadb -- stop --dir .local/mariadb`);

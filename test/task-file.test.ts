@@ -13,6 +13,8 @@ const base = {
   objects: [{ database: 'shop' }],
 };
 
+const ots = { type: 'tablestore', endpoint: 'https://shop.cn-hangzhou.ots.aliyuncs.com', instance: 'shop', accessKeyId: 'LTAIexample', accessKeySecret: 'secret-value' };
+
 function errorOf(doc: unknown): TaskFileError {
   try {
     validateTask(doc);
@@ -67,7 +69,15 @@ describe('task file', () => {
     [{ ...base, objects: [{ database: 'shop' }, { database: 'shop' }] }, 'objects[1].database', /selected twice/],
     [{ ...base, advanced: { retry: { connectionMinutes: 20, otherMinutes: 30 } } }, 'advanced.retry.otherMinutes', /must be less than connectionMinutes/],
     [{ ...base, advanced: { retry: { connectionMinutes: 5 } } }, 'advanced.retry.connectionMinutes', /from 10 to 1440/],
-    [{ ...base, destination: { ...base.destination, type: 'tablestore' } }, 'destination.type', /not available in this version/],
+    [{ ...base, destination: { ...base.destination, type: 'lindorm' } }, 'destination.type', /not available in this version/],
+    [{ ...base, destination: { ...ots, batchWriteMode: 'bulkImport' } }, 'destination.batchWriteMode', /bulkImport is not supported: the Tablestore Node.js SDK .* has no BulkImport/],
+    [{ ...base, destination: { ...ots, buckets: 12, concurrency: 10 } }, 'destination.buckets', /\(12\) must not exceed concurrency \(10\)/],
+    [{ ...base, destination: { ...ots, writeMode: 'replace' } }, 'destination.writeMode', /not one of overwrite, update/],
+    [{ ...base, destination: { ...ots, host: 'x' } }, 'destination.host', /is not a known key/],
+    [{ ...base, destination: { ...ots, endpoint: 'ots.example.com' } }, 'destination.endpoint', /not an endpoint URL/],
+    [{ ...base, destination: ots, sync: { ddl: true } }, 'sync.ddl', /take no DDL/],
+    [{ ...base, destination: ots, objects: [{ database: 'shop', as: 'copy' }] }, 'objects[0].as', /database name mapping is not supported/],
+    [{ ...base, destination: ots, advanced: { incremental: { buckets: 4 } } }, 'advanced.incremental.buckets', /set by destination.buckets/],
     [{ ...base, name: '../etc' }, 'name', /must be letters, digits/],
     [{ ...base, objects: [{ database: 'a'.repeat(65) }] }, 'objects[0].database', /not a valid MySQL name/],
   ])('rejects %# naming the key', (doc, key, message) => {
@@ -97,5 +107,21 @@ describe('task file', () => {
     const shown = JSON.stringify(redactTask(validateTask(base)));
     expect(shown).not.toContain('"p"');
     expect(shown).toContain('"password":"***"');
+  });
+
+  it('fills the Tablestore write settings with their defaults, buckets and threads standing for the incremental ones', () => {
+    const t = validateTask({ ...base, destination: ots });
+    expect(t.destination).toEqual({ ...ots, writeMode: 'overwrite', batchWriteMode: 'batchWriteRow', queueSize: 1024, threads: 4, concurrency: 10, buckets: 8, maxTables: 64 });
+    expect(t.sync.ddl).toBe(false);
+    expect(t.advanced.incremental).toEqual(expect.objectContaining({ buckets: 8, workers: 4 }));
+    const tuned = validateTask({ ...base, destination: { ...ots, writeMode: 'update', threads: 2, concurrency: 3, buckets: 3, queueSize: 256 } });
+    expect(tuned.advanced.incremental).toEqual(expect.objectContaining({ buckets: 3, workers: 2 }));
+  });
+
+  it('never shows the Tablestore AccessKey secret', () => {
+    const shown = JSON.stringify(redactTask(validateTask({ ...base, destination: { ...ots, securityToken: 'sts-token-value' } })));
+    expect(shown).not.toContain('secret-value');
+    expect(shown).not.toContain('sts-token-value');
+    expect(shown).toContain('"accessKeySecret":"***"');
   });
 });

@@ -1,0 +1,247 @@
+/**
+ * MySQL → Tablestore end to end through `fc-dts run` (bin/fc-dts.js as a child process): the real
+ * MariaDB and its binlog, the Tablestore stand-in spoken to by the real `tablestore` client. Values
+ * as the README documents them, both write modes, the BatchWriteRow limits, dirty data, kill -9.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import TableStore from 'tablestore';
+import { stringify } from 'yaml';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
+import { ALL_TYPES_ROWS, insertAllTypes } from './helpers/fixtures.ts';
+import { readTable, startTestTablestore, type ReadRow, type TestTablestore } from './helpers/tablestore.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'fc-dts.js');
+const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-ots-'));
+let admin: Connection;
+let ots: TestTablestore;
+const created: string[] = [];
+
+beforeAll(async () => {
+  admin = await adminConnection();
+  ots = await startTestTablestore();
+});
+
+afterAll(async () => {
+  for (const db of created) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
+  await admin.end();
+  await ots.close();
+});
+
+async function database(prefix: string): Promise<string> {
+  const db = uniqueName(prefix);
+  created.push(db);
+  await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\``);
+  return db;
+}
+
+interface TaskFiles {
+  readonly file: string;
+  readonly state: string;
+}
+
+function taskFile(db: string, extra: Record<string, unknown> = {}, destination: Record<string, unknown> = {}): TaskFiles {
+  const dir = mkdtempSync(join(dirs, 't-'));
+  const file = join(dir, 'task.yaml');
+  writeFileSync(file, stringify(taskDoc({ name: uniqueName('ots'), destination: ots.destination(destination), objects: [{ database: db }], ...extra })));
+  return { file, state: join(dir, 'state') };
+}
+
+/** Async: the stand-in answers from this process, so the event loop must keep running. */
+function run(t: TaskFiles, until: 'full-done' | 'caught-up'): Promise<{ code: number; out: string; err: string }> {
+  const child = spawn(process.execPath, [BIN, 'run', '-c', t.file, '--until', until, '--state', t.state]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out, err })));
+}
+
+/** Rows in key order with binary values as hex, for comparing whole tables. */
+async function rows(table: string): Promise<Array<Record<string, unknown>>> {
+  return (await readTable(ots.client, table)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : v])));
+}
+
+function without(row: ReadRow | Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = row;
+  return rest;
+}
+
+const hex = (h: string) => `0x${h}`;
+
+/** Row 1 of ALL_TYPES_ROWS as the README's type table says Tablestore holds it (INTEGER read back as digits). */
+const ROW_1 = {
+  id: '1', ti: '-128', tiu: '255', si: '-32768', siu: '65535', mi: '-8388608', miu: '16777215', i: '-2147483648', iu: '4294967295',
+  bi: '-9223372036854775808', biu: '18446744073709551615',
+  dec65: '-99999999999999999999999999999999999.999999999999999999999999999999',
+  f: 16777216, d: 1.7976931348623157e308, b1: true, b64: hex('ffffffffffffffff'),
+  ch: 'abc', vc: '😀 emoji 𝄞 and 中文', tx: "text with 'quotes' and \\ backslash and \n newline", l1: 'café',
+  bn: hex('00010200'), vb: hex('00ff00'), bl: hex('000000ff00'),
+  dt: '1000-01-01', tm: '-838:59:59.000000', dtm: '1000-01-01 00:00:00.000000', ts: '1970-01-01 00:00:01.000000', yr: '1901',
+  en: 'c d', st: 'x,z', js: '{"a": [1, 2.5, "🐱"], "b": null}',
+};
+const ROW_3 = {
+  id: '3', ti: '0', tiu: '1', si: '0', siu: '1', mi: '0', miu: '1', i: '0', iu: '1', bi: '0', biu: '1',
+  dec65: '0.000000000000000000000000000001', f: -3.4028235e38, d: -5e-324, b1: true, b64: hex('8000000000000001'),
+  ch: 'z', vc: 'tab\there', tx: 'a\u0000b', l1: 'x', bn: hex('ffffffff'), vb: hex('5c27'), bl: hex('5c0027'),
+  dt: '2024-02-29', tm: '-00:00:00.000001', dtm: '2024-02-29 12:34:56.123456', ts: '2024-03-30 17:30:00.654321', yr: '2000',
+  en: 'b', st: 'x,y,z', js: '"just a string"',
+};
+
+describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () => {
+  it('holds every source type as documented, the same by full load and through the binlog', async () => {
+    const db = await database('ots_types');
+    await insertAllTypes(admin, db);
+    await admin.query(`CREATE TABLE flags (id INT PRIMARY KEY, ok BOOL, n TINYINT(1)); INSERT INTO flags VALUES (1, TRUE, 2), (2, FALSE, NULL)`);
+    const t = taskFile(db);
+    const full = await run(t, 'full-done');
+    expect(full.code, full.err).toBe(0);
+    const loaded = await rows('all_types');
+    expect(loaded.find((r) => r.id === '1')).toEqual(ROW_1);
+    expect(loaded.find((r) => r.id === '3')).toEqual(ROW_3);
+    expect(loaded.find((r) => r.id === '4')).toEqual({ id: '4' }); // NULL is an absent column
+    expect(await rows('flags')).toEqual([{ id: '1', ok: true, n: '2' }, { id: '2', ok: false }]);
+
+    // The same rows again under new keys, written through the binlog.
+    await admin.query("SET time_zone = '+08:00'");
+    await admin.query(`INSERT INTO \`${db}\`.all_types VALUES ${ALL_TYPES_ROWS.replace(/\((\d), /g, (_, id: string) => `(${Number(id) + 10}, `)}`);
+    await admin.query("SET time_zone = '+00:00'");
+    await admin.query(`INSERT INTO \`${db}\`.flags VALUES (11, TRUE, 2), (12, FALSE, NULL)`);
+    const inc = await run(t, 'caught-up');
+    expect(inc.code, inc.err).toBe(0);
+    const after = await rows('all_types');
+    for (const id of [1, 2, 3, 4]) {
+      const viaBinlog = after.find((r) => r.id === String(id + 10));
+      expect(viaBinlog && without(viaBinlog, 'id'), `row ${id + 10}`).toEqual(without(after.find((r) => r.id === String(id))!, 'id'));
+    }
+    expect((await rows('flags')).slice(2)).toEqual([{ id: '11', ok: true, n: '2' }, { id: '12', ok: false }]);
+  });
+
+  for (const writeMode of ['overwrite', 'update'] as const) {
+    it(`${writeMode} mode: inserts, updates that null a column, deletes and key changes`, async () => {
+      const db = await database(`ots_${writeMode}`);
+      await admin.query(`CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b INT, c DOUBLE);
+        INSERT INTO t VALUES (1, 'one', 10, 1.5), (2, 'two', 20, 2.5), (3, 'three', 30, 3.5), (4, 'four', 40, 4.5)`);
+      const t = taskFile(db, {}, { writeMode });
+      expect((await run(t, 'full-done')).code).toBe(0);
+      // A column only the destination has (another application's): PutRow replaces the row, UpdateRow keeps it.
+      for (const id of [1, 2]) {
+        await ots.client.updateRow({
+          tableName: 't',
+          primaryKey: [{ id: TableStore.Long.fromNumber(id) }],
+          updateOfAttributeColumns: [{ PUT: [{ note: 'kept?' }] }],
+          condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, null),
+        });
+      }
+      await admin.query(`UPDATE t SET b = NULL, a = 'uno' WHERE id = 1;
+        UPDATE t SET c = 9.25 WHERE id = 2;
+        DELETE FROM t WHERE id = 3;
+        UPDATE t SET id = 40 WHERE id = 4;
+        INSERT INTO t VALUES (5, NULL, 50, NULL);
+        BEGIN; INSERT INTO t VALUES (6, 'six', 60, 6); UPDATE t SET a = NULL WHERE id = 6; DELETE FROM t WHERE id = 6; INSERT INTO t VALUES (6, 'again', 61, NULL); COMMIT;`);
+      const r = await run(t, 'caught-up');
+      expect(r.code, r.err).toBe(0);
+      const kept = writeMode === 'update' ? { note: 'kept?' } : {};
+      expect(await rows('t')).toEqual([
+        { id: '1', a: 'uno', c: 1.5, ...kept },
+        { id: '2', a: 'two', b: '20', c: 9.25, ...kept },
+        { id: '5', b: '50' },
+        { id: '6', a: 'again', b: '61' },
+        { id: '40', a: 'four', b: '40', c: 4.5 },
+      ]);
+    });
+  }
+
+  it('cuts writes at 200 rows and 4 MB a request, by full load and through the binlog', async () => {
+    const db = await database('ots_limits');
+    // 1,000 small rows (five 200-row requests at least) and 40 rows of 300 KB (12 MB: several 4 MB requests).
+    await admin.query(`CREATE TABLE small (id INT PRIMARY KEY, v INT);
+      INSERT INTO small SELECT seq, seq FROM seq_1_to_1000;
+      CREATE TABLE big (id INT PRIMARY KEY, payload LONGBLOB);
+      INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 300000) FROM seq_1_to_40;`);
+    const t = taskFile(db, { advanced: { fullLoad: { batchRows: 5000 }, incremental: { batchChanges: 5000 } } }, { queueSize: 400 });
+    const full = await run(t, 'full-done');
+    expect(full.code, full.err).toBe(0);
+    expect(await rows('small')).toHaveLength(1000);
+    const big = await readTable(ots.client, 'big');
+    expect(big).toHaveLength(40);
+    expect(big.every((r) => Buffer.isBuffer(r.payload) && r.payload.length === 300000 && r.payload[0] === 65 + (Number(r.id) % 26))).toBe(true);
+
+    await admin.query('BEGIN; UPDATE small SET v = v + 1; UPDATE big SET payload = REPEAT(CHAR(97 + id % 26), 300000); COMMIT;');
+    const inc = await run(t, 'caught-up');
+    expect(inc.code, inc.err).toBe(0);
+    const small = await rows('small');
+    expect(small.every((r) => Number(r.v) === Number(r.id) + 1)).toBe(true);
+    const big2 = await readTable(ots.client, 'big');
+    expect(big2.every((r) => Buffer.isBuffer(r.payload) && r.payload[0] === 97 + (Number(r.id) % 26))).toBe(true);
+  });
+
+  it('sets a row Tablestore refuses aside under skip, and stops at it under block', async () => {
+    const db = await database('ots_dirty');
+    // 2.5 MB in one column: over Tablestore's 2 MB attribute value limit.
+    await admin.query(`CREATE TABLE t (id INT PRIMARY KEY, payload LONGBLOB);
+      INSERT INTO t VALUES (1, 'fine'), (2, REPEAT('x', 2500000)), (3, 'fine too');`);
+    const skip = taskFile(db, { sync: { dirtyData: 'skip' } });
+    const r = await run(skip, 'full-done');
+    expect(r.code, r.err).toBe(0);
+    expect((await readTable(ots.client, 't')).map((x) => x.id)).toEqual(['1', '3']);
+    const dirty = readFileSync(join(skip.state, 'dirty-data.jsonl'), 'utf8');
+    expect(dirty).toMatch(/"table":"[^"]+\.t"/);
+    expect(dirty).toMatch(/OTSParameterInvalid/);
+
+    await admin.query(`INSERT INTO t VALUES (4, REPEAT('y', 2500000)), (5, 'after')`);
+    expect((await run(skip, 'caught-up')).code).toBe(0);
+    expect((await readTable(ots.client, 't')).map((x) => x.id)).toEqual(['1', '3', '5']);
+
+    const blockDb = await database('ots_block');
+    await admin.query(`CREATE TABLE t2 (id INT PRIMARY KEY, payload LONGBLOB); INSERT INTO t2 VALUES (1, REPEAT('x', 2500000));`);
+    const block = await run(taskFile(blockDb), 'full-done');
+    expect(block.code).not.toBe(0);
+    expect(block.err + block.out).toMatch(/t2/);
+    expect(block.err + block.out).toMatch(/dirtyData: skip/);
+  });
+
+  it('loses, duplicates and leaves stale nothing when killed with SIGKILL under a write workload', async () => {
+    const db = await database('ots_k9');
+    await admin.query(`CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40));
+      CREATE TABLE u (a INT, b VARCHAR(8), v BIGINT, PRIMARY KEY (a, b));
+      INSERT INTO w SELECT seq, 0, 'init' FROM seq_1_to_2000;`);
+    const t = taskFile(db, { advanced: { incremental: { batchChanges: 200 } } }, { writeMode: 'update' });
+    expect((await run(t, 'full-done')).code).toBe(0);
+
+    let writing = true;
+    const writer = (async () => {
+      const c = await adminConnection();
+      await c.query(`USE \`${db}\``);
+      for (let i = 0; writing; i++) {
+        const id = 1 + ((i * 7919) % 3000);
+        await c.query(`INSERT INTO w VALUES (${id}, ${i}, 'ins ${i}') ON DUPLICATE KEY UPDATE v = ${i}, s = IF(${i} % 4 = 0, NULL, 'upd ${i}');
+          ${i % 3 === 0 ? `DELETE FROM w WHERE id = ${1 + ((i * 104729) % 3000)};` : ''}
+          ${i % 5 === 0 ? `UPDATE w SET id = ${3001 + i} WHERE id = ${1 + ((i * 31) % 3000)};` : ''}
+          INSERT INTO u VALUES (${i % 50}, 'k${i % 7}', ${i}) ON DUPLICATE KEY UPDATE v = v + ${i};
+          ${i % 11 === 0 ? 'BEGIN; UPDATE w SET v = v + 1 WHERE id < 100; COMMIT;' : ''}`);
+      }
+      await c.end();
+    })();
+
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, [BIN, 'run', '-c', t.file, '--state', t.state], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1500));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    writing = false;
+    await writer;
+    const r = await run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+
+    const [w] = await admin.query<RowDataPacket[]>('SELECT id, v, s FROM w ORDER BY id');
+    expect(await rows('w')).toEqual(w.map((x) => ({ id: String(x.id), v: String(x.v), ...(x.s === null ? {} : { s: x.s }) })));
+    const [u] = await admin.query<RowDataPacket[]>('SELECT a, b, v FROM u ORDER BY a, CAST(b AS BINARY)');
+    expect(await rows('u')).toEqual(u.map((x) => ({ a: String(x.a), b: x.b, v: String(x.v) })));
+  });
+});
