@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Journal } from './journal.ts';
 import { rowOperations } from './row-operations.ts';
 import { createStandInServer } from './server.ts';
-import { tableOperations } from './table-operations.ts';
+import { tableOperations, type OperationHandler } from './table-operations.ts';
 import { LIMITS } from './limits.ts';
 import { Table, WideColumnStore, type ChangeLog } from './table-store.ts';
 
@@ -28,6 +28,8 @@ export interface TablestoreStandInOptions {
 export interface TablestoreStandIn {
   readonly endpoint: string;
   readonly instance: string;
+  /** Requests answered so far, per operation (`BatchWriteRow`: …): what the service would bill. */
+  readonly requests: Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -46,12 +48,17 @@ export async function startTablestoreStandIn(options: TablestoreStandInOptions):
   if (options.dir) ({ journal, tables } = Journal.open(options.dir));
   const store = new WideColumnStore(journal ?? IN_MEMORY, options.maxTables ?? LIMITS.tables, tables);
 
-  const server = createStandInServer({
-    accessKeyId: options.accessKeyId,
-    accessKeySecret: options.accessKeySecret,
-    instance,
-    operations: { ...tableOperations(store), ...rowOperations(store) },
-  });
+  const requests: Record<string, number> = {};
+  const operations = Object.fromEntries(
+    Object.entries({ ...tableOperations(store), ...rowOperations(store) }).map(([name, handler]) => [
+      name,
+      ((body) => {
+        requests[name] = (requests[name] ?? 0) + 1;
+        return handler(body);
+      }) as OperationHandler,
+    ]),
+  );
+  const server = createStandInServer({ accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret, instance, operations });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -65,6 +72,7 @@ export async function startTablestoreStandIn(options: TablestoreStandInOptions):
   return {
     endpoint: `http://127.0.0.1:${port}`,
     instance,
+    requests,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => {
