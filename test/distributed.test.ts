@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { stringify } from 'yaml';
-import type { Connection } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, diffTables, insertAllTypes } from './helpers/fixtures.ts';
 import { LocalDeployment, stopProcess } from '../scripts/lib/local-deployment.ts';
+import { readTable, startTestTablestore } from './helpers/tablestore.ts';
 
 const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-dist-'));
 let admin: Connection;
@@ -146,6 +147,25 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     await same('a', ['id', 'extra']);
     const [rows] = await admin.query(`SELECT id, status, total FROM \`${dstD}\`.orders_v2 ORDER BY id`);
     expect((rows as Array<{ id: number; status: string; total: string }>).map((x) => [x.id, x.status, x.total])).toEqual([[2, 'paid', '20.00'], [3, 'paid', '31.00'], [5, 'shipped', '50.00']]);
+  });
+
+  it('syncs into a Tablestore destination: chunks fanned out, batches applied by several instances claiming their buckets', async () => {
+    const ots = await startTestTablestore();
+    try {
+      const src = await database('dist_ots');
+      await admin.query(`USE \`${src}\`; CREATE TABLE w (id INT PRIMARY KEY, v VARCHAR(40), n DECIMAL(20,4)); INSERT INTO w SELECT seq, CONCAT('v', seq), seq / 7 FROM seq_1_to_3000`);
+      const d = await deploy('dist-ots', { destination: ots.destination({ writeMode: 'update', buckets: 4, concurrency: 4 }), objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 500 } } });
+      await d.fullLoad(2, 120_000);
+      await admin.query(`USE \`${src}\`;
+        UPDATE w SET v = NULL WHERE id % 3 = 0; DELETE FROM w WHERE id % 7 = 0; UPDATE w SET id = id + 10000 WHERE id % 11 = 0;
+        INSERT INTO w SELECT seq, 'new', NULL FROM seq_20001_to_21000;`);
+      await d.catchUp(3, 240_000, { DTS_LEASE_MS: '5000' });
+      const [expected] = await admin.query<RowDataPacket[]>(`SELECT id, v, CAST(n AS CHAR) AS n FROM \`${src}\`.w ORDER BY id`);
+      const rows = await readTable(ots.client, 'w');
+      expect(rows).toEqual(expected.map((r) => ({ id: String(r.id), ...(r.v === null ? {} : { v: r.v }), ...(r.n === null ? {} : { n: r.n }) })));
+    } finally {
+      await ots.close();
+    }
   });
 
   it('loses and duplicates nothing when apply, chunk and reader processes are killed with SIGKILL under load', async () => {
