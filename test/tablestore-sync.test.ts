@@ -3,7 +3,7 @@
  * MariaDB and its binlog, the Tablestore stand-in spoken to by the real `tablestore` client. Values
  * as the README documents them, both write modes, the BatchWriteRow limits, dirty data, kill -9.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,13 +23,20 @@ const created: string[] = [];
 
 beforeAll(async () => {
   admin = await adminConnection();
+});
+
+// An instance per test: Tablestore tables share one namespace, and the tests reuse table names.
+beforeEach(async () => {
   ots = await startTestTablestore();
+});
+
+afterEach(async () => {
+  await ots.close();
 });
 
 afterAll(async () => {
   for (const db of created) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
   await admin.end();
-  await ots.close();
 });
 
 async function database(prefix: string): Promise<string> {
@@ -166,6 +173,8 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     const t = taskFile(db, { advanced: { fullLoad: { batchRows: 5000 }, incremental: { batchChanges: 5000 } } }, { queueSize: 400 });
     const full = await run(t, 'full-done');
     expect(full.code, full.err).toBe(0);
+    // At least 1,000 / 200 requests for `small` and 12 MB / 4 MB for `big`: the stand-in refuses bigger ones.
+    expect(ots.standIn.requests.BatchWriteRow).toBeGreaterThanOrEqual(5 + 3);
     expect(await rows('small')).toHaveLength(1000);
     const big = await readTable(ots.client, 'big');
     expect(big).toHaveLength(40);

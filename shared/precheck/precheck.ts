@@ -8,9 +8,11 @@ import { isFcDtsError } from '../errors.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { connect, connectionError, type Role } from '../mysql/connection.ts';
 import { resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
-import type { MysqlEndpoint, Task } from '../task/task.ts';
+import { taskSecrets } from '../task/task-file.ts';
+import type { DestinationConfig, MysqlEndpoint, Task } from '../task/task.ts';
 import { destinationChecks } from './destination-checks.ts';
 import { plural, sourceObjectChecks, sourceServerChecks, toItem, type ItemMeta } from './source-checks.ts';
+import { openTablestore, tablestoreChecks, type OpenedTablestore } from './tablestore-checks.ts';
 
 export type CheckStatus = 'passed' | 'warning' | 'failed';
 
@@ -32,7 +34,10 @@ export interface PrecheckReport {
 }
 
 export interface PrecheckOptions {
-  /** Destination tables fc-dts created itself in an earlier run of this task ("db.table" lower-case); they are not name conflicts. */
+  /**
+   * Destination tables fc-dts created itself in an earlier run of this task; they are not name conflicts.
+   * MySQL: "db.table" lower-case; Tablestore: `tablestore:<name>` (ownershipKey).
+   */
   readonly ownedTables?: ReadonlySet<string>;
 }
 
@@ -90,15 +95,21 @@ async function resolve(conn: Connection, task: Task, privilegesFailed: boolean):
   }
 }
 
-/** Passwords never appear in a report, whatever a server or driver put into a message. */
+/** Passwords and keys never appear in a report, whatever a server or driver put into a message. */
 function redactor(task: Task): (s: string) => string {
-  const secrets = [task.source.password, task.destination.password].filter((p) => p.length >= 4);
+  const secrets = taskSecrets(task);
   return (s) => secrets.reduce((out, p) => out.replaceAll(p, '***'), s);
+}
+
+type OpenedDestination = ({ readonly type: 'mysql' } & Opened) | ({ readonly type: 'tablestore' } & OpenedTablestore);
+
+async function openDestination(d: DestinationConfig): Promise<OpenedDestination> {
+  return d.type === 'tablestore' ? { type: 'tablestore', ...(await openTablestore(d)) } : { type: 'mysql', ...(await open('destination', d)) };
 }
 
 export async function runPrecheck(task: Task, options: PrecheckOptions = {}): Promise<PrecheckReport> {
   const items: CheckResult[] = [];
-  const [source, destination] = await Promise.all([open('source', task.source), open('destination', task.destination)]);
+  const [source, destination] = await Promise.all([open('source', task.source), openDestination(task.destination)]);
   try {
     items.push(source.item);
     let mapping: DatabaseMapping[] | undefined;
@@ -112,7 +123,9 @@ export async function runPrecheck(task: Task, options: PrecheckOptions = {}): Pr
       if (mapping) items.push(...sourceObjectChecks(task, mapping));
     }
     items.push(destination.item);
-    if (destination.conn) {
+    if (destination.type === 'tablestore' && task.destination.type === 'tablestore') {
+      items.push(...(await tablestoreChecks(task, task.destination, destination, { ...(mapping ? { mapping } : {}), ownedTables: options.ownedTables ?? new Set() })));
+    } else if (destination.type === 'mysql' && destination.conn) {
       items.push(
         ...(await destinationChecks(destination.conn, task, {
           ...(mapping ? { mapping } : {}),
@@ -122,7 +135,7 @@ export async function runPrecheck(task: Task, options: PrecheckOptions = {}): Pr
       );
     }
   } finally {
-    await Promise.all([source.conn?.end().catch(() => {}), destination.conn?.end().catch(() => {})]);
+    await Promise.all([source.conn?.end().catch(() => {}), destination.type === 'mysql' ? destination.conn?.end().catch(() => {}) : undefined]);
   }
   const redact = redactor(task);
   const clean = items.map((i) => ({

@@ -34,11 +34,15 @@ export function toItem(meta: ItemMeta, v: Verdict): CheckResult {
   };
 }
 
-/** Runs one check; a query that fails (lost connection, no access) becomes a failed item, never a throw. */
-export async function guarded(meta: ItemMeta, run: () => Promise<Verdict> | Verdict): Promise<CheckResult> {
+/**
+ * Runs one check; a query that fails (lost connection, no access) becomes a failed item, never a throw.
+ * `onError` words that failure for other servers (the default speaks of SHOW statements and information_schema).
+ */
+export async function guarded(meta: ItemMeta, run: () => Promise<Verdict> | Verdict, onError?: (e: unknown) => Verdict): Promise<CheckResult> {
   try {
     return toItem(meta, await run());
   } catch (e) {
+    if (onError) return toItem(meta, onError(e));
     const err = e as { sqlMessage?: string; message?: string };
     return toItem(meta, {
       status: 'failed',
