@@ -35,3 +35,45 @@ export function chunkSelect(table: TableMapping, chunk: Chunk, columns: string):
 export function streamingConnection(conn: Connection): CallbackConnection {
   return (conn as unknown as { connection: CallbackConnection }).connection;
 }
+
+/**
+ * Writes a chunk's batches one after another while its rows keep streaming in: the source is paused
+ * while two batches wait (one being written, one full), so memory holds at most three batches.
+ * The first failure stops further writes; `done` resolves when the last write has finished.
+ */
+export class WriteBehind<B> {
+  private writes: Promise<void> = Promise.resolve();
+  private inflight = 0;
+  private paused = false;
+  private failure: unknown;
+
+  constructor(
+    private readonly source: CallbackConnection,
+    private readonly write: (batch: B) => Promise<void>,
+  ) {}
+
+  flush(batch: B): void {
+    this.inflight++;
+    this.writes = this.writes
+      .then(() => (this.failure ? undefined : this.write(batch)))
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        this.inflight--;
+        if (this.paused && this.inflight < 2) {
+          this.paused = false;
+          this.source.resume();
+        }
+      });
+    if (this.inflight >= 2 && !this.paused) {
+      this.paused = true;
+      this.source.pause();
+    }
+  }
+
+  async done(): Promise<void> {
+    await this.writes;
+    if (this.failure) throw this.failure;
+  }
+}

@@ -13,7 +13,7 @@ import { quoteIdent, qualified } from '../mysql/identifier.ts';
 import { rowLiteralSelect } from '../mysql/sql-literal.ts';
 import { loadColumns, type TableMapping } from '../task/object-mapper.ts';
 import type { Chunk } from './chunk-planner.ts';
-import { chunkSelect, streamingConnection, type ChunkLoadResult, type ChunkLoadSettings } from './chunk-query.ts';
+import { chunkSelect, streamingConnection, WriteBehind, type ChunkLoadResult, type ChunkLoadSettings } from './chunk-query.ts';
 
 /** The statement pieces around the VALUES list of a chunk's inserts. */
 export function insertStatement(table: TableMapping): { head: string; tail: string } {
@@ -40,11 +40,6 @@ export async function loadChunkWithInserts(
 
   let rows = 0;
   let bytes = 0;
-  let failure: unknown;
-  let writes: Promise<void> = Promise.resolve();
-  let inflight = 0;
-  let paused = false;
-
   const write = async (batch: Buffer[], size: number): Promise<void> => {
     await settings.throttle.beforeWrite(batch.length, size);
     try {
@@ -56,26 +51,7 @@ export async function loadChunkWithInserts(
     bytes += size;
   };
 
-  const flush = (batch: Buffer[], size: number): void => {
-    inflight++;
-    writes = writes
-      .then(() => (failure ? undefined : write(batch, size)))
-      .catch((e: unknown) => {
-        failure ??= e;
-      })
-      .finally(() => {
-        inflight--;
-        if (paused && inflight < 2) {
-          paused = false;
-          raw.resume();
-        }
-      });
-    // One batch being written and one being filled: beyond that, stop reading the source.
-    if (inflight >= 2 && !paused) {
-      paused = true;
-      raw.pause();
-    }
-  };
+  const behind = new WriteBehind<{ batch: Buffer[]; size: number }>(raw, ({ batch, size }) => write(batch, size));
 
   await new Promise<void>((resolve, reject) => {
     let batch: Buffer[] = [];
@@ -86,19 +62,18 @@ export async function loadChunkWithInserts(
       batch.push(lit);
       size += lit.length + 1;
       if (batch.length >= settings.batchRows || size >= settings.batchBytes) {
-        flush(batch, size);
+        behind.flush({ batch, size });
         batch = [];
         size = 0;
       }
     });
     query.on('error', reject);
     query.on('end', () => {
-      if (batch.length > 0) flush(batch, size);
+      if (batch.length > 0) behind.flush({ batch, size });
       resolve();
     });
   });
-  await writes;
-  if (failure) throw failure;
+  await behind.done();
   return { rows, bytes };
 }
 

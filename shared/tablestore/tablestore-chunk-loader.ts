@@ -1,8 +1,8 @@
 /**
  * Loads one full-load chunk into a Tablestore table: streams the chunk's rows from the source in the
  * text protocol (the server's own text, so DECIMAL, BIGINT UNSIGNED and temporals stay exact), turns
- * each into a PutRow, and writes them through the shared BatchWriteRow writer. The source pauses while
- * two batches are being written, so memory holds at most three batches whatever the chunk size.
+ * each into a PutRow, and writes them through the shared BatchWriteRow writer, behind the reading
+ * (WriteBehind: at most three batches in memory whatever the chunk size).
  *
  * Rows are put whole (replacing a row an interrupted earlier attempt wrote: the source is at least as
  * new). Under `conflictMode: ignore-and-proceed` into a table that existed before the task, they are
@@ -13,7 +13,7 @@ import { quoteIdent } from '../mysql/identifier.ts';
 import type { TableMapping } from '../task/object-mapper.ts';
 import type { Throttle } from '../throttle.ts';
 import type { Chunk } from '../fullload/chunk-planner.ts';
-import { chunkSelect, streamingConnection, type ChunkLoadResult } from '../fullload/chunk-query.ts';
+import { chunkSelect, streamingConnection, WriteBehind, type ChunkLoadResult } from '../fullload/chunk-query.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { fromText, sourceExpression, type TablestoreValue } from './tablestore-values.ts';
 import type { FailedRow, RowWrite, TablestoreWriter } from './tablestore-writer.ts';
@@ -43,11 +43,6 @@ export async function loadChunkToTablestore(
 
   let rows = 0;
   let bytes = 0;
-  let failure: unknown;
-  let writes: Promise<void> = Promise.resolve();
-  let inflight = 0;
-  let paused = false;
-
   const write = async (batch: RowWrite[], refused: FailedRow[], size: number): Promise<void> => {
     await settings.throttle.beforeWrite(batch.length + refused.length, size);
     const failed = [...refused, ...(await writer.write(batch))];
@@ -56,25 +51,7 @@ export async function loadChunkToTablestore(
     bytes += size;
   };
 
-  const flush = (batch: RowWrite[], refused: FailedRow[], size: number): void => {
-    inflight++;
-    writes = writes
-      .then(() => (failure ? undefined : write(batch, refused, size)))
-      .catch((e: unknown) => {
-        failure ??= e;
-      })
-      .finally(() => {
-        inflight--;
-        if (paused && inflight < 2) {
-          paused = false;
-          raw.resume();
-        }
-      });
-    if (inflight >= 2 && !paused) {
-      paused = true;
-      raw.pause();
-    }
-  };
+  const behind = new WriteBehind<{ batch: RowWrite[]; refused: FailedRow[]; size: number }>(raw, (b) => write(b.batch, b.refused, b.size));
 
   await new Promise<void>((resolve, reject) => {
     let batch: RowWrite[] = [];
@@ -106,7 +83,7 @@ export async function loadChunkToTablestore(
       if (problem) refused.push({ row: write, reason: problem });
       else batch.push(write);
       if (batch.length + refused.length >= settings.batchRows) {
-        flush(batch, refused, size);
+        behind.flush({ batch, refused, size });
         batch = [];
         refused = [];
         size = 0;
@@ -114,11 +91,10 @@ export async function loadChunkToTablestore(
     });
     query.on('error', reject);
     query.on('end', () => {
-      if (batch.length + refused.length > 0) flush(batch, refused, size);
+      if (batch.length + refused.length > 0) behind.flush({ batch, refused, size });
       resolve();
     });
   });
-  await writes;
-  if (failure) throw failure;
+  await behind.done();
   return { rows, bytes };
 }

@@ -20,115 +20,38 @@ import { literalEncoders, type LiteralEncoder, type RawValue } from '../mysql/sq
 import { renderWhereSql } from '../filter/where-filter.ts';
 import { chunkCondition, planChunks } from '../fullload/chunk-planner.ts';
 import { allTables, loadColumns, resolveObjects, type TableMapping } from '../task/object-mapper.ts';
-import type { MysqlEndpoint, Task } from '../task/task.ts';
+import type { MysqlDestinationConfig, MysqlEndpoint, Task } from '../task/task.ts';
+import { verifyTablestoreTask } from '../tablestore/tablestore-verify.ts';
 import { chunkChecksumSql, keyComparator, rowDigestsSql, type ChecksumSide, type KeyComparator } from './row-checksum.ts';
+import { verifySettings, verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from './verify-report.ts';
 
-export interface KeyDifference {
-  /** The source key and its values as SQL literals, e.g. `(id)=(42)`, `(a,b)=(1,'x')`. */
-  readonly key: string;
-  readonly kind: 'missing' | 'extra' | 'different';
-}
+export type { ChunkDifference, KeyDifference, TableVerification, VerifyOptions, VerifyReport } from './verify-report.ts';
+export { formatVerifyReport } from './verify-report.ts';
 
-export interface ChunkDifference {
-  /** The chunk's index; `chunks` (one past the last) is the tail beyond the last chunk. */
-  readonly chunk: number;
-  readonly sourceRows: number;
-  readonly destinationRows: number;
-}
+type Settings = VerifySettings;
 
-export interface TableVerification {
-  /** Source `db.table`. */
-  readonly table: string;
-  /** Destination `db.table`. */
-  readonly target: string;
-  readonly sourceRows: number;
-  readonly destinationRows: number;
-  readonly chunks: number;
-  readonly differingChunks: readonly ChunkDifference[];
-  /** At most `maxKeys` per table. */
-  readonly differences: readonly KeyDifference[];
-  /** Set when more keys differ than `differences` lists. */
-  readonly differencesTruncated?: boolean;
-  /** Why the table could not be compared, e.g. the destination table does not exist. */
-  readonly error?: string;
-}
-
-export interface VerifyReport {
-  readonly task: string;
-  readonly consistent: boolean;
-  readonly tables: readonly TableVerification[];
-}
-
-export interface VerifyOptions {
-  /** Rows per chunk (default 10,000). */
-  readonly chunkRows?: number;
-  /** Keys listed per table at most (default 100). */
-  readonly maxKeys?: number;
-  /** Tables compared in parallel (default 2). */
-  readonly concurrency?: number;
-  /** Called as each table's comparison completes. */
-  readonly onTable?: (t: TableVerification) => void;
-  /**
-   * A chunk that differs is compared again this many times, `recheckMs` apart, before it counts:
-   * while incremental sync runs, a row changed on the source a moment ago may not be applied yet.
-   * Default 3 rechecks, 1,000 ms apart.
-   */
-  readonly rechecks?: number;
-  readonly recheckMs?: number;
-}
-
-interface Settings {
-  readonly chunkRows: number;
-  readonly maxKeys: number;
-  readonly rechecks: number;
-  readonly recheckMs: number;
-}
-
-/** Compares every selected table; throws (FcDtsError) only when a server cannot be reached. */
+/**
+ * Compares every selected table; throws (FcDtsError) only when a server cannot be reached. Tablestore
+ * destinations are compared row by row in key order (tablestore-verify.ts).
+ */
 export async function verifyTask(task: Task, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const settings: Settings = {
-    chunkRows: Math.max(1, options.chunkRows ?? 10_000),
-    maxKeys: Math.max(0, options.maxKeys ?? 100),
-    rechecks: Math.max(0, options.rechecks ?? 3),
-    recheckMs: Math.max(0, options.recheckMs ?? 1000),
-  };
-  const { tables, destination } = await readSchemas(task);
-
-  const results: TableVerification[] = [];
-  let next = 0;
-  let fatal: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!fatal && next < tables.length) {
-      const i = next++;
-      try {
-        const r = await verifyTable(task, tables[i]!, destination, settings);
-        results[i] = r;
-        options.onTable?.(r);
-      } catch (e) {
-        fatal ??= { error: e };
-      }
-    }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 2, tables.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  if (fatal) throw fatal.error;
-  return { task: task.name, consistent: results.every(isConsistent), tables: results };
+  const settings = verifySettings(options);
+  const destination = task.destination;
+  if (destination.type === 'tablestore') return verifyTablestoreTask(task, destination, settings, options);
+  const { tables, catalog } = await readSchemas(task, destination);
+  return verifyTables(task.name, tables, (t) => verifyTable(task, destination, t, catalog, settings), options);
 }
 
-function isConsistent(t: TableVerification): boolean {
-  return t.error === undefined && t.differingChunks.length === 0 && t.differences.length === 0;
-}
-
-async function readSchemas(task: Task): Promise<{ tables: TableMapping[]; destination: Map<string, DatabaseInfo> }> {
+async function readSchemas(task: Task, endpoint: MysqlDestinationConfig): Promise<{ tables: TableMapping[]; catalog: Map<string, DatabaseInfo> }> {
   const src = await connect('source', task.source);
   try {
-    const dst = await connect('destination', task.destination);
+    const dst = await connect('destination', endpoint);
     try {
-      const catalog = await onSide('source', task.source, readCatalog(src, task.objects.map((o) => o.database)));
-      const tables = allTables(resolveObjects(task, catalog));
+      const source = await onSide('source', task.source, readCatalog(src, task.objects.map((o) => o.database)));
+      const tables = allTables(resolveObjects(task, source));
       const targets = [...new Set(tables.map((t) => t.target.database))];
-      const destination = await onSide('destination', task.destination, readCatalog(dst, targets));
-      return { tables, destination };
+      const catalog = await onSide('destination', endpoint, readCatalog(dst, targets));
+      return { tables, catalog };
     } finally {
       await close(dst);
     }
@@ -207,7 +130,7 @@ function prepare(t: TableMapping, destination: ReadonlyMap<string, DatabaseInfo>
   };
 }
 
-async function verifyTable(task: Task, t: TableMapping, destination: ReadonlyMap<string, DatabaseInfo>, settings: Settings): Promise<TableVerification> {
+async function verifyTable(task: Task, endpoint: MysqlDestinationConfig, t: TableMapping, destination: ReadonlyMap<string, DatabaseInfo>, settings: Settings): Promise<TableVerification> {
   const base = { table: `${t.source.database}.${t.source.name}`, target: `${t.target.database}.${t.target.table}` };
   const empty = { ...base, sourceRows: 0, destinationRows: 0, chunks: 0, differingChunks: [], differences: [] };
   const p = prepare(t, destination);
@@ -216,13 +139,13 @@ async function verifyTable(task: Task, t: TableMapping, destination: ReadonlyMap
   const srcConn = await connect('source', task.source);
   let dstConn: Connection;
   try {
-    dstConn = await connect('destination', task.destination);
+    dstConn = await connect('destination', endpoint);
   } catch (e) {
     await close(srcConn);
     throw e;
   }
   const src: Side = { role: 'source', endpoint: task.source, conn: srcConn, table: qualified(p.source.database, p.source.name), columns: p.sourceColumns, key: p.sourceKey };
-  const dst: Side = { role: 'destination', endpoint: task.destination, conn: dstConn, table: qualified(p.target.database, p.target.name), columns: p.targetColumns, key: p.targetKey };
+  const dst: Side = { role: 'destination', endpoint, conn: dstConn, table: qualified(p.target.database, p.target.name), columns: p.targetColumns, key: p.targetKey };
   let failed = false;
   try {
     return await compareTable(t, src, dst, settings, base);
@@ -392,34 +315,4 @@ async function diffKeys(
   } finally {
     await Promise.allSettled([srcRows.return(undefined), dstRows.return(undefined)]);
   }
-}
-
-/** The human report: one line per table, then what differs. */
-export function formatVerifyReport(r: VerifyReport): string {
-  const lines: string[] = [];
-  const rows = (n: number): string => `${n} row${n === 1 ? '' : 's'}`;
-  for (const t of r.tables) {
-    const head = `${t.table} → ${t.target}`;
-    if (t.error !== undefined) {
-      lines.push(`ERROR ${head}  ${t.error}`);
-      continue;
-    }
-    const chunks = `${t.chunks} chunk${t.chunks === 1 ? '' : 's'}`;
-    if (isConsistent(t)) {
-      lines.push(`ok    ${head}  ${rows(t.sourceRows)}, ${chunks}`);
-      continue;
-    }
-    lines.push(`DIFF  ${head}  source ${rows(t.sourceRows)}, destination ${rows(t.destinationRows)}, ${chunks}, ${t.differingChunks.length} differing`);
-    for (const c of t.differingChunks) {
-      const which = c.chunk < t.chunks ? `chunk ${c.chunk}` : t.chunks === 0 ? 'all rows' : `beyond chunk ${t.chunks - 1}`;
-      lines.push(`        ${which}: source ${rows(c.sourceRows)}, destination ${rows(c.destinationRows)}`);
-    }
-    for (const d of t.differences) lines.push(`        ${d.kind.padEnd(9)} ${d.key}`);
-    if (t.differencesTruncated) lines.push(`        ... more differing keys not listed`);
-  }
-  const bad = r.tables.filter((t) => !isConsistent(t)).length;
-  lines.push(r.consistent
-    ? `consistent: ${r.tables.length} table${r.tables.length === 1 ? '' : 's'} compared`
-    : `NOT consistent: ${bad} of ${r.tables.length} table${r.tables.length === 1 ? '' : 's'} differ`);
-  return lines.join('\n');
 }

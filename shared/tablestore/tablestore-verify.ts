@@ -1,0 +1,501 @@
+/**
+ * `fc-dts verify` for a Tablestore destination: every selected table's source rows are merge-joined,
+ * row by row, with the destination table read in GetRange pages, and each row is compared with the
+ * row the full load would have written for it (tablestore-values.ts `fromText`, the same conversion).
+ *
+ * Both sides are read in Tablestore's primary-key order, so memory stays bounded (one streamed source
+ * result, two destination pages) whatever the table size. Tablestore orders INTEGER keys as signed
+ * numbers and STRING/BINARY keys bytewise (STRING by its UTF-8 bytes), column by column; the source
+ * query orders each key column the same way: integer kinds by the column, string and exact kinds
+ * (text, temporals, DECIMAL, BIGINT UNSIGNED) by the bytes of their utf8mb4 text — so "10" sorts
+ * before "9" for a BIGINT UNSIGNED key, as in Tablestore — and binary kinds by the column's bytes.
+ * The order each source row arrives in is checked against Tablestore's: a server that sorts otherwise
+ * makes the table's comparison fail instead of reporting wrong differences.
+ *
+ * Only the selected columns are compared, by destination name; NULL is an absent column. The WHERE
+ * filter applies to the source side: destination rows it excludes are extra. The "chunks" of the
+ * report are the destination's GetRange pages (page i runs from its first key to the next page's).
+ * Every differing key is counted; `maxKeys` of them are listed and, when rechecks are asked for,
+ * re-read on both sides (`rechecks` times, `recheckMs` apart) while they still differ, so a change in
+ * flight through incremental sync does not count.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Connection } from 'mysql2/promise';
+import TableStore from 'tablestore';
+import { isFcDtsError } from '../errors.ts';
+import { readCatalog } from '../mysql/catalog.ts';
+import { connect, connectionError, isConnectionLost } from '../mysql/connection.ts';
+import { qualified, quoteIdent, quoteString } from '../mysql/identifier.ts';
+import { renderWhereSql } from '../filter/where-filter.ts';
+import { streamingConnection } from '../fullload/chunk-query.ts';
+import { retryTransient } from '../state/tablestore-errors.ts';
+import { allTables, resolveObjects, type TableMapping } from '../task/object-mapper.ts';
+import type { Task, TablestoreDestinationConfig } from '../task/task.ts';
+import { verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../verify/verify-report.ts';
+import { describeKey, formatKeySchema, openTablestoreClient, tablestoreFailure, type KeySchemaColumn } from './tablestore-client.ts';
+import { WATERMARK_TABLE } from './tablestore-sink.ts';
+import { isTablestoreName, TABLESTORE_LIMITS, tablestoreTable, type TablestoreTable } from './tablestore-table.ts';
+import { comparable, fromText, sourceExpression, type TablestoreValue, type ValueKind } from './tablestore-values.ts';
+
+const { Direction, INF_MIN, INF_MAX } = TableStore;
+
+/** Source rows buffered ahead of the merge. */
+const SOURCE_HIGH_WATER_MARK = 512;
+/**
+ * The source waits, its result half sent, while a destination page is read (retries included); the
+ * server's default net_write_timeout (60 s) would drop the connection under a throttled destination.
+ */
+const SOURCE_WRITE_TIMEOUT_S = 600;
+
+export async function verifyTablestoreTask(
+  task: Task,
+  destination: TablestoreDestinationConfig,
+  settings: VerifySettings,
+  options: Pick<VerifyOptions, 'concurrency' | 'onTable'> = {},
+): Promise<VerifyReport> {
+  const tables = await readSourceTables(task);
+  const client = openTablestoreClient(destination);
+  return verifyTables(task.name, tables, (t) => verifyTable(task, destination, client, t, settings), options);
+}
+
+async function readSourceTables(task: Task): Promise<TableMapping[]> {
+  const src = await connect('source', task.source);
+  try {
+    const catalog = await readCatalog(src, task.objects.map((o) => o.database));
+    return allTables(resolveObjects(task, catalog));
+  } catch (e) {
+    throw !isFcDtsError(e) && isConnectionLost(e) ? connectionError('source', task.source, e) : e;
+  } finally {
+    await src.end().catch(() => src.destroy());
+  }
+}
+
+/** A key column's value in Tablestore's order: INTEGER as a number, STRING as its UTF-8 bytes, BINARY as is. */
+type KeyPart = bigint | Buffer;
+
+function keyPart(v: TablestoreValue): KeyPart {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v === 'object') return BigInt(v.toString());
+  throw new Error(`a ${typeof v} value cannot be a primary-key value`);
+}
+
+function compareKeys(a: readonly KeyPart[], b: readonly KeyPart[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    const c = typeof x === 'bigint' && typeof y === 'bigint' ? (x < y ? -1 : x > y ? 1 : 0) : Buffer.compare(x as Buffer, y as Buffer);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** One row as the comparison sees it, from either side. */
+interface Row {
+  /** undefined: a source row no Tablestore row can stand for (NULL or oversized key value). */
+  readonly key: readonly KeyPart[] | undefined;
+  /** The primary key as Tablestore takes it (GetRow), when `key` is defined. */
+  readonly primaryKey: TableStore.PrimaryKey | undefined;
+  readonly label: string;
+  /** Compared attribute columns present in the row: destination name → `comparable` form. */
+  readonly attributes: ReadonlyMap<string, string>;
+}
+
+/** What one table's comparison needs to know, worked out once. */
+interface Plan {
+  readonly mapping: TableMapping;
+  readonly table: TablestoreTable;
+  /** Index in `table.columns` of each primary-key column, in key order. */
+  readonly keyAt: readonly number[];
+  readonly attributeAt: readonly number[];
+  /** Destination name → source name of the compared attribute columns. */
+  readonly sourceName: ReadonlyMap<string, string>;
+  /** GetRange/GetRow columnsToGet: key and compared columns (undefined: too many to name, read all). */
+  readonly columnsToGet: string[] | undefined;
+  /** The source select list, in `table.columns` order. */
+  readonly columnsSql: string;
+  readonly from: string;
+  readonly filter: string | undefined;
+  /** ORDER BY terms sorting the source rows in Tablestore's key order. */
+  readonly orderBy: string;
+  /** Source `(k1,k2)=` prefix of key labels. */
+  readonly labelHead: string;
+}
+
+async function verifyTable(
+  task: Task,
+  destination: TablestoreDestinationConfig,
+  client: TableStore.Client,
+  t: TableMapping,
+  settings: VerifySettings,
+): Promise<TableVerification> {
+  const table = tablestoreTable(t);
+  const base = { table: `${t.source.database}.${t.source.name}`, target: `${destination.instance}.${table.name}` };
+  const empty = { ...base, sourceRows: 0, destinationRows: 0, chunks: 0, differingChunks: [], differences: [] };
+  const problem = mappingProblem(t, table);
+  if (problem) return { ...empty, error: problem };
+
+  const expectedKey: KeySchemaColumn[] = table.primaryKey.map((k) => ({ name: k.name, type: k.type! }));
+  let existing: KeySchemaColumn[] | undefined;
+  try {
+    existing = await describeKey(client, table.name, settings.retryMs);
+  } catch (e) {
+    if (isFatal(e)) throw e;
+    return { ...empty, error: `cannot compare: ${(e as Error).message}` };
+  }
+  if (!existing) return { ...empty, error: `Tablestore table ${table.name} does not exist in instance ${destination.instance}` };
+  if (formatKeySchema(existing) !== formatKeySchema(expectedKey)) {
+    return { ...empty, error: `Tablestore table ${table.name} has primary key (${formatKeySchema(existing)}), not (${formatKeySchema(expectedKey)}) as the task maps it` };
+  }
+
+  const plan = planTable(t, table);
+  const conn = await connect('source', task.source);
+  let failed = false;
+  try {
+    await conn.query(`SET SESSION net_write_timeout = ${SOURCE_WRITE_TIMEOUT_S}`).catch(() => {});
+    return await compareTable(plan, conn, client, settings, base);
+  } catch (e) {
+    failed = true;
+    if (isFatal(e)) throw e;
+    if (!isFcDtsError(e) && isConnectionLost(e)) throw connectionError('source', task.source, e);
+    return { ...empty, error: `cannot compare: ${(e as Error).message ?? String(e)}` };
+  } finally {
+    if (failed) conn.destroy();
+    else await conn.end().catch(() => conn.destroy());
+  }
+}
+
+/** Failures that stop the whole verify: a server that cannot be reached or refuses the credentials. */
+function isFatal(e: unknown): boolean {
+  return isFcDtsError(e) && (e.code === 'CONNECTION_FAILED' || e.code === 'AUTH_FAILED');
+}
+
+/** Why the mapping cannot have a Tablestore copy to compare with, if it cannot. */
+function mappingProblem(t: TableMapping, table: TablestoreTable): string | undefined {
+  if (table.name === WATERMARK_TABLE) return `${WATERMARK_TABLE} is fc-dts's own table in the instance (incremental sync watermarks); map the table to another name with "as"`;
+  if (!isTablestoreName(table.name)) return `${JSON.stringify(table.name)} is not a valid Tablestore table name (letters, digits and _, not starting with a digit)`;
+  if (table.primaryKey.length === 0) return `${t.source.database}.${t.source.name} has no primary key, and Tablestore rows are identified by one (set primaryKey for the table)`;
+  const bad = table.primaryKey.find((k) => !k.type);
+  if (bad) return `primary-key column ${bad.name} is a ${bad.kind} value, which Tablestore keys cannot hold (INTEGER, STRING or BINARY only)`;
+  return undefined;
+}
+
+function planTable(t: TableMapping, table: TablestoreTable): Plan {
+  const cols = table.columns;
+  const keyAt = table.primaryKey.map((k) => cols.findIndex((c) => c.name === k.name));
+  const keys = new Set(keyAt);
+  const attributeAt = cols.map((_, i) => i).filter((i) => !keys.has(i));
+  const names = [...table.primaryKey.map((k) => k.name), ...attributeAt.map((i) => cols[i]!.name)];
+  const order = keyAt.map((i) => keyOrderExpression(cols[i]!.kind, quoteIdent(cols[i]!.source)));
+  const filter = t.where ? renderWhereSql(t.where) : undefined;
+  const from = qualified(t.source.database, t.source.name);
+  return {
+    mapping: t,
+    table,
+    keyAt,
+    attributeAt,
+    sourceName: new Map(attributeAt.map((i) => [cols[i]!.name, cols[i]!.source])),
+    columnsToGet: names.length <= 1024 ? names : undefined,
+    columnsSql: cols.map((c) => sourceExpression(c.kind, quoteIdent(c.source))).join(', '),
+    from,
+    filter,
+    orderBy: order.join(', '),
+    labelHead: `(${keyAt.map((i) => cols[i]!.source).join(',')})=`,
+  };
+}
+
+/**
+ * The ORDER BY term that sorts a key column as Tablestore sorts its values. The text of string and
+ * exact kinds is what the text protocol sends (utf8mb4, the session's time zone), as bytes.
+ */
+function keyOrderExpression(kind: ValueKind, quoted: string): string {
+  switch (kind) {
+    case 'integer':
+    case 'binary':
+      return quoted;
+    default:
+      return `CAST(CAST(${quoted} AS CHAR) AS BINARY)`;
+  }
+}
+
+/** A key value as an SQL literal in labels, as the MySQL comparison prints keys. */
+function keyLiteral(kind: ValueKind, v: TablestoreValue | null): string {
+  if (v === null) return 'NULL';
+  if (Buffer.isBuffer(v)) return v.length === 0 ? "''" : `X'${v.toString('hex')}'`;
+  if (typeof v === 'string') return kind === 'exact' ? v : quoteString(v);
+  return String(v.toString());
+}
+
+/** The source row as the full load would write it. */
+function expectedRow(plan: Plan, values: ReadonlyArray<Buffer | null>): Row {
+  const cols = plan.table.columns;
+  const keyValues: Array<TablestoreValue | null> = [];
+  let unaddressable = false;
+  for (const i of plan.keyAt) {
+    const c = cols[i]!;
+    let v: TablestoreValue | null;
+    try {
+      v = fromText(c.name, c.kind, values[i] ?? null);
+    } catch {
+      v = null;
+    }
+    keyValues.push(v);
+    // The full load refuses such rows: no Tablestore row can have them.
+    if (v === null || ((typeof v === 'string' ? Buffer.byteLength(v) : Buffer.isBuffer(v) ? v.length : 0) > TABLESTORE_LIMITS.primaryKeyValueBytes)) unaddressable = true;
+  }
+  const attributes = new Map<string, string>();
+  for (const i of plan.attributeAt) {
+    const c = cols[i]!;
+    try {
+      const v = fromText(c.name, c.kind, values[i] ?? null);
+      if (v !== null) attributes.set(c.name, comparable(v));
+    } catch (e) {
+      attributes.set(c.name, `unrepresentable:${(e as Error).message}`);
+    }
+  }
+  const label = `${plan.labelHead}(${plan.keyAt.map((i, j) => keyLiteral(cols[i]!.kind, keyValues[j]!)).join(',')})`;
+  if (unaddressable) return { key: undefined, primaryKey: undefined, label, attributes };
+  const present = keyValues as TablestoreValue[];
+  return {
+    key: present.map(keyPart),
+    primaryKey: plan.table.primaryKey.map((k, j) => ({ [k.name]: present[j] as TableStore.PrimaryKeyValue })),
+    label,
+    attributes,
+  };
+}
+
+/** A destination row read back (GetRange or GetRow). */
+function actualRow(plan: Plan, r: { primaryKey: TableStore.PrimaryKeyColumn[]; attributes?: TableStore.AttributeColumn[] }): Row {
+  const values = plan.table.primaryKey.map((k) => r.primaryKey.find((c) => c.name === k.name)?.value);
+  if (values.some((v) => v === undefined)) throw new Error(`Tablestore returned a row of ${plan.table.name} without all its primary-key columns`);
+  const present = values as TableStore.PrimaryKeyValue[];
+  const attributes = new Map<string, string>();
+  for (const a of r.attributes ?? []) if (plan.sourceName.has(a.columnName)) attributes.set(a.columnName, comparable(a.columnValue));
+  return {
+    key: present.map(keyPart),
+    primaryKey: plan.table.primaryKey.map((k, j) => ({ [k.name]: present[j]! })),
+    label: `${plan.labelHead}(${plan.table.primaryKey.map((k, j) => keyLiteral(k.kind, present[j]!)).join(',')})`,
+    attributes,
+  };
+}
+
+/** Source names of the compared columns whose values differ (absent = NULL). */
+function differingColumns(plan: Plan, expected: Row, actual: Row): string[] {
+  const out: string[] = [];
+  for (const [name, source] of plan.sourceName) if (expected.attributes.get(name) !== actual.attributes.get(name)) out.push(source);
+  return out;
+}
+
+/** Streams the source rows in Tablestore's key order, checking that order as they come. */
+async function* sourceRows(plan: Plan, conn: Connection): AsyncGenerator<Row> {
+  const sql = `SELECT ${plan.columnsSql} FROM ${plan.from}${plan.filter ? ` WHERE (${plan.filter})` : ''} ORDER BY ${plan.orderBy}`;
+  const stream = streamingConnection(conn).query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: SOURCE_HIGH_WATER_MARK });
+  let prev: Row | undefined;
+  try {
+    for await (const values of stream as AsyncIterable<Array<Buffer | null>>) {
+      const row = expectedRow(plan, values);
+      if (row.key) {
+        if (prev && compareKeys(prev.key!, row.key) >= 0) {
+          const t = plan.mapping.source;
+          throw new Error(
+            compareKeys(prev.key!, row.key) === 0
+              ? `source rows ${prev.label} and ${row.label} of ${t.database}.${t.name} have the same Tablestore primary key (is the primaryKey override unique?)`
+              : `source rows of ${t.database}.${t.name} did not arrive in Tablestore's key order (${prev.label} before ${row.label})`,
+          );
+        }
+        prev = row;
+      }
+      yield row;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+interface Page {
+  readonly rows: readonly Row[];
+  /** The next page's first key (exclusive end of this page's range); undefined for the last page. */
+  readonly end: readonly KeyPart[] | undefined;
+}
+
+/** The destination table in GetRange pages, the next page read while the current one is compared. */
+async function* destinationPages(plan: Plan, client: TableStore.Client, retryMs: number): AsyncGenerator<Page> {
+  const names = plan.table.primaryKey.map((k) => k.name);
+  const end: TableStore.RangeKey = names.map((n) => ({ [n]: INF_MAX }));
+  const read = async (start: TableStore.RangeKey): Promise<TableStore.GetRangeResult> => {
+    const outcome = await retryTransient(
+      () =>
+        client.getRange({
+          tableName: plan.table.name,
+          direction: Direction.FORWARD,
+          inclusiveStartPrimaryKey: start,
+          exclusiveEndPrimaryKey: end,
+          limit: TABLESTORE_LIMITS.rangeRows,
+          maxVersions: 1,
+          ...(plan.columnsToGet ? { columnsToGet: plan.columnsToGet } : {}),
+        }),
+      { budgetMs: retryMs },
+    );
+    if (!outcome.ok) throw tablestoreFailure(`read table ${plan.table.name}`, outcome);
+    return outcome.value;
+  };
+  let pending = read(names.map((n) => ({ [n]: INF_MIN })));
+  for (;;) {
+    const page = await pending;
+    const next = page.nextStartPrimaryKey;
+    if (next) {
+      pending = read(next.map((c) => ({ [c.name]: c.value })));
+      pending.catch(() => {}); // awaited on the next turn; not unhandled if the merge stops first
+    }
+    yield { rows: page.rows.map((r) => actualRow(plan, r)), end: next ? actualRow(plan, { primaryKey: next }).key : undefined };
+    if (!next) return;
+  }
+}
+
+interface PageCount {
+  readonly chunk: number;
+  sourceRows: number;
+  destinationRows: number;
+  /** Differing keys in the page, listed or not. */
+  differences: number;
+}
+
+interface Found {
+  kind: KeyDifference['kind'];
+  columns: string[] | undefined;
+  readonly label: string;
+  /** Undefined for a source row no Tablestore row can stand for: nothing to re-read. */
+  readonly primaryKey: TableStore.PrimaryKey | undefined;
+  readonly page: PageCount;
+  inSource: boolean;
+  inDestination: boolean;
+}
+
+async function compareTable(
+  plan: Plan,
+  conn: Connection,
+  client: TableStore.Client,
+  settings: VerifySettings,
+  base: { table: string; target: string },
+): Promise<TableVerification> {
+  const pages: PageCount[] = [];
+  const listed: Found[] = [];
+  let differingKeys = 0;
+  const record = (page: PageCount, kind: Found['kind'], row: Row, columns?: string[]): void => {
+    page.differences++;
+    differingKeys++;
+    if (listed.length < settings.maxKeys) {
+      listed.push({ kind, columns, label: row.label, primaryKey: row.primaryKey, page, inSource: kind !== 'extra', inDestination: kind !== 'missing' });
+    }
+  };
+
+  const source = sourceRows(plan, conn);
+  try {
+    let s = (await source.next()).value as Row | undefined;
+    for await (const { rows, end } of destinationPages(plan, client, settings.retryMs)) {
+      const page: PageCount = { chunk: pages.length, sourceRows: 0, destinationRows: rows.length, differences: 0 };
+      pages.push(page);
+      let i = 0;
+      while (s && (!s.key || !end || compareKeys(s.key, end) < 0)) {
+        page.sourceRows++;
+        if (!s.key) {
+          record(page, 'missing', s);
+        } else {
+          while (i < rows.length && compareKeys(rows[i]!.key!, s.key) < 0) record(page, 'extra', rows[i++]!);
+          if (i < rows.length && compareKeys(rows[i]!.key!, s.key) === 0) {
+            const columns = differingColumns(plan, s, rows[i++]!);
+            if (columns.length > 0) record(page, 'different', s, columns);
+          } else {
+            record(page, 'missing', s);
+          }
+        }
+        s = (await source.next()).value as Row | undefined;
+      }
+      while (i < rows.length) record(page, 'extra', rows[i++]!);
+    }
+  } finally {
+    await source.return(undefined);
+  }
+
+  const unlisted = differingKeys - listed.length;
+  const still = await recheck(plan, conn, client, settings, listed);
+  differingKeys -= listed.length - still.length;
+
+  const differingChunks: ChunkDifference[] = pages.filter((p) => p.differences > 0).map((p) => ({ chunk: p.chunk, sourceRows: p.sourceRows, destinationRows: p.destinationRows }));
+  return {
+    ...base,
+    sourceRows: pages.reduce((n, p) => n + p.sourceRows, 0),
+    destinationRows: pages.reduce((n, p) => n + p.destinationRows, 0),
+    chunks: pages.length,
+    differingChunks,
+    differences: still.map((f) => ({ key: f.label, kind: f.kind, ...(f.columns ? { columns: f.columns } : {}) })),
+    ...(unlisted > 0 ? { differencesTruncated: true } : {}),
+    differingKeys,
+  };
+}
+
+/**
+ * Re-reads the listed differences on both sides, `recheckMs` apart, up to `rechecks` times while any
+ * still differs; returns those that still do. Their pages' counts follow what the re-reads found.
+ */
+async function recheck(plan: Plan, conn: Connection, client: TableStore.Client, settings: VerifySettings, listed: Found[]): Promise<Found[]> {
+  let open = listed.filter((f) => f.primaryKey);
+  const resolved = new Set<Found>();
+  for (let round = 0; round < settings.rechecks && open.length > 0; round++) {
+    await sleep(settings.recheckMs);
+    for (const f of open) {
+      const [expected, actual] = await Promise.all([readSourceRow(plan, conn, f.primaryKey!), readDestinationRow(plan, client, f.primaryKey!, settings.retryMs)]);
+      f.page.sourceRows += Number(expected !== undefined) - Number(f.inSource);
+      f.page.destinationRows += Number(actual !== undefined) - Number(f.inDestination);
+      f.inSource = expected !== undefined;
+      f.inDestination = actual !== undefined;
+      const columns = expected && actual ? differingColumns(plan, expected, actual) : undefined;
+      if (!expected && !actual) resolved.add(f); // deleted on the source and applied since
+      else if (expected && actual && columns!.length === 0) resolved.add(f);
+      else {
+        f.kind = !actual ? 'missing' : !expected ? 'extra' : 'different';
+        f.columns = f.kind === 'different' ? columns : undefined;
+      }
+      if (resolved.has(f)) f.page.differences--;
+    }
+    open = open.filter((f) => !resolved.has(f));
+  }
+  return listed.filter((f) => !resolved.has(f));
+}
+
+/** The source row with this Tablestore key now (filter applied), as the full load would write it. */
+async function readSourceRow(plan: Plan, conn: Connection, primaryKey: TableStore.PrimaryKey): Promise<Row | undefined> {
+  const cols = plan.table.columns;
+  const wanted = plan.table.primaryKey.map((k, j) => keyPart(primaryKey[j]![k.name] as TablestoreValue));
+  const equal = plan.keyAt.map((i, j) => {
+    const c = cols[i]!;
+    const source = plan.mapping.source.columns.find((x) => x.name === c.source);
+    return `${quoteIdent(c.source)} = ${conditionLiteral(c.kind, source?.dataType === 'bit', primaryKey[j]![c.name] as TablestoreValue)}`;
+  });
+  const sql = `SELECT ${plan.columnsSql} FROM ${plan.from} WHERE ${equal.join(' AND ')}${plan.filter ? ` AND (${plan.filter})` : ''}`;
+  const [rows] = (await conn.query({ sql, rowsAsArray: true, typeCast: false })) as unknown as [Array<Array<Buffer | null>>];
+  // Collations may match other spellings ('A' = 'a'); Tablestore keys are exact.
+  return rows.map((r) => expectedRow(plan, r)).find((r) => r.key && compareKeys(r.key, wanted) === 0);
+}
+
+/** A key value as the literal the source column compares equal with. */
+function conditionLiteral(kind: ValueKind, bit: boolean, v: TablestoreValue): string {
+  if (Buffer.isBuffer(v)) {
+    // BIT(n) compares as a number; a hex literal would compare as a string.
+    if (bit) return v.length === 0 ? '0' : BigInt(`0x${v.toString('hex')}`).toString();
+    return v.length === 0 ? "''" : `X'${v.toString('hex')}'`;
+  }
+  // DECIMAL and BIGINT UNSIGNED: an exact numeric literal (a string would compare as a double).
+  if (typeof v === 'string') return kind === 'exact' && /^-?\d+(\.\d+)?$/.test(v) ? v : quoteString(v);
+  return String(v.toString());
+}
+
+async function readDestinationRow(plan: Plan, client: TableStore.Client, primaryKey: TableStore.PrimaryKey, retryMs: number): Promise<Row | undefined> {
+  const outcome = await retryTransient(
+    () => client.getRow({ tableName: plan.table.name, primaryKey, maxVersions: 1, ...(plan.columnsToGet ? { columnsToGet: plan.columnsToGet } : {}) }),
+    { budgetMs: retryMs },
+  );
+  if (!outcome.ok) throw tablestoreFailure(`read a row of table ${plan.table.name}`, outcome);
+  const row = outcome.value.row;
+  return row.primaryKey && row.primaryKey.length > 0 ? actualRow(plan, { primaryKey: row.primaryKey, attributes: row.attributes ?? [] }) : undefined;
+}
