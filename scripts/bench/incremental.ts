@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
-import { startMariaDb, stopMariaDb, type MariaDbServer } from '../lib/mariadb-server.ts';
+import { serverPid, startMariaDb, stopMariaDb, type MariaDbServer } from '../lib/mariadb-server.ts';
+import { cpuPerChange, startCpuMeter, type CpuUse } from './cpu-usage.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
 import { quoteIdent } from '../../shared/mysql/identifier.ts';
 import {
@@ -93,6 +94,8 @@ interface RunResult {
   readonly output?: string;
   /** The machine's 1-minute load average when the timed part began (other processes move the figures). */
   readonly loadAverage1m?: number;
+  /** CPU seconds of the timed part: the apply tool's processes, the destination server, the source server. */
+  readonly cpu?: CpuUse;
 }
 
 type Durability = 'relaxed' | 'durable';
@@ -150,6 +153,8 @@ interface Bench {
   readonly src: mysql.Connection;
   readonly dst: mysql.Connection;
   readonly workDir: string;
+  /** Server pids, for the CPU each run costs them. */
+  readonly pids: { readonly source: number; readonly destination: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -650,6 +655,7 @@ async function runNativeReplica(
   log(`${tool} (${DURABILITY_LABEL[durability]}): START SLAVE from ${formatCoordinates(range.start)} to ${formatCoordinates(range.end)} ...`);
   const loadAverage1m = load1m();
   const started = performance.now();
+  const cpuSince = startCpuMeter(bench.pids);
   try {
     await dst.query('START SLAVE');
     await waitForReplica(dst, range.end, 3_600_000);
@@ -658,11 +664,12 @@ async function runNativeReplica(
     return { tool, durability, error: (e as Error).message, loadAverage1m };
   }
   const seconds = secondsSince(started);
+  const cpu = cpuSince();
   await dst.query('STOP SLAVE');
   log(`${tool}: ${seconds.toFixed(1)} s`);
   const error = await compareWithSource(bench, expected, DB);
   const note = threads > 0 ? `slave_parallel_threads=${threads}, slave_parallel_mode=optimistic` : 'slave_parallel_threads=0';
-  return { tool, durability, seconds, ...(error ? { error } : {}), note, loadAverage1m };
+  return { tool, durability, seconds, ...(error ? { error } : {}), note, loadAverage1m, ...(cpu ? { cpu } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,6 +686,7 @@ async function runMariadbBinlog(bench: Bench, range: { start: Coordinates; end: 
   const files = (await binlogFiles(bench.src, range.start, range.end)).map((f) => join(bench.source.dataDir, f.name));
   log(`${tool}: ${files.length} binlog file(s) from ${formatCoordinates(range.start)} to ${formatCoordinates(range.end)} → ${DB_BINLOG} ...`);
   const loadAverage1m = load1m();
+  const cpuSince = startCpuMeter(bench.pids);
   const r = await runPipe(
     {
       cmd: 'mariadb-binlog',
@@ -687,6 +695,7 @@ async function runMariadbBinlog(bench: Bench, range: { start: Coordinates; end: 
     { cmd: 'mariadb', args: [...clientArgs(bench.replica), '--default-character-set=utf8mb4'] },
     toolEnv(bench.replica),
   );
+  const cpu = cpuSince();
   if (failed(r.producer) || failed(r.consumer)) {
     return {
       tool,
@@ -696,7 +705,7 @@ async function runMariadbBinlog(bench: Bench, range: { start: Coordinates; end: 
   }
   log(`${tool}: ${r.seconds.toFixed(1)} s`);
   const error = await compareWithSource(bench, expected, DB_BINLOG);
-  return { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'local binlog files, --rewrite-db, one client', loadAverage1m };
+  return { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'local binlog files, --rewrite-db, one client', loadAverage1m, ...(cpu ? { cpu } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -775,12 +784,14 @@ async function fcDtsCatchUp(bench: Bench, task: FcDtsTask, expected: Map<string,
   await settle(bench.dst);
   log(`fc-dts (${DURABILITY_LABEL[durability]}): run -c ${task.taskFile} --until caught-up --state ${task.stateDir}`);
   const loadAverage1m = load1m();
+  const cpuSince = startCpuMeter(bench.pids);
   const r = await runWithTimeout(process.execPath, fcDtsArgs(task, 'caught-up'), fcDtsEnv(bench), FC_DTS_TIMEOUT_MS);
+  const cpu = cpuSince();
   const output = (r.stdout + r.stderr).trim();
   if (failed(r)) return [{ tool, durability, error: `fc-dts run --until caught-up failed (${describeExit(r)}) after ${r.seconds.toFixed(1)} s:\n${output}`, output, loadAverage1m }];
   log(`fc-dts caught up in ${r.seconds.toFixed(1)} s`);
   const error = await compareWithSource(bench, expected, task.destDb);
-  const run: RunResult = { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'process start to exit', output: output.slice(-4000), loadAverage1m };
+  const run: RunResult = { tool, durability, seconds: r.seconds, ...(error ? { error } : {}), note: 'process start to exit', output: output.slice(-4000), loadAverage1m, ...(cpu ? { cpu } : {}) };
   // "incremental: 1,000,000 row changes applied in 21.3 s (46,948 rows/s); resumes at ..."
   const m = /incremental: ([\d,]+) row changes applied in ([\d.]+) s/.exec(r.stdout);
   if (!m) {
@@ -1165,6 +1176,15 @@ function report(rep: Report): string {
   lines.push(...table(header, [false, false, true, true, true, true, true, false], body));
   lines.push('', '"fc-dts ... speed ÷ tool" = fc-dts rows/s ÷ that tool\'s rows/s at the same replica durability: above 1.00x fc-dts is faster (2.00x: twice as fast).',
     '"load" = the machine\'s 1-minute load average when the run began (2 CPUs: above ~2, other work competes for them).');
+  const cpuRows = rep.results.filter((r) => r.cpu && !r.error);
+  if (cpuRows.length > 0) {
+    lines.push('', `CPU per row change (µs) in the timed part, from /proc; "CPU-bound rate" = ${rep.machine.cpus} cores ÷ the total: no tool with that cost can go faster on this machine`, '');
+    const cpuBody = cpuRows.map((r) => {
+      const c = cpuPerChange(r.cpu!, w.changes);
+      return [`${r.tool} (${DURABILITY_LABEL[r.durability]})`, c.applyProcesses.toFixed(1), c.destinationServer.toFixed(1), c.sourceServer.toFixed(1), c.total.toFixed(1), fmtInt(c.cpuBoundRowsPerSecond)];
+    });
+    lines.push(...table(['tool', 'apply process(es)', 'destination server', 'source server', 'total', 'CPU-bound rate'], [false, true, true, true, true, true], cpuBody));
+  }
   if (rep.fcDtsVerify) {
     const v = rep.fcDtsVerify;
     lines.push(`fc-dts verify: ${v.consistent ? 'consistent' : `NOT consistent (exit code ${v.exitCode})`} in ${v.seconds.toFixed(2)} s`);
@@ -1262,7 +1282,12 @@ async function main(): Promise<number> {
   const { source, replica } = await startServers();
   const src = await adminConnection(source);
   const dst = await adminConnection(replica);
-  const bench: Bench = { opts, source, replica, src, dst, workDir: mkdtempSync(join(tmpdir(), 'fc-dts-bench-inc-')) };
+  const pids = { source: serverPid(SOURCE_DIR), destination: serverPid(REPLICA_DIR) };
+  if (!pids.source || !pids.destination) throw new Error(`no pid file for the servers in ${SOURCE_DIR} and ${REPLICA_DIR}`);
+  const bench: Bench = {
+    opts, source, replica, src, dst, workDir: mkdtempSync(join(tmpdir(), 'fc-dts-bench-inc-')),
+    pids: { source: pids.source, destination: pids.destination },
+  };
   try {
     await resetServers(src, dst);
     log(`seeding ${DB} on the source: ${TABLE_COUNT} tables, ${fmtInt(seedRowsPerTable(opts.seedRows) * TABLE_COUNT)} rows ...`);

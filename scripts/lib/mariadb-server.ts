@@ -233,6 +233,11 @@ export async function stopMariaDb(dir: string): Promise<boolean> {
   return true;
 }
 
+/** The pid of the server running in `dir`, if one is. */
+export function serverPid(dir: string): number | undefined {
+  return pidAlive(paths(dir).pid);
+}
+
 export function runningServer(dir: string): MariaDbServer | undefined {
   const p = paths(dir);
   if (!pidAlive(p.pid) || !existsSync(p.port)) return undefined;
