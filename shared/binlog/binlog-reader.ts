@@ -65,6 +65,12 @@ export type SourceEvent =
       readonly rows: ReadonlyArray<{ readonly before?: Record<string, CellValue>; readonly after?: Record<string, CellValue> }>;
       /** column names in table order, as the table was when the event was written */
       readonly columns: readonly string[];
+      /**
+       * their types as the event's TableMap describes them (INFORMATION_SCHEMA-style COLUMN_TYPE:
+       * `int`, `bigint unsigned`, `varchar(20)`, `bit(1)`, `point`; no display widths, the binlog has
+       * none), '' where unknown; the same array for every event of an unchanged table definition
+       */
+      readonly columnTypes: readonly string[];
       readonly txStart: TxStart;
       readonly gtid?: string;
     }
@@ -144,6 +150,7 @@ interface TableInfo {
   readonly database: string;
   readonly table: string;
   readonly columns: readonly string[];
+  readonly columnTypes: readonly string[];
   /** The TableMap's column definitions the decoder was built for. */
   readonly definition: readonly BinlogColumn[];
   /** zongji's column list they came from (a reused TableMap hands the same list back: zongji-patches.ts). */
@@ -418,7 +425,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       }
       this.push({
         kind: 'rows', pos: { file: this.fileNumber(file), offset, row: 0 }, ts, database: table.database, table: table.table, op, rows,
-        columns: table.columns, txStart: this.txStart ?? { file, offset }, ...(e.gtid ? { gtid: e.gtid } : {}),
+        columns: table.columns, columnTypes: table.columnTypes, txStart: this.txStart ?? { file, offset }, ...(e.gtid ? { gtid: e.gtid } : {}),
       });
     }
   }
@@ -492,13 +499,15 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       }
       return { name: c.name, type, charset };
     });
+    // Signedness and widths are not in `columns` (BIGINT and BIGINT UNSIGNED share a binlog type).
+    const columnTypes = zcolumns.map((_, i) => entry!.columnSchemas[i]?.COLUMN_TYPE ?? '');
     // Every transaction repeats its tables' TableMap events: reuse the decoder while the definition is the same.
     const known = this.tables.get(e.tableId);
-    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns)) {
+    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns) && sameStrings(known.columnTypes, columnTypes)) {
       this.tables.set(e.tableId, { ...known, zcolumns });
       return;
     }
-    this.tables.set(e.tableId, { database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), definition: columns, zcolumns });
+    this.tables.set(e.tableId, { database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), columnTypes, definition: columns, zcolumns });
     const z = this.zongji!;
     const decoders = columns.map((col, i) => this.valueDecoder(col, zcolumns[i]!, entry!, i, z));
     rowDecodersOf(z).set(e.tableId, rowDecoder(columns.map((c) => c.name), decoders));
@@ -546,6 +555,10 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     if (err.code !== undefined) return connectionError('source', ep, e);
     return new BinlogDecodeError(`cannot decode the source binlog: ${serverMessage}`, 'report this with the binlog file and position', { cause: e });
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function sameColumns(a: readonly BinlogColumn[], b: readonly BinlogColumn[]): boolean {

@@ -41,7 +41,17 @@ export interface RowChange {
   readonly before?: Row;
   /** Full after-image (insert, update). */
   readonly after?: Row;
+  /**
+   * The image columns' types as the binlog event describes them (destination names →
+   * INFORMATION_SCHEMA-style COLUMN_TYPE without display widths: `int`, `varchar(20)`, `bigint
+   * unsigned`), i.e. the schema in force when the row was written. Set for destinations that type
+   * every value themselves (Tablestore); MySQL destinations hold the schema.
+   */
+  readonly types?: ColumnTypes;
 }
+
+/** Column name → COLUMN_TYPE as of a binlog event (RowChange.types). */
+export type ColumnTypes = Readonly<Record<string, string>>;
 
 export interface DdlChange {
   readonly kind: 'ddl';

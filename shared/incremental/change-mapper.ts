@@ -8,7 +8,7 @@
  * the opposite moves it in and becomes an INSERT. The operations filter applies to the source
  * statement's type (not syncing deletes ignores source DELETEs, not rows leaving a filter).
  */
-import type { CellValue, Row, RowChange, TableRef } from '../change/change-event.ts';
+import type { CellValue, ColumnTypes, Row, RowChange, TableRef } from '../change/change-event.ts';
 import { isBytes, isExactNumber } from '../change/change-event.ts';
 import type { SourceEvent } from '../binlog/binlog-reader.ts';
 import { evaluateWhere, type WhereFilter } from '../filter/where-filter.ts';
@@ -16,8 +16,9 @@ import type { TableInfo } from '../mysql/catalog.ts';
 import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
 import type { Capitalization, Operation, Task } from '../task/task.ts';
 
-/** What the mapper reads of a decoded row event. */
-export type RowsEvent = Pick<Extract<SourceEvent, { kind: 'rows' }>, 'pos' | 'ts' | 'database' | 'table' | 'op' | 'rows'>;
+/** What the mapper reads of a decoded row event (the column list and types: for destinations that type values). */
+export type RowsEvent = Pick<Extract<SourceEvent, { kind: 'rows' }>, 'pos' | 'ts' | 'database' | 'table' | 'op' | 'rows'> &
+  Partial<Pick<Extract<SourceEvent, { kind: 'rows' }>, 'columns' | 'columnTypes'>>;
 
 interface TableRoute {
   readonly target: TableRef;
@@ -29,14 +30,19 @@ interface TableRoute {
   readonly generated: ReadonlySet<string>;
   /** Destination names of the key columns. */
   readonly key: readonly string[];
+  /** The last event column types seen and their projection (destination names): reused while the table's definition is unchanged. */
+  typesOf?: { readonly columnTypes: readonly string[]; readonly types: ColumnTypes };
 }
 
 export class ChangeMapper {
   private readonly routes = new Map<string, TableRoute>();
   /** Source database → destination database, for whole-database selections. */
   private readonly wholeDatabases = new Map<string, string>();
+  /** Changes carry their event's column types (the destination types each value: Tablestore). */
+  private readonly typed: boolean;
 
   constructor(private readonly task: Task, dbs: readonly DatabaseMapping[]) {
+    this.typed = task.destination.type === 'tablestore';
     for (const d of dbs) {
       if (d.whole) this.wholeDatabases.set(d.source.name, d.target);
       for (const t of d.tables) this.addTable(t);
@@ -101,6 +107,7 @@ export class ChangeMapper {
     if (!route || !route.operations.has(e.op)) return [];
     const out: RowChange[] = [];
     const { op, rows } = e;
+    const types = this.typed ? this.eventTypes(route, e) : undefined;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       // Row index doubled: the insert half of a key change takes the odd position after its delete,
@@ -112,14 +119,29 @@ export class ChangeMapper {
         // A key change is a delete of the old row and an insert of the new one: the two keys may
         // hash to different buckets, and each half must be ordered with its own row's changes.
         if (keyChanged(route.key, before, after)) {
-          out.push(change(e, route, row, 'delete', before, undefined), change(e, route, row + 1, 'insert', undefined, after));
+          out.push(change(e, route, row, 'delete', before, undefined, types), change(e, route, row + 1, 'insert', undefined, after, types));
         } else {
-          out.push(change(e, route, row, 'update', before, after));
+          out.push(change(e, route, row, 'update', before, after, types));
         }
-      } else if (before) out.push(change(e, route, row, 'delete', before, undefined));
-      else if (after) out.push(change(e, route, row, 'insert', undefined, after));
+      } else if (before) out.push(change(e, route, row, 'delete', before, undefined, types));
+      else if (after) out.push(change(e, route, row, 'insert', undefined, after, types));
     }
     return out;
+  }
+
+  /** The event's column types under destination names, as project() names the columns; one object per table definition. */
+  private eventTypes(route: TableRoute, e: RowsEvent): ColumnTypes | undefined {
+    const { columns, columnTypes } = e;
+    if (!columns || !columnTypes) return undefined;
+    if (route.typesOf?.columnTypes === columnTypes) return route.typesOf.types;
+    const types: Record<string, string> = {};
+    columns.forEach((name, i) => {
+      if (route.generated.has(name.toLowerCase()) || !columnTypes[i]) return;
+      const target = route.columns ? route.columns.get(name) : applyCapitalization(name, this.capitalization);
+      if (target !== undefined) types[target] = columnTypes[i]!;
+    });
+    route.typesOf = { columnTypes, types };
+    return types;
   }
 
   /** The image projected for the destination when it passes the table's filter; undefined otherwise. */
@@ -142,8 +164,8 @@ export class ChangeMapper {
 }
 
 /** One object shape for every change (before/after present, possibly undefined): the hot path stays monomorphic. */
-function change(e: RowsEvent, route: TableRoute, row: number, op: RowChange['op'], before: Row | undefined, after: Row | undefined): RowChange {
-  return { kind: 'row', pos: { file: e.pos.file, offset: e.pos.offset, row }, ts: e.ts, table: route.target, key: route.key, op, before, after };
+function change(e: RowsEvent, route: TableRoute, row: number, op: RowChange['op'], before: Row | undefined, after: Row | undefined, types: ColumnTypes | undefined): RowChange {
+  return { kind: 'row', pos: { file: e.pos.file, offset: e.pos.offset, row }, ts: e.ts, table: route.target, key: route.key, op, before, after, types };
 }
 
 /** Row values as the filter evaluator takes them: exact numbers as text, bytes as Buffers. */

@@ -53,6 +53,9 @@ export type DdlDecision =
        * even though the destination is left alone (e.g. ALTER TABLE on a column-mapped table).
        */
       readonly sourceTables?: readonly string[];
+      /** The statement's kind and leading keywords ("ALTER TABLE"), when it could be read. */
+      readonly kind?: DdlKind;
+      readonly label?: string;
     };
 
 export interface TranslateOptions {
@@ -77,7 +80,7 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   const renames = p.renames.map(([a, b]) => [names.resolve(a), names.resolve(b)] as const);
   const objects = p.objects.map((o) => names.resolve(o));
   const sourceTables = unique([...tables.map((t) => t.r.key), ...renames.flat().map((r) => r.key)]);
-  const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables });
+  const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, kind: p.kind, label: p.label });
 
   if (!task.sync.ddl) return reject('DDL synchronization is off (sync.ddl: false)');
   if (p.temporary) return reject(`${p.label}: temporary tables are not synchronized`);

@@ -30,6 +30,7 @@ import { ChangeMapper } from './change-mapper.ts';
 import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './checkpoint-tracker.ts';
 import { translateDdl } from './ddl-translator.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { noteSkippedDdl, type DdlSkipLog } from './skipped-ddl.ts';
 
 /**
  * Where batches go and how progress is kept: the destination itself (standalone, the default), or the
@@ -102,6 +103,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   let applied = 0;
   let ddlFailures = 0;
   let stateCache = (await store.getTaskState())!;
+  let ddlSkipped: DdlSkipLog = { count: stateCache.incremental?.ddlSkipped ?? 0, last: stateCache.incremental?.lastDdlSkipped };
   const recentlyApplied: Array<[number, number]> = [];
 
   const dispatcher = new ApplyDispatcher({
@@ -174,6 +176,8 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
       applied,
       checkpoint: { ...tracker.checkpoint, at: new Date(now).toISOString() },
       ddlFailures,
+      ddlSkipped: ddlSkipped.count,
+      ...(ddlSkipped.last ? { lastDdlSkipped: ddlSkipped.last } : {}),
       updatedAt: new Date(now).toISOString(),
     };
   };
@@ -253,6 +257,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   async function ddl(ev: Extract<SourceEvent, { kind: 'query' }>): Promise<void> {
     const decision = translateDdl(ev.sql, ev.database, task);
     if (!decision.apply) {
+      ddlSkipped = noteSkippedDdl(task, decision, ev, (db, table) => mapper.targetOf(db, table), ddlSkipped, options.log);
       return;
     }
     for (const b of batcher.due(true)) dispatch(b);

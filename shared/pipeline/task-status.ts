@@ -57,6 +57,10 @@ export function formatTaskStatus(s: TaskStatus): string {
   if (inc) {
     lines.push(`  incremental: lag ${inc.lagSeconds} s, ${inc.rowsPerSecond.toLocaleString('en-US')} rows/s, ${inc.applied.toLocaleString('en-US')} changes applied, reader checkpoint ${inc.checkpoint.file}:${inc.checkpoint.offset} (as of ${inc.updatedAt})`);
     if (inc.ddlFailures > 0) lines.push(`  ${inc.ddlFailures} DDL statements failed in the destination and were skipped (see the run's log)`);
+    const last = inc.lastDdlSkipped;
+    if (inc.ddlSkipped && last) {
+      lines.push(`  ${inc.ddlSkipped} DDL statements not applied to the destination; the last: ${last.statement} on ${last.tables.join(', ')} (committed ${last.at}): ${last.reason}`);
+    }
   } else {
     lines.push('  incremental: not started');
   }

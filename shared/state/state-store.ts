@@ -2,6 +2,7 @@
  * The StateStore port: what a task remembers between runs. The standalone runner keeps it in a
  * directory (file-state-store.ts); the serverless pipeline keeps it in a Tablestore table.
  */
+import type { BinlogPosition } from '../change/position.ts';
 import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import type { Chunk } from '../fullload/chunk-planner.ts';
 
@@ -23,7 +24,23 @@ export interface IncrementalStatus {
   readonly applied: number;
   readonly checkpoint: ReaderCheckpoint;
   readonly ddlFailures: number;
+  /** DDL statements on synchronized tables left unapplied (Tablestore takes no DDL; sync.ddl off; a column-mapped table), since incremental sync began. */
+  readonly ddlSkipped?: number;
+  readonly lastDdlSkipped?: SkippedDdl;
   readonly updatedAt: string;
+}
+
+/** A DDL statement incremental sync did not apply to the destination. */
+export interface SkippedDdl {
+  /** Its leading keywords: "ALTER TABLE", "TRUNCATE TABLE", "DROP TABLE". */
+  readonly statement: string;
+  /** The synchronized source tables it names ("db.table"). */
+  readonly tables: readonly string[];
+  readonly pos: BinlogPosition;
+  /** Source commit time. */
+  readonly at: string;
+  /** Why it was not applied, and what that leaves in the destination. */
+  readonly reason: string;
 }
 
 export interface TaskState {

@@ -6,12 +6,15 @@
  *   when the final value is not NULL, deleted when it is; a row inserted gets every column; a row
  *   deleted and inserted again in the batch is put whole, as it is a new row.
  * A primary-key change arrives as a delete of the old key and an insert of the new (change-mapper.ts).
- * Exact because row images are full (DESIGN §3). Pure: no I/O.
+ * Exact because row images are full (DESIGN §3). Attribute values are typed by the column types of the
+ * change's own binlog event (a column whose type changed on the source, or that was added, is written
+ * as its new type); key columns keep the table's key types, which a Tablestore table cannot change.
+ * Pure: no I/O.
  */
 import type { CellValue, Row, RowChange } from '../change/change-event.ts';
 import type { TablestoreWriteMode } from '../task/task.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
-import { fromCell, type TablestoreValue } from './tablestore-values.ts';
+import { eventKind, fromCell, type TablestoreValue, type ValueKind } from './tablestore-values.ts';
 import type { RowWrite } from './tablestore-writer.ts';
 
 /** A write and the change that decided it (the last one of its row), to name it when the write is refused. */
@@ -86,13 +89,20 @@ function rowWrite(s: RowState, mode: TablestoreWriteMode): RowWrite | undefined 
   for (const [name, cell] of Object.entries(s.image)) {
     if (isKey.has(name)) continue;
     if (!whole && s.changed !== 'all' && !s.changed.has(name)) continue;
-    const v = fromCell(name, table.kinds.get(name), cell);
+    const v = fromCell(name, columnKind(table, s.last, name), cell);
     if (v !== null) columns.push([name, v]);
     else if (!whole) deleted.push(name);
   }
   if (whole) return { table: table.name, type: 'put', primaryKey: key, columns };
   if (columns.length === 0 && deleted.length === 0) return undefined; // only unselected columns changed
   return { table: table.name, type: 'update', primaryKey: key, columns, deleted };
+}
+
+/** A column's kind for this change: by its event's column type where the change carries it, else by the table's mapping. */
+function columnKind(table: TablestoreTable, change: RowChange, name: string): ValueKind | undefined {
+  const start = table.kinds.get(name);
+  const type = change.types?.[name];
+  return type ? eventKind(type, start) : start;
 }
 
 export function primaryKey(table: TablestoreTable, image: Row): Array<readonly [string, TablestoreValue]> {

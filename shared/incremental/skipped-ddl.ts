@@ -1,0 +1,61 @@
+/**
+ * A DDL statement on a synchronized table that incremental sync does not apply (a Tablestore
+ * destination takes none; `sync.ddl: false`; an ALTER of a column-mapped table) is never dropped
+ * silently: the run logs one line naming the statement and the tables, and `fc-dts status` shows how
+ * many there were and the last one (IncrementalStatus.ddlSkipped / lastDdlSkipped).
+ */
+import type { TableRef } from '../change/change-event.ts';
+import { formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
+import type { SkippedDdl } from '../state/state-store.ts';
+import type { Task } from '../task/task.ts';
+import type { DdlDecision, DdlKind } from './ddl-translator.ts';
+
+/** What a DDL the source ran leaves in a Tablestore destination (README, "Tablestore destinations", DDL). */
+const TABLESTORE_EFFECT: Partial<Record<DdlKind, string>> = {
+  'alter-table': 'later row changes are written with the column types of their own binlog events; rows not changed since keep their values and types, a dropped or renamed column stays in them',
+  'truncate-table': 'the rows stay in the Tablestore table; delete them there (or drop the table and load it again) if the copy must be emptied',
+  'drop-table': 'the Tablestore table and its rows stay; drop it there if it is no longer wanted',
+  'rename-table': 'changes made under the new name are not synchronized',
+  'create-table': 'a table created after the task started is not synchronized',
+  'create-index': 'Tablestore tables have no such indexes: nothing to do',
+  'drop-index': 'Tablestore tables have no such indexes: nothing to do',
+};
+
+export interface DdlSkipLog {
+  readonly count: number;
+  readonly last: SkippedDdl | undefined;
+}
+
+/**
+ * Notes a DDL that was not applied. `targetOf` maps a synchronized source table to its destination
+ * (undefined: the statement names no table of the task, so it is of no concern and not reported).
+ * Returns the log as it is after this statement; a statement at or before the last one recorded was
+ * counted by an earlier run (it is read again after a restart) and is logged, not counted again.
+ */
+export function noteSkippedDdl(
+  task: Task,
+  decision: Extract<DdlDecision, { apply: false }>,
+  at: { readonly pos: BinlogPosition; readonly ts: number },
+  targetOf: (database: string, table: string) => TableRef | undefined,
+  before: DdlSkipLog,
+  log: (line: string) => void,
+): DdlSkipLog {
+  const named = (decision.sourceTables ?? []).flatMap((name) => {
+    const dot = name.indexOf('.');
+    const target = targetOf(name.slice(0, dot), name.slice(dot + 1));
+    return target ? [{ name, target }] : [];
+  });
+  if (named.length === 0) return before;
+  const statement = decision.label ?? 'DDL';
+  const tablestore = task.destination.type === 'tablestore';
+  const reason = tablestore
+    ? `Tablestore takes no DDL: ${(decision.kind && TABLESTORE_EFFECT[decision.kind]) ?? 'nothing changed in the destination'}`
+    : decision.reason;
+  const where = named.map((t) => `${t.name} (${tablestore ? `Tablestore table ${t.target.table}` : `${t.target.database}.${t.target.table}`})`).join(', ');
+  log(`DDL not applied: ${statement} on ${where} at binlog position ${formatPosition(at.pos)} — ${reason}`);
+  if (before.last && !isAfter(at.pos, before.last.pos)) return before;
+  return {
+    count: before.count + 1,
+    last: { statement, tables: named.map((t) => t.name), pos: at.pos, at: new Date(at.ts * 1000).toISOString(), reason },
+  };
+}
