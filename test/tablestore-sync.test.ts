@@ -91,6 +91,15 @@ const ROW_1 = {
   dt: '1000-01-01', tm: '-838:59:59.000000', dtm: '1000-01-01 00:00:00.000000', ts: '1970-01-01 00:00:01.000000', yr: '1901',
   en: 'c d', st: 'x,z', js: '{"a": [1, 2.5, "🐱"], "b": null}',
 };
+/** Row 2: BIGINT UNSIGNED 2^53+1, FLOAT 0.1, empty text and binary, the largest TIME, TIMESTAMP and DATETIME. */
+const ROW_2 = {
+  id: '2', ti: '127', tiu: '0', si: '32767', siu: '0', mi: '8388607', miu: '0', i: '2147483647', iu: '0', bi: '9223372036854775807',
+  biu: '9007199254740993', dec65: '99999999999999999999999999999999999.999999999999999999999999999999',
+  f: 0.1, d: 2.2250738585072014e-308, b1: false, b64: hex('0000000000000000'),
+  ch: '', vc: '', tx: '', l1: '', bn: hex('00000000'), vb: hex(''), bl: hex(''),
+  dt: '9999-12-31', tm: '838:59:59.999999', dtm: '9999-12-31 23:59:59.999999', ts: '2038-01-19 03:14:07.999999', yr: '2155',
+  en: 'a', st: '', js: '[]',
+};
 const ROW_3 = {
   id: '3', ti: '0', tiu: '1', si: '0', siu: '1', mi: '0', miu: '1', i: '0', iu: '1', bi: '0', biu: '1',
   dec65: '0.000000000000000000000000000001', f: -3.4028235e38, d: -5e-324, b1: true, b64: hex('8000000000000001'),
@@ -104,12 +113,17 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     const db = await database('ots_types');
     await insertAllTypes(admin, db);
     await admin.query(`CREATE TABLE flags (id INT PRIMARY KEY, ok BOOL, n TINYINT(1)); INSERT INTO flags VALUES (1, TRUE, 2), (2, FALSE, NULL)`);
+    // Spatial → BINARY in the server's internal form: SRID (4 bytes LE) + WKB (LE point of two doubles).
+    await admin.query(`CREATE TABLE geo (id INT PRIMARY KEY, p POINT, g GEOMETRY); INSERT INTO geo VALUES (1, ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('POINT(-0.5 3)', 4326))`);
+    const GEO_1 = { id: '1', p: hex('00000000' + '0101000000' + '000000000000f03f' + '0000000000000040'), g: hex('e6100000' + '0101000000' + '000000000000e0bf' + '0000000000000840') };
     const t = taskFile(db);
     const full = await run(t, 'full-done');
     expect(full.code, full.err).toBe(0);
     const loaded = await rows('all_types');
     expect(loaded.find((r) => r.id === '1')).toEqual(ROW_1);
+    expect(loaded.find((r) => r.id === '2')).toEqual(ROW_2);
     expect(loaded.find((r) => r.id === '3')).toEqual(ROW_3);
+    expect(await rows('geo')).toEqual([GEO_1]);
     expect(loaded.find((r) => r.id === '4')).toEqual({ id: '4' }); // NULL is an absent column
     expect(await rows('flags')).toEqual([{ id: '1', ok: true, n: '2' }, { id: '2', ok: false }]);
 
@@ -118,6 +132,7 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     await admin.query(`INSERT INTO \`${db}\`.all_types VALUES ${ALL_TYPES_ROWS.replace(/\((\d), /g, (_, id: string) => `(${Number(id) + 10}, `)}`);
     await admin.query("SET time_zone = '+00:00'");
     await admin.query(`INSERT INTO \`${db}\`.flags VALUES (11, TRUE, 2), (12, FALSE, NULL)`);
+    await admin.query(`INSERT INTO \`${db}\`.geo SELECT 11, p, g FROM \`${db}\`.geo WHERE id = 1`);
     const inc = await run(t, 'caught-up');
     expect(inc.code, inc.err).toBe(0);
     const after = await rows('all_types');
@@ -126,6 +141,7 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
       expect(viaBinlog && without(viaBinlog, 'id'), `row ${id + 10}`).toEqual(without(after.find((r) => r.id === String(id))!, 'id'));
     }
     expect((await rows('flags')).slice(2)).toEqual([{ id: '11', ok: true, n: '2' }, { id: '12', ok: false }]);
+    expect(await rows('geo')).toEqual([GEO_1, { ...GEO_1, id: '11' }]);
   });
 
   for (const writeMode of ['overwrite', 'update'] as const) {
