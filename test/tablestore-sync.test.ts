@@ -4,7 +4,7 @@
  * as the README documents them, both write modes, the BatchWriteRow limits, dirty data, kill -9.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,16 @@ beforeEach(async () => {
   ots = await startTestTablestore();
 });
 
+// A test that fails or times out must not leave an fc-dts process writing behind it.
+const children = new Set<ChildProcess>();
+function spawned<C extends ChildProcess>(child: C): C {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
   await ots.close();
 });
 
@@ -60,7 +69,7 @@ function taskFile(db: string, extra: Record<string, unknown> = {}, destination: 
 
 /** Async: the stand-in answers from this process, so the event loop must keep running. */
 function run(t: TaskFiles, until: 'full-done' | 'caught-up'): Promise<{ code: number; out: string; err: string }> {
-  const child = spawn(process.execPath, [BIN, 'run', '-c', t.file, '--until', until, '--state', t.state]);
+  const child = spawned(spawn(process.execPath, [BIN, 'run', '-c', t.file, '--until', until, '--state', t.state]));
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -253,9 +262,17 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
       await c.end();
     })();
 
-    for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, [BIN, 'run', '-c', t.file, '--state', t.state], { stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1500));
+    // Even rounds kill at a random moment, start-up included; odd rounds once the process is writing
+    // rows (its first BatchWriteRow seen), at a random moment after.
+    const batchWrites = () => ots.standIn.requests.BatchWriteRow ?? 0;
+    for (let round = 0; round < 4; round++) {
+      const before = batchWrites();
+      const child = spawned(spawn(process.execPath, [BIN, 'run', '-c', t.file, '--state', t.state], { stdio: 'ignore' }));
+      if (round % 2 === 1) {
+        for (const deadline = Date.now() + 30_000; batchWrites() === before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+        expect(batchWrites(), `round ${round}: fc-dts wrote nothing in 30 s`).toBeGreaterThan(before);
+      }
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 1500));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
     }
