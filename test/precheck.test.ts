@@ -98,15 +98,24 @@ describe('decision functions', () => {
     expect(localInfileVerdict(false, validateTask({ ...base, sync: { types: ['schema'] } })).reason).toBe('no full load in this task');
   });
 
-  it('table limit: more than 1,000 tables selected one by one with renaming', () => {
+  it('table limit: MySQL sources 1,000 tables selected one by one, renamed or not; PolarDB only when renaming', () => {
     const fake = (n: number, renamed: boolean, whole = false) =>
       [{ whole, tables: Array.from({ length: n }, () => ({ renamed })) }] as unknown as DatabaseMapping[];
+    // RDS MySQL / self-managed MySQL (reference 003): "Max 1,000 tables per task (when selecting tables as objects)".
     expect(tableLimitVerdict(fake(1001, true), 'mysql').status).toBe('failed');
-    expect(tableLimitVerdict(fake(1001, true), 'mysql').reason).toContain('1,000');
-    expect(tableLimitVerdict(fake(1000, true), 'mysql').status).toBe('passed');
-    expect(tableLimitVerdict(fake(1001, false), 'mysql').status).toBe('passed');
-    expect(tableLimitVerdict(fake(1001, true, true), 'mysql').status).toBe('passed');
-    expect(tableLimitVerdict(fake(1001, true), 'polardb-x').status).toBe('passed'); // 5,000 there
+    const plain = tableLimitVerdict(fake(1001, false), 'mysql');
+    expect(plain.status).toBe('failed');
+    expect(plain.reason).toBe('1,001 tables are selected one by one; a task with a mysql source supports at most 1,000 (renamed or not)');
+    expect(plain.fix).toContain('select whole databases');
+    expect(tableLimitVerdict(fake(1000, false), 'mysql').status).toBe('passed');
+    expect(tableLimitVerdict(fake(1001, false, true), 'mysql').status).toBe('passed'); // a whole database
+    // PolarDB for MySQL (002, 004): 1,000 when tables or columns are renamed; PolarDB-X (000): 5,000.
+    expect(tableLimitVerdict(fake(1001, true), 'polardb-mysql').reason).toContain('1,000');
+    expect(tableLimitVerdict(fake(1001, true), 'polardb-mysql').status).toBe('failed');
+    expect(tableLimitVerdict(fake(1001, false), 'polardb-mysql').status).toBe('passed');
+    expect(tableLimitVerdict(fake(1000, true), 'polardb-mysql').status).toBe('passed');
+    expect(tableLimitVerdict(fake(1001, true), 'polardb-x').status).toBe('passed');
+    expect(tableLimitVerdict(fake(5001, true), 'polardb-x').status).toBe('failed');
   });
 
   it('reserved words', () => {

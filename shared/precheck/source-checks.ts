@@ -338,7 +338,7 @@ export const SOURCE_ITEMS = {
   primaryKeys: { id: 'source-primary-keys', name: 'Primary keys of selected tables', side: 'source' },
   objectNames: { id: 'source-object-names', name: 'PolarDB-X table names', side: 'source' },
   invisibleColumns: { id: 'source-invisible-columns', name: 'Invisible columns', side: 'source' },
-  tableLimit: { id: 'task-table-limit', name: 'Tables per task with renaming', side: 'task' },
+  tableLimit: { id: 'task-table-limit', name: 'Tables selected one by one per task', side: 'task' },
   fkCascade: { id: 'source-fk-cascade', name: 'Cascading foreign keys', side: 'source' },
 } as const satisfies Record<string, ItemMeta>;
 
@@ -574,20 +574,26 @@ export function invisibleColumnsVerdict(tables: readonly TableMapping[]): Verdic
   };
 }
 
-/** Selecting tables one by one and renaming is limited per task (1,000 in references 002/003, 5,000 for PolarDB-X in 000). */
+/**
+ * Tables selected one by one are limited per task. RDS MySQL / self-managed MySQL (reference 003):
+ * at most 1,000 whenever tables are selected as objects, renamed or not. PolarDB for MySQL (002, 004):
+ * 1,000 when tables or columns are renamed; PolarDB-X (000, 001): 5,000 with renaming.
+ */
 export function tableLimitVerdict(mapping: readonly DatabaseMapping[], type: SourceType): Verdict {
   const limit = type === 'polardb-x' ? 5000 : 1000;
+  const onlyWhenRenaming = type !== 'mysql';
+  const condition = onlyWhenRenaming ? 'when tables or columns are renamed' : 'renamed or not';
   const individually = mapping.filter((d) => !d.whole).reduce((n, d) => n + d.tables.length, 0);
   const renamed = mapping.some((d) => d.tables.some((t) => t.renamed));
-  if (individually > limit && renamed) {
+  if (individually > limit && (renamed || !onlyWhenRenaming)) {
     return {
       status: 'failed',
-      reason: `${individually} tables are selected one by one with renaming; one task supports at most ${limit.toLocaleString('en-US')}`,
+      reason: `${individually.toLocaleString('en-US')} tables are selected one by one${renamed ? ' with renaming' : ''}; a task with a ${type} source supports at most ${limit.toLocaleString('en-US')} (${condition})`,
       fix: 'split the objects over several tasks, or select whole databases (omit tables) instead',
     };
   }
   const why = individually === 0 ? 'only whole databases are selected' : `${plural(individually, 'table')} selected one by one${renamed ? '' : ', none renamed'}`;
-  return { status: 'passed', reason: `${why} (limit ${limit.toLocaleString('en-US')} when renaming)` };
+  return { status: 'passed', reason: `${why} (limit ${limit.toLocaleString('en-US')} ${condition})` };
 }
 
 export function fkCascadeVerdict(tables: readonly TableMapping[]): Verdict {
