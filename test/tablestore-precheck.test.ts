@@ -80,6 +80,7 @@ describe('runPrecheck with a Tablestore destination', () => {
       CREATE TABLE \`${keyless}\`.nokey (a INT, b INT);
       CREATE DATABASE \`${keys}\` CHARACTER SET utf8mb4;
       CREATE TABLE \`${keys}\`.wide (id INT PRIMARY KEY, a INT NOT NULL, b INT NOT NULL, c INT NOT NULL, d INT NOT NULL);
+      CREATE TABLE \`${keys}\`.wide5 (a INT, b INT, c INT, d INT, e INT, PRIMARY KEY (a, b, c, d, e));
       CREATE TABLE \`${keys}\`.measures (ratio DOUBLE PRIMARY KEY, v INT);
       CREATE TABLE \`${keys}\`.people (id INT PRIMARY KEY, email VARCHAR(100) NULL);
       CREATE TABLE \`${keys}\`.docs (slug VARCHAR(300) PRIMARY KEY, body TEXT);
@@ -236,13 +237,14 @@ describe('runPrecheck with a Tablestore destination', () => {
     expect(item(fixed, 'source-primary-keys').status).toBe('passed');
   });
 
-  it('a 5-column primaryKey override fails: at most 4', async () => {
-    const report = await checked(task({ objects: [{ database: keys, tables: [{ name: 'wide', primaryKey: ['id', 'a', 'b', 'c', 'd'] }] }] }));
+  it('a 5-column source key fails: at most 4 (a 5-column primaryKey override is refused by the task-file validator)', async () => {
+    const report = await checked(task({ objects: [{ database: keys, tables: ['wide5'] }] }));
     const pk = item(report, 'tablestore-primary-keys');
     expect(pk.status).toBe('failed');
-    expect(pk.reason).toContain('table wide');
-    expect(pk.reason).toContain('5 primary-key columns from objects[0].tables[0].primaryKey (id, a, b, c, d)');
+    expect(pk.reason).toContain('table wide5');
+    expect(pk.reason).toContain('5 primary-key columns from the source key (a, b, c, d, e)');
     expect(pk.fix).toContain('objects[0].tables[0].primaryKey: [<at most 4 columns');
+    expect(() => task({ objects: [{ database: keys, tables: [{ name: 'wide', primaryKey: ['id', 'a', 'b', 'c', 'd'] }] }] })).toThrow(/a Tablestore primary key has at most 4/);
   });
 
   it('a DOUBLE key column fails', async () => {

@@ -4,7 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTaskFile, parseTaskText, redactTask, validateTask } from '../shared/task/task-file.ts';
-import { TaskFileError } from '../shared/errors.ts';
+import { FcDtsError, TaskFileError } from '../shared/errors.ts';
+import { readCatalog } from '../shared/mysql/catalog.ts';
+import { resolveObjects } from '../shared/task/object-mapper.ts';
+import { adminConnection, uniqueName } from './helpers/mariadb.ts';
 
 const base = {
   name: 'shop-to-rds',
@@ -116,6 +119,60 @@ describe('task file', () => {
     expect(t.advanced.incremental).toEqual(expect.objectContaining({ buckets: 8, workers: 4 }));
     const tuned = validateTask({ ...base, destination: { ...ots, writeMode: 'update', threads: 2, concurrency: 3, buckets: 3, queueSize: 256 } });
     expect(tuned.advanced.incremental).toEqual(expect.objectContaining({ buckets: 3, workers: 2 }));
+  });
+
+  it('refuses a primaryKey that lists a column twice or a column the selection leaves out, naming the table, the column and the fix', () => {
+    const table = (t: Record<string, unknown>, destination: unknown = base.destination) => ({ ...base, destination, objects: [{ database: 'shop', tables: [{ name: 'orders', ...t }] }] });
+    const twice = errorOf(table({ primaryKey: ['id', 'line', 'ID'] }));
+    expect(twice.key).toBe('objects[0].tables[0].primaryKey[2]');
+    expect(twice.message).toContain('table "orders": column "ID" is listed twice in primaryKey (also at primaryKey[0]');
+    expect(twice.fix).toBe('list each key column once: primaryKey: [id, line]');
+
+    const left = errorOf(table({ columns: ['id', 'status'], primaryKey: ['id', 'amount'] }));
+    expect(left.key).toBe('objects[0].tables[0].primaryKey[1]');
+    expect(left.message).toContain('table "orders": key column "amount" is not among the columns objects[0].tables[0].columns selects (id, status)');
+    expect(left.fix).toBe('add amount to objects[0].tables[0].columns, or name selected columns in primaryKey');
+
+    const renamed = errorOf(table({ columns: { id: 'order_id', status: 'status' }, primaryKey: ['order_id'] }));
+    expect(renamed.key).toBe('objects[0].tables[0].primaryKey[0]');
+    expect(renamed.message).toContain('"order_id" is the destination name of source column "id", and primaryKey takes source column names');
+    expect(renamed.fix).toBe('write id in primaryKey');
+    expect(validateTask(table({ columns: { id: 'order_id', status: 'status' }, primaryKey: ['ID'] })).objects[0]!.tables![0]!.primaryKey).toEqual(['ID']);
+  });
+
+  it('refuses more than 4 primaryKey columns for a Tablestore destination, not for MySQL', () => {
+    const doc = (destination: unknown) => ({ ...base, destination, objects: [{ database: 'shop', tables: [{ name: 'wide', primaryKey: ['a', 'b', 'c', 'd', 'e'] }] }] });
+    const e = errorOf(doc(ots));
+    expect(e.key).toBe('objects[0].tables[0].primaryKey');
+    expect(e.message).toContain('table "shop.wide": 5 key columns (a, b, c, d, e), but a Tablestore primary key has at most 4');
+    expect(e.fix).toContain('primaryKey: [a, b, c, d]');
+    expect(validateTask(doc(base.destination)).objects[0]!.tables![0]!.primaryKey).toHaveLength(5);
+    expect(validateTask({ ...doc(ots), objects: [{ database: 'shop', tables: [{ name: 'wide', primaryKey: ['a', 'b', 'c', 'd'] }] }] }).objects).toHaveLength(1);
+  });
+
+  it('names a primaryKey column that does not exist on the source, not as a column left out (real catalog)', async () => {
+    const admin = await adminConnection();
+    const db = uniqueName('tf_pk');
+    try {
+      await admin.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.orders (id INT PRIMARY KEY, status VARCHAR(10), amount INT)`);
+      const catalog = await readCatalog(admin, [db]);
+      const task = validateTask({ ...base, objects: [{ database: db, tables: [{ name: 'orders', primaryKey: ['id', 'idd'] }] }] });
+      let error: unknown;
+      try {
+        resolveObjects(task, catalog);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FcDtsError);
+      const e = error as FcDtsError;
+      expect(e.code).toBe('OBJECT_NOT_FOUND');
+      expect(e.message).toBe(`objects[0].tables[0].primaryKey[1]: column "idd" does not exist in ${db}.orders (columns: id, status, amount)`);
+      expect(e.fix).toBe('correct the name in objects[0].tables[0].primaryKey: it takes source column names');
+      expect(resolveObjects(validateTask({ ...base, objects: [{ database: db, tables: [{ name: 'orders', primaryKey: ['ID', 'status'] }] }] }), catalog)[0]!.tables[0]!.key).toEqual(['id', 'status']);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
+      await admin.end();
+    }
   });
 
   it('never shows the Tablestore AccessKey secret', () => {

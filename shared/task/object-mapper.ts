@@ -81,6 +81,15 @@ export function resolveObjects(task: Task, catalog: ReadonlyMap<string, Database
       } else {
         columns = info.columns.map((c) => ({ source: c, target: applyCapitalization(c.name, cap) }));
       }
+      t?.primaryKey?.forEach((k, n) => {
+        if (!byName.has(k.toLowerCase())) {
+          throw new FcDtsError(
+            'OBJECT_NOT_FOUND',
+            `${o}.primaryKey[${n}]: column "${k}" does not exist in ${info.database}.${info.name} (columns: ${info.columns.map((c) => c.name).join(', ')})`,
+            `correct the name in ${o}.primaryKey: it takes source column names`,
+          );
+        }
+      });
       const key = t?.primaryKey ?? info.keyColumns;
       const selected = new Set(columns.map((c) => c.source.name.toLowerCase()));
       const missing = key.filter((k) => !selected.has(k.toLowerCase()));

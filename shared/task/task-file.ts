@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { TaskFileError } from '../errors.ts';
+import { TABLESTORE_LIMITS } from '../tablestore/tablestore-table.ts';
 import type {
   Capitalization,
   ConflictMode,
@@ -199,6 +200,7 @@ function validateTable(t: unknown, key: string): TableSelection {
   if (o.primaryKey !== undefined) {
     if (!Array.isArray(o.primaryKey) || o.primaryKey.length === 0) throw new TaskFileError(`${key}.primaryKey`, 'must be a non-empty list of column names', 'write primaryKey: [id]');
     primaryKey = o.primaryKey.map((c, i) => identifier({ c }, 'c', `${key}.primaryKey[${i}]`, true)!);
+    checkPrimaryKey(primaryKey, columns, key, typeof o.name === 'string' ? o.name : '?');
   }
   return {
     name: identifier(o, 'name', key, true)!,
@@ -208,6 +210,35 @@ function validateTable(t: unknown, key: string): TableSelection {
     ...(columns ? { columns } : {}),
     ...(primaryKey ? { primaryKey } : {}),
   };
+}
+
+/**
+ * A `primaryKey` override names each source column once, and only columns the table's `columns`
+ * selection takes (rows are identified by them). Whether the columns exist is known once the source
+ * catalog is read (object-mapper.ts); the Tablestore limit of 4 is checkTablestoreObjects'.
+ */
+function checkPrimaryKey(primaryKey: readonly string[], columns: ReadonlyArray<readonly [string, string]> | undefined, key: string, table: string): void {
+  const seen = new Map<string, number>();
+  primaryKey.forEach((c, i) => {
+    const first = seen.get(c.toLowerCase());
+    if (first !== undefined) {
+      throw new TaskFileError(
+        `${key}.primaryKey[${i}]`,
+        `table "${table}": column "${c}" is listed twice in primaryKey (also at primaryKey[${first}]; MySQL column names are case-insensitive)`,
+        `list each key column once: primaryKey: [${primaryKey.filter((x, j) => primaryKey.findIndex((y) => y.toLowerCase() === x.toLowerCase()) === j).join(', ')}]`,
+      );
+    }
+    seen.set(c.toLowerCase(), i);
+    if (!columns || columns.some(([src]) => src.toLowerCase() === c.toLowerCase())) return;
+    const renamed = columns.find(([, dst]) => dst.toLowerCase() === c.toLowerCase());
+    throw new TaskFileError(
+      `${key}.primaryKey[${i}]`,
+      renamed
+        ? `table "${table}": "${c}" is the destination name of source column "${renamed[0]}", and primaryKey takes source column names`
+        : `table "${table}": key column "${c}" is not among the columns ${key}.columns selects (${columns.map(([src]) => src).join(', ')})`,
+      renamed ? `write ${renamed[0]} in primaryKey` : `add ${c} to ${key}.columns, or name selected columns in primaryKey`,
+    );
+  });
 }
 
 function validateObjects(v: unknown): ObjectSelection[] {
@@ -410,6 +441,16 @@ function checkTablestoreObjects(objects: readonly ObjectSelection[], ddl: boolea
     if (o.as !== undefined) {
       throw new TaskFileError(`objects[${i}].as`, 'Tablestore has no databases: database name mapping is not supported (tables keep their own names, or the names given with tables[].as)', `remove objects[${i}].as`);
     }
+    o.tables?.forEach((t, j) => {
+      const limit = TABLESTORE_LIMITS.primaryKeyColumns;
+      if (t.primaryKey && t.primaryKey.length > limit) {
+        throw new TaskFileError(
+          `objects[${i}].tables[${j}].primaryKey`,
+          `table "${o.database}.${t.name}": ${t.primaryKey.length} key columns (${t.primaryKey.join(', ')}), but a Tablestore primary key has at most ${limit}`,
+          `keep at most ${limit} columns that still identify a row, e.g. primaryKey: [${t.primaryKey.slice(0, limit).join(', ')}] (the first is the partition key: one with many distinct values)`,
+        );
+      }
+    });
   });
 }
 
