@@ -5,8 +5,12 @@
  * (WriteBehind: at most three batches in memory whatever the chunk size).
  *
  * Rows are put whole (replacing a row an interrupted earlier attempt wrote: the source is at least as
- * new). Under `conflictMode: ignore-and-proceed` into a table that existed before the task, they are
- * insert-if-absent instead, keeping the destination's rows as the reference product does.
+ * new). Under `conflictMode: ignore-and-proceed` they are insert-if-absent instead, in every table,
+ * the ones this task created included: a row already in the destination is kept as it is, whoever
+ * wrote it, as the reference product does ("during full sync, existing records with matching primary
+ * or unique keys are kept as-is"). That holds for a chunk loaded again after a crash too: the rows an
+ * earlier attempt wrote stay, and incremental sync, which starts at the position recorded before the
+ * first chunk was read, brings them up to date.
  */
 import type { Connection } from 'mysql2/promise';
 import { quoteIdent } from '../mysql/identifier.ts';
