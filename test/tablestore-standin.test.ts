@@ -637,6 +637,131 @@ describe('PlainBuffer reader', () => {
   });
 });
 
+describe('Tablestore stand-in test hooks', () => {
+  let standIn: TablestoreStandIn;
+  let client: TableStore.Client;
+  const put = (id: number, v: TableStore.ColumnValue = `row ${id}`): TableStore.BatchWriteRow => ({
+    type: 'PUT',
+    primaryKey: [{ id: Long.fromNumber(id) }],
+    attributeColumns: [{ v }],
+    condition: IGNORE,
+  });
+  const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const read = async (id: number) => attributes((await client.getRow({ tableName: 'hooks', primaryKey: [{ id: Long.fromNumber(id) }] })).row);
+
+  beforeAll(async () => {
+    standIn = await startTablestoreStandIn({ accessKeyId: AK, accessKeySecret: SECRET });
+    client = clientFor(standIn);
+    await createTable(client, 'hooks', [{ name: 'id', type: 'INTEGER' }]);
+  });
+  afterAll(async () => {
+    await standIn.close();
+  });
+
+  it('records each BatchWriteRow: rows, body bytes, data size, per-row failures, refusals as a whole', async () => {
+    const first = standIn.batchWrites.length;
+    const before = standIn.rejected.BatchWriteRow ?? 0;
+    await client.batchWriteRow({ tables: [{ tableName: 'hooks', rows: ids(0, 200).map((i) => put(i, 'x')) }] });
+    await rejection(client.batchWriteRow({ tables: [{ tableName: 'hooks', rows: ids(0, 201).map((i) => put(i)) }] }));
+    // 2 + 8 + 1 + 2,097,142 bytes twice: 2 bytes over 4 MB.
+    await rejection(client.batchWriteRow({ tables: [{ tableName: 'hooks', rows: [put(1, 'y'.repeat(2_097_142)), put(2, 'y'.repeat(2_097_142))] }] }));
+    const mixed = await client.batchWriteRow({ tables: [{ tableName: 'hooks', rows: [put(7), { ...put(8), primaryKey: [{ id: 'not an integer' }] }] }] });
+    expect(mixed.tables.map((r) => r.isOk)).toEqual([true, false]);
+
+    const records = standIn.batchWrites.slice(first);
+    expect(records.map(({ bodyBytes: _b, ...r }) => r)).toEqual([
+      { rows: 200, dataBytes: 200 * (2 + 8 + 1 + 1), failedRows: 0, rejected: undefined },
+      { rows: 201, dataBytes: undefined, failedRows: 0, rejected: 'OTSParameterInvalid' },
+      { rows: 2, dataBytes: 4_194_306, failedRows: 0, rejected: 'OTSParameterInvalid' },
+      { rows: 2, dataBytes: 2 + 8 + 1 + 5 + (2 + 14 + 1 + 5), failedRows: 1, rejected: undefined },
+    ]);
+    // The body carries the data plus protobuf and PlainBuffer framing.
+    expect(records[2]!.bodyBytes).toBeGreaterThan(4_194_306);
+    expect(records[2]!.bodyBytes).toBeLessThan(4_194_306 + 1024);
+    expect(records[0]!.bodyBytes).toBeGreaterThan(200 * 12);
+    expect((standIn.rejected.BatchWriteRow ?? 0) - before).toBe(2);
+  });
+
+  it('fails the next rows of a table with a transient error in the per-row results, as the service reports a busy partition', async () => {
+    const before = standIn.requests.BatchWriteRow ?? 0;
+    const rejectedBefore = standIn.rejected.BatchWriteRow ?? 0;
+    standIn.faults.failRows('hooks', 2, 'OTSPartitionUnavailable');
+    standIn.faults.failRows('hooks', 1, 'OTSServerBusy', 'Service is busy.');
+    standIn.faults.failRows('other_table', 5, 'OTSServerBusy');
+    expect(standIn.faults.pending).toBe(8);
+    const r = await client.batchWriteRow({ tables: [{ tableName: 'hooks', rows: ids(1100, 5).map((i) => put(i, `v${i}`)) }] });
+    expect(r.tables.map((x) => [x.isOk, x.errorCode, x.errorMessage])).toEqual([
+      [false, 'OTSPartitionUnavailable', 'The partition is not available.'],
+      [false, 'OTSPartitionUnavailable', 'The partition is not available.'],
+      [false, 'OTSServerBusy', 'Service is busy.'],
+      [true, null, null],
+      [true, null, null],
+    ]);
+    // Failed rows were not written; the others were.
+    expect(await read(1100)).toEqual({});
+    expect(await read(1102)).toEqual({});
+    expect(await read(1103)).toEqual({ v: 'v1103' });
+    expect(standIn.faults.pending).toBe(5);
+    expect(standIn.batchWrites.at(-1)).toMatchObject({ rows: 5, failedRows: 3, rejected: undefined });
+    // Used up: the same rows go in now.
+    const again = await client.batchWriteRow({ tables: [{ tableName: 'hooks', rows: ids(1100, 3).map((i) => put(i, `v${i}`)) }] });
+    expect(again.tables.every((x) => x.isOk)).toBe(true);
+    expect(await read(1100)).toEqual({ v: 'v1100' });
+    expect((standIn.requests.BatchWriteRow ?? 0) - before).toBe(2);
+    expect((standIn.rejected.BatchWriteRow ?? 0) - rejectedBefore).toBe(0);
+    standIn.faults.clear();
+    expect(standIn.faults.pending).toBe(0);
+  });
+
+  it('refuses the next requests of an operation as a whole with the error status, doing nothing', async () => {
+    const rejectedBefore = standIn.rejected.BatchWriteRow ?? 0;
+    standIn.faults.failRequests('BatchWriteRow', 1, 'OTSServerBusy');
+    standIn.faults.failRequests('BatchWriteRow', 1, 'OTSTableNotReady');
+    const write = () => client.batchWriteRow({ tables: [{ tableName: 'hooks', rows: [put(200, 'written')] }] });
+    const busy = await rejection(write());
+    expect(busy).toMatchObject({ status: 503, name: 'OTSServerBusy' });
+    expect(busy.message).toContain('Server is busy.');
+    expect(await rejection(write())).toMatchObject({ status: 404, name: 'OTSTableNotReady' });
+    expect(await read(200)).toEqual({});
+    expect(standIn.batchWrites.at(-1)).toMatchObject({ rows: 0, rejected: 'OTSTableNotReady' });
+    await write();
+    expect(await read(200)).toEqual({ v: 'written' });
+    expect((standIn.rejected.BatchWriteRow ?? 0) - rejectedBefore).toBe(2);
+    // Other operations are not affected by a BatchWriteRow fault.
+    standIn.faults.failRequests('BatchWriteRow', 1, 'OTSServerBusy');
+    expect(await read(200)).toEqual({ v: 'written' });
+    standIn.faults.clear();
+  });
+
+  it('holds answers back on request and counts the requests and rows in flight', async () => {
+    const own = await startTablestoreStandIn({ accessKeyId: AK, accessKeySecret: SECRET });
+    try {
+      const c = clientFor(own);
+      await createTable(c, 'hooks', [{ name: 'id', type: 'INTEGER' }]);
+      const write = (from: number, n: number) => c.batchWriteRow({ tables: [{ tableName: 'hooks', rows: ids(from, n).map((i) => put(i)) }] });
+      await write(0, 50);
+      await write(50, 50);
+      expect(own.inFlight.BatchWriteRow).toEqual({ now: 0, max: 1 });
+      expect(own.batchWriteRowsInFlight).toEqual({ now: 0, max: 50 });
+      own.faults.delay('BatchWriteRow', 300);
+      const started = Date.now();
+      await Promise.all([write(100, 10), write(110, 20), write(130, 30)]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(own.inFlight.BatchWriteRow).toEqual({ now: 0, max: 3 });
+      expect(own.batchWriteRowsInFlight).toEqual({ now: 0, max: 60 });
+      // The writes were done before the answers: a held answer is a slow service, not a lost write.
+      expect((await c.getRow({ tableName: 'hooks', primaryKey: [{ id: Long.fromNumber(159) }] })).row.attributes).toHaveLength(1);
+      own.faults.delay('BatchWriteRow', 0);
+      const quick = Date.now();
+      await write(200, 1);
+      expect(Date.now() - quick).toBeLessThan(250);
+      expect(own.inFlight.GetRow).toEqual({ now: 0, max: 1 });
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('Tablestore stand-in quota', () => {
   it('refuses the 65th table of an instance', async () => {
     const standIn = await startTablestoreStandIn({ accessKeyId: AK, accessKeySecret: SECRET });

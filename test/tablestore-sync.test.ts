@@ -14,6 +14,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 import { ALL_TYPES_ROWS, insertAllTypes } from './helpers/fixtures.ts';
 import { readTable, startTestTablestore, type ReadRow, type TestTablestore } from './helpers/tablestore.ts';
+import type { BatchWriteRecord } from '../infra/tablestore-standin/index.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'fc-dts.js');
 const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-ots-'));
@@ -189,25 +190,51 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
   }
 
   it('cuts writes at 200 rows and 4 MB a request, by full load and through the binlog', async () => {
+    /**
+     * The BatchWriteRow requests of one run of the test below, as the stand-in received them: 1,000 rows of
+     * 19 bytes (id, v) and 40 of 300,017 (id, payload), of which 13 fit 4 MB. `slack`: requests more than
+     * one write of each table needs, for rows the run handed to the writer in more pieces.
+     */
+    const expectCutAtLimits = (requests: readonly BatchWriteRecord[], rejectedBefore: number, slack: number) => {
+      const limit = 4 * 1024 * 1024;
+      const bigRow = 2 + 8 + 7 + 300_000;
+      expect((ots.standIn.rejected.BatchWriteRow ?? 0) - rejectedBefore, 'requests refused whole').toBe(0);
+      expect(requests.filter((r) => r.rejected !== undefined)).toEqual([]);
+      expect(requests.filter((r) => r.rows > 200 || (r.dataBytes ?? Infinity) > limit || r.bodyBytes > limit)).toEqual([]);
+      expect(requests.filter((r) => r.rows === 200).length, 'requests cut at 200 rows').toBeGreaterThanOrEqual(1);
+      // Cut by bytes: under 200 rows, yet one more big row would have passed 4 MB.
+      expect(requests.filter((r) => r.rows < 200 && (r.dataBytes ?? 0) + bigRow > limit).length, 'requests cut at 4 MB').toBeGreaterThanOrEqual(1);
+      expect(requests.length).toBeLessThanOrEqual(Math.ceil(1000 / 200) + Math.ceil(40 / Math.floor(limit / bigRow)) + slack);
+      expect(requests.reduce((n, r) => n + r.rows - r.failedRows, 0)).toBe(1040);
+    };
     const db = await database('ots_limits');
     // 1,000 small rows (five 200-row requests at least) and 40 rows of 300 KB (12 MB: several 4 MB requests).
     await admin.query(`CREATE TABLE small (id INT PRIMARY KEY, v INT);
       INSERT INTO small SELECT seq, seq FROM seq_1_to_1000;
       CREATE TABLE big (id INT PRIMARY KEY, payload LONGBLOB);
       INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 300000) FROM seq_1_to_40;`);
-    const t = taskFile(db, { advanced: { fullLoad: { batchRows: 5000 }, incremental: { batchChanges: 5000 } } }, { queueSize: 400 });
+    // One bucket and batches far above both limits: only the writer cuts the requests.
+    const t = taskFile(db, { advanced: { fullLoad: { batchRows: 5000 }, incremental: { batchChanges: 5000, batchBytes: 64 << 20 } } }, { queueSize: 400, buckets: 1 });
     const full = await run(t, 'full-done');
     expect(full.code, full.err).toBe(0);
-    // At least 1,000 / 200 requests for `small` and 12 MB / 4 MB for `big`: the stand-in refuses bigger ones.
-    expect(ots.standIn.requests.BatchWriteRow).toBeGreaterThanOrEqual(5 + 3);
+    // One chunk of each table, written in one piece (batchRows): no slack.
+    expectCutAtLimits(ots.standIn.batchWrites, 0, 0);
     expect(await rows('small')).toHaveLength(1000);
     const big = await readTable(ots.client, 'big');
     expect(big).toHaveLength(40);
     expect(big.every((r) => Buffer.isBuffer(r.payload) && r.payload.length === 300000 && r.payload[0] === 65 + (Number(r.id) % 26))).toBe(true);
 
     await admin.query('BEGIN; UPDATE small SET v = v + 1; UPDATE big SET payload = REPEAT(CHAR(97 + id % 26), 300000); COMMIT;');
+    const fullRequests = ots.standIn.batchWrites.length;
+    const fullRejected = ots.standIn.rejected.BatchWriteRow ?? 0;
+    const fullWatermarks = ots.standIn.requests.UpdateRow ?? 0;
     const inc = await run(t, 'caught-up');
     expect(inc.code, inc.err).toBe(0);
+    // The reader may close the transaction's batch early (when it has read all there is so far); each
+    // batch ends with its watermark (UpdateRow), and each batch after the first may add a partial request per table.
+    const batches = (ots.standIn.requests.UpdateRow ?? 0) - fullWatermarks;
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expectCutAtLimits(ots.standIn.batchWrites.slice(fullRequests), fullRejected, 2 * (batches - 1));
     const small = await rows('small');
     expect(small.every((r) => Number(r.v) === Number(r.id) + 1)).toBe(true);
     const big2 = await readTable(ots.client, 'big');

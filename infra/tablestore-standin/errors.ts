@@ -14,7 +14,15 @@ export type OtsErrorCode =
   | 'OTSQuotaExhausted'
   | 'OTSMethodNotAllowed'
   | 'OTSRequestBodyTooLarge'
-  | 'OTSInternalServerError';
+  | 'OTSInternalServerError'
+  // Transient refusals: the stand-in answers them only when a test asks (TablestoreStandIn.faults).
+  | 'OTSServerBusy'
+  | 'OTSPartitionUnavailable'
+  | 'OTSServerUnavailable'
+  | 'OTSTimeout'
+  | 'OTSTableNotReady'
+  | 'OTSNotEnoughCapacityUnit'
+  | 'OTSRowOperationConflict';
 
 const HTTP_STATUS: Readonly<Record<OtsErrorCode, number>> = {
   OTSAuthFailed: 403,
@@ -27,7 +35,43 @@ const HTTP_STATUS: Readonly<Record<OtsErrorCode, number>> = {
   OTSMethodNotAllowed: 405,
   OTSRequestBodyTooLarge: 413,
   OTSInternalServerError: 500,
+  OTSServerBusy: 503,
+  OTSPartitionUnavailable: 503,
+  OTSServerUnavailable: 503,
+  OTSTimeout: 503,
+  OTSTableNotReady: 404,
+  OTSNotEnoughCapacityUnit: 403,
+  OTSRowOperationConflict: 409,
 };
+
+/**
+ * The service's message for each code, as its error-code table and 5xx FAQ print them; used when a test
+ * injects the error without a message of its own.
+ */
+const MESSAGES: Readonly<Record<OtsErrorCode, string>> = {
+  OTSAuthFailed: 'Signature mismatch.',
+  OTSParameterInvalid: 'Invalid parameter.',
+  OTSInvalidPK: 'Validate PK size fail.',
+  OTSObjectNotExist: 'Requested table does not exist.',
+  OTSObjectAlreadyExist: 'Requested table already exists.',
+  OTSConditionCheckFail: 'Condition check failed.',
+  OTSQuotaExhausted: 'Too frequent table operations.',
+  OTSMethodNotAllowed: 'Only POST method for requests is supported.',
+  OTSRequestBodyTooLarge: 'The size of POST data is too large.',
+  OTSInternalServerError: 'Internal server error.',
+  OTSServerBusy: 'Server is busy.',
+  OTSPartitionUnavailable: 'The partition is not available.',
+  OTSServerUnavailable: 'Server is not available.',
+  OTSTimeout: 'Operation timeout.',
+  OTSTableNotReady: 'The table is not ready.',
+  OTSNotEnoughCapacityUnit: 'Remaining capacity unit is not enough.',
+  OTSRowOperationConflict: 'Data is being modified by the other request.',
+};
+
+/** The error the service answers with `code`: its HTTP status and (unless given) its usual message. */
+export function serviceError(code: OtsErrorCode, message?: string): OtsError {
+  return new OtsError(code, message ?? MESSAGES[code]);
+}
 
 export class OtsError extends Error {
   readonly code: OtsErrorCode;

@@ -2,7 +2,8 @@
  * The row operations: GetRow, PutRow, UpdateRow, DeleteRow, BatchGetRow, BatchWriteRow, GetRange. Request-wide
  * problems (limits, malformed rows, bad names) fail the whole request; in a batch, what concerns one row (its
  * table missing, a primary key not matching the schema, a failed condition) fails only that row, as the service
- * reports it per row.
+ * reports it per row. BatchWriteRow reports what it was sent and may fail rows on request through `BatchWriteHooks`
+ * (index.ts: counters and fault injection for tests).
  */
 import { decodeColumnFilter, matches, type ColumnFilter } from './column-filter.ts';
 import { OtsError, parameterInvalid, unsupported } from './errors.ts';
@@ -41,7 +42,19 @@ interface ReadSpec {
 const CU_BYTES = 4096;
 const EMPTY = new Uint8Array(0);
 
-export function rowOperations(store: WideColumnStore): Record<string, OperationHandler> {
+/** What the stand-in's owner may see of and do to BatchWriteRow requests (index.ts: counters and fault injection). */
+export interface BatchWriteHooks {
+  /** The request is decoded: its rows over all tables, before any limit is checked. */
+  decoded?(rows: number): void;
+  /** Its rows are measured: their data size as the 4 MB limit counts it. */
+  measured?(dataBytes: number): void;
+  /** Before a row is written: an error to answer for that row instead of writing it. */
+  rowFault?(table: string): OtsError | undefined;
+  /** The per-row results are in: how many rows failed. */
+  answered?(failedRows: number): void;
+}
+
+export function rowOperations(store: WideColumnStore, hooks: BatchWriteHooks = {}): Record<string, OperationHandler> {
   return {
     GetRow(body) {
       const req = decodeRequest(messages.GetRowRequest, body);
@@ -110,6 +123,7 @@ export function rowOperations(store: WideColumnStore): Record<string, OperationH
         if (t.rows.length === 0) throw parameterInvalid(`No operation is specified for table: '${t.tableName}'.`);
       }
       const total = req.tables.reduce((n, t) => n + t.rows.length, 0);
+      hooks.decoded?.(total);
       if (total > LIMITS.batchWriteRows) throw parameterInvalid(`Rows count exceeds the upper limit: ${LIMITS.batchWriteRows}.`);
       checkDistinctTables(req.tables.map((t) => t.tableName));
       let size = 0;
@@ -123,15 +137,19 @@ export function rowOperations(store: WideColumnStore): Record<string, OperationH
         checkRepeatedRows(rows);
         return { name: t.tableName, rows };
       });
+      hooks.measured?.(size);
       if (size > LIMITS.batchWriteBytes) {
         throw parameterInvalid(
           `The total data size of BatchWriteRow request exceeds the limit, limit size: ${LIMITS.batchWriteBytes}, data size: ${size}.`,
         );
       }
+      let failed = 0;
       const tables = requests.map(({ name, rows }) => ({
         tableName: name,
         rows: rows.map(({ change, condition, returns }) =>
           perRow(() => {
+            const fault = hooks.rowFault?.(name);
+            if (fault) throw fault;
             const table = store.table(name);
             const result = store.write(table, change, condition);
             return {
@@ -139,9 +157,10 @@ export function rowOperations(store: WideColumnStore): Record<string, OperationH
               consumed: capacity(0, rowDataSize(change)),
               row: returnedRow(table, result, returns),
             };
-          }),
+          }, () => failed++),
         ),
       }));
+      hooks.answered?.(failed);
       return encode(messages.BatchWriteRowResponse, { tables });
     },
 
@@ -357,11 +376,12 @@ function checkRepeatedRows(rows: ReadonlyArray<{ change: RowChange; condition: W
 }
 
 /** Runs one row of a batch; a service error becomes that row's error, anything else fails the request. */
-function perRow(run: () => RowInBatchResponse): RowInBatchResponse {
+function perRow(run: () => RowInBatchResponse, onError?: () => void): RowInBatchResponse {
   try {
     return run();
   } catch (e) {
     if (!(e instanceof OtsError)) throw e;
+    onError?.();
     return { isOk: false, error: { code: e.code, message: e.message } };
   }
 }

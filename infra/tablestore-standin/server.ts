@@ -13,13 +13,20 @@ import http from 'node:http';
 import { authFailed, OtsError, parameterInvalid } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { encode, messages } from './proto.ts';
-import type { OperationHandler } from './table-operations.ts';
+
+/** An operation as the server runs it: the request body in, the response body out (maybe later). */
+export type ServedOperation = (body: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
 export interface ServerOptions {
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
   readonly instance: string;
-  readonly operations: Readonly<Record<string, OperationHandler>>;
+  readonly operations: Readonly<Record<string, ServedOperation>>;
+  /**
+   * A request for `/<operation>` arrived; the returned function is called once, when its answer is sent,
+   * with the answer's HTTP status (0 when the connection went away unanswered).
+   */
+  readonly onRequest?: (operation: string) => (status: number) => void;
 }
 
 const REQUIRED_HEADERS = [
@@ -33,6 +40,16 @@ const REQUIRED_HEADERS = [
 
 export function createStandInServer(options: ServerOptions): http.Server {
   return http.createServer((req, res) => {
+    const done = options.onRequest?.((req.url ?? '/').split('?')[0]!.slice(1));
+    if (done) {
+      let ended = false;
+      const end = (status: number) => {
+        if (!ended) done(status);
+        ended = true;
+      };
+      res.once('finish', () => end(res.statusCode));
+      res.once('close', () => end(res.writableFinished ? res.statusCode : 0));
+    }
     const chunks: Buffer[] = [];
     let length = 0;
     let tooLarge = false;
@@ -43,27 +60,27 @@ export function createStandInServer(options: ServerOptions): http.Server {
     });
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0]!;
-      let status = 200;
-      let body: Uint8Array;
-      let signResponse = true;
-      try {
-        if (tooLarge) throw new OtsError('OTSRequestBodyTooLarge', 'The size of POST data is too large.');
-        body = handle(options, req, path, Buffer.concat(chunks));
-      } catch (e) {
+      const answer = (status: number, body: Uint8Array, signResponse: boolean) => respond(res, options, path, status, body, signResponse);
+      const fail = (e: unknown) => {
         const error =
           e instanceof OtsError ? e : new OtsError('OTSInternalServerError', 'Internal server error.');
         if (!(e instanceof OtsError)) console.error('[tablestore-standin]', e);
-        status = error.httpStatus;
         // A caller that failed authentication gets no signed answer.
-        signResponse = error.code !== 'OTSAuthFailed';
-        body = encode(messages.Error, { code: error.code, message: error.message });
+        answer(error.httpStatus, encode(messages.Error, { code: error.code, message: error.message }), error.code !== 'OTSAuthFailed');
+      };
+      try {
+        if (tooLarge) throw new OtsError('OTSRequestBodyTooLarge', 'The size of POST data is too large.');
+        const body = handle(options, req, path, Buffer.concat(chunks));
+        if (body instanceof Uint8Array) answer(200, body, true);
+        else body.then((b) => answer(200, b, true), fail);
+      } catch (e) {
+        fail(e);
       }
-      respond(res, options, path, status, body, signResponse);
     });
   });
 }
 
-function handle(options: ServerOptions, req: http.IncomingMessage, path: string, body: Buffer): Uint8Array {
+function handle(options: ServerOptions, req: http.IncomingMessage, path: string, body: Buffer): Uint8Array | Promise<Uint8Array> {
   if (req.method !== 'POST') {
     throw new OtsError('OTSMethodNotAllowed', 'Only POST method for requests is supported.');
   }
@@ -103,6 +120,7 @@ function respond(
   body: Uint8Array,
   signResponse: boolean,
 ): void {
+  if (res.destroyed) return; // the stand-in closed while the answer was held back
   const headers: Record<string, string> = {
     'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
     'x-ots-requestid': randomUUID(),

@@ -84,7 +84,8 @@ export class TablestoreWriter {
 
   /**
    * Writes the rows and resolves with those that failed for good. Rows for one primary key are written
-   * in the order given (a repeated key starts a new request, sent after the earlier ones finish).
+   * in the order given (a repeated key starts a new request, sent after the earlier ones finish, retries
+   * included).
    */
   async write(rows: readonly RowWrite[], beforeRequest?: () => Promise<void>): Promise<FailedRow[]> {
     const failed: FailedRow[] = [];
@@ -92,6 +93,8 @@ export class TablestoreWriter {
     let request: RowWrite[] = [];
     let bytes = 0;
     let keys = new Set<string>();
+    /** Keys of the requests in `pending`: a key among them may still be written (or retried) there. */
+    const sent = new Set<string>();
     const send = async (batch: RowWrite[]): Promise<void> => {
       await this.reserve(batch.length);
       pending.push(this.send(batch, failed, beforeRequest));
@@ -99,12 +102,18 @@ export class TablestoreWriter {
     for (const row of rows) {
       const size = rowBytes(row);
       const id = keyId(row);
-      if (request.length > 0 && (request.length >= TABLESTORE_LIMITS.batchWriteRows || bytes + size > TABLESTORE_LIMITS.batchWriteBytes || keys.has(id))) {
+      const repeated = keys.has(id) || sent.has(id);
+      if (request.length > 0 && (request.length >= TABLESTORE_LIMITS.batchWriteRows || bytes + size > TABLESTORE_LIMITS.batchWriteBytes || repeated)) {
         await send(request);
-        if (keys.has(id)) await settled(pending.splice(0)); // the same row again: after its earlier write
+        for (const k of keys) sent.add(k);
         request = [];
         bytes = 0;
         keys = new Set();
+      }
+      if (repeated) {
+        // The same row again: after its earlier write, which may be in any earlier request.
+        await settled(pending.splice(0));
+        sent.clear();
       }
       request.push(row);
       bytes += size;
@@ -161,7 +170,7 @@ export class TablestoreWriter {
         if (r.isOk || r.errorCode === CONDITION_FAILED) return;
         const row = todo[i]!;
         const reason = `${r.errorCode ?? 'error'}: ${r.errorMessage ?? ''}`.trim();
-        const f = classifyOtsError({ code: 400, message: reason });
+        const f = classifyOtsError({ code: 400, message: `${r.errorCode ?? 'error'} ${r.errorMessage ?? ''}` });
         if (f.transient && Date.now() - started < this.settings.retryMs) retry.push(row);
         else if (ROW_REFUSALS.has(r.errorCode ?? '')) failed.push({ row, reason });
         else throw new TablestoreWriteFailed(f, row.table);
