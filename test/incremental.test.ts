@@ -3,43 +3,22 @@
  * MariaDB and its binlog: exact values, filters, DDL in a write stream, key changes, kill -9 under a
  * write workload, a huge transaction in bounded memory, a purged position.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
+import type { RowDataPacket } from 'mysql2/promise';
+import { adminConnection, taskDoc, testDatabases } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, ALL_TYPES_ROWS, diffTables, insertAllTypes } from './helpers/fixtures.ts';
+import { FC_DTS_BIN as BIN, writeTaskFile, type TaskFiles } from './helpers/fc-dts-process.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'fc-dts.js');
 const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-inc-'));
-let admin: Connection;
-const created: string[] = [];
+const dbs = testDatabases();
+const { database } = dbs;
 
-beforeAll(async () => {
-  admin = await adminConnection();
-});
-
-afterAll(async () => {
-  for (const db of created) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
-  await admin.end();
-});
-
-async function database(prefix: string): Promise<string> {
-  const db = uniqueName(prefix);
-  created.push(db);
-  await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\``);
-  return db;
-}
-
-function taskFile(doc: Record<string, unknown>): { file: string; state: string } {
-  const dir = mkdtempSync(join(dirs, 't-'));
-  const file = join(dir, 'task.yaml');
-  writeFileSync(file, stringify(doc));
-  return { file, state: join(dir, 'state') };
-}
+const taskFile = (doc: Record<string, unknown>): TaskFiles => writeTaskFile(dirs, doc);
 
 function run(t: { file: string; state: string }, until: 'full-done' | 'caught-up'): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [BIN, 'run', '-c', t.file, '--until', until, '--state', t.state], { encoding: 'utf8', timeout: 240_000 });
@@ -47,8 +26,8 @@ function run(t: { file: string; state: string }, until: 'full-done' | 'caught-up
 }
 
 async function sameRows(srcDb: string, dstDb: string, table: string, columns: readonly string[], dstTable = table): Promise<void> {
-  expect(await diffTables(admin, { db: srcDb, table }, { db: dstDb, table: dstTable }, columns)).toEqual(expect.objectContaining({ unmatched: 0 }));
-  const back = await diffTables(admin, { db: dstDb, table: dstTable }, { db: srcDb, table }, columns);
+  expect(await diffTables(dbs.admin, { db: srcDb, table }, { db: dstDb, table: dstTable }, columns)).toEqual(expect.objectContaining({ unmatched: 0 }));
+  const back = await diffTables(dbs.admin, { db: dstDb, table: dstTable }, { db: srcDb, table }, columns);
   expect(back.unmatched).toBe(0);
   expect(back.countA).toBe(back.countB);
 }
@@ -56,19 +35,18 @@ async function sameRows(srcDb: string, dstDb: string, table: string, columns: re
 describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
   it('carries every type exactly through the binlog: inserts, updates of every column, deletes', async () => {
     const src = await database('inc_types');
-    const dst = uniqueName('inc_types_dst');
-    created.push(dst);
-    await insertAllTypes(admin, src);
+    const dst = dbs.newName('inc_types_dst');
+    await insertAllTypes(dbs.admin, src);
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }] }));
     expect(run(t, 'full-done').code).toBe(0);
 
     // The same rows again under new keys, then every column of row 1 changed, row 4 deleted.
-    await admin.query("SET time_zone = '+08:00'");
-    await admin.query(`INSERT INTO \`${src}\`.all_types VALUES ${ALL_TYPES_ROWS.replace(/\((\d), /g, (_, id: string) => `(${Number(id) + 10}, `)}`);
-    await admin.query(`UPDATE \`${src}\`.all_types a JOIN \`${src}\`.all_types b ON b.id = 12 SET ${ALL_TYPES_COLUMNS.filter((c) => c !== 'id').map((c) => `a.${c} = b.${c}`).join(', ')} WHERE a.id = 1`);
-    await admin.query(`DELETE FROM \`${src}\`.all_types WHERE id = 4`);
-    await admin.query(`UPDATE \`${src}\`.all_types SET id = 40 WHERE id = 3`); // a key change
-    await admin.query("SET time_zone = '+00:00'");
+    await dbs.admin.query("SET time_zone = '+08:00'");
+    await dbs.admin.query(`INSERT INTO \`${src}\`.all_types VALUES ${ALL_TYPES_ROWS.replace(/\((\d), /g, (_, id: string) => `(${Number(id) + 10}, `)}`);
+    await dbs.admin.query(`UPDATE \`${src}\`.all_types a JOIN \`${src}\`.all_types b ON b.id = 12 SET ${ALL_TYPES_COLUMNS.filter((c) => c !== 'id').map((c) => `a.${c} = b.${c}`).join(', ')} WHERE a.id = 1`);
+    await dbs.admin.query(`DELETE FROM \`${src}\`.all_types WHERE id = 4`);
+    await dbs.admin.query(`UPDATE \`${src}\`.all_types SET id = 40 WHERE id = 3`); // a key change
+    await dbs.admin.query("SET time_zone = '+00:00'");
 
     const r = run(t, 'caught-up');
     expect(r.code, r.err).toBe(0);
@@ -78,43 +56,40 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
 
   it('applies filters with the product semantics: updates move rows in and out of the filter', async () => {
     const src = await database('inc_filter');
-    const dst = uniqueName('inc_filter_dst');
-    created.push(dst);
-    await admin.query(`CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(10), amount DECIMAL(10,2), note TEXT);
+    const dst = dbs.newName('inc_filter_dst');
+    await dbs.admin.query(`CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(10), amount DECIMAL(10,2), note TEXT);
       INSERT INTO orders VALUES (1, 'paid', 10, 'a'), (2, 'draft', 20, 'b'), (3, 'paid', 30, 'c');`);
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst, tables: [{ name: 'orders', where: "status <> 'draft'", columns: { id: 'id', status: 'status', amount: 'total' } }] }] }));
     expect(run(t, 'full-done').code).toBe(0);
-    await admin.query(`UPDATE orders SET status = 'draft' WHERE id = 1;   -- moves out: delete
+    await dbs.admin.query(`UPDATE orders SET status = 'draft' WHERE id = 1;   -- moves out: delete
       UPDATE orders SET status = 'paid' WHERE id = 2;                        -- moves in: insert
       UPDATE orders SET amount = 31, note = 'x' WHERE id = 3;               -- stays in: update
       INSERT INTO orders VALUES (4, 'draft', 40, 'd'), (5, 'shipped', 50, 'e');
       UPDATE orders SET amount = 41 WHERE id = 4;                            -- stays out`);
     expect(run(t, 'caught-up').code).toBe(0);
-    const [rows] = await admin.query<RowDataPacket[]>(`SELECT id, status, total FROM \`${dst}\`.orders ORDER BY id`);
+    const [rows] = await dbs.admin.query<RowDataPacket[]>(`SELECT id, status, total FROM \`${dst}\`.orders ORDER BY id`);
     expect(rows.map((r) => [r.id, r.status, r.total])).toEqual([[2, 'paid', '20.00'], [3, 'paid', '31.00'], [5, 'shipped', '50.00']]);
   });
 
   it('keeps per-table DML types: deletes not synchronized stay in the destination', async () => {
     const src = await database('inc_ops');
-    const dst = uniqueName('inc_ops_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 1), (2, 2);');
+    const dst = dbs.newName('inc_ops_dst');
+    await dbs.admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 1), (2, 2);');
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst, tables: [{ name: 't', operations: ['insert', 'update'] }] }] }));
     expect(run(t, 'full-done').code).toBe(0);
-    await admin.query('DELETE FROM t WHERE id = 1; UPDATE t SET v = 20 WHERE id = 2; INSERT INTO t VALUES (3, 3);');
+    await dbs.admin.query('DELETE FROM t WHERE id = 1; UPDATE t SET v = 20 WHERE id = 2; INSERT INTO t VALUES (3, 3);');
     expect(run(t, 'caught-up').code).toBe(0);
-    const [rows] = await admin.query<RowDataPacket[]>(`SELECT id, v FROM \`${dst}\`.t ORDER BY id`);
+    const [rows] = await dbs.admin.query<RowDataPacket[]>(`SELECT id, v FROM \`${dst}\`.t ORDER BY id`);
     expect(rows.map((r) => [r.id, r.v])).toEqual([[1, 1], [2, 20], [3, 3]]);
   });
 
   it('applies DDL in the middle of a write stream: add/drop column, rename, truncate, new tables', async () => {
     const src = await database('inc_ddl');
-    const dst = uniqueName('inc_ddl_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO a SELECT seq, CONCAT("v", seq) FROM seq_1_to_100;');
+    const dst = dbs.newName('inc_ddl_dst');
+    await dbs.admin.query('CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO a SELECT seq, CONCAT("v", seq) FROM seq_1_to_100;');
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }] }));
     expect(run(t, 'full-done').code).toBe(0);
-    await admin.query(`INSERT INTO a VALUES (101, 'before');
+    await dbs.admin.query(`INSERT INTO a VALUES (101, 'before');
       ALTER TABLE a ADD COLUMN extra INT NULL FIRST;
       INSERT INTO a (id, v, extra) VALUES (102, 'after', 7);
       UPDATE a SET extra = id WHERE id <= 10;
@@ -133,15 +108,14 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
     await sameRows(src, dst, 'a', ['id', 'extra']);
     await sameRows(src, dst, 'c', ['k', 'n']);
     await sameRows(src, dst, 'd', ['id']);
-    const [cols] = await admin.query<RowDataPacket[]>('SELECT COLUMN_NAME c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [dst, 'a']);
+    const [cols] = await dbs.admin.query<RowDataPacket[]>('SELECT COLUMN_NAME c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [dst, 'a']);
     expect(cols.map((c) => c.c)).toEqual(['extra', 'id']);
   });
 
   it('loses, duplicates and leaves stale nothing when killed with SIGKILL at random moments under a write workload', async () => {
     const src = await database('inc_k9');
-    const dst = uniqueName('inc_k9_dst');
-    created.push(dst);
-    await admin.query(`CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40));
+    const dst = dbs.newName('inc_k9_dst');
+    await dbs.admin.query(`CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40));
       CREATE TABLE u (a INT, b VARCHAR(8), v BIGINT, PRIMARY KEY (a, b));
       INSERT INTO w SELECT seq, 0, 'init' FROM seq_1_to_2000;`);
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }], advanced: { incremental: { batchChanges: 200 } } }));
@@ -178,13 +152,12 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
 
   it('sets a change the destination refuses aside under skip, and stops at it under block with the position kept', async () => {
     const src = await database('inc_dirty');
-    const dst = uniqueName('inc_dirty_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20));');
+    const dst = dbs.newName('inc_dirty_dst');
+    await dbs.admin.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20));');
     const block = taskFile(taskDoc({ objects: [{ database: src, as: dst }], sync: { dirtyData: 'block' } }));
     expect(run(block, 'full-done').code).toBe(0);
-    await admin.query(`ALTER TABLE \`${dst}\`.t MODIFY v VARCHAR(5)`); // the destination drifts from the source
-    await admin.query("INSERT INTO t VALUES (1, 'ok'), (2, 'much too long'), (3, 'ok')");
+    await dbs.admin.query(`ALTER TABLE \`${dst}\`.t MODIFY v VARCHAR(5)`); // the destination drifts from the source
+    await dbs.admin.query("INSERT INTO t VALUES (1, 'ok'), (2, 'much too long'), (3, 'ok')");
     const stopped = run(block, 'caught-up');
     expect(stopped.code).toBe(1);
     expect(stopped.err).toMatch(/rejected the insert at binlog position [\d:#]+: Data too long for column 'v'/);
@@ -196,7 +169,7 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
     const r = run(skip, 'caught-up');
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/dirty data skipped: insert of .*\.t at/);
-    const [rows] = await admin.query<RowDataPacket[]>(`SELECT id FROM \`${dst}\`.t ORDER BY id`);
+    const [rows] = await dbs.admin.query<RowDataPacket[]>(`SELECT id FROM \`${dst}\`.t ORDER BY id`);
     expect(rows.map((x) => x.id)).toEqual([1, 3]);
     const status = spawnSync(process.execPath, [BIN, 'status', '-c', skip.file, '--state', skip.state, '--json'], { encoding: 'utf8' });
     expect(JSON.parse(status.stdout)).toEqual(expect.objectContaining({ phase: 'incremental', dirtyRows: 1 }));
@@ -204,14 +177,13 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
 
   it('reports phase, lag and rows/s while running, with the source heartbeat keeping lag measurable', async () => {
     const src = await database('inc_status');
-    const dst = uniqueName('inc_status_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT);');
+    const dst = dbs.newName('inc_status_dst');
+    await dbs.admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT);');
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }], advanced: { heartbeat: true } }));
     expect(run(t, 'full-done').code).toBe(0);
     const child = spawn(process.execPath, [BIN, 'run', '-c', t.file, '--state', t.state], { stdio: 'ignore' });
     try {
-      await admin.query('INSERT INTO t SELECT seq, seq FROM seq_1_to_5000');
+      await dbs.admin.query('INSERT INTO t SELECT seq, seq FROM seq_1_to_5000');
       let status: { phase?: string; incremental?: { lagSeconds: number; applied: number; rowsPerSecond: number } } = {};
       for (let i = 0; i < 100 && !(status.incremental && status.incremental.applied >= 5000); i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -224,7 +196,7 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
       expect(status.incremental!.lagSeconds).toBeLessThan(5);
       const text = spawnSync(process.execPath, [BIN, 'status', '-c', t.file, '--state', t.state], { encoding: 'utf8' }).stdout;
       expect(text).toMatch(/incremental: lag [\d.]+ s, [\d,]+ rows\/s, 5,000 changes applied, reader checkpoint mariadb-bin\.\d+:\d+/);
-      const [[beat]] = await admin.query<RowDataPacket[]>('SELECT TIMESTAMPDIFF(SECOND, beat, UTC_TIMESTAMP(6)) age FROM fc_dts.heartbeat WHERE task = ?', ['test-task']);
+      const [[beat]] = await dbs.admin.query<RowDataPacket[]>('SELECT TIMESTAMPDIFF(SECOND, beat, UTC_TIMESTAMP(6)) age FROM fc_dts.heartbeat WHERE task = ?', ['test-task']);
       expect(Number(beat!.age)).toBeLessThan(3);
     } finally {
       child.kill('SIGINT');
@@ -234,31 +206,29 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
 
   it('streams a 1,000,000-row transaction with peak memory under 400 MiB', async () => {
     const src = await database('inc_big');
-    const dst = uniqueName('inc_big_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE big (id INT PRIMARY KEY, a BIGINT, s VARCHAR(64));');
+    const dst = dbs.newName('inc_big_dst');
+    await dbs.admin.query('CREATE TABLE big (id INT PRIMARY KEY, a BIGINT, s VARCHAR(64));');
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }] }));
     expect(run(t, 'full-done').code).toBe(0);
-    await admin.query("INSERT INTO big SELECT seq, seq * 1000003, CONCAT('row-', seq, '-', REPEAT('x', 40)) FROM seq_1_to_1000000");
+    await dbs.admin.query("INSERT INTO big SELECT seq, seq * 1000003, CONCAT('row-', seq, '-', REPEAT('x', 40)) FROM seq_1_to_1000000");
     const r = run(t, 'caught-up');
     expect(r.code, r.err).toBe(0);
     const peak = Number(/incremental: .*peak memory (\d+) MiB/.exec(r.out)?.[1]);
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(400);
-    const [[n]] = await admin.query<RowDataPacket[]>(`SELECT COUNT(*) n, SUM(a) s FROM \`${dst}\`.big`);
+    const [[n]] = await dbs.admin.query<RowDataPacket[]>(`SELECT COUNT(*) n, SUM(a) s FROM \`${dst}\`.big`);
     expect(Number(n!.n)).toBe(1_000_000);
     expect(String(n!.s)).toBe(String((1_000_000n * 1_000_001n / 2n) * 1_000_003n));
   });
 
   it('says a new full load is needed when the recorded binlog position has been purged', async () => {
     const src = await database('inc_purged');
-    await admin.query('CREATE TABLE t (id INT PRIMARY KEY)');
-    const dst = uniqueName('inc_purged_dst');
-    created.push(dst);
+    await dbs.admin.query('CREATE TABLE t (id INT PRIMARY KEY)');
+    const dst = dbs.newName('inc_purged_dst');
     const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }] }));
     expect(run(t, 'full-done').code).toBe(0);
     // Point the reader at the binlog file before the oldest the server still has.
-    const [[first]] = await admin.query<RowDataPacket[]>('SHOW BINARY LOGS');
+    const [[first]] = await dbs.admin.query<RowDataPacket[]>('SHOW BINARY LOGS');
     const purgedName = String(first!.Log_name).replace(/\d+$/, (d) => String(Math.max(0, Number(d) - 1)).padStart(d.length, '0'));
     writeFileSync(join(t.state, 'reader-checkpoint.json'), JSON.stringify({ file: purgedName, offset: 4, at: new Date().toISOString() }));
     const r = run(t, 'caught-up');

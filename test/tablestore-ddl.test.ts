@@ -4,84 +4,18 @@
  * `tablestore` client: column type changes and added columns are written as the binlog event's types;
  * TRUNCATE, DROP TABLE and ALTER TABLE are not applied, and each is logged and counted in `status`.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import TableStore from 'tablestore';
-import { stringify } from 'yaml';
-import type { Connection } from 'mysql2/promise';
 import { comparable } from '../shared/tablestore/tablestore-values.ts';
 import type { TaskStatus } from '../shared/pipeline/task-status.ts';
-import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
-import { startTestTablestore, type TestTablestore } from './helpers/tablestore.ts';
+import { tablestoreEndToEnd } from './helpers/tablestore.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'fc-dts.js');
-const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-ots-ddl-'));
-let admin: Connection;
-let ots: TestTablestore;
-const created: string[] = [];
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  admin = await adminConnection();
-});
-
-beforeEach(async () => {
-  ots = await startTestTablestore();
-});
-
-afterEach(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await ots.close();
-});
-
-afterAll(async () => {
-  for (const db of created) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
-  await admin.end();
-});
-
-async function database(prefix: string): Promise<string> {
-  const db = uniqueName(prefix);
-  created.push(db);
-  await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\``);
-  return db;
-}
-
-interface TaskFiles {
-  readonly file: string;
-  readonly state: string;
-}
-
-function taskFile(db: string): TaskFiles {
-  const dir = mkdtempSync(join(dirs, 't-'));
-  const file = join(dir, 'task.yaml');
-  writeFileSync(file, stringify(taskDoc({ name: uniqueName('ots-ddl'), destination: ots.destination(), objects: [{ database: db }] })));
-  return { file, state: join(dir, 'state') };
-}
-
-/** Async: the stand-in answers from this process, so the event loop must keep running. */
-function fcDts(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  const child = spawn(process.execPath, [BIN, ...args]);
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      children.delete(child);
-      resolve({ code: code ?? -1, out, err });
-    }),
-  );
-}
-
-const run = (t: TaskFiles, until: 'full-done' | 'caught-up') => fcDts(['run', '-c', t.file, '--until', until, '--state', t.state]);
+const e2e = tablestoreEndToEnd('ots-ddl');
+const { database, taskFile, run, fcDts } = e2e;
 
 /** Every row of a table in key order, each value as its Tablestore type and content (`integer:5`, `string:5`). */
 async function typedRows(table: string): Promise<Array<Record<string, string>>> {
-  const page = await ots.client.getRange({
+  const page = await e2e.ots.client.getRange({
     tableName: table,
     direction: TableStore.Direction.FORWARD,
     inclusiveStartPrimaryKey: [{ id: TableStore.INF_MIN }],
@@ -97,14 +31,14 @@ async function typedRows(table: string): Promise<Array<Record<string, string>>> 
 describe('DDL on the source of a Tablestore destination (real MariaDB binlog, Tablestore stand-in)', () => {
   it('writes changed rows with the column types of their binlog event after MODIFY and ADD COLUMN', async () => {
     const db = await database('ots_ddl_types');
-    await admin.query(`CREATE TABLE t (id INT PRIMARY KEY, b INT, big BIGINT, flag TINYINT(1), s VARCHAR(10));
+    await e2e.admin.query(`CREATE TABLE t (id INT PRIMARY KEY, b INT, big BIGINT, flag TINYINT(1), s VARCHAR(10));
       INSERT INTO t VALUES (1, 5, 7, 1, 'x'), (2, 6, 8, 0, 'y'), (3, 9, 9, 1, 'z'), (5, 11, 12, 0, 'w')`);
     const t = taskFile(db);
     const full = await run(t, 'full-done');
     expect(full.code, full.err).toBe(0);
     expect((await typedRows('t'))[0]).toEqual({ id: 'integer:1', b: 'integer:5', big: 'integer:7', flag: 'bool:true', s: 'string:x' });
 
-    await admin.query(`ALTER TABLE t MODIFY b VARCHAR(20);
+    await e2e.admin.query(`ALTER TABLE t MODIFY b VARCHAR(20);
       UPDATE t SET b = '55' WHERE id = 1;
       ALTER TABLE t MODIFY big BIGINT UNSIGNED;
       UPDATE t SET big = 18446744073709551615 WHERE id = 2;
@@ -130,14 +64,14 @@ describe('DDL on the source of a Tablestore destination (real MariaDB binlog, Ta
 
   it('leaves TRUNCATE, DROP TABLE and ALTER TABLE unapplied, logs each and counts them in status', async () => {
     const db = await database('ots_ddl_skip');
-    await admin.query(`CREATE TABLE a (id INT PRIMARY KEY, v INT); CREATE TABLE b (id INT PRIMARY KEY, v INT);
+    await e2e.admin.query(`CREATE TABLE a (id INT PRIMARY KEY, v INT); CREATE TABLE b (id INT PRIMARY KEY, v INT);
       INSERT INTO a VALUES (1, 1), (2, 2); INSERT INTO b VALUES (1, 1)`);
     const other = await database('ots_ddl_other'); // not in the task: its DDL is not reported
-    await admin.query(`CREATE TABLE o (id INT PRIMARY KEY); USE \`${db}\``);
+    await e2e.admin.query(`CREATE TABLE o (id INT PRIMARY KEY); USE \`${db}\``);
     const t = taskFile(db);
     expect((await run(t, 'full-done')).code).toBe(0);
 
-    await admin.query(`TRUNCATE TABLE a; DROP TABLE b; ALTER TABLE \`${other}\`.o ADD COLUMN x INT;
+    await e2e.admin.query(`TRUNCATE TABLE a; DROP TABLE b; ALTER TABLE \`${other}\`.o ADD COLUMN x INT;
       ALTER TABLE a ADD COLUMN w VARCHAR(5); INSERT INTO a VALUES (10, 10, 'ten')`);
     const inc = await run(t, 'caught-up');
     expect(inc.code, inc.err).toBe(0);
@@ -159,7 +93,7 @@ describe('DDL on the source of a Tablestore destination (real MariaDB binlog, Ta
     expect(text.out).toContain(`3 DDL statements not applied to the destination; the last: ALTER TABLE on ${db}.a`);
 
     // A later run reads on from the checkpoint: the count stays, and grows with the next statement.
-    await admin.query('TRUNCATE TABLE a');
+    await e2e.admin.query('TRUNCATE TABLE a');
     expect((await run(t, 'caught-up')).code).toBe(0);
     const again = JSON.parse((await fcDts(['status', '-c', t.file, '--json', '--state', t.state])).out) as TaskStatus;
     expect(again.incremental).toMatchObject({ ddlSkipped: 4, lastDdlSkipped: { statement: 'TRUNCATE TABLE', tables: [`${db}.a`] } });

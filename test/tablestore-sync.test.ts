@@ -3,84 +3,22 @@
  * MariaDB and its binlog, the Tablestore stand-in spoken to by the real `tablestore` client. Values
  * as the README documents them, both write modes, the BatchWriteRow limits, dirty data, kill -9.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import TableStore from 'tablestore';
-import { stringify } from 'yaml';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
+import type { RowDataPacket } from 'mysql2/promise';
+import { adminConnection } from './helpers/mariadb.ts';
 import { ALL_TYPES_ROWS, insertAllTypes } from './helpers/fixtures.ts';
-import { readTable, startTestTablestore, type ReadRow, type TestTablestore } from './helpers/tablestore.ts';
+import { readTable, tablestoreEndToEnd, type ReadRow } from './helpers/tablestore.ts';
 import type { BatchWriteRecord } from '../infra/tablestore-standin/index.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'fc-dts.js');
-const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-ots-'));
-let admin: Connection;
-let ots: TestTablestore;
-const created: string[] = [];
-
-beforeAll(async () => {
-  admin = await adminConnection();
-});
-
-// An instance per test: Tablestore tables share one namespace, and the tests reuse table names.
-beforeEach(async () => {
-  ots = await startTestTablestore();
-});
-
-// A test that fails or times out must not leave an fc-dts process writing behind it.
-const children = new Set<ChildProcess>();
-function spawned<C extends ChildProcess>(child: C): C {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-afterEach(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await ots.close();
-});
-
-afterAll(async () => {
-  for (const db of created) await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
-  await admin.end();
-});
-
-async function database(prefix: string): Promise<string> {
-  const db = uniqueName(prefix);
-  created.push(db);
-  await admin.query(`CREATE DATABASE \`${db}\`; USE \`${db}\``);
-  return db;
-}
-
-interface TaskFiles {
-  readonly file: string;
-  readonly state: string;
-}
-
-function taskFile(db: string, extra: Record<string, unknown> = {}, destination: Record<string, unknown> = {}): TaskFiles {
-  const dir = mkdtempSync(join(dirs, 't-'));
-  const file = join(dir, 'task.yaml');
-  writeFileSync(file, stringify(taskDoc({ name: uniqueName('ots'), destination: ots.destination(destination), objects: [{ database: db }], ...extra })));
-  return { file, state: join(dir, 'state') };
-}
-
-/** Async: the stand-in answers from this process, so the event loop must keep running. */
-function run(t: TaskFiles, until: 'full-done' | 'caught-up'): Promise<{ code: number; out: string; err: string }> {
-  const child = spawned(spawn(process.execPath, [BIN, 'run', '-c', t.file, '--until', until, '--state', t.state]));
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, out, err })));
-}
+const e2e = tablestoreEndToEnd('ots');
+const { database, taskFile, run } = e2e;
 
 /** Rows in key order with binary values as hex, for comparing whole tables. */
 async function rows(table: string): Promise<Array<Record<string, unknown>>> {
-  return (await readTable(ots.client, table)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : v])));
+  return (await readTable(e2e.ots.client, table)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Buffer.isBuffer(v) ? `0x${v.toString('hex')}` : v])));
 }
 
 function without(row: ReadRow | Record<string, unknown>, key: string): Record<string, unknown> {
@@ -121,10 +59,10 @@ const ROW_3 = {
 describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () => {
   it('holds every source type as documented, the same by full load and through the binlog', async () => {
     const db = await database('ots_types');
-    await insertAllTypes(admin, db);
-    await admin.query(`CREATE TABLE flags (id INT PRIMARY KEY, ok BOOL, n TINYINT(1)); INSERT INTO flags VALUES (1, TRUE, 2), (2, FALSE, NULL)`);
+    await insertAllTypes(e2e.admin, db);
+    await e2e.admin.query(`CREATE TABLE flags (id INT PRIMARY KEY, ok BOOL, n TINYINT(1)); INSERT INTO flags VALUES (1, TRUE, 2), (2, FALSE, NULL)`);
     // Spatial → BINARY in the server's internal form: SRID (4 bytes LE) + WKB (LE point of two doubles).
-    await admin.query(`CREATE TABLE geo (id INT PRIMARY KEY, p POINT, g GEOMETRY); INSERT INTO geo VALUES (1, ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('POINT(-0.5 3)', 4326))`);
+    await e2e.admin.query(`CREATE TABLE geo (id INT PRIMARY KEY, p POINT, g GEOMETRY); INSERT INTO geo VALUES (1, ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('POINT(-0.5 3)', 4326))`);
     const GEO_1 = { id: '1', p: hex('00000000' + '0101000000' + '000000000000f03f' + '0000000000000040'), g: hex('e6100000' + '0101000000' + '000000000000e0bf' + '0000000000000840') };
     const t = taskFile(db);
     const full = await run(t, 'full-done');
@@ -138,11 +76,11 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     expect(await rows('flags')).toEqual([{ id: '1', ok: true, n: '2' }, { id: '2', ok: false }]);
 
     // The same rows again under new keys, written through the binlog.
-    await admin.query("SET time_zone = '+08:00'");
-    await admin.query(`INSERT INTO \`${db}\`.all_types VALUES ${ALL_TYPES_ROWS.replace(/\((\d), /g, (_, id: string) => `(${Number(id) + 10}, `)}`);
-    await admin.query("SET time_zone = '+00:00'");
-    await admin.query(`INSERT INTO \`${db}\`.flags VALUES (11, TRUE, 2), (12, FALSE, NULL)`);
-    await admin.query(`INSERT INTO \`${db}\`.geo SELECT 11, p, g FROM \`${db}\`.geo WHERE id = 1`);
+    await e2e.admin.query("SET time_zone = '+08:00'");
+    await e2e.admin.query(`INSERT INTO \`${db}\`.all_types VALUES ${ALL_TYPES_ROWS.replace(/\((\d), /g, (_, id: string) => `(${Number(id) + 10}, `)}`);
+    await e2e.admin.query("SET time_zone = '+00:00'");
+    await e2e.admin.query(`INSERT INTO \`${db}\`.flags VALUES (11, TRUE, 2), (12, FALSE, NULL)`);
+    await e2e.admin.query(`INSERT INTO \`${db}\`.geo SELECT 11, p, g FROM \`${db}\`.geo WHERE id = 1`);
     const inc = await run(t, 'caught-up');
     expect(inc.code, inc.err).toBe(0);
     const after = await rows('all_types');
@@ -157,20 +95,20 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
   for (const writeMode of ['overwrite', 'update'] as const) {
     it(`${writeMode} mode: inserts, updates that null a column, deletes and key changes`, async () => {
       const db = await database(`ots_${writeMode}`);
-      await admin.query(`CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b INT, c DOUBLE);
+      await e2e.admin.query(`CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(20), b INT, c DOUBLE);
         INSERT INTO t VALUES (1, 'one', 10, 1.5), (2, 'two', 20, 2.5), (3, 'three', 30, 3.5), (4, 'four', 40, 4.5)`);
       const t = taskFile(db, {}, { writeMode });
       expect((await run(t, 'full-done')).code).toBe(0);
       // A column only the destination has (another application's): PutRow replaces the row, UpdateRow keeps it.
       for (const id of [1, 2]) {
-        await ots.client.updateRow({
+        await e2e.ots.client.updateRow({
           tableName: 't',
           primaryKey: [{ id: TableStore.Long.fromNumber(id) }],
           updateOfAttributeColumns: [{ PUT: [{ note: 'kept?' }] }],
           condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, null),
         });
       }
-      await admin.query(`UPDATE t SET b = NULL, a = 'uno' WHERE id = 1;
+      await e2e.admin.query(`UPDATE t SET b = NULL, a = 'uno' WHERE id = 1;
         UPDATE t SET c = 9.25 WHERE id = 2;
         DELETE FROM t WHERE id = 3;
         UPDATE t SET id = 40 WHERE id = 4;
@@ -198,7 +136,7 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     const expectCutAtLimits = (requests: readonly BatchWriteRecord[], rejectedBefore: number, slack: number) => {
       const limit = 4 * 1024 * 1024;
       const bigRow = 2 + 8 + 7 + 300_000;
-      expect((ots.standIn.rejected.BatchWriteRow ?? 0) - rejectedBefore, 'requests refused whole').toBe(0);
+      expect((e2e.ots.standIn.rejected.BatchWriteRow ?? 0) - rejectedBefore, 'requests refused whole').toBe(0);
       expect(requests.filter((r) => r.rejected !== undefined)).toEqual([]);
       expect(requests.filter((r) => r.rows > 200 || (r.dataBytes ?? Infinity) > limit || r.bodyBytes > limit)).toEqual([]);
       expect(requests.filter((r) => r.rows === 200).length, 'requests cut at 200 rows').toBeGreaterThanOrEqual(1);
@@ -209,7 +147,7 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     };
     const db = await database('ots_limits');
     // 1,000 small rows (five 200-row requests at least) and 40 rows of 300 KB (12 MB: several 4 MB requests).
-    await admin.query(`CREATE TABLE small (id INT PRIMARY KEY, v INT);
+    await e2e.admin.query(`CREATE TABLE small (id INT PRIMARY KEY, v INT);
       INSERT INTO small SELECT seq, seq FROM seq_1_to_1000;
       CREATE TABLE big (id INT PRIMARY KEY, payload LONGBLOB);
       INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 300000) FROM seq_1_to_40;`);
@@ -218,48 +156,48 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     const full = await run(t, 'full-done');
     expect(full.code, full.err).toBe(0);
     // One chunk of each table, written in one piece (batchRows): no slack.
-    expectCutAtLimits(ots.standIn.batchWrites, 0, 0);
+    expectCutAtLimits(e2e.ots.standIn.batchWrites, 0, 0);
     expect(await rows('small')).toHaveLength(1000);
-    const big = await readTable(ots.client, 'big');
+    const big = await readTable(e2e.ots.client, 'big');
     expect(big).toHaveLength(40);
     expect(big.every((r) => Buffer.isBuffer(r.payload) && r.payload.length === 300000 && r.payload[0] === 65 + (Number(r.id) % 26))).toBe(true);
 
-    await admin.query('BEGIN; UPDATE small SET v = v + 1; UPDATE big SET payload = REPEAT(CHAR(97 + id % 26), 300000); COMMIT;');
-    const fullRequests = ots.standIn.batchWrites.length;
-    const fullRejected = ots.standIn.rejected.BatchWriteRow ?? 0;
-    const fullWatermarks = ots.standIn.requests.UpdateRow ?? 0;
+    await e2e.admin.query('BEGIN; UPDATE small SET v = v + 1; UPDATE big SET payload = REPEAT(CHAR(97 + id % 26), 300000); COMMIT;');
+    const fullRequests = e2e.ots.standIn.batchWrites.length;
+    const fullRejected = e2e.ots.standIn.rejected.BatchWriteRow ?? 0;
+    const fullWatermarks = e2e.ots.standIn.requests.UpdateRow ?? 0;
     const inc = await run(t, 'caught-up');
     expect(inc.code, inc.err).toBe(0);
     // The reader may close the transaction's batch early (when it has read all there is so far); each
     // batch ends with its watermark (UpdateRow), and each batch after the first may add a partial request per table.
-    const batches = (ots.standIn.requests.UpdateRow ?? 0) - fullWatermarks;
+    const batches = (e2e.ots.standIn.requests.UpdateRow ?? 0) - fullWatermarks;
     expect(batches).toBeGreaterThanOrEqual(1);
-    expectCutAtLimits(ots.standIn.batchWrites.slice(fullRequests), fullRejected, 2 * (batches - 1));
+    expectCutAtLimits(e2e.ots.standIn.batchWrites.slice(fullRequests), fullRejected, 2 * (batches - 1));
     const small = await rows('small');
     expect(small.every((r) => Number(r.v) === Number(r.id) + 1)).toBe(true);
-    const big2 = await readTable(ots.client, 'big');
+    const big2 = await readTable(e2e.ots.client, 'big');
     expect(big2.every((r) => Buffer.isBuffer(r.payload) && r.payload[0] === 97 + (Number(r.id) % 26))).toBe(true);
   });
 
   it('sets a row Tablestore refuses aside under skip, and stops at it under block', async () => {
     const db = await database('ots_dirty');
     // 2.5 MB in one column: over Tablestore's 2 MB attribute value limit.
-    await admin.query(`CREATE TABLE t (id INT PRIMARY KEY, payload LONGBLOB);
+    await e2e.admin.query(`CREATE TABLE t (id INT PRIMARY KEY, payload LONGBLOB);
       INSERT INTO t VALUES (1, 'fine'), (2, REPEAT('x', 2500000)), (3, 'fine too');`);
     const skip = taskFile(db, { sync: { dirtyData: 'skip' } });
     const r = await run(skip, 'full-done');
     expect(r.code, r.err).toBe(0);
-    expect((await readTable(ots.client, 't')).map((x) => x.id)).toEqual(['1', '3']);
+    expect((await readTable(e2e.ots.client, 't')).map((x) => x.id)).toEqual(['1', '3']);
     const dirty = readFileSync(join(skip.state, 'dirty-data.jsonl'), 'utf8');
     expect(dirty).toMatch(/"table":"[^"]+\.t"/);
     expect(dirty).toMatch(/OTSParameterInvalid/);
 
-    await admin.query(`INSERT INTO t VALUES (4, REPEAT('y', 2500000)), (5, 'after')`);
+    await e2e.admin.query(`INSERT INTO t VALUES (4, REPEAT('y', 2500000)), (5, 'after')`);
     expect((await run(skip, 'caught-up')).code).toBe(0);
-    expect((await readTable(ots.client, 't')).map((x) => x.id)).toEqual(['1', '3', '5']);
+    expect((await readTable(e2e.ots.client, 't')).map((x) => x.id)).toEqual(['1', '3', '5']);
 
     const blockDb = await database('ots_block');
-    await admin.query(`CREATE TABLE t2 (id INT PRIMARY KEY, payload LONGBLOB); INSERT INTO t2 VALUES (1, REPEAT('x', 2500000));`);
+    await e2e.admin.query(`CREATE TABLE t2 (id INT PRIMARY KEY, payload LONGBLOB); INSERT INTO t2 VALUES (1, REPEAT('x', 2500000));`);
     const block = await run(taskFile(blockDb), 'full-done');
     expect(block.code).not.toBe(0);
     expect(block.err + block.out).toMatch(/t2/);
@@ -268,7 +206,7 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
 
   it('loses, duplicates and leaves stale nothing when killed with SIGKILL under a write workload', async () => {
     const db = await database('ots_k9');
-    await admin.query(`CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40));
+    await e2e.admin.query(`CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40));
       CREATE TABLE u (a INT, b VARCHAR(8), v BIGINT, PRIMARY KEY (a, b));
       INSERT INTO w SELECT seq, 0, 'init' FROM seq_1_to_2000;`);
     const t = taskFile(db, { advanced: { incremental: { batchChanges: 200 } } }, { writeMode: 'update' });
@@ -291,10 +229,10 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
 
     // Even rounds kill at a random moment, start-up included; odd rounds once the process is writing
     // rows (its first BatchWriteRow seen), at a random moment after.
-    const batchWrites = () => ots.standIn.requests.BatchWriteRow ?? 0;
+    const batchWrites = () => e2e.ots.standIn.requests.BatchWriteRow ?? 0;
     for (let round = 0; round < 4; round++) {
       const before = batchWrites();
-      const child = spawned(spawn(process.execPath, [BIN, 'run', '-c', t.file, '--state', t.state], { stdio: 'ignore' }));
+      const child = e2e.spawn(['run', '-c', t.file, '--state', t.state], { stdio: 'ignore' });
       if (round % 2 === 1) {
         for (const deadline = Date.now() + 30_000; batchWrites() === before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
         expect(batchWrites(), `round ${round}: fc-dts wrote nothing in 30 s`).toBeGreaterThan(before);
@@ -308,9 +246,9 @@ describe('MySQL → Tablestore (real MariaDB binlog, Tablestore stand-in)', () =
     const r = await run(t, 'caught-up');
     expect(r.code, r.err).toBe(0);
 
-    const [w] = await admin.query<RowDataPacket[]>('SELECT id, v, s FROM w ORDER BY id');
+    const [w] = await e2e.admin.query<RowDataPacket[]>('SELECT id, v, s FROM w ORDER BY id');
     expect(await rows('w')).toEqual(w.map((x) => ({ id: String(x.id), v: String(x.v), ...(x.s === null ? {} : { s: x.s }) })));
-    const [u] = await admin.query<RowDataPacket[]>('SELECT a, b, v FROM u ORDER BY a, CAST(b AS BINARY)');
+    const [u] = await e2e.admin.query<RowDataPacket[]>('SELECT a, b, v FROM u ORDER BY a, CAST(b AS BINARY)');
     expect(await rows('u')).toEqual(u.map((x) => ({ a: String(x.a), b: x.b, v: String(x.v) })));
   });
 });

@@ -1,5 +1,5 @@
 /** Test access to the real MariaDB server started by test/global-setup.ts. */
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import type { MysqlEndpoint } from '../../shared/task/task.ts';
@@ -32,4 +32,49 @@ export function taskDoc(overrides: Record<string, unknown>): Record<string, unkn
   const ep = testEndpoint();
   const conn = { host: ep.host, port: ep.port, user: ep.user, password: ep.password };
   return { name: 'test-task', source: { type: 'mysql', ...conn }, destination: { type: 'mysql', ...conn }, ...overrides };
+}
+
+export interface TestDatabases {
+  /** The admin connection, open from beforeAll to afterAll. */
+  readonly admin: Connection;
+  /** Creates a database with a unique name from `prefix`, makes it the admin connection's default, and drops it after the file. */
+  database(prefix: string): Promise<string>;
+  /** A unique database name from `prefix`, not created here (fc-dts creates it), dropped after the file like those of database(). */
+  newName(prefix: string): string;
+}
+
+/**
+ * Call at the top level of a test file: registers the hooks that open the admin connection before the
+ * file's tests and, after them, drop every database handed out and close it.
+ */
+export function testDatabases(): TestDatabases {
+  let admin: Connection | undefined;
+  const created: string[] = [];
+  const open = (): Connection => {
+    if (!admin) throw new Error('testDatabases(): the admin connection is open only while the tests run');
+    return admin;
+  };
+  beforeAll(async () => {
+    admin = await adminConnection();
+  });
+  afterAll(async () => {
+    for (const db of created) await open().query(`DROP DATABASE IF EXISTS \`${db}\``);
+    await open().end();
+  });
+  const newName = (prefix: string): string => {
+    const db = uniqueName(prefix);
+    created.push(db);
+    return db;
+  };
+  return {
+    get admin() {
+      return open();
+    },
+    newName,
+    async database(prefix) {
+      const db = newName(prefix);
+      await open().query(`CREATE DATABASE \`${db}\`; USE \`${db}\``);
+      return db;
+    },
+  };
 }
