@@ -112,7 +112,8 @@ export class LocalDeployment {
 
   /** Invokes an HTTP-triggered function's real handler in a process of its own (a fresh instance), with an FC 3.0 HTTP event. */
   async invokeHttp(name: 'plan-full-load' | 'precheck' | 'status', token: string | undefined = this.env[ENV.apiToken]): Promise<HttpReply> {
-    const args = ['--import', 'tsx', join(ROOT, 'scripts/fc-invoke.ts'), '--function', name, ...(token ? ['--token', token] : [])];
+    // --token=T: a random token may start with '-', which parseArgs refuses as a separate argument.
+    const args = ['--import', 'tsx', join(ROOT, 'scripts/fc-invoke.ts'), '--function', name, ...(token ? [`--token=${token}`] : [])];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
