@@ -80,6 +80,8 @@ interface Options {
   readonly durable: boolean;
   readonly nativeLag: boolean;
   readonly keep: boolean;
+  /** Each side on a core of its own, as on separate machines: the replica server on CPU 1, the source server and the apply tools on CPU 0. */
+  readonly pin: boolean;
 }
 
 /** One timed apply of the stored binlog range (or a failure to make one). */
@@ -169,6 +171,9 @@ const USAGE = `usage: npm run bench:incremental -- [options]
   --skip-durable     skip the runs against a durable replica (flush_log_at_trx_commit=1, sync_binlog=1)
   --skip-native-lag  skip the native replica's lag baseline
   --keep             keep the servers running and the databases
+  --pin              the replica server on CPU 1, the source server and the apply tools (fc-dts,
+                     mariadb-binlog | mariadb) on CPU 0: each apply path gets the destination's core
+                     to itself, as when the destination is a machine of its own
 `;
 
 function parseCount(name: string, raw: string, min: number, max: number): number {
@@ -189,6 +194,7 @@ function parseOptions(argv: readonly string[]): Options {
       'skip-durable': { type: 'boolean', default: false },
       'skip-native-lag': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -205,6 +211,7 @@ function parseOptions(argv: readonly string[]): Options {
     durable: !values['skip-durable'],
     nativeLag: !values['skip-native-lag'],
     keep: values.keep,
+    pin: values.pin,
   };
 }
 
@@ -1156,6 +1163,7 @@ function report(rep: Report): string {
     `Incremental apply of ${fmtInt(w.changes)} row changes (${fmtInt(w.transactions)} transactions of 2 DML: ${fmtInt(w.inserts)} inserts, ${fmtInt(w.updates)} updates, ${fmtInt(w.deletes)} deletes) over ${TABLE_COUNT} tables, ~${w.avgRowBytes} bytes a row`,
     `binlog ${formatCoordinates(w.start)} → ${formatCoordinates(w.end)}: ${(w.binlogBytes / (1 << 20)).toFixed(0)} MiB; written to the source by ${w.writers} connections in ${w.writeSeconds.toFixed(1)} s (${fmtInt(w.changes / w.writeSeconds)} rows/s)`,
     `${rep.machine.server}, source and replica servers on one machine (${rep.machine.cpus} CPUs, load average at start ${rep.machine.loadAverageAtStart.join(' ')}); replica binlog on, log_slave_updates=ON`,
+    ...(rep.options.pin ? ['--pin: the replica server alone on CPU 1; the source server, the benchmark and the apply tools (fc-dts, mariadb-binlog | mariadb) on CPU 0'] : []),
     `fc-dts from commit ${rep.machine.fcDts.commit}${rep.machine.fcDts.uncommittedFiles > 0 ? ` + ${rep.machine.fcDts.uncommittedFiles} uncommitted file(s) in shared/ and bin/` : ''} at the start of the run`,
     '',
   ];
@@ -1238,6 +1246,19 @@ async function startServers(): Promise<{ source: MariaDbServer; replica: MariaDb
   return { source, replica };
 }
 
+/**
+ * --pin: CPU affinity of every thread of each server (threads created later inherit it) and of this
+ * process, whose children (fc-dts, mariadb-binlog, the mariadb client) inherit it in turn.
+ */
+async function pinCores(sourcePid: number, replicaPid: number): Promise<void> {
+  if (cpus().length < 2) throw new Error('--pin needs 2 CPUs');
+  for (const [pid, cpu] of [[replicaPid, 1], [sourcePid, 0], [process.pid, 0]] as const) {
+    const r = await runCommand('taskset', ['-a', '-p', '-c', String(cpu), String(pid)]);
+    if (failed(r)) throw new Error(`taskset -a -p -c ${cpu} ${pid}: ${describeExit(r)} ${r.stderr.trim()}`);
+  }
+  log('pinned: replica server on CPU 1; source server, this benchmark and the apply tools on CPU 0');
+}
+
 /** Both servers are private to this benchmark: everything but the system schemas is dropped, binlogs and replication reset. */
 async function resetServers(src: mysql.Connection, dst: mysql.Connection): Promise<void> {
   const serverId = Number(await scalar(dst, 'SELECT @@server_id'));
@@ -1284,6 +1305,7 @@ async function main(): Promise<number> {
   const dst = await adminConnection(replica);
   const pids = { source: serverPid(SOURCE_DIR), destination: serverPid(REPLICA_DIR) };
   if (!pids.source || !pids.destination) throw new Error(`no pid file for the servers in ${SOURCE_DIR} and ${REPLICA_DIR}`);
+  if (opts.pin) await pinCores(pids.source, pids.destination);
   const bench: Bench = {
     opts, source, replica, src, dst, workDir: mkdtempSync(join(tmpdir(), 'fc-dts-bench-inc-')),
     pids: { source: pids.source, destination: pids.destination },
