@@ -33,6 +33,9 @@ export interface TablestoreStandInOptions {
   maxTables?: number;
 }
 
+/** How many BatchWriteRow records the stand-in keeps at most (the older half goes when they are reached). */
+const BATCH_WRITES_KEPT = 100_000;
+
 /** One BatchWriteRow request as the stand-in received and answered it. */
 export interface BatchWriteRecord {
   /** Rows in the request, all tables together (0 when refused before it was decoded: undecodable, or an injected fault). */
@@ -78,7 +81,7 @@ export interface TablestoreStandIn {
   readonly requests: Readonly<Record<string, number>>;
   /** Requests refused as a whole (answered with an error status), per operation; per-row errors are not counted here, nor requests the stand-in closed on. */
   readonly rejected: Readonly<Record<string, number>>;
-  /** Every BatchWriteRow request that reached the operation, in order of arrival. */
+  /** The BatchWriteRow requests that reached the operation, in order of arrival: every one, up to the last 100,000 or so. */
   readonly batchWrites: readonly BatchWriteRecord[];
   /** Requests between arrival and answer, per operation. */
   readonly inFlight: Readonly<Record<string, InFlight>>;
@@ -156,7 +159,11 @@ export async function startTablestoreStandIn(options: TablestoreStandInOptions):
         requests[name] = (requests[name] ?? 0) + 1;
         const record: MutableRecord | undefined =
           name === 'BatchWriteRow' ? { rows: 0, bodyBytes: body.length, dataBytes: undefined, failedRows: 0, rejected: undefined } : undefined;
-        if (record) batchWrites.push(record);
+        if (record) {
+          // A long-running stand-in (npm run stand-ins) keeps the recent requests only.
+          if (batchWrites.length >= BATCH_WRITES_KEPT) batchWrites.splice(0, BATCH_WRITES_KEPT / 2);
+          batchWrites.push(record);
+        }
         let answer: { body: Uint8Array } | { error: unknown };
         current = record;
         try {
