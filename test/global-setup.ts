@@ -7,21 +7,12 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startMariaDb, stopMariaDb, runningServer } from '../scripts/lib/mariadb-server.ts';
+import { processAlive, startMariaDb, stopMariaDb, runningServer } from '../scripts/lib/mariadb-server.ts';
 
 const DIR = '.local/test-mariadb';
 const USERS = join(DIR, 'test-runs');
 /** Present while the server running in DIR was started by a test run (a server started by hand is left running). */
 const STARTED_BY_TESTS = join(DIR, 'started-by-tests');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.FC_DTS_MYSQL_URL) {
@@ -38,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('mysqlUrl', server.url);
   return async () => {
     rmSync(me, { force: true });
-    const others = readdirSync(USERS).filter((name) => alive(Number(name)));
+    const others = readdirSync(USERS).filter((name) => processAlive(Number(name)));
     if (others.length > 0 || !existsSync(STARTED_BY_TESTS)) return;
     rmSync(STARTED_BY_TESTS, { force: true });
     await stopMariaDb(DIR);

@@ -21,7 +21,7 @@ function statTicks(stat: string, waitedChildren: boolean): number {
 }
 
 /** CPU seconds a running process has used so far; undefined once it is gone. */
-export function processCpuSeconds(pid: number): number | undefined {
+function processCpuSeconds(pid: number): number | undefined {
   try {
     return statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'), false) / TICKS_PER_SECOND;
   } catch {
@@ -30,7 +30,7 @@ export function processCpuSeconds(pid: number): number | undefined {
 }
 
 /** CPU seconds of this process's children that have exited and been reaped (Node reaps its spawned children). */
-export function reapedChildrenCpuSeconds(): number {
+function reapedChildrenCpuSeconds(): number {
   return statTicks(readFileSync('/proc/self/stat', 'utf8'), true) / TICKS_PER_SECOND;
 }
 
