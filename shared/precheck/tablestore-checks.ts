@@ -236,8 +236,9 @@ export function tablestoreKeysVerdict(tables: readonly TableMapping[]): Verdict 
       objects.push(name);
       fixes.push(`add a primary key to ${tableLabel(t)} on the source (ALTER TABLE ... ADD PRIMARY KEY (...)) or set ${setting(t, 'primaryKey', '[<columns that identify a row>]')}`);
     }
+    // Only a source key gets here: a primaryKey override over the limit is refused by the task-file validator (checkTablestoreObjects).
     if (key.length > limit) {
-      failed.push(`table ${name} (${tableLabel(t)}) has ${key.length} primary-key columns from ${from} (${key.map((k) => k.name).join(', ')}); Tablestore keys have 1–${limit}`);
+      failed.push(`table ${name} (${tableLabel(t)}) has ${key.length} primary-key columns from the source key (${key.map((k) => k.name).join(', ')}); Tablestore keys have 1–${limit}`);
       objects.push(name);
       fixes.push(`set ${setting(t, 'primaryKey', `[<at most ${limit} columns that still identify a row>]`)} (the first is the partition key: one with many distinct values)`);
     }

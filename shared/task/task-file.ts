@@ -441,6 +441,7 @@ function checkTablestoreObjects(objects: readonly ObjectSelection[], ddl: boolea
     if (o.as !== undefined) {
       throw new TaskFileError(`objects[${i}].as`, 'Tablestore has no databases: database name mapping is not supported (tables keep their own names, or the names given with tables[].as)', `remove objects[${i}].as`);
     }
+    // primaryKey overrides only: a source key over the limit is known once the catalog is read (precheck, tablestoreKeysVerdict).
     o.tables?.forEach((t, j) => {
       const limit = TABLESTORE_LIMITS.primaryKeyColumns;
       if (t.primaryKey && t.primaryKey.length > limit) {
