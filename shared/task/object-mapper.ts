@@ -91,8 +91,10 @@ export function resolveObjects(task: Task, catalog: ReadonlyMap<string, Database
         }
       });
       const key = t?.primaryKey ?? info.keyColumns;
+      // The source key, which the selection may leave out. A primaryKey override names only selected
+      // columns: the task-file validator (checkPrimaryKey) refuses any other, and every Task comes from it.
       const selected = new Set(columns.map((c) => c.source.name.toLowerCase()));
-      const missing = key.filter((k) => !selected.has(k.toLowerCase()));
+      const missing = t?.primaryKey ? [] : info.keyColumns.filter((k) => !selected.has(k.toLowerCase()));
       if (missing.length > 0) {
         throw new FcDtsError('OBJECT_NOT_FOUND', `${o}.columns: leaves out key column(s) ${missing.join(', ')} of ${info.database}.${info.name}`, 'add the primary-key columns to the column selection: rows are identified by them');
       }
