@@ -11,7 +11,7 @@
  * as its new type); key columns keep the table's key types, which a Tablestore table cannot change.
  * Pure: no I/O.
  */
-import type { CellValue, Row, RowChange } from '../change/change-event.ts';
+import type { CellValue, ColumnTypes, Row, RowChange } from '../change/change-event.ts';
 import type { TablestoreWriteMode } from '../task/task.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { eventKind, fromCell, type TablestoreValue, type ValueKind } from './tablestore-values.ts';
@@ -86,10 +86,11 @@ function rowWrite(s: RowState, mode: TablestoreWriteMode): RowWrite | undefined 
   const columns: Array<readonly [string, TablestoreValue]> = [];
   const deleted: string[] = [];
   const whole = mode === 'overwrite' || (s.changed === 'all' && s.recreated);
+  const kinds = columnKinds(table, s.last.types);
   for (const [name, cell] of Object.entries(s.image)) {
     if (isKey.has(name)) continue;
     if (!whole && s.changed !== 'all' && !s.changed.has(name)) continue;
-    const v = fromCell(name, columnKind(table, s.last, name), cell);
+    const v = fromCell(name, kinds.get(name), cell);
     if (v !== null) columns.push([name, v]);
     else if (!whole) deleted.push(name);
   }
@@ -98,11 +99,25 @@ function rowWrite(s: RowState, mode: TablestoreWriteMode): RowWrite | undefined 
   return { table: table.name, type: 'update', primaryKey: key, columns, deleted };
 }
 
-/** A column's kind for this change: by its event's column type where the change carries it, else by the table's mapping. */
-function columnKind(table: TablestoreTable, change: RowChange, name: string): ValueKind | undefined {
-  const start = table.kinds.get(name);
-  const type = change.types?.[name];
-  return type ? eventKind(type, start) : start;
+/**
+ * Column kinds by table, then by the types object of a change (the change mapper hands out one per
+ * table definition), filled once: the start kinds (key columns included) overridden by the event's
+ * column types, the TINYINT(1)→boolean rule applied against the table's start kind.
+ */
+const kindsByTable = new WeakMap<TablestoreTable, WeakMap<ColumnTypes, ReadonlyMap<string, ValueKind>>>();
+
+/** The columns' kinds for a change: by its event's column types where the change carries them, else by the table's mapping. */
+function columnKinds(table: TablestoreTable, types: ColumnTypes | undefined): ReadonlyMap<string, ValueKind> {
+  if (!types) return table.kinds;
+  let byTypes = kindsByTable.get(table);
+  if (!byTypes) kindsByTable.set(table, (byTypes = new WeakMap()));
+  let kinds = byTypes.get(types);
+  if (!kinds) {
+    const built = new Map(table.kinds);
+    for (const [name, type] of Object.entries(types)) if (type) built.set(name, eventKind(type, table.kinds.get(name)));
+    byTypes.set(types, (kinds = built));
+  }
+  return kinds;
 }
 
 export function primaryKey(table: TablestoreTable, image: Row): Array<readonly [string, TablestoreValue]> {
