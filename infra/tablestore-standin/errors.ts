@@ -98,15 +98,15 @@ export function authFailed(message: string): OtsError {
 }
 
 export function tableNotExist(): OtsError {
-  return new OtsError('OTSObjectNotExist', 'Requested table does not exist.');
+  return serviceError('OTSObjectNotExist');
 }
 
 export function tableAlreadyExist(): OtsError {
-  return new OtsError('OTSObjectAlreadyExist', 'Requested table already exists.');
+  return serviceError('OTSObjectAlreadyExist');
 }
 
 export function conditionCheckFail(): OtsError {
-  return new OtsError('OTSConditionCheckFail', 'Condition check failed.');
+  return serviceError('OTSConditionCheckFail');
 }
 
 /** A feature of the real service this stand-in does not implement: refused loudly, never ignored. */

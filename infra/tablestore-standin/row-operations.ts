@@ -143,7 +143,6 @@ export function rowOperations(store: WideColumnStore, hooks: BatchWriteHooks = {
           `The total data size of BatchWriteRow request exceeds the limit, limit size: ${LIMITS.batchWriteBytes}, data size: ${size}.`,
         );
       }
-      let failed = 0;
       const tables = requests.map(({ name, rows }) => ({
         tableName: name,
         rows: rows.map(({ change, condition, returns }) =>
@@ -157,10 +156,10 @@ export function rowOperations(store: WideColumnStore, hooks: BatchWriteHooks = {
               consumed: capacity(0, rowDataSize(change)),
               row: returnedRow(table, result, returns),
             };
-          }, () => failed++),
+          }),
         ),
       }));
-      hooks.answered?.(failed);
+      hooks.answered?.(tables.reduce((n, t) => n + t.rows.filter((r) => !r.isOk).length, 0));
       return encode(messages.BatchWriteRowResponse, { tables });
     },
 
@@ -376,12 +375,11 @@ function checkRepeatedRows(rows: ReadonlyArray<{ change: RowChange; condition: W
 }
 
 /** Runs one row of a batch; a service error becomes that row's error, anything else fails the request. */
-function perRow(run: () => RowInBatchResponse, onError?: () => void): RowInBatchResponse {
+function perRow(run: () => RowInBatchResponse): RowInBatchResponse {
   try {
     return run();
   } catch (e) {
     if (!(e instanceof OtsError)) throw e;
-    onError?.();
     return { isOk: false, error: { code: e.code, message: e.message } };
   }
 }

@@ -10,7 +10,7 @@
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { authFailed, OtsError, parameterInvalid } from './errors.ts';
+import { authFailed, OtsError, parameterInvalid, serviceError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { encode, messages } from './proto.ts';
 
@@ -40,16 +40,10 @@ const REQUIRED_HEADERS = [
 
 export function createStandInServer(options: ServerOptions): http.Server {
   return http.createServer((req, res) => {
-    const done = options.onRequest?.((req.url ?? '/').split('?')[0]!.slice(1));
-    if (done) {
-      let ended = false;
-      const end = (status: number) => {
-        if (!ended) done(status);
-        ended = true;
-      };
-      res.once('finish', () => end(res.statusCode));
-      res.once('close', () => end(res.writableFinished ? res.statusCode : 0));
-    }
+    const path = (req.url ?? '/').split('?')[0]!;
+    const done = options.onRequest?.(path.slice(1));
+    // 'close' always fires, after 'finish' when the answer was sent.
+    if (done) res.once('close', () => done(res.writableFinished ? res.statusCode : 0));
     const chunks: Buffer[] = [];
     let length = 0;
     let tooLarge = false;
@@ -59,17 +53,15 @@ export function createStandInServer(options: ServerOptions): http.Server {
       else chunks.push(chunk);
     });
     req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0]!;
       const answer = (status: number, body: Uint8Array, signResponse: boolean) => respond(res, options, path, status, body, signResponse);
       const fail = (e: unknown) => {
-        const error =
-          e instanceof OtsError ? e : new OtsError('OTSInternalServerError', 'Internal server error.');
+        const error = e instanceof OtsError ? e : serviceError('OTSInternalServerError');
         if (!(e instanceof OtsError)) console.error('[tablestore-standin]', e);
         // A caller that failed authentication gets no signed answer.
         answer(error.httpStatus, encode(messages.Error, { code: error.code, message: error.message }), error.code !== 'OTSAuthFailed');
       };
       try {
-        if (tooLarge) throw new OtsError('OTSRequestBodyTooLarge', 'The size of POST data is too large.');
+        if (tooLarge) throw serviceError('OTSRequestBodyTooLarge');
         const body = handle(options, req, path, Buffer.concat(chunks));
         if (body instanceof Uint8Array) answer(200, body, true);
         else body.then((b) => answer(200, b, true), fail);
@@ -82,7 +74,7 @@ export function createStandInServer(options: ServerOptions): http.Server {
 
 function handle(options: ServerOptions, req: http.IncomingMessage, path: string, body: Buffer): Uint8Array | Promise<Uint8Array> {
   if (req.method !== 'POST') {
-    throw new OtsError('OTSMethodNotAllowed', 'Only POST method for requests is supported.');
+    throw serviceError('OTSMethodNotAllowed');
   }
   const operation = path.slice(1);
   const handler = Object.hasOwn(options.operations, operation) ? options.operations[operation] : undefined;
@@ -102,7 +94,7 @@ function authenticate(options: ServerOptions, req: http.IncomingMessage, path: s
   if (headers['x-ots-accesskeyid'] !== options.accessKeyId) throw authFailed('The AccessKeyID does not exist.');
   if (headers['x-ots-instancename'] !== options.instance) throw authFailed('The instance is not found.');
   const expected = sign(options.accessKeySecret, `${path}\nPOST\n\n${canonicalHeaders(headers)}\n`);
-  if (!sameText(expected, headers['x-ots-signature'] as string)) throw authFailed('Signature mismatch.');
+  if (!sameText(expected, headers['x-ots-signature'] as string)) throw serviceError('OTSAuthFailed');
   if (Math.abs(Date.now() - time) > LIMITS.clockSkewMs) {
     throw authFailed(`Mismatch between system time and x-ots-date: ${date}.`);
   }
