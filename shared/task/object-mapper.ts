@@ -68,28 +68,22 @@ export function resolveObjects(task: Task, catalog: ReadonlyMap<string, Database
       : db.tables.map((info) => ({ info, sel: undefined, origin }));
     const tables = entries.map(({ info, sel: t, origin: o }): TableMapping => {
       const byName = new Map(info.columns.map((c) => [c.name.toLowerCase(), c]));
+      /** The source column `name` (case-insensitive); `at` and `fix` describe the setting that names one that does not exist. */
+      const sourceColumn = (name: string, at: string, fix: string): ColumnInfo => {
+        const col = byName.get(name.toLowerCase());
+        if (!col) {
+          throw new FcDtsError('OBJECT_NOT_FOUND', `${at}: column "${name}" does not exist in ${info.database}.${info.name} (columns: ${info.columns.map((c) => c.name).join(', ')})`, fix);
+        }
+        return col;
+      };
       let columns: ColumnMapping[];
       if (t?.columns) {
-        const picked = t.columns.map(([src, dst]) => {
-          const col = byName.get(src.toLowerCase());
-          if (!col) {
-            throw new FcDtsError('OBJECT_NOT_FOUND', `${o}.columns: column "${src}" does not exist in ${info.database}.${info.name} (columns: ${info.columns.map((c) => c.name).join(', ')})`, 'correct the column name');
-          }
-          return { source: col, target: dst };
-        });
+        const picked = t.columns.map(([src, dst]) => ({ source: sourceColumn(src, `${o}.columns`, 'correct the column name'), target: dst }));
         columns = picked.sort((a, b) => a.source.ordinal - b.source.ordinal);
       } else {
         columns = info.columns.map((c) => ({ source: c, target: applyCapitalization(c.name, cap) }));
       }
-      t?.primaryKey?.forEach((k, n) => {
-        if (!byName.has(k.toLowerCase())) {
-          throw new FcDtsError(
-            'OBJECT_NOT_FOUND',
-            `${o}.primaryKey[${n}]: column "${k}" does not exist in ${info.database}.${info.name} (columns: ${info.columns.map((c) => c.name).join(', ')})`,
-            `correct the name in ${o}.primaryKey: it takes source column names`,
-          );
-        }
-      });
+      t?.primaryKey?.forEach((k, n) => sourceColumn(k, `${o}.primaryKey[${n}]`, `correct the name in ${o}.primaryKey: it takes source column names`));
       const key = t?.primaryKey ?? info.keyColumns;
       // The source key, which the selection may leave out. A primaryKey override names only selected
       // columns: the task-file validator (checkPrimaryKey) refuses any other, and every Task comes from it.
