@@ -218,17 +218,20 @@ function validateTable(t: unknown, key: string): TableSelection {
  * catalog is read (object-mapper.ts); the Tablestore limit of 4 is checkTablestoreObjects'.
  */
 function checkPrimaryKey(primaryKey: readonly string[], columns: ReadonlyArray<readonly [string, string]> | undefined, key: string, table: string): void {
+  // Where each column is first listed (in the order of the list), for both the error and the hint.
   const seen = new Map<string, number>();
   primaryKey.forEach((c, i) => {
-    const first = seen.get(c.toLowerCase());
-    if (first !== undefined) {
+    if (!seen.has(c.toLowerCase())) seen.set(c.toLowerCase(), i);
+  });
+  primaryKey.forEach((c, i) => {
+    const first = seen.get(c.toLowerCase())!;
+    if (first !== i) {
       throw new TaskFileError(
         `${key}.primaryKey[${i}]`,
         `table "${table}": column "${c}" is listed twice in primaryKey (also at primaryKey[${first}]; MySQL column names are case-insensitive)`,
-        `list each key column once: primaryKey: [${primaryKey.filter((x, j) => primaryKey.findIndex((y) => y.toLowerCase() === x.toLowerCase()) === j).join(', ')}]`,
+        `list each key column once: primaryKey: [${[...seen.values()].map((j) => primaryKey[j]).join(', ')}]`,
       );
     }
-    seen.set(c.toLowerCase(), i);
     if (!columns || columns.some(([src]) => src.toLowerCase() === c.toLowerCase())) return;
     const renamed = columns.find(([, dst]) => dst.toLowerCase() === c.toLowerCase());
     throw new TaskFileError(
