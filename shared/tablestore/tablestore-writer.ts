@@ -92,9 +92,8 @@ export class TablestoreWriter {
     const pending: Promise<void>[] = [];
     let request: RowWrite[] = [];
     let bytes = 0;
-    let keys = new Set<string>();
-    /** Keys of the requests in `pending`: a key among them may still be written (or retried) there. */
-    const sent = new Set<string>();
+    /** Keys of the request being built and of those in `pending`: a key among them may still be written (or retried). */
+    const unsettled = new Set<string>();
     const send = async (batch: RowWrite[]): Promise<void> => {
       await this.reserve(batch.length);
       pending.push(this.send(batch, failed, beforeRequest));
@@ -102,22 +101,20 @@ export class TablestoreWriter {
     for (const row of rows) {
       const size = rowBytes(row);
       const id = keyId(row);
-      const repeated = keys.has(id) || sent.has(id);
+      const repeated = unsettled.has(id);
       if (request.length > 0 && (request.length >= TABLESTORE_LIMITS.batchWriteRows || bytes + size > TABLESTORE_LIMITS.batchWriteBytes || repeated)) {
         await send(request);
-        for (const k of keys) sent.add(k);
         request = [];
         bytes = 0;
-        keys = new Set();
       }
       if (repeated) {
         // The same row again: after its earlier write, which may be in any earlier request.
         await settled(pending.splice(0));
-        sent.clear();
+        unsettled.clear();
       }
       request.push(row);
       bytes += size;
-      keys.add(id);
+      unsettled.add(id);
     }
     if (request.length > 0) await send(request);
     await settled(pending);
