@@ -78,7 +78,7 @@ describe('statements that are not applied', () => {
   it('nothing applies with sync.ddl off, but the touched source tables are reported', () => {
     const off = task([{ database: 'shop' }], { ddl: false });
     const d = translateDdl('ALTER TABLE orders ADD COLUMN c INT', 'shop', off);
-    expect(d).toEqual({ apply: false, reason: 'DDL synchronization is off (sync.ddl: false)', sourceTables: ['shop.orders'], kind: 'alter-table', label: 'ALTER TABLE' });
+    expect(d).toEqual({ apply: false, reason: 'DDL synchronization is off (sync.ddl: false)', sourceTables: ['shop.orders'], label: 'ALTER TABLE' });
   });
 
   it('statements on tables the task does not synchronize', () => {

@@ -53,10 +53,20 @@ export type DdlDecision =
        * even though the destination is left alone (e.g. ALTER TABLE on a column-mapped table).
        */
       readonly sourceTables?: readonly string[];
-      /** The statement's kind and leading keywords ("ALTER TABLE"), when it could be read. */
-      readonly kind?: DdlKind;
+      /** The statement's leading keywords ("ALTER TABLE"), when it could be read. */
       readonly label?: string;
     };
+
+/** What a DDL the source ran leaves in a Tablestore destination (README, "Tablestore destinations", DDL). */
+const TABLESTORE_EFFECT: Partial<Record<DdlKind, string>> = {
+  'alter-table': 'later row changes are written with the column types of their own binlog events; rows not changed since keep their values and types, a dropped or renamed column stays in them',
+  'truncate-table': 'the rows stay in the Tablestore table; delete them there (or drop the table and load it again) if the copy must be emptied',
+  'drop-table': 'the Tablestore table and its rows stay; drop it there if it is no longer wanted',
+  'rename-table': 'changes made under the new name are not synchronized',
+  'create-table': 'a table created after the task started is not synchronized',
+  'create-index': 'Tablestore tables have no such indexes: nothing to do',
+  'drop-index': 'Tablestore tables have no such indexes: nothing to do',
+};
 
 export interface TranslateOptions {
   /** The statement's sql_mode has NO_BACKSLASH_ESCAPES (a backslash in a string literal is literal). */
@@ -80,8 +90,9 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   const renames = p.renames.map(([a, b]) => [names.resolve(a), names.resolve(b)] as const);
   const objects = p.objects.map((o) => names.resolve(o));
   const sourceTables = unique([...tables.map((t) => t.r.key), ...renames.flat().map((r) => r.key)]);
-  const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, kind: p.kind, label: p.label });
+  const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, label: p.label });
 
+  if (task.destination.type === 'tablestore') return reject(`Tablestore takes no DDL: ${TABLESTORE_EFFECT[p.kind] ?? 'nothing changed in the destination'}`);
   if (!task.sync.ddl) return reject('DDL synchronization is off (sync.ddl: false)');
   if (p.temporary) return reject(`${p.label}: temporary tables are not synchronized`);
   if (p.unsupported) return reject(`${p.label}: ${p.unsupported}`);

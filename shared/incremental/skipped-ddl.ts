@@ -8,18 +8,7 @@ import type { TableRef } from '../change/change-event.ts';
 import { formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
 import type { SkippedDdl } from '../state/state-store.ts';
 import type { Task } from '../task/task.ts';
-import type { DdlDecision, DdlKind } from './ddl-translator.ts';
-
-/** What a DDL the source ran leaves in a Tablestore destination (README, "Tablestore destinations", DDL). */
-const TABLESTORE_EFFECT: Partial<Record<DdlKind, string>> = {
-  'alter-table': 'later row changes are written with the column types of their own binlog events; rows not changed since keep their values and types, a dropped or renamed column stays in them',
-  'truncate-table': 'the rows stay in the Tablestore table; delete them there (or drop the table and load it again) if the copy must be emptied',
-  'drop-table': 'the Tablestore table and its rows stay; drop it there if it is no longer wanted',
-  'rename-table': 'changes made under the new name are not synchronized',
-  'create-table': 'a table created after the task started is not synchronized',
-  'create-index': 'Tablestore tables have no such indexes: nothing to do',
-  'drop-index': 'Tablestore tables have no such indexes: nothing to do',
-};
+import type { DdlDecision } from './ddl-translator.ts';
 
 export interface DdlSkipLog {
   readonly count: number;
@@ -47,10 +36,8 @@ export function noteSkippedDdl(
   });
   if (named.length === 0) return before;
   const statement = decision.label ?? 'DDL';
+  const { reason } = decision;
   const tablestore = task.destination.type === 'tablestore';
-  const reason = tablestore
-    ? `Tablestore takes no DDL: ${(decision.kind && TABLESTORE_EFFECT[decision.kind]) ?? 'nothing changed in the destination'}`
-    : decision.reason;
   const where = named.map((t) => `${t.name} (${tablestore ? `Tablestore table ${t.target.table}` : `${t.target.database}.${t.target.table}`})`).join(', ');
   log(`DDL not applied: ${statement} on ${where} at binlog position ${formatPosition(at.pos)} — ${reason}`);
   if (before.last && !isAfter(at.pos, before.last.pos)) return before;
