@@ -166,10 +166,9 @@ export class TablestoreWriter {
       outcome.results.forEach((r, i) => {
         if (r.isOk || r.errorCode === CONDITION_FAILED) return;
         const row = todo[i]!;
-        const reason = `${r.errorCode ?? 'error'}: ${r.errorMessage ?? ''}`.trim();
         const f = classifyOtsError({ code: 400, message: `${r.errorCode ?? 'error'} ${r.errorMessage ?? ''}` });
         if (f.transient && Date.now() - started < this.settings.retryMs) retry.push(row);
-        else if (ROW_REFUSALS.has(r.errorCode ?? '')) failed.push({ row, reason });
+        else if (ROW_REFUSALS.has(r.errorCode ?? '')) failed.push({ row, reason: f.description });
         else throw new TablestoreWriteFailed(f, row.table);
       });
       this.stats.retriedRows += retry.length;
