@@ -78,7 +78,13 @@ describe('statements that are not applied', () => {
   it('nothing applies with sync.ddl off, but the touched source tables are reported', () => {
     const off = task([{ database: 'shop' }], { ddl: false });
     const d = translateDdl('ALTER TABLE orders ADD COLUMN c INT', 'shop', off);
-    expect(d).toEqual({ apply: false, reason: 'DDL synchronization is off (sync.ddl: false)', sourceTables: ['shop.orders'], label: 'ALTER TABLE' });
+    expect(d).toEqual({ apply: false, reason: 'DDL synchronization is off (sync.ddl: false)', sourceTables: ['shop.orders'], sourceRefs: [{ database: 'shop', table: 'orders' }], label: 'ALTER TABLE' });
+  });
+
+  it('the touched source tables of a statement not applied come as resolved names too, a dot in a database name kept', () => {
+    const off = task([{ database: 'my.shop' }], { ddl: false });
+    const d = translateDdl('ALTER TABLE `my.shop`.orders ADD COLUMN c INT', '', off);
+    expect(d).toMatchObject({ apply: false, sourceTables: ['my.shop.orders'], sourceRefs: [{ database: 'my.shop', table: 'orders' }] });
   });
 
   it('statements on tables the task does not synchronize', () => {

@@ -53,6 +53,8 @@ export type DdlDecision =
        * even though the destination is left alone (e.g. ALTER TABLE on a column-mapped table).
        */
       readonly sourceTables?: readonly string[];
+      /** The same tables as resolved names (a database or table name may itself hold a dot). */
+      readonly sourceRefs?: readonly TableRef[];
       /** The statement's leading keywords ("ALTER TABLE"), when it could be read. */
       readonly label?: string;
     };
@@ -90,7 +92,11 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   const renames = p.renames.map(([a, b]) => [names.resolve(a), names.resolve(b)] as const);
   const objects = p.objects.map((o) => names.resolve(o));
   const sourceTables = unique([...tables.map((t) => t.r.key), ...renames.flat().map((r) => r.key)]);
-  const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, label: p.label });
+  const sourceRefs = uniqueBy(
+    [...tables.map((t) => t.r), ...renames.flat()].map((r): TableRef => ({ database: r.db, table: r.name })),
+    (r) => `${r.database}\0${r.table}`,
+  );
+  const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, sourceRefs, label: p.label });
 
   if (task.destination.type === 'tablestore') return reject(`Tablestore takes no DDL: ${TABLESTORE_EFFECT[p.kind] ?? 'nothing changed in the destination'}`);
   if (!task.sync.ddl) return reject('DDL synchronization is off (sync.ddl: false)');

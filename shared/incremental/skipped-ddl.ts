@@ -29,10 +29,9 @@ export function noteSkippedDdl(
   before: DdlSkipLog,
   log: (line: string) => void,
 ): DdlSkipLog {
-  const named = (decision.sourceTables ?? []).flatMap((name) => {
-    const dot = name.indexOf('.');
-    const target = targetOf(name.slice(0, dot), name.slice(dot + 1));
-    return target ? [{ name, target }] : [];
+  const named = (decision.sourceRefs ?? []).flatMap((ref) => {
+    const target = targetOf(ref.database, ref.table);
+    return target ? [{ name: `${ref.database}.${ref.table}`, target }] : [];
   });
   if (named.length === 0) return before;
   const statement = decision.label ?? 'DDL';
