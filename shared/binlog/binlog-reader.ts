@@ -497,17 +497,18 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
         c.type = ColumnType.BLOB;
         c.charset = null;
       }
-      return { name: c.name, type, charset };
+      // Signedness and widths are not in `type` (BIGINT and BIGINT UNSIGNED share a binlog type).
+      return { name: c.name, type, charset, columnType: entry!.columnSchemas[i]?.COLUMN_TYPE ?? '' };
     });
-    // Signedness and widths are not in `columns` (BIGINT and BIGINT UNSIGNED share a binlog type).
-    const columnTypes = zcolumns.map((_, i) => entry!.columnSchemas[i]?.COLUMN_TYPE ?? '');
     // Every transaction repeats its tables' TableMap events: reuse the decoder while the definition is the same.
     const known = this.tables.get(e.tableId);
-    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns) && sameStrings(known.columnTypes, columnTypes)) {
+    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns)) {
       this.tables.set(e.tableId, { ...known, zcolumns });
       return;
     }
-    this.tables.set(e.tableId, { database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), columnTypes, definition: columns, zcolumns });
+    this.tables.set(e.tableId, {
+      database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), columnTypes: columns.map((c) => c.columnType), definition: columns, zcolumns,
+    });
     const z = this.zongji!;
     const decoders = columns.map((col, i) => this.valueDecoder(col, zcolumns[i]!, entry!, i, z));
     rowDecodersOf(z).set(e.tableId, rowDecoder(columns.map((c) => c.name), decoders));
@@ -516,7 +517,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   /** Ours for the common types (row-decoder.ts); zongji's decoder and cell-encoder.ts for the rest. */
   private valueDecoder(col: BinlogColumn, zcol: ColumnInfo, entry: TableMapEntry, i: number, z: ZongJi): ValueDecoder {
     const schema: ColumnSchema | undefined = entry.columnSchemas[i];
-    const columnType = schema?.COLUMN_TYPE ?? '';
+    const { columnType } = col;
     const fast = fastDecoder({
       name: col.name,
       type: zcol.type,
@@ -557,16 +558,12 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   }
 }
 
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 function sameColumns(a: readonly BinlogColumn[], b: readonly BinlogColumn[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (x.name !== y.name || x.type !== y.type || x.charset !== y.charset) return false;
+    if (x.name !== y.name || x.type !== y.type || x.charset !== y.charset || x.columnType !== y.columnType) return false;
   }
   return true;
 }

@@ -54,6 +54,11 @@ export interface BinlogColumn {
    * 'binary') because zongji's cp1252 decoder loses the five bytes cp1252 leaves undefined.
    */
   readonly charset: string | null;
+  /**
+   * INFORMATION_SCHEMA-style COLUMN_TYPE from the TableMap's metadata (`int`, `bigint unsigned`,
+   * `varchar(20)`; no display widths), '' where unknown: signedness and widths are not in `type`.
+   */
+  readonly columnType: string;
 }
 
 export type CellEncoder = (value: unknown) => CellValue;
