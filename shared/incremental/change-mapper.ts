@@ -135,11 +135,12 @@ export class ChangeMapper {
     if (!columns || !columnTypes) return undefined;
     if (route.typesOf?.columnTypes === columnTypes) return route.typesOf.types;
     const types: Record<string, string> = {};
-    columns.forEach((name, i) => {
-      if (route.generated.has(name.toLowerCase()) || !columnTypes[i]) return;
-      const target = route.columns ? route.columns.get(name) : applyCapitalization(name, this.capitalization);
-      if (target !== undefined) types[target] = columnTypes[i]!;
-    });
+    for (let i = 0; i < columns.length; i++) {
+      const type = columnTypes[i];
+      if (!type) continue;
+      const target = this.targetName(route, columns[i]!);
+      if (target !== undefined) types[target] = type;
+    }
     route.typesOf = { columnTypes, types };
     return types;
   }
@@ -155,11 +156,16 @@ export class ChangeMapper {
     if (!route.columns && route.generated.size === 0 && (this.capitalization === 'default' || this.capitalization === 'source')) return img;
     const out: Record<string, CellValue> = {};
     for (const [name, value] of Object.entries(img)) {
-      if (route.generated.has(name.toLowerCase())) continue;
-      const target = route.columns ? route.columns.get(name) : applyCapitalization(name, this.capitalization);
+      const target = this.targetName(route, name);
       if (target !== undefined) out[target] = value;
     }
     return out;
+  }
+
+  /** A source column's destination name; undefined when it is not written (generated, or left out by the column map). */
+  private targetName(route: TableRoute, name: string): string | undefined {
+    if (route.generated.has(name.toLowerCase())) return undefined;
+    return route.columns ? route.columns.get(name) : applyCapitalization(name, this.capitalization);
   }
 }
 
