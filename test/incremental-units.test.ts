@@ -39,6 +39,26 @@ describe('checkpoint tracker', () => {
     expect(t.readThrough).toEqual(at(950));
   });
 
+  it('counts a transaction with nothing to apply (the source heartbeat) as completed at its commit', () => {
+    const t = new CheckpointTracker(at(4));
+    const a = t.transaction(at(100), 10);
+    a.pending += 1;
+    t.commit(at(200), 10);
+    t.applied(a, 1);
+    expect(t.lastCompletedTs).toBe(10);
+    t.commit(at(300), 25); // a heartbeat's transaction: no changes of the task's tables
+    expect(t.lastCompletedTs).toBe(25);
+    expect(t.checkpoint).toEqual(at(300));
+    const b = t.transaction(at(300), 30);
+    b.pending += 1;
+    t.commit(at(400), 30);
+    t.commit(at(500), 31); // read while b is still pending: lag follows b until it settles
+    expect(t.oldestPendingTs).toBe(30);
+    t.applied(b, 1);
+    expect(t.pendingTransactions).toBe(0);
+    expect(t.lastCompletedTs).toBe(31);
+  });
+
   it('keeps up with 200,000 transactions settled in order', () => {
     const t = new CheckpointTracker(at(4));
     const txs = Array.from({ length: 200_000 }, (_, i) => {

@@ -49,6 +49,12 @@ export class CheckpointTracker {
     if (tail && !tail.committed) {
       tail.committed = true;
       tail.ts = ts;
+    } else {
+      // A transaction with nothing to apply (another database's, the source heartbeat's) is complete
+      // once read: with nothing pending before it, the copy is current as of its commit, which is what
+      // keeps lag measurable while the selected tables are idle. Pending earlier ones take over the lag
+      // until they settle, after it.
+      this.lastAppliedTs = Math.max(this.lastAppliedTs, ts);
     }
     this.after = next;
     this.settle();
