@@ -1,7 +1,7 @@
 /** Change batches as MNS messages: exact round trips, the 64 KB limit, cuts chained by prev, claim checks. */
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ChangeBatch, RowChange } from '../shared/change/change-event.ts';
 import { decodeMessage, encodeBatch, MNS_MESSAGE_BYTES, UndecodableMessage, type PayloadStore } from '../shared/queue/batch-codec.ts';
 import { sendGroups } from '../shared/queue/mns-change-queue.ts';
@@ -68,6 +68,32 @@ describe('batch codec', () => {
     expect(parts.flatMap((p) => p.changes)).toEqual(JSON.parse(JSON.stringify(batch.changes)));
     const ticket = bodies.find((b) => inflateRawSync(Buffer.from(b, 'base64')).toString().includes('"claim"'))!;
     await expect(decodeMessage(ticket, memoryPayloads(), 'm-1')).rejects.toThrow(/queue message m-1 .*claim-check payload t1\/1\/3:1070#0 is not in the state store/);
+  });
+
+  it('carries each table definition\'s column types once a message, shared again by its changes after decoding', async () => {
+    const payloads = memoryPayloads();
+    const orderTypes = { id: 'bigint', amount: 'decimal(22,2)', note: 'varchar(200)', raw: 'varbinary(16)', big: 'bigint unsigned' };
+    const lineTypes = { id: 'int', amount: 'decimal(22,2)', note: 'text', raw: 'blob', big: 'bigint unsigned' };
+    const typed = (i: number): RowChange => ({ ...change(i, `note ${i}`), types: i % 2 === 0 ? orderTypes : lineTypes });
+    const batch: ChangeBatch = { bucket: 1, prev: null, changes: Array.from({ length: 2000 }, (_, i) => typed(i)) };
+    const bodies = await encodeBatch(batch, { task: 't1', payloads });
+    const back = (await decodeAll(bodies, payloads)).flatMap((b) => b.changes as RowChange[]);
+    expect(back.map((c) => c.types)).toEqual(batch.changes.map((c) => (c as RowChange).types));
+    for (const b of await decodeAll(bodies, payloads)) {
+      const distinct = new Set(b.changes.map((c) => (c as RowChange).types));
+      expect(distinct.size).toBeLessThanOrEqual(2);
+    }
+    // Each definition once a message, not once a change: the raw JSON holds as many copies as messages.
+    for (const body of bodies) {
+      const json = inflateRawSync(Buffer.from(body, 'base64')).toString('utf8');
+      expect(json.split('"decimal(22,2)"').length - 1).toBe(2);
+    }
+    const inline = await encodeBatch({ ...batch, changes: batch.changes.map((c) => ({ ...c, types: undefined })) }, { task: 't1', payloads });
+    expect(bodies.length).toBe(inline.length);
+
+    const bad = JSON.parse(inflateRawSync(Buffer.from(bodies[0]!, 'base64')).toString('utf8')) as { types: unknown[] };
+    bad.types = [];
+    await expect(decodeMessage(deflateRawSync(Buffer.from(JSON.stringify(bad))).toString('base64'), payloads, 'm-1')).rejects.toThrow(/m-1.*column types 0/);
   });
 
   it('names a message that is not a change batch', async () => {

@@ -5,9 +5,14 @@
  * large for one message is cut into consecutive batches chained by `prev` (the sink applies a later
  * part only after the earlier one, so the cut is invisible), and a single change too large alone is
  * stored in the state store, the message carrying its claim check.
+ *
+ * Column types (RowChange.types, Tablestore destinations) are one object per table definition: a
+ * message carries each once, in `types`, and its changes refer to them by index, so the changes of a
+ * table share one object again after decoding (the sink caches per object) and the types do not
+ * crowd rows out of a message.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Change, ChangeBatch } from '../change/change-event.ts';
+import type { Change, ChangeBatch, ColumnTypes } from '../change/change-event.ts';
 import { formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 
@@ -40,6 +45,8 @@ interface Envelope {
   readonly through?: BinlogPosition;
   /** Instead of `changes`: the id of the payload holding them. */
   readonly claim?: string;
+  /** The column types its changes refer to by index (`"types": 0`). */
+  readonly types?: readonly ColumnTypes[];
 }
 
 const VERSION = 1;
@@ -56,7 +63,14 @@ export interface EncodeOptions {
 export async function encodeBatch(batch: ChangeBatch, options: EncodeOptions): Promise<string[]> {
   const max = options.maxBytes ?? MNS_MESSAGE_BYTES;
   const out: string[] = [];
-  const pieces = batch.changes.map((c) => JSON.stringify(c));
+  const types: ColumnTypes[] = [];
+  const typeIndex = new Map<ColumnTypes, number>();
+  const pieces = batch.changes.map((c) => {
+    if (c.kind !== 'row' || c.types === undefined) return JSON.stringify(c);
+    let i = typeIndex.get(c.types);
+    if (i === undefined) typeIndex.set(c.types, (i = types.push(c.types) - 1));
+    return JSON.stringify({ ...c, types: i });
+  });
   let prev = batch.prev;
   for (const [from, to] of groups(pieces, max * RAW_BYTES_PER_MESSAGE)) {
     prev = await emit(from, to, prev);
@@ -65,7 +79,7 @@ export async function encodeBatch(batch: ChangeBatch, options: EncodeOptions): P
 
   /** The envelope's head; the last part carries the batch's `through`. */
   function headOf(prevPos: BinlogPosition | null, to: number): Envelope {
-    const head: Envelope = { v: VERSION, task: options.task, bucket: batch.bucket, prev: prevPos };
+    const head: Envelope = { v: VERSION, task: options.task, bucket: batch.bucket, prev: prevPos, ...(types.length > 0 ? { types } : {}) };
     return to === pieces.length && batch.through !== undefined ? { ...head, through: batch.through } : head;
   }
 
@@ -85,7 +99,8 @@ export async function encodeBatch(batch: ChangeBatch, options: EncodeOptions): P
     // One change alone is too large: its payload goes to the state store, under an id its position
     // makes unique, so a reader that sends it again after a restart overwrites the same payload.
     const claim = `${options.task}/${batch.bucket}/${formatPosition(last)}`;
-    await options.payloads.putPayload(claim, deflateRawSync(Buffer.from(pieces[from]!), { level: 1 }));
+    // The payload holds the change as it is, its types inline.
+    await options.payloads.putPayload(claim, deflateRawSync(Buffer.from(JSON.stringify(batch.changes[from])), { level: 1 }));
     const ticket = pack(JSON.stringify({ ...head, claim }));
     if (ticket.length > max) throw new RangeError(`a claim-check message is ${ticket.length} bytes, over the queue's ${max}`);
     out.push(ticket);
@@ -113,6 +128,11 @@ export async function decodeMessage(body: string, payloads: PayloadStore, what =
   for (const c of changes) {
     if (typeof c !== 'object' || c === null || (c.kind !== 'row' && c.kind !== 'ddl') || typeof c.pos !== 'object' || c.pos === null) {
       throw new UndecodableMessage(what, 'a change without kind or position');
+    }
+    if (c.kind === 'row' && typeof c.types === 'number') {
+      const types = env.types?.[c.types];
+      if (typeof types !== 'object' || types === null) throw new UndecodableMessage(what, `a change refers to column types ${c.types}, which the message does not hold`);
+      (c as { types?: ColumnTypes }).types = types;
     }
   }
   return { task: env.task, batch: { bucket: env.bucket, prev: env.prev ?? null, changes, ...(env.through ? { through: env.through } : {}) } };
