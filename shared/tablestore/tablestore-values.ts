@@ -43,9 +43,6 @@ export function valueKind(col: Pick<ColumnInfo, 'dataType' | 'columnType'>): Val
   return 'string';
 }
 
-/** Kinds by COLUMN_TYPE as binlog events describe columns (a handful of distinct strings per task). */
-const eventKinds = new Map<string, ValueKind>();
-
 /**
  * The kind of a column as a binlog event describes it (`columnType`: INFORMATION_SCHEMA-style, from
  * the event's TableMap, see RowChange.types), so values follow the schema in force when the row was
@@ -53,12 +50,7 @@ const eventKinds = new Map<string, ValueKind>();
  * the task's start knew as TINYINT(1) (`start` = boolean) stays boolean.
  */
 export function eventKind(columnType: string, start: ValueKind | undefined): ValueKind {
-  let kind = eventKinds.get(columnType);
-  if (kind === undefined) {
-    const dataType = /^[a-z]+/i.exec(columnType)?.[0] ?? '';
-    kind = valueKind({ dataType, columnType });
-    eventKinds.set(columnType, kind);
-  }
+  const kind = valueKind({ dataType: /^[a-z]+/i.exec(columnType)?.[0] ?? '', columnType });
   return kind === 'integer' && start === 'boolean' && /^tinyint\b/i.test(columnType) ? 'boolean' : kind;
 }
 
