@@ -1,7 +1,7 @@
 /** The batch reducer: final action per row, key changes, order of last change, and a randomized check against replay. */
 import { describe, expect, it } from 'vitest';
 import type { CellValue, Row, RowChange, TableRef } from '../shared/change/change-event.ts';
-import { MalformedChange, reduceRowChanges, type TableActions } from '../shared/apply/batch-reducer.ts';
+import { MalformedChange, reduceRowChanges, type TableActions } from '../shared/destinations/mysql/batch-reducer.ts';
 
 const T: TableRef = { database: 'db', table: 't' };
 const U: TableRef = { database: 'db', table: 'u' };

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { adminConnection, testEndpoint, uniqueName } from './helpers/mariadb.ts';
-import { InvalidBatch, MysqlSink, WATERMARK_DATABASE, WATERMARK_TABLE } from '../shared/apply/mysql-sink.ts';
+import { InvalidBatch, MysqlSink, WATERMARK_DATABASE, WATERMARK_TABLE } from '../shared/destinations/mysql/mysql-sink.ts';
 import { ApplyRejected } from '../shared/apply/sink.ts';
-import { InvalidCellValue, sqlLiteral } from '../shared/apply/mysql-literal.ts';
+import { InvalidCellValue, sqlLiteral } from '../shared/destinations/mysql/mysql-literal.ts';
 import { DDL_BUCKET, type ApplyOutcome } from '../shared/apply/sink.ts';
 import type { CellValue, ChangeBatch, DdlChange, Row, RowChange, TableRef } from '../shared/change/change-event.ts';
 import { comparePositions, type BinlogPosition } from '../shared/change/position.ts';

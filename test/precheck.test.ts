@@ -14,7 +14,7 @@ import {
   tableLimitVerdict,
   type Grant,
 } from '../shared/precheck/source-checks.ts';
-import { fourByteCondition, localInfileVerdict, maxAllowedPacketVerdict } from '../shared/precheck/destination-checks.ts';
+import { fourByteCondition, localInfileVerdict, maxAllowedPacketVerdict } from '../shared/destinations/mysql/mysql-checks.ts';
 import { isMysqlReservedWord } from '../shared/precheck/mysql-reserved-words.ts';
 import { validateTask } from '../shared/task/task-file.ts';
 import type { DatabaseMapping } from '../shared/task/object-mapper.ts';

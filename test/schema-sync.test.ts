@@ -10,8 +10,8 @@ import { readCatalog, type ColumnInfo } from '../shared/mysql/catalog.ts';
 import { qualified, quoteIdent } from '../shared/mysql/identifier.ts';
 import { resolveObjects, type DatabaseMapping } from '../shared/task/object-mapper.ts';
 import { validateTask } from '../shared/task/task-file.ts';
-import { syncSchema, type SchemaSyncOptions } from '../shared/schema/schema-sync.ts';
-import { defaultClause, renameColumnsInExpression } from '../shared/schema/table-ddl.ts';
+import { syncSchema, type SchemaSyncOptions } from '../shared/destinations/mysql/schema-sync.ts';
+import { defaultClause, renameColumnsInExpression } from '../shared/destinations/mysql/table-ddl.ts';
 import { adminConnection, taskDoc, testEndpoint, uniqueName } from './helpers/mariadb.ts';
 
 type Row = RowDataPacket & Record<string, unknown>;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import TableStore from 'tablestore';
-import { comparable } from '../shared/tablestore/tablestore-values.ts';
+import { comparable } from '../shared/destinations/tablestore/tablestore-values.ts';
 import type { TaskStatus } from '../shared/pipeline/task-status.ts';
 import { tablestoreEndToEnd } from './helpers/tablestore.ts';
 

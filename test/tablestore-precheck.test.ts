@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { Connection } from 'mysql2/promise';
 import type TableStore from 'tablestore';
 import { formatPrecheckReport, runPrecheck, type CheckResult, type PrecheckReport } from '../shared/precheck/precheck.ts';
-import { instanceTableLimitVerdict, tablestoreNameFor } from '../shared/precheck/tablestore-checks.ts';
+import { instanceTableLimitVerdict, tablestoreNameFor } from '../shared/destinations/tablestore/tablestore-checks.ts';
 import { validateTask } from '../shared/task/task-file.ts';
 import type { Task } from '../shared/task/task.ts';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';

@@ -1,9 +1,9 @@
 /** The pure parts of the Tablestore destination: value kinds, float rendering, and batches as row writes per write mode. */
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../shared/change/change-event.ts';
-import { plannedWrites, UnwritableChange } from '../shared/tablestore/tablestore-row-writes.ts';
-import type { TablestoreTable } from '../shared/tablestore/tablestore-table.ts';
-import { fromCell, primaryKeyType, shortestFloat32, valueKind } from '../shared/tablestore/tablestore-values.ts';
+import { plannedWrites, UnwritableChange } from '../shared/destinations/tablestore/tablestore-row-writes.ts';
+import type { TablestoreTable } from '../shared/destinations/tablestore/tablestore-table.ts';
+import { fromCell, primaryKeyType, shortestFloat32, valueKind } from '../shared/destinations/tablestore/tablestore-values.ts';
 
 const table: TablestoreTable = {
   name: 't',

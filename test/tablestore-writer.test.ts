@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTablestoreStandIn, type OtsErrorCode, type TablestoreStandIn } from '../infra/tablestore-standin/index.ts';
 import { FcDtsError } from '../shared/errors.ts';
 import { ensureTable, openTablestoreClient } from '../shared/tablestore/tablestore-client.ts';
-import { TablestoreWriter, type RowWrite, type WriterSettings } from '../shared/tablestore/tablestore-writer.ts';
+import { TablestoreWriter, type RowWrite, type WriterSettings } from '../shared/destinations/tablestore/tablestore-writer.ts';
 import { readTable, type ReadRow } from './helpers/tablestore.ts';
 
 const { Long } = TableStore;

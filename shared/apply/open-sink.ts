@@ -1,8 +1,8 @@
 /** The sink of the task's destination kind (sink.ts is the port; one adapter per kind). */
-import { MysqlSink } from './mysql-sink.ts';
+import { MysqlSink } from '../destinations/mysql/mysql-sink.ts';
 import type { Sink } from './sink.ts';
-import { TablestoreSink } from '../tablestore/tablestore-sink.ts';
-import { tablestoreTable } from '../tablestore/tablestore-table.ts';
+import { TablestoreSink } from '../destinations/tablestore/tablestore-sink.ts';
+import { tablestoreTable } from '../destinations/tablestore/tablestore-table.ts';
 import { allTables, type DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 

@@ -8,10 +8,10 @@ import type { StateStore } from '../state/state-store.ts';
 import type { TableMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import type { Throttle } from '../throttle.ts';
-import { openTablestoreLoadTarget } from '../tablestore/tablestore-load-target.ts';
+import { openTablestoreLoadTarget } from '../destinations/tablestore/tablestore-load-target.ts';
 import type { Chunk } from './chunk-planner.ts';
 import type { ChunkLoadResult } from './chunk-query.ts';
-import { openMysqlLoadTarget } from './mysql-load-target.ts';
+import { openMysqlLoadTarget } from '../destinations/mysql/mysql-load-target.ts';
 
 export interface ChunkTarget {
   /** Loads the chunk's rows read from `source`; done when every row is written or set aside. */

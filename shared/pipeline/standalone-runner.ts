@@ -7,14 +7,14 @@ import { FcDtsError } from '../errors.ts';
 import { connect, isConnectionProblem } from '../mysql/connection.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
-import { syncSchema } from '../schema/schema-sync.ts';
-import { syncTablestoreSchema } from '../tablestore/tablestore-schema.ts';
+import { syncSchema } from '../destinations/mysql/schema-sync.ts';
+import { syncTablestoreSchema } from '../destinations/tablestore/tablestore-schema.ts';
 import { planFullLoad, runFullLoad, type FullLoadSummary } from '../fullload/full-load.ts';
 import { createProgressReporter, type ProgressStream } from '../fullload/progress.ts';
 import { initialTaskState, type FullLoadPlan, type StateStore, type TaskState } from '../state/state-store.ts';
 import { allTables, resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
-import type { SchemaSyncReport } from '../schema/schema-sync.ts';
+import type { SchemaSyncReport } from '../destinations/mysql/schema-sync.ts';
 import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
 
 export type RunUntil = 'full-done' | 'caught-up';

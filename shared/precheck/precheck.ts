@@ -10,9 +10,9 @@ import { connect, connectionError, type Role } from '../mysql/connection.ts';
 import { resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
 import { taskSecrets } from '../task/task-file.ts';
 import type { DestinationConfig, MysqlEndpoint, Task } from '../task/task.ts';
-import { destinationChecks } from './destination-checks.ts';
+import { destinationChecks } from '../destinations/mysql/mysql-checks.ts';
 import { plural, sourceObjectChecks, sourceServerChecks, toItem, type ItemMeta } from './source-checks.ts';
-import { openTablestore, tablestoreChecks, type OpenedTablestore } from './tablestore-checks.ts';
+import { openTablestore, tablestoreChecks, type OpenedTablestore } from '../destinations/tablestore/tablestore-checks.ts';
 
 export type CheckStatus = 'passed' | 'warning' | 'failed';
 

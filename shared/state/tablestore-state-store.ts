@@ -33,7 +33,7 @@ import { formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError, TaskFileError } from '../errors.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease, type ReaderPosition } from './distributed-state.ts';
 import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, TaskState } from './state-store.ts';
-import { retryTransient, type RetryFailure } from './tablestore-errors.ts';
+import { retryTransient, type RetryFailure } from '../tablestore/tablestore-errors.ts';
 
 export interface TablestoreStateStoreOptions {
   /** `https://<instance>.<region>.ots.aliyuncs.com` (or the VPC endpoint), or a stand-in's URL. */

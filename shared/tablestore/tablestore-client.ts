@@ -6,9 +6,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import TableStore from 'tablestore';
 import { FcDtsError } from '../errors.ts';
-import { retryTransient, type RetryFailure } from '../state/tablestore-errors.ts';
+import { retryTransient, type RetryFailure } from './tablestore-errors.ts';
 import type { TablestoreDestinationConfig } from '../task/task.ts';
-import type { PrimaryKeyType } from './tablestore-values.ts';
+import type { PrimaryKeyType } from '../destinations/tablestore/tablestore-values.ts';
 
 export function openTablestoreClient(config: Pick<TablestoreDestinationConfig, 'endpoint' | 'instance' | 'accessKeyId' | 'accessKeySecret' | 'securityToken'>): TableStore.Client {
   // Not `maxRetries`: the SDK keeps it in a process-wide global (lib/request.js); writes are retried by us.

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { TaskFileError } from '../errors.ts';
-import { TABLESTORE_LIMITS } from '../tablestore/tablestore-table.ts';
+import { TABLESTORE_LIMITS } from '../destinations/tablestore/tablestore-table.ts';
 import type {
   Capitalization,
   ConflictMode,

@@ -8,9 +8,9 @@
  * CONCAT_WS skips NULLs, so without it NULL and '' would look alike, and a '#' inside a value could
  * move between neighbouring columns unnoticed.
  */
-import type { ColumnInfo } from '../mysql/catalog.ts';
-import { quoteIdent } from '../mysql/identifier.ts';
-import { selectExpr, type RawValue } from '../mysql/sql-literal.ts';
+import type { ColumnInfo } from '../../mysql/catalog.ts';
+import { quoteIdent } from '../../mysql/identifier.ts';
+import { selectExpr, type RawValue } from '../../mysql/sql-literal.ts';
 
 /** One side of a comparison: its table and its columns, index-aligned with the other side's. */
 export interface ChecksumSide {

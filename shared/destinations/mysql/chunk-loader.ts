@@ -4,11 +4,11 @@
  * with multi-row inserts (insert-loader.ts), which are insert-if-absent and apply the dirty-data policy.
  */
 import type { Connection } from 'mysql2/promise';
-import { FcDtsError } from '../errors.ts';
-import { isConnectionLost } from '../mysql/connection.ts';
-import type { TableMapping } from '../task/object-mapper.ts';
-import type { Chunk } from './chunk-planner.ts';
-import type { ChunkLoadResult, ChunkLoadSettings } from './chunk-query.ts';
+import { FcDtsError } from '../../errors.ts';
+import { isConnectionLost } from '../../mysql/connection.ts';
+import type { TableMapping } from '../../task/object-mapper.ts';
+import type { Chunk } from '../../fullload/chunk-planner.ts';
+import type { ChunkLoadResult, ChunkLoadSettings } from '../../fullload/chunk-query.ts';
 import { loadChunkWithInserts } from './insert-loader.ts';
 import { LoadDataRejected, loadChunkWithLoadData } from './load-data-loader.ts';
 

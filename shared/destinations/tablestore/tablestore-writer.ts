@@ -11,8 +11,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import TableStore from 'tablestore';
-import { FcDtsError } from '../errors.ts';
-import { classifyOtsError, type OtsFailure } from '../state/tablestore-errors.ts';
+import { FcDtsError } from '../../errors.ts';
+import { classifyOtsError, type OtsFailure } from '../../tablestore/tablestore-errors.ts';
 import { TABLESTORE_LIMITS } from './tablestore-table.ts';
 import type { TablestoreValue } from './tablestore-values.ts';
 

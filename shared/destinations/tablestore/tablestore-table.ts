@@ -3,8 +3,8 @@
  * `primaryKey` override; at most four columns, the first the partition key) and the value kind of
  * every column, plus Tablestore's naming rule.
  */
-import type { TableMapping } from '../task/object-mapper.ts';
-import { loadColumns } from '../task/object-mapper.ts';
+import type { TableMapping } from '../../task/object-mapper.ts';
+import { loadColumns } from '../../task/object-mapper.ts';
 import { primaryKeyType, valueKind, type PrimaryKeyType, type ValueKind } from './tablestore-values.ts';
 
 /** Tablestore limits (product docs "General limits"; notes/protocols.md). */

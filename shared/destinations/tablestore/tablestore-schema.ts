@@ -3,10 +3,10 @@
  * key (or the task's `primaryKey` override) with each key column's Tablestore type. Attribute
  * columns need no definition: Tablestore types them per value (tablestore-values.ts).
  */
-import type { SchemaSyncOptions, SchemaSyncReport } from '../schema/schema-sync.ts';
-import type { TableMapping } from '../task/object-mapper.ts';
-import type { TablestoreDestinationConfig } from '../task/task.ts';
-import { describeKey, ensureTable, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from './tablestore-client.ts';
+import type { SchemaSyncOptions, SchemaSyncReport } from '../mysql/schema-sync.ts';
+import type { TableMapping } from '../../task/object-mapper.ts';
+import type { TablestoreDestinationConfig } from '../../task/task.ts';
+import { describeKey, ensureTable, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../../tablestore/tablestore-client.ts';
 import { tablestoreTable } from './tablestore-table.ts';
 
 /** What names a Tablestore table in the task state's `ownedTables` (Tablestore names are case-sensitive). */

@@ -11,8 +11,8 @@
  * as its new type); key columns keep the table's key types, which a Tablestore table cannot change.
  * Pure: no I/O.
  */
-import type { CellValue, ColumnTypes, Row, RowChange } from '../change/change-event.ts';
-import type { TablestoreWriteMode } from '../task/task.ts';
+import type { CellValue, ColumnTypes, Row, RowChange } from '../../change/change-event.ts';
+import type { TablestoreWriteMode } from '../../task/task.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { eventKind, fromCell, type TablestoreValue, type ValueKind } from './tablestore-values.ts';
 import type { RowWrite } from './tablestore-writer.ts';

@@ -12,21 +12,21 @@
  */
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { Connection, FieldPacket } from 'mysql2/promise';
-import { isFcDtsError } from '../errors.ts';
-import { readCatalog, type ColumnInfo, type DatabaseInfo, type TableInfo } from '../mysql/catalog.ts';
-import { connect, connectionError, isConnectionLost, type Role } from '../mysql/connection.ts';
-import { qualified, quoteIdent } from '../mysql/identifier.ts';
-import { literalEncoders, type LiteralEncoder, type RawValue } from '../mysql/sql-literal.ts';
-import { renderWhereSql } from '../filter/where-filter.ts';
-import { chunkCondition, planChunks } from '../fullload/chunk-planner.ts';
-import { allTables, loadColumns, resolveObjects, type TableMapping } from '../task/object-mapper.ts';
-import type { MysqlDestinationConfig, MysqlEndpoint, Task } from '../task/task.ts';
+import { isFcDtsError } from '../../errors.ts';
+import { readCatalog, type ColumnInfo, type DatabaseInfo, type TableInfo } from '../../mysql/catalog.ts';
+import { connect, connectionError, isConnectionLost, type Role } from '../../mysql/connection.ts';
+import { qualified, quoteIdent } from '../../mysql/identifier.ts';
+import { literalEncoders, type LiteralEncoder, type RawValue } from '../../mysql/sql-literal.ts';
+import { renderWhereSql } from '../../filter/where-filter.ts';
+import { chunkCondition, planChunks } from '../../fullload/chunk-planner.ts';
+import { allTables, loadColumns, resolveObjects, type TableMapping } from '../../task/object-mapper.ts';
+import type { MysqlDestinationConfig, MysqlEndpoint, Task } from '../../task/task.ts';
 import { verifyTablestoreTask } from '../tablestore/tablestore-verify.ts';
 import { chunkChecksumSql, keyComparator, rowDigestsSql, type ChecksumSide, type KeyComparator } from './row-checksum.ts';
-import { verifySettings, verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from './verify-report.ts';
+import { verifySettings, verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
 
-export type { ChunkDifference, KeyDifference, TableVerification, VerifyOptions, VerifyReport } from './verify-report.ts';
-export { formatVerifyReport } from './verify-report.ts';
+export type { ChunkDifference, KeyDifference, TableVerification, VerifyOptions, VerifyReport } from '../../verify/verify-report.ts';
+export { formatVerifyReport } from '../../verify/verify-report.ts';
 
 type Settings = VerifySettings;
 

@@ -3,11 +3,11 @@
  * under the names the task writes, 4-byte characters it could not store, and max_allowed_packet.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { qualified, quoteIdent } from '../mysql/identifier.ts';
-import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
-import type { Task } from '../task/task.ts';
-import { WATERMARK_DATABASE } from '../apply/mysql-sink.ts';
-import type { CheckResult } from './precheck.ts';
+import { qualified, quoteIdent } from '../../mysql/identifier.ts';
+import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../../task/object-mapper.ts';
+import type { Task } from '../../task/task.ts';
+import { WATERMARK_DATABASE } from './mysql-sink.ts';
+import type { CheckResult } from '../../precheck/precheck.ts';
 import {
   describeMissing,
   guarded,
@@ -20,7 +20,7 @@ import {
   type ItemMeta,
   type PrivilegeNeed,
   type Verdict,
-} from './source-checks.ts';
+} from '../../precheck/source-checks.ts';
 
 export const DESTINATION_ITEMS = {
   privileges: { id: 'destination-privileges', name: 'Destination account privileges', side: 'destination' },

@@ -4,9 +4,9 @@
  * decoded in JS. Binary and BIT values travel as hex and are turned back into bytes by the statement's
  * SET clause, so no byte sequence is reinterpreted through a character set.
  */
-import type { ColumnInfo } from './catalog.ts';
-import { quoteIdent, qualified } from './identifier.ts';
-import { BINARY_TYPES, selectExpr } from './sql-literal.ts';
+import type { ColumnInfo } from '../../mysql/catalog.ts';
+import { quoteIdent, qualified } from '../../mysql/identifier.ts';
+import { BINARY_TYPES, selectExpr } from '../../mysql/sql-literal.ts';
 
 export type FieldKind = 'text' | 'hex';
 

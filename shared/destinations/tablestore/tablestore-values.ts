@@ -5,8 +5,8 @@
  * way for a full-load row and for a binlog change, and NULL is an absent column.
  */
 import TableStore from 'tablestore';
-import type { CellValue } from '../change/change-event.ts';
-import type { ColumnInfo } from '../mysql/catalog.ts';
+import type { CellValue } from '../../change/change-event.ts';
+import type { ColumnInfo } from '../../mysql/catalog.ts';
 
 const { Long } = TableStore;
 

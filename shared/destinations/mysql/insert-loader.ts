@@ -9,11 +9,11 @@
  * wrote as they are, and incremental sync overwrites them later with the binlog's after-images.
  */
 import type { Connection } from 'mysql2/promise';
-import { quoteIdent, qualified } from '../mysql/identifier.ts';
-import { rowLiteralSelect } from '../mysql/sql-literal.ts';
-import { loadColumns, type TableMapping } from '../task/object-mapper.ts';
-import type { Chunk } from './chunk-planner.ts';
-import { chunkSelect, streamingConnection, WriteBehind, type ChunkLoadResult, type ChunkLoadSettings } from './chunk-query.ts';
+import { quoteIdent, qualified } from '../../mysql/identifier.ts';
+import { rowLiteralSelect } from '../../mysql/sql-literal.ts';
+import { loadColumns, type TableMapping } from '../../task/object-mapper.ts';
+import type { Chunk } from '../../fullload/chunk-planner.ts';
+import { chunkSelect, streamingConnection, WriteBehind, type ChunkLoadResult, type ChunkLoadSettings } from '../../fullload/chunk-query.ts';
 
 /** The statement pieces around the VALUES list of a chunk's inserts. */
 export function insertStatement(table: TableMapping): { head: string; tail: string } {

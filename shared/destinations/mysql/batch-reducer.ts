@@ -6,8 +6,8 @@
  *
  * Pure: no I/O. The input is the changes still to apply (above the watermark), in binlog order.
  */
-import type { CellValue, Row, RowChange, TableRef } from '../change/change-event.ts';
-import { formatPosition } from '../change/position.ts';
+import type { CellValue, Row, RowChange, TableRef } from '../../change/change-event.ts';
+import { formatPosition } from '../../change/position.ts';
 
 export interface TableActions {
   readonly table: TableRef;

@@ -4,10 +4,10 @@
  * ... FOREIGN KEY` for keys whose referenced table is also synchronized (run once every table exists).
  * Pure: it reads only the catalog and the mapping.
  */
-import type { ColumnInfo, IndexInfo } from '../mysql/catalog.ts';
-import { qualified, quoteIdent, quoteString } from '../mysql/identifier.ts';
-import { identValue, scanSql } from '../mysql/sql-lexer.ts';
-import type { TableMapping } from '../task/object-mapper.ts';
+import type { ColumnInfo, IndexInfo } from '../../mysql/catalog.ts';
+import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
+import { identValue, scanSql } from '../../mysql/sql-lexer.ts';
+import type { TableMapping } from '../../task/object-mapper.ts';
 
 /** The server family: it decides how information_schema spells defaults and which DDL is accepted. */
 export type ServerFlavor = 'mariadb' | 'mysql';

@@ -10,10 +10,10 @@
  */
 import { Readable } from 'node:stream';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { LoadDataWriter, loadDataSelectExpr, loadDataStatement } from '../mysql/load-data-format.ts';
-import { loadColumns, type TableMapping } from '../task/object-mapper.ts';
-import type { Chunk } from './chunk-planner.ts';
-import { chunkSelect, streamingConnection, type ChunkLoadResult, type ChunkLoadSettings } from './chunk-query.ts';
+import { LoadDataWriter, loadDataSelectExpr, loadDataStatement } from './load-data-format.ts';
+import { loadColumns, type TableMapping } from '../../task/object-mapper.ts';
+import type { Chunk } from '../../fullload/chunk-planner.ts';
+import { chunkSelect, streamingConnection, type ChunkLoadResult, type ChunkLoadSettings } from '../../fullload/chunk-query.ts';
 
 /** Bytes handed to the file stream at a time. */
 const PIECE = 256 * 1024;

@@ -5,11 +5,11 @@
  * already arrive as rows through the load and the binlog.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { FcDtsError } from '../errors.ts';
-import { APPLY_SESSION_VARIABLE } from '../mysql/connection.ts';
-import { qualified, quoteIdent } from '../mysql/identifier.ts';
-import { identValue, scanSql, type SqlToken } from '../mysql/sql-lexer.ts';
-import type { DatabaseMapping, TableMapping } from '../task/object-mapper.ts';
+import { FcDtsError } from '../../errors.ts';
+import { APPLY_SESSION_VARIABLE } from '../../mysql/connection.ts';
+import { qualified, quoteIdent } from '../../mysql/identifier.ts';
+import { identValue, scanSql, type SqlToken } from '../../mysql/sql-lexer.ts';
+import type { DatabaseMapping, TableMapping } from '../../task/object-mapper.ts';
 import { createTableStatement, foreignKeyStatements, sqlWord, type CheckConstraint, type ServerFlavor } from './table-ddl.ts';
 
 export interface SchemaSyncReport {

@@ -4,13 +4,13 @@
  * row by row under `dirtyData: skip`, so only the offending rows are set aside.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { connect, isConnectionLost } from '../mysql/connection.ts';
-import type { StateStore } from '../state/state-store.ts';
-import { tableLabel, type TableMapping } from '../task/object-mapper.ts';
-import type { MysqlDestinationConfig, Task } from '../task/task.ts';
-import type { Chunk } from './chunk-planner.ts';
+import { connect, isConnectionLost } from '../../mysql/connection.ts';
+import type { StateStore } from '../../state/state-store.ts';
+import { tableLabel, type TableMapping } from '../../task/object-mapper.ts';
+import type { MysqlDestinationConfig, Task } from '../../task/task.ts';
+import type { Chunk } from '../../fullload/chunk-planner.ts';
 import { loadChunk, rejectedBatchError } from './chunk-loader.ts';
-import type { LoadTarget, LoadTargetOptions } from './load-target.ts';
+import type { LoadTarget, LoadTargetOptions } from '../../fullload/load-target.ts';
 
 export async function openMysqlLoadTarget(task: Task, destination: MysqlDestinationConfig, store: StateStore, willLoad: boolean, options: LoadTargetOptions): Promise<LoadTarget> {
   const loadData = task.advanced.fullLoad.loadData && willLoad && (await destinationAllowsLocalInfile(destination));

@@ -8,16 +8,16 @@
  */
 import { connect as netConnect } from 'node:net';
 import type TableStore from 'tablestore';
-import { isFcDtsError } from '../errors.ts';
-import { retryTransient, type OtsFailure } from '../state/tablestore-errors.ts';
-import { describeKey, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../tablestore/tablestore-client.ts';
-import { ownershipKey } from '../tablestore/tablestore-schema.ts';
-import { WATERMARK_TABLE } from '../tablestore/tablestore-sink.ts';
-import { isTablestoreName, tablestoreTable, TABLESTORE_LIMITS, type KeyColumn } from '../tablestore/tablestore-table.ts';
-import { tableLabel, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
-import type { Task, TablestoreDestinationConfig } from '../task/task.ts';
-import type { CheckResult } from './precheck.ts';
-import { guarded, listNames, plural, toItem, type ItemMeta, type Verdict } from './source-checks.ts';
+import { isFcDtsError } from '../../errors.ts';
+import { retryTransient, type OtsFailure } from '../../tablestore/tablestore-errors.ts';
+import { describeKey, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../../tablestore/tablestore-client.ts';
+import { ownershipKey } from './tablestore-schema.ts';
+import { WATERMARK_TABLE } from './tablestore-sink.ts';
+import { isTablestoreName, tablestoreTable, TABLESTORE_LIMITS, type KeyColumn } from './tablestore-table.ts';
+import { tableLabel, type DatabaseMapping, type TableMapping } from '../../task/object-mapper.ts';
+import type { Task, TablestoreDestinationConfig } from '../../task/task.ts';
+import type { CheckResult } from '../../precheck/precheck.ts';
+import { guarded, listNames, plural, toItem, type ItemMeta, type Verdict } from '../../precheck/source-checks.ts';
 
 export const TABLESTORE_ITEMS = {
   connectivity: { id: 'destination-connectivity', name: 'Destination connectivity and credentials', side: 'destination' },

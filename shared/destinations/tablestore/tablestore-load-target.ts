@@ -3,13 +3,13 @@
  * `destination.concurrency` bounds the requests in flight across the whole load. Refused rows follow
  * the dirty-data policy: recorded and skipped, or the load stops naming the first of them.
  */
-import { FcDtsError } from '../errors.ts';
-import type { StateStore } from '../state/state-store.ts';
-import { tableLabel, type TableMapping } from '../task/object-mapper.ts';
-import type { Task, TablestoreDestinationConfig } from '../task/task.ts';
-import type { Chunk } from '../fullload/chunk-planner.ts';
-import type { LoadTarget, LoadTargetOptions } from '../fullload/load-target.ts';
-import { openTablestoreClient } from './tablestore-client.ts';
+import { FcDtsError } from '../../errors.ts';
+import type { StateStore } from '../../state/state-store.ts';
+import { tableLabel, type TableMapping } from '../../task/object-mapper.ts';
+import type { Task, TablestoreDestinationConfig } from '../../task/task.ts';
+import type { Chunk } from '../../fullload/chunk-planner.ts';
+import type { LoadTarget, LoadTargetOptions } from '../../fullload/load-target.ts';
+import { openTablestoreClient } from '../../tablestore/tablestore-client.ts';
 import { loadChunkToTablestore } from './tablestore-chunk-loader.ts';
 import { tablestoreTable, type TablestoreTable } from './tablestore-table.ts';
 import { TablestoreWriter, type FailedRow, type RowWrite } from './tablestore-writer.ts';

@@ -15,13 +15,13 @@
  * its claim can pass to another.
  */
 import TableStore from 'tablestore';
-import type { ChangeBatch, RowChange } from '../change/change-event.ts';
-import { comparePositions, isAfter, type BinlogPosition } from '../change/position.ts';
-import { FcDtsError } from '../errors.ts';
-import { retryTransient } from '../state/tablestore-errors.ts';
-import type { TablestoreDestinationConfig } from '../task/task.ts';
-import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type Sink } from '../apply/sink.ts';
-import { ensureTable, openTablestoreClient, tablestoreFailure } from './tablestore-client.ts';
+import type { ChangeBatch, RowChange } from '../../change/change-event.ts';
+import { comparePositions, isAfter, type BinlogPosition } from '../../change/position.ts';
+import { FcDtsError } from '../../errors.ts';
+import { retryTransient } from '../../tablestore/tablestore-errors.ts';
+import type { TablestoreDestinationConfig } from '../../task/task.ts';
+import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type Sink } from '../../apply/sink.ts';
+import { ensureTable, openTablestoreClient, tablestoreFailure } from '../../tablestore/tablestore-client.ts';
 import { plannedWrites, UnwritableChange } from './tablestore-row-writes.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { TablestoreWriter, type WriterStats } from './tablestore-writer.ts';

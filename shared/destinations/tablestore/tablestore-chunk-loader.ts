@@ -13,11 +13,11 @@
  * first chunk was read, brings them up to date.
  */
 import type { Connection } from 'mysql2/promise';
-import { quoteIdent } from '../mysql/identifier.ts';
-import type { TableMapping } from '../task/object-mapper.ts';
-import type { Throttle } from '../throttle.ts';
-import type { Chunk } from '../fullload/chunk-planner.ts';
-import { chunkSelect, streamingConnection, WriteBehind, type ChunkLoadResult } from '../fullload/chunk-query.ts';
+import { quoteIdent } from '../../mysql/identifier.ts';
+import type { TableMapping } from '../../task/object-mapper.ts';
+import type { Throttle } from '../../throttle.ts';
+import type { Chunk } from '../../fullload/chunk-planner.ts';
+import { chunkSelect, streamingConnection, WriteBehind, type ChunkLoadResult } from '../../fullload/chunk-query.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { fromText, sourceExpression, type TablestoreValue } from './tablestore-values.ts';
 import type { FailedRow, RowWrite, TablestoreWriter } from './tablestore-writer.ts';

@@ -14,15 +14,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { CellValue, ChangeBatch, DdlChange, Row, RowChange, TableRef } from '../change/change-event.ts';
-import { comparePositions, formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
-import { FcDtsError, TaskFileError } from '../errors.ts';
-import { connect, isConnectionLost, isConnectionProblem } from '../mysql/connection.ts';
-import { qualified, quoteIdent, quoteString } from '../mysql/identifier.ts';
-import type { MysqlEndpoint } from '../task/task.ts';
+import type { CellValue, ChangeBatch, DdlChange, Row, RowChange, TableRef } from '../../change/change-event.ts';
+import { comparePositions, formatPosition, isAfter, type BinlogPosition } from '../../change/position.ts';
+import { FcDtsError, TaskFileError } from '../../errors.ts';
+import { connect, isConnectionLost, isConnectionProblem } from '../../mysql/connection.ts';
+import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
+import type { MysqlEndpoint } from '../../task/task.ts';
 import { MalformedChange, reduceRowChanges, type TableActions } from './batch-reducer.ts';
 import { InvalidCellValue, sqlLiteral } from './mysql-literal.ts';
-import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sink } from './sink.ts';
+import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sink } from '../../apply/sink.ts';
 
 export const WATERMARK_DATABASE = 'fc_dts';
 export const WATERMARK_TABLE = 'apply_watermarks';

@@ -2,8 +2,8 @@
  * CellValue → MySQL literal: the change encoding (change-event.ts) written back as SQL text,
  * losslessly — exact numbers stay text, bytes go as hex, strings through quoteString.
  */
-import { isBytes, isExactNumber, type CellValue } from '../change/change-event.ts';
-import { quoteString } from '../mysql/identifier.ts';
+import { isBytes, isExactNumber, type CellValue } from '../../change/change-event.ts';
+import { quoteString } from '../../mysql/identifier.ts';
 
 /** A value that has no SQL literal (NaN, a malformed exact number or base64): a bug upstream or bad input. */
 export class InvalidCellValue extends Error {
