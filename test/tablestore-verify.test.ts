@@ -14,7 +14,7 @@ import { FileStateStore } from '../shared/state/file-state-store.ts';
 import { initialTaskState } from '../shared/state/state-store.ts';
 import { validateTask } from '../shared/task/task-file.ts';
 import type { Task } from '../shared/task/task.ts';
-import { formatVerifyReport, verifyTask, type TableVerification, type VerifyOptions } from '../shared/destinations/mysql/mysql-verify.ts';
+import { formatVerifyReport, verifyTask, type TableVerification, type VerifyOptions } from '../shared/verify/verify.ts';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 import { readTable, startTestTablestore, type TestTablestore } from './helpers/tablestore.ts';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mysql2/promise';
 import { FcDtsError } from '../shared/errors.ts';
 import { validateTask } from '../shared/task/task-file.ts';
-import { formatVerifyReport, verifyTask, type TableVerification, type VerifyOptions } from '../shared/destinations/mysql/mysql-verify.ts';
+import { formatVerifyReport, verifyTask, type TableVerification, type VerifyOptions } from '../shared/verify/verify.ts';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 
 const SRC = uniqueName('vfy_src');

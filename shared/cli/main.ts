@@ -10,7 +10,7 @@ import type { Task } from '../task/task.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
 import { runTask, type RunUntil } from '../pipeline/standalone-runner.ts';
 import { readTaskStatus, formatTaskStatus } from '../pipeline/task-status.ts';
-import { verifyTask, formatVerifyReport } from '../destinations/mysql/mysql-verify.ts';
+import { verifyTask, formatVerifyReport } from '../verify/verify.ts';
 import { FileStateStore } from '../state/file-state-store.ts';
 
 const USAGE = `usage: fc-dts <command> -c task.yaml [options]

@@ -8,10 +8,9 @@ import type { StateStore } from '../state/state-store.ts';
 import type { TableMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import type { Throttle } from '../throttle.ts';
-import { openTablestoreLoadTarget } from '../destinations/tablestore/tablestore-load-target.ts';
 import type { Chunk } from './chunk-planner.ts';
 import type { ChunkLoadResult } from './chunk-query.ts';
-import { openMysqlLoadTarget } from '../destinations/mysql/mysql-load-target.ts';
+import { destinationOf } from '../destinations/registry.ts';
 
 export interface ChunkTarget {
   /** Loads the chunk's rows read from `source`; done when every row is written or set aside. */
@@ -33,9 +32,7 @@ export interface LoadTargetOptions {
   readonly log?: (line: string) => void;
 }
 
-/** `willLoad`: some chunk is still to load (the MySQL adapter then asks the destination about LOAD DATA). */
+/** `willLoad`: some chunk is still to load (the MySQL module then asks the destination about LOAD DATA). */
 export function openLoadTarget(task: Task, store: StateStore, willLoad: boolean, options: LoadTargetOptions): Promise<LoadTarget> {
-  return task.destination.type === 'tablestore'
-    ? openTablestoreLoadTarget(task, task.destination, store, options)
-    : openMysqlLoadTarget(task, task.destination, store, willLoad, options);
+  return destinationOf(task).openLoadTarget(task, store, willLoad, options);
 }

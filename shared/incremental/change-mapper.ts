@@ -15,6 +15,7 @@ import { evaluateWhere, type WhereFilter } from '../filter/where-filter.ts';
 import type { TableInfo } from '../mysql/catalog.ts';
 import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
 import type { Capitalization, Operation, Task } from '../task/task.ts';
+import { destinationOf } from '../destinations/registry.ts';
 
 /** What the mapper reads of a decoded row event (the column list and types: for destinations that type values). */
 export type RowsEvent = Pick<Extract<SourceEvent, { kind: 'rows' }>, 'pos' | 'ts' | 'database' | 'table' | 'op' | 'rows'> &
@@ -38,11 +39,11 @@ export class ChangeMapper {
   private readonly routes = new Map<string, TableRoute>();
   /** Source database → destination database, for whole-database selections. */
   private readonly wholeDatabases = new Map<string, string>();
-  /** Changes carry their event's column types (the destination types each value: Tablestore). */
+  /** Changes carry their event's column types (the destination gives each value its type itself). */
   private readonly typed: boolean;
 
   constructor(private readonly task: Task, dbs: readonly DatabaseMapping[]) {
-    this.typed = task.destination.type === 'tablestore';
+    this.typed = destinationOf(task).typedChanges;
     for (const d of dbs) {
       if (d.whole) this.wholeDatabases.set(d.source.name, d.target);
       for (const t of d.tables) this.addTable(t);

@@ -13,6 +13,7 @@ import { quoteIdent } from '../mysql/identifier.ts';
 import { identValue, scanSql, type SqlToken } from '../mysql/sql-lexer.ts';
 import { applyCapitalization } from '../task/object-mapper.ts';
 import type { ObjectSelection, TableSelection, Task } from '../task/task.ts';
+import { destinationOf } from '../destinations/registry.ts';
 
 export type DdlKind =
   | 'create-table'
@@ -59,17 +60,6 @@ export type DdlDecision =
       readonly label?: string;
     };
 
-/** What a DDL the source ran leaves in a Tablestore destination (README, "Tablestore destinations", DDL). */
-const TABLESTORE_EFFECT: Partial<Record<DdlKind, string>> = {
-  'alter-table': 'later row changes are written with the column types of their own binlog events; rows not changed since keep their values and types, a dropped or renamed column stays in them',
-  'truncate-table': 'the rows stay in the Tablestore table; delete them there (or drop the table and load it again) if the copy must be emptied',
-  'drop-table': 'the Tablestore table and its rows stay; drop it there if it is no longer wanted',
-  'rename-table': 'changes made under the new name are not synchronized',
-  'create-table': 'a table created after the task started is not synchronized',
-  'create-index': 'Tablestore tables have no such indexes: nothing to do',
-  'drop-index': 'Tablestore tables have no such indexes: nothing to do',
-};
-
 export interface TranslateOptions {
   /** The statement's sql_mode has NO_BACKSLASH_ESCAPES (a backslash in a string literal is literal). */
   readonly noBackslashEscapes?: boolean;
@@ -98,7 +88,8 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   );
   const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, sourceRefs, label: p.label });
 
-  if (task.destination.type === 'tablestore') return reject(`Tablestore takes no DDL: ${TABLESTORE_EFFECT[p.kind] ?? 'nothing changed in the destination'}`);
+  const policy = destinationOf(task).ddl;
+  if (!policy.applies) return reject(policy.refusal(p.kind));
   if (!task.sync.ddl) return reject('DDL synchronization is off (sync.ddl: false)');
   if (p.temporary) return reject(`${p.label}: temporary tables are not synchronized`);
   if (p.unsupported) return reject(`${p.label}: ${p.unsupported}`);

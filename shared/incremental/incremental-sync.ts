@@ -15,7 +15,6 @@ import { DDL_BUCKET, type Sink } from '../apply/sink.ts';
 import { openSink } from '../apply/open-sink.ts';
 import { ApplyRejected } from '../apply/sink.ts';
 import { BinlogReader, type SourceEvent } from '../binlog/binlog-reader.ts';
-import { readCatalog } from '../mysql/catalog.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import { connect } from '../mysql/connection.ts';
 import { LeaseLost } from '../state/distributed-state.ts';
@@ -31,6 +30,7 @@ import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './
 import { translateDdl } from './ddl-translator.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { noteSkippedDdl, type DdlSkipLog } from './skipped-ddl.ts';
+import { destinationOf } from '../destinations/registry.ts';
 
 /**
  * Where batches go and how progress is kept: the destination itself (standalone, the default), or the
@@ -280,20 +280,21 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
    * so its tables keep their mapping.
    */
   async function relearn(sourceTables: readonly string[]): Promise<void> {
-    if (task.destination.type !== 'mysql') return; // only MySQL destinations take DDL
-    const dst = await connect('destination', task.destination);
+    const policy = destinationOf(task).ddl;
+    if (!policy.applies) return;
+    const catalog = await policy.openCatalog(task);
     try {
       for (const name of sourceTables) {
         const dot = name.indexOf('.');
         const [db, table] = [name.slice(0, dot), name.slice(dot + 1)];
         const target = mapper.targetOf(db, table);
         if (!target) continue;
-        const info = (await readCatalog(dst, [target.database])).get(target.database)?.tables.find((t) => t.name === target.table);
+        const info = await catalog.table(target);
         if (info) mapper.learnFromDestination(db, table, target, info);
         else mapper.forgetTable(db, table);
       }
     } finally {
-      await dst.end().catch(() => {});
+      await catalog.close();
     }
   }
 }

@@ -9,6 +9,7 @@ import { formatPosition, isAfter, type BinlogPosition } from '../change/position
 import type { SkippedDdl } from '../state/state-store.ts';
 import type { Task } from '../task/task.ts';
 import type { DdlDecision } from './ddl-translator.ts';
+import { destinationOf } from '../destinations/registry.ts';
 
 export interface DdlSkipLog {
   readonly count: number;
@@ -36,8 +37,8 @@ export function noteSkippedDdl(
   if (named.length === 0) return before;
   const statement = decision.label ?? 'DDL';
   const { reason } = decision;
-  const tablestore = task.destination.type === 'tablestore';
-  const where = named.map((t) => `${t.name} (${tablestore ? `Tablestore table ${t.target.table}` : `${t.target.database}.${t.target.table}`})`).join(', ');
+  const destination = destinationOf(task);
+  const where = named.map((t) => `${t.name} (${destination.describeTable(t.target)})`).join(', ');
   log(`DDL not applied: ${statement} on ${where} at binlog position ${formatPosition(at.pos)} — ${reason}`);
   if (before.last && !isAfter(at.pos, before.last.pos)) return before;
   return {

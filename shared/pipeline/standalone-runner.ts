@@ -7,14 +7,13 @@ import { FcDtsError } from '../errors.ts';
 import { connect, isConnectionProblem } from '../mysql/connection.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
-import { syncSchema } from '../destinations/mysql/schema-sync.ts';
-import { syncTablestoreSchema } from '../destinations/tablestore/tablestore-schema.ts';
+import { destinationOf } from '../destinations/registry.ts';
 import { planFullLoad, runFullLoad, type FullLoadSummary } from '../fullload/full-load.ts';
 import { createProgressReporter, type ProgressStream } from '../fullload/progress.ts';
 import { initialTaskState, type FullLoadPlan, type StateStore, type TaskState } from '../state/state-store.ts';
 import { allTables, resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
-import type { SchemaSyncReport } from '../destinations/mysql/schema-sync.ts';
+import type { SchemaSyncReport } from '../destinations/destination.ts';
 import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
 
 export type RunUntil = 'full-done' | 'caught-up';
@@ -78,17 +77,7 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
         },
         log: options.log,
       };
-      const destination = task.destination;
-      if (destination.type === 'tablestore') {
-        summary.schema = await syncTablestoreSchema(destination, allTables(dbs), { ...schemaOptions, retryMs: task.advanced.retry.otherMinutes * 60_000 });
-      } else {
-        const [src, dst] = [await connect('source', task.source), await connect('destination', destination)];
-        try {
-          summary.schema = await syncSchema(src, dst, dbs, schemaOptions);
-        } finally {
-          await Promise.all([src.end().catch(() => {}), dst.end().catch(() => {})]);
-        }
-      }
+      summary.schema = await destinationOf(task).syncSchema(task, dbs, schemaOptions);
       const r = summary.schema;
       options.log(`schema: ${r.created.length} created, ${r.kept.length} kept, ${r.failed.length} failed${r.failed.map((f) => `\n  failed ${f.object}: ${f.error}`).join('')}`);
       for (const w of r.warnings) options.log(`  warning: ${w}`);

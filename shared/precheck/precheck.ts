@@ -3,28 +3,18 @@
  * passed / warning / failed with a one-line reason and the fix. It reads; it never writes.
  * Problems with the databases are items, never exceptions (the CLI maps a failed item to exit 1).
  */
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
+import { destinationOf } from '../destinations/registry.ts';
 import { isFcDtsError } from '../errors.ts';
 import { readCatalog } from '../mysql/catalog.ts';
-import { connect, connectionError, type Role } from '../mysql/connection.ts';
 import { resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
 import { taskSecrets } from '../task/task-file.ts';
-import type { DestinationConfig, MysqlEndpoint, Task } from '../task/task.ts';
-import { destinationChecks } from '../destinations/mysql/mysql-checks.ts';
+import type { Task } from '../task/task.ts';
+import type { CheckResult, CheckStatus } from './check-result.ts';
+import { openEndpoint } from './connectivity.ts';
 import { plural, sourceObjectChecks, sourceServerChecks, toItem, type ItemMeta } from './source-checks.ts';
-import { openTablestore, tablestoreChecks, type OpenedTablestore } from '../destinations/tablestore/tablestore-checks.ts';
 
-export type CheckStatus = 'passed' | 'warning' | 'failed';
-
-export interface CheckResult {
-  readonly id: string;
-  readonly name: string;
-  readonly side: 'source' | 'destination' | 'task';
-  readonly status: CheckStatus;
-  readonly reason: string;
-  readonly fix?: string;
-  readonly objects?: readonly string[];
-}
+export type { CheckResult, CheckStatus } from './check-result.ts';
 
 export interface PrecheckReport {
   readonly task: string;
@@ -41,36 +31,7 @@ export interface PrecheckOptions {
   readonly ownedTables?: ReadonlySet<string>;
 }
 
-const CONNECTIVITY: Record<Role, ItemMeta> = {
-  source: { id: 'source-connectivity', name: 'Source connectivity', side: 'source' },
-  destination: { id: 'destination-connectivity', name: 'Destination connectivity', side: 'destination' },
-};
 const OBJECTS: ItemMeta = { id: 'task-objects', name: 'Selected objects', side: 'task' };
-
-type Row = RowDataPacket & Record<string, unknown>;
-
-interface Opened {
-  readonly item: CheckResult;
-  readonly conn?: Connection;
-}
-
-async function open(role: Role, ep: MysqlEndpoint): Promise<Opened> {
-  let conn: Connection;
-  try {
-    conn = await connect(role, ep);
-  } catch (e) {
-    const err = isFcDtsError(e) ? e : connectionError(role, ep, e);
-    return { item: toItem(CONNECTIVITY[role], { status: 'failed', reason: err.message, ...(err.fix !== undefined ? { fix: err.fix } : {}) }) };
-  }
-  try {
-    const [[row]] = await conn.query<Row[]>('SELECT VERSION() AS v');
-    return { item: toItem(CONNECTIVITY[role], { status: 'passed', reason: `connected to ${ep.host}:${ep.port} as ${ep.user} (server ${String(row?.v ?? 'unknown')})` }), conn };
-  } catch (e) {
-    await conn.end().catch(() => {});
-    const err = connectionError(role, ep, e);
-    return { item: toItem(CONNECTIVITY[role], { status: 'failed', reason: err.message, ...(err.fix !== undefined ? { fix: err.fix } : {}) }) };
-  }
-}
 
 async function resolve(conn: Connection, task: Task, privilegesFailed: boolean): Promise<{ item: CheckResult; mapping?: DatabaseMapping[] }> {
   try {
@@ -101,15 +62,9 @@ function redactor(task: Task): (s: string) => string {
   return (s) => secrets.reduce((out, p) => out.replaceAll(p, '***'), s);
 }
 
-type OpenedDestination = ({ readonly type: 'mysql' } & Opened) | ({ readonly type: 'tablestore' } & OpenedTablestore);
-
-async function openDestination(d: DestinationConfig): Promise<OpenedDestination> {
-  return d.type === 'tablestore' ? { type: 'tablestore', ...(await openTablestore(d)) } : { type: 'mysql', ...(await open('destination', d)) };
-}
-
 export async function runPrecheck(task: Task, options: PrecheckOptions = {}): Promise<PrecheckReport> {
   const items: CheckResult[] = [];
-  const [source, destination] = await Promise.all([open('source', task.source), openDestination(task.destination)]);
+  const [source, destination] = await Promise.all([openEndpoint('source', task.source), destinationOf(task).openPrecheck(task)]);
   try {
     items.push(source.item);
     let mapping: DatabaseMapping[] | undefined;
@@ -122,20 +77,16 @@ export async function runPrecheck(task: Task, options: PrecheckOptions = {}): Pr
       mapping = resolved.mapping;
       if (mapping) items.push(...sourceObjectChecks(task, mapping));
     }
-    items.push(destination.item);
-    if (destination.type === 'tablestore' && task.destination.type === 'tablestore') {
-      items.push(...(await tablestoreChecks(task, task.destination, destination, { ...(mapping ? { mapping } : {}), ownedTables: options.ownedTables ?? new Set() })));
-    } else if (destination.type === 'mysql' && destination.conn) {
-      items.push(
-        ...(await destinationChecks(destination.conn, task, {
-          ...(mapping ? { mapping } : {}),
-          ...(source.conn ? { source: source.conn } : {}),
-          ownedTables: options.ownedTables ?? new Set(),
-        })),
-      );
-    }
+    items.push(destination.connectivity);
+    items.push(
+      ...(await destination.checks({
+        ...(mapping ? { mapping } : {}),
+        ...(source.conn ? { source: source.conn } : {}),
+        ownedTables: options.ownedTables ?? new Set(),
+      })),
+    );
   } finally {
-    await Promise.all([source.conn?.end().catch(() => {}), destination.type === 'mysql' ? destination.conn?.end().catch(() => {}) : undefined]);
+    await Promise.all([source.conn?.end().catch(() => {}), destination.close()]);
   }
   const redact = redactor(task);
   const clean = items.map((i) => ({

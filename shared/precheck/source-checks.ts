@@ -8,7 +8,7 @@ import { quoteIdent, quoteString } from '../mysql/identifier.ts';
 import type { DatabaseMapping, TableMapping } from '../task/object-mapper.ts';
 import type { SourceType, Task } from '../task/task.ts';
 import { isMysqlReservedWord } from './mysql-reserved-words.ts';
-import type { CheckResult, CheckStatus } from './precheck.ts';
+import type { CheckResult, CheckStatus } from './check-result.ts';
 
 /** What a check concluded, before it is labelled with the item's id, name and side. */
 export interface Verdict {

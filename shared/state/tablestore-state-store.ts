@@ -33,6 +33,7 @@ import { formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError, TaskFileError } from '../errors.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease, type ReaderPosition } from './distributed-state.ts';
 import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, TaskState } from './state-store.ts';
+import { openTablestoreClient } from '../tablestore/tablestore-client.ts';
 import { retryTransient, type RetryFailure } from '../tablestore/tablestore-errors.ts';
 
 export interface TablestoreStateStoreOptions {
@@ -123,15 +124,7 @@ export class TablestoreStateStore implements DistributedStateStore {
       throw new TaskFileError('name', 'must be 1-512 bytes to key the Tablestore state table', 'use a shorter task name');
     }
     if (!(this.retryMs >= 0)) throw new RangeError(`retryMs must be a non-negative number, not ${this.retryMs}`);
-    // Not `maxRetries`: the SDK stores it in a process-wide global (lib/request.js), shared with every other client.
-    this.client = new TableStore.Client({
-      endpoint: options.endpoint,
-      instancename: options.instance,
-      accessKeyId: options.accessKeyId,
-      secretAccessKey: options.accessKeySecret,
-      ...(options.securityToken ? { stsToken: options.securityToken } : {}),
-      httpOptions: { timeout: options.requestTimeoutMs ?? 30_000 },
-    });
+    this.client = openTablestoreClient(options, options.requestTimeoutMs);
   }
 
   /** Creates the state table when missing (checking the key of an existing one) and waits until it answers reads. */

@@ -1,24 +1,35 @@
 /**
- * The Tablestore client for a destination, and the table set-up every Tablestore user of fc-dts
- * shares: create when missing (or accept an existing table with the same primary key), then wait
- * until the new table answers, which takes a moment after CreateTable.
+ * The Tablestore client every Tablestore user of fc-dts opens (the state store and the destination),
+ * and the table set-up they share: create when missing (or accept an existing table with the same
+ * primary key), then wait until the new table answers, which takes a moment after CreateTable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import TableStore from 'tablestore';
 import { FcDtsError } from '../errors.ts';
 import { retryTransient, type RetryFailure } from './tablestore-errors.ts';
-import type { TablestoreDestinationConfig } from '../task/task.ts';
-import type { PrimaryKeyType } from '../destinations/tablestore/tablestore-values.ts';
 
-export function openTablestoreClient(config: Pick<TablestoreDestinationConfig, 'endpoint' | 'instance' | 'accessKeyId' | 'accessKeySecret' | 'securityToken'>): TableStore.Client {
-  // Not `maxRetries`: the SDK keeps it in a process-wide global (lib/request.js); writes are retried by us.
+/** An instance and the identity that reaches it. */
+export interface TablestoreAccess {
+  /** `https://<instance>.<region>.ots.aliyuncs.com`, or a stand-in's `http://127.0.0.1:<port>`. */
+  readonly endpoint: string;
+  readonly instance: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly securityToken?: string;
+}
+
+/** The key column types Tablestore tables have. */
+export type PrimaryKeyType = 'INTEGER' | 'STRING' | 'BINARY';
+
+export function openTablestoreClient(access: TablestoreAccess, requestTimeoutMs = 30_000): TableStore.Client {
+  // Not `maxRetries`: the SDK keeps it in a process-wide global (lib/request.js); calls are retried by us.
   return new TableStore.Client({
-    endpoint: config.endpoint,
-    instancename: config.instance,
-    accessKeyId: config.accessKeyId,
-    secretAccessKey: config.accessKeySecret,
-    ...(config.securityToken ? { stsToken: config.securityToken } : {}),
-    httpOptions: { timeout: 30_000 },
+    endpoint: access.endpoint,
+    instancename: access.instance,
+    accessKeyId: access.accessKeyId,
+    secretAccessKey: access.accessKeySecret,
+    ...(access.securityToken ? { stsToken: access.securityToken } : {}),
+    httpOptions: { timeout: requestTimeoutMs },
   });
 }
 

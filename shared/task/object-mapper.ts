@@ -6,6 +6,7 @@ import { FcDtsError } from '../errors.ts';
 import type { ColumnInfo, DatabaseInfo, TableInfo } from '../mysql/catalog.ts';
 import { parseWhereFilter, type WhereFilter } from '../filter/where-filter.ts';
 import type { Capitalization, Operation, Task } from './task.ts';
+import { destinationOf } from '../destinations/registry.ts';
 
 export interface ColumnMapping {
   readonly source: ColumnInfo;
@@ -94,8 +95,7 @@ export function resolveObjects(task: Task, catalog: ReadonlyMap<string, Database
       }
       const where = t?.where !== undefined ? parseWhereFilter(t.where, `${info.database}.${info.name}`, info.columns.map((c) => c.name)) : undefined;
       const table = t?.as ?? applyCapitalization(info.name, cap);
-      // Tablestore has one case-sensitive namespace of tables; MySQL names are per database and case-insensitive here.
-      const full = task.destination.type === 'tablestore' ? table : `${targetDb}.${table}`.toLowerCase();
+      const full = destinationOf(task).tableIdentity({ database: targetDb, table });
       const clash = targets.get(full);
       if (clash) {
         throw new FcDtsError('NAME_CONFLICT', `${o}: ${info.database}.${info.name} and ${clash} both map to destination table ${targetDb}.${table}`, 'rename one of them with "as"');

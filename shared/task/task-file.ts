@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { TaskFileError } from '../errors.ts';
-import { TABLESTORE_LIMITS } from '../destinations/tablestore/tablestore-table.ts';
+import { DESTINATION_TYPES, LATER_DESTINATIONS, destinationModule, type DestinationConfig } from '../destinations/registry.ts';
+import { allowKeys, bool, endpoint, identifier, isObj, listOf, num, obj, oneOf, optNum, str, type Obj } from './task-file-reader.ts';
 import type {
   Capitalization,
   ConflictMode,
-  DestinationConfig,
   DirtyDataPolicy,
   ObjectSelection,
   Operation,
@@ -19,8 +19,6 @@ import type {
   Task,
   Throttle,
 } from './task.ts';
-
-type Obj = Record<string, unknown>;
 
 const SOURCE_TYPES: readonly SourceType[] = ['mysql', 'polardb-mysql', 'polardb-x'];
 const SYNC_TYPES: readonly SyncType[] = ['schema', 'full', 'incremental'];
@@ -69,99 +67,6 @@ function substituteEnv(value: unknown, key: string, env: NodeJS.ProcessEnv): unk
     return out;
   }
   return value;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown, key: string, required = true): Obj {
-  if (v === undefined && !required) return {};
-  if (!isObj(v)) throw new TaskFileError(key, v === undefined ? 'is missing' : 'must be a mapping of keys to values', `add ${key}: { ... } to the task file (see README, "Task file")`);
-  return v;
-}
-
-function allowKeys(o: Obj, key: string, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase() || editDistance(a, k) <= 2);
-      throw new TaskFileError(key ? `${key}.${k}` : k, 'is not a known key', near ? `did you mean "${near}"?` : `known keys here: ${allowed.join(', ')}`);
-    }
-  }
-}
-
-function str(o: Obj, k: string, key: string, def?: string): string {
-  const v = o[k];
-  if (v === undefined || v === null) {
-    if (def !== undefined) return def;
-    throw new TaskFileError(`${key}.${k}`, 'is missing', `add ${k}: <value> under ${key || 'the top level'}`);
-  }
-  if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string' || v === '') throw new TaskFileError(`${key}.${k}`, 'must be a non-empty string', `set ${k} to a string`);
-  return v;
-}
-
-function num(o: Obj, k: string, key: string, def: number, min: number, max: number, integer = true): number {
-  const v = o[k] ?? def;
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    throw new TaskFileError(`${key}.${k}`, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got ${JSON.stringify(v)})`, `set ${k} within ${min}..${max}`);
-  }
-  return n;
-}
-
-function optNum(o: Obj, k: string, key: string, min: number, max: number): number | undefined {
-  return o[k] === undefined || o[k] === null ? undefined : num(o, k, key, 0, min, max, false);
-}
-
-function bool(o: Obj, k: string, key: string, def: boolean): boolean {
-  const v = o[k] ?? def;
-  if (typeof v !== 'boolean') throw new TaskFileError(`${key}.${k}`, `must be true or false (got ${JSON.stringify(v)})`, `set ${k}: true or ${k}: false`);
-  return v;
-}
-
-function oneOf<T extends string>(o: Obj, k: string, key: string, allowed: readonly T[], def?: T): T {
-  const v = o[k] ?? def;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new TaskFileError(`${key ? `${key}.` : ''}${k}`, v === undefined ? 'is missing' : `"${String(v)}" is not one of ${allowed.join(', ')}`, `set ${k} to one of ${allowed.join(', ')}`);
-  }
-  return v as T;
-}
-
-function listOf<T extends string>(v: unknown, key: string, allowed: readonly T[], def: readonly T[]): T[] {
-  if (v === undefined) return [...def];
-  if (!Array.isArray(v) || v.length === 0) throw new TaskFileError(key, 'must be a non-empty list', `write it as [${allowed.join(', ')}]`);
-  return v.map((x, i) => {
-    if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x)) {
-      throw new TaskFileError(`${key}[${i}]`, `"${String(x)}" is not one of ${allowed.join(', ')}`, `use only ${allowed.join(', ')}`);
-    }
-    return x as T;
-  });
-}
-
-/** Object names: any characters MySQL allows, but not empty, not over 64, no NUL, no trailing space. */
-function identifier(o: Obj, k: string, key: string, required: boolean): string | undefined {
-  const v = o[k];
-  if (v === undefined || v === null) {
-    if (!required) return undefined;
-    throw new TaskFileError(`${key}.${k}`, 'is missing', `add ${k}: <name>`);
-  }
-  if (typeof v !== 'string' && typeof v !== 'number') throw new TaskFileError(`${key}.${k}`, 'must be a name', `set ${k} to a database, table or column name`);
-  const s = String(v);
-  if (s === '' || s.length > 64 || s.includes('\0') || s.endsWith(' ')) {
-    throw new TaskFileError(`${key}.${k}`, `"${s}" is not a valid MySQL name (1-64 characters, no NUL, no trailing space)`, 'correct the name');
-  }
-  return s;
-}
-
-function endpoint(o: Obj, key: string) {
-  return {
-    host: str(o, 'host', key),
-    port: num(o, 'port', key, 3306, 1, 65535),
-    user: str(o, 'user', key),
-    password: o.password === undefined || o.password === null ? '' : String(o.password),
-    ssl: bool(o, 'ssl', key, false),
-  };
 }
 
 function validateTable(t: unknown, key: string): TableSelection {
@@ -298,7 +203,7 @@ export function validateTask(doc: unknown): Task {
   const source = { type: oneOf(s, 'type', 'source', SOURCE_TYPES, 'mysql'), ...endpoint(s, 'source') };
 
   const destination = validateDestination(obj(root.destination, 'destination'));
-  const tablestore = destination.type === 'tablestore';
+  const destinationFile = destinationModule(destination.type).taskFile;
 
   const y = obj(root.sync, 'sync', false);
   allowKeys(y, 'sync', ['types', 'operations', 'ddl', 'conflictMode', 'dirtyData', 'capitalization']);
@@ -307,15 +212,14 @@ export function validateTask(doc: unknown): Task {
   const sync = {
     types,
     operations: new Set(listOf(y.operations, 'sync.operations', OPERATIONS, OPERATIONS)),
-    // Tablestore takes no DDL (its columns are schemaless; reference: only INSERT, UPDATE, DELETE).
-    ddl: bool(y, 'ddl', 'sync', !tablestore),
+    ddl: bool(y, 'ddl', 'sync', destinationFile.ddlDefault),
     conflictMode: oneOf(y, 'conflictMode', 'sync', CONFLICT_MODES, 'precheck-and-report'),
     dirtyData: oneOf(y, 'dirtyData', 'sync', DIRTY, 'block'),
     capitalization: oneOf(y, 'capitalization', 'sync', CAPS, 'default'),
   };
 
   const objects = validateObjects(root.objects);
-  if (tablestore) checkTablestoreObjects(objects, sync.ddl);
+  destinationFile.checkTask?.(objects, sync);
 
   const a = obj(root.advanced, 'advanced', false);
   allowKeys(a, 'advanced', ['retry', 'throttle', 'heartbeat', 'alert', 'fullLoad', 'incremental']);
@@ -359,7 +263,7 @@ export function validateTask(doc: unknown): Task {
         loadData: bool(fl, 'loadData', 'advanced.fullLoad', true),
       },
       incremental: {
-        ...incrementalParallelism(inc, destination),
+        ...(destinationFile.parallelism?.(destination, inc) ?? incrementalParallelism(inc)),
         batchChanges: num(inc, 'batchChanges', 'advanced.incremental', 2_000, 1, 100_000),
         batchBytes: num(inc, 'batchBytes', 'advanced.incremental', 4 << 20, 64 << 10, 64 << 20),
         batchMs: num(inc, 'batchMs', 'advanced.incremental', 100, 1, 60_000),
@@ -379,108 +283,23 @@ export function redactTask(task: Task): unknown {
 
 /** The secrets of a task, for scrubbing them from messages. */
 export function taskSecrets(task: Task): string[] {
-  const d = task.destination;
-  const all = [task.source.password, ...(d.type === 'mysql' ? [d.password] : [d.accessKeySecret, d.securityToken ?? ''])];
+  const all = [task.source.password, ...destinationModule(task.destination.type).taskFile.secrets(task.destination)];
   return all.filter((p) => p.length >= 4);
 }
 
-const LATER_DESTINATIONS = ['maxcompute', 'lindorm'];
-
 function validateDestination(d: Obj): DestinationConfig {
   const dtype = d.type;
+  const known = DESTINATION_TYPES.map((t) => `type: ${t}`).join(' or ');
   if (typeof dtype === 'string' && LATER_DESTINATIONS.includes(dtype)) {
-    throw new TaskFileError('destination.type', `"${dtype}" destinations are not available in this version of fc-dts yet`, 'use type: mysql or type: tablestore');
+    throw new TaskFileError('destination.type', `"${dtype}" destinations are not available in this version of fc-dts yet`, `use ${known}`);
   }
-  const type = oneOf(d, 'type', 'destination', ['mysql', 'tablestore'] as const);
-  if (type === 'mysql') {
-    allowKeys(d, 'destination', ['type', 'host', 'port', 'user', 'password', 'ssl']);
-    return { type, ...endpoint(d, 'destination') };
-  }
-  allowKeys(d, 'destination', ['type', 'endpoint', 'instance', 'accessKeyId', 'accessKeySecret', 'securityToken', 'writeMode', 'batchWriteMode', 'queueSize', 'threads', 'concurrency', 'buckets', 'maxTables']);
-  const url = str(d, 'endpoint', 'destination');
-  if (!/^https?:\/\/[^\s/]+\/?$/.test(url)) {
-    throw new TaskFileError('destination.endpoint', `"${url}" is not an endpoint URL`, 'write the instance endpoint, e.g. https://myinstance.cn-hangzhou.ots.aliyuncs.com');
-  }
-  const instance = str(d, 'instance', 'destination');
-  if (!/^[A-Za-z][A-Za-z0-9-]{2,15}$/.test(instance)) {
-    throw new TaskFileError('destination.instance', `"${instance}" is not a Tablestore instance name (3–16 letters, digits or "-", starting with a letter)`, 'write the name of the instance as the Tablestore console shows it');
-  }
-  if (d.batchWriteMode === 'bulkImport') {
-    throw new TaskFileError(
-      'destination.batchWriteMode',
-      'bulkImport is not supported: the Tablestore Node.js SDK (tablestore 5.6.5) has no BulkImport request, and fc-dts writes through BatchWriteRow only',
-      'remove batchWriteMode or set batchWriteMode: batchWriteRow',
-    );
-  }
-  const concurrency = num(d, 'concurrency', 'destination', 10, 1, 256);
-  const buckets = num(d, 'buckets', 'destination', Math.min(8, concurrency), 1, 1024);
-  if (buckets > concurrency) {
-    throw new TaskFileError('destination.buckets', `(${buckets}) must not exceed concurrency (${concurrency}): each bucket needs a request slot to be written in order`, `lower buckets to ${concurrency} or raise concurrency to ${buckets}`);
-  }
-  const token = d.securityToken === undefined ? undefined : str(d, 'securityToken', 'destination');
-  return {
-    type,
-    endpoint: url.replace(/\/$/, ''),
-    instance,
-    accessKeyId: str(d, 'accessKeyId', 'destination'),
-    accessKeySecret: str(d, 'accessKeySecret', 'destination'),
-    ...(token ? { securityToken: token } : {}),
-    writeMode: oneOf(d, 'writeMode', 'destination', ['overwrite', 'update'] as const, 'overwrite'),
-    batchWriteMode: oneOf(d, 'batchWriteMode', 'destination', ['batchWriteRow'] as const, 'batchWriteRow'),
-    queueSize: num(d, 'queueSize', 'destination', 1024, 200, 65536),
-    threads: num(d, 'threads', 'destination', 4, 1, 64),
-    concurrency,
-    buckets,
-    maxTables: num(d, 'maxTables', 'destination', 64, 1, 100_000),
-  };
+  return destinationModule(oneOf(d, 'type', 'destination', DESTINATION_TYPES)).taskFile.parse(d);
 }
 
-/** Tablestore has one flat namespace of tables and takes no DDL. */
-function checkTablestoreObjects(objects: readonly ObjectSelection[], ddl: boolean): void {
-  if (ddl) {
-    throw new TaskFileError('sync.ddl', 'Tablestore destinations take no DDL: only INSERT, UPDATE and DELETE are synchronized (new columns need no DDL, Tablestore columns are schemaless)', 'remove sync.ddl or set sync.ddl: false');
-  }
-  objects.forEach((o, i) => {
-    if (o.as !== undefined) {
-      throw new TaskFileError(`objects[${i}].as`, 'Tablestore has no databases: database name mapping is not supported (tables keep their own names, or the names given with tables[].as)', `remove objects[${i}].as`);
-    }
-    // primaryKey overrides only: a source key over the limit is known once the catalog is read (precheck, tablestoreKeysVerdict).
-    o.tables?.forEach((t, j) => {
-      const limit = TABLESTORE_LIMITS.primaryKeyColumns;
-      if (t.primaryKey && t.primaryKey.length > limit) {
-        throw new TaskFileError(
-          `objects[${i}].tables[${j}].primaryKey`,
-          `table "${o.database}.${t.name}": ${t.primaryKey.length} key columns (${t.primaryKey.join(', ')}), but a Tablestore primary key has at most ${limit}`,
-          `keep at most ${limit} columns that still identify a row, e.g. primaryKey: [${t.primaryKey.slice(0, limit).join(', ')}] (the first is the partition key: one with many distinct values)`,
-        );
-      }
-    });
-  });
-}
-
-/** Buckets and apply workers: Tablestore's own settings (buckets, threads) stand for them there. */
-function incrementalParallelism(inc: Obj, destination: DestinationConfig): { buckets: number; workers: number } {
-  if (destination.type === 'tablestore') {
-    for (const k of ['buckets', 'workers'] as const) {
-      if (inc[k] !== undefined) {
-        throw new TaskFileError(`advanced.incremental.${k}`, `is set by destination.${k === 'workers' ? 'threads' : 'buckets'} for Tablestore destinations`, `move the value to destination.${k === 'workers' ? 'threads' : 'buckets'}`);
-      }
-    }
-    return { buckets: destination.buckets, workers: destination.threads };
-  }
+/** Buckets and apply workers, where the destination kind does not set them itself. */
+function incrementalParallelism(inc: Obj): { buckets: number; workers: number } {
   return {
     buckets: num(inc, 'buckets', 'advanced.incremental', 8, 1, 1024),
     workers: num(inc, 'workers', 'advanced.incremental', 4, 1, 64),
   };
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return dp[a.length]![b.length]!;
 }

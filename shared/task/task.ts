@@ -1,7 +1,7 @@
-/** The validated task: what the task file (DESIGN §4) says, with every default filled in. */
+/** The validated task: what the task file says, with every default filled in. */
+import type { DestinationConfig } from '../destinations/registry.ts';
 
 export type SourceType = 'mysql' | 'polardb-mysql' | 'polardb-x';
-export type DestinationType = 'mysql' | 'tablestore';
 export type SyncType = 'schema' | 'full' | 'incremental';
 export type Operation = 'insert' | 'update' | 'delete';
 export type ConflictMode = 'precheck-and-report' | 'ignore-and-proceed';
@@ -21,38 +21,8 @@ export interface SourceConfig extends MysqlEndpoint {
   readonly type: SourceType;
 }
 
-export interface MysqlDestinationConfig extends MysqlEndpoint {
-  readonly type: 'mysql';
-}
-
-/** Tablestore's write modes: `overwrite` replaces the whole row (PutRow), `update` sets the changed columns (UpdateRow). */
-export type TablestoreWriteMode = 'overwrite' | 'update';
-
-export interface TablestoreDestinationConfig {
-  readonly type: 'tablestore';
-  /** `https://<instance>.<region>.ots.aliyuncs.com`, or the stand-in's `http://127.0.0.1:<port>`. */
-  readonly endpoint: string;
-  readonly instance: string;
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly securityToken?: string;
-  readonly writeMode: TablestoreWriteMode;
-  /** Only BatchWriteRow: the task-file validator refuses bulkImport (README, "Tablestore"). */
-  readonly batchWriteMode: 'batchWriteRow';
-  /** Rows held waiting for a BatchWriteRow request before producers wait (the reference's "Queue Size"). */
-  readonly queueSize: number;
-  /** Workers applying change batches and handling their write results ("Thread Quantity"). */
-  readonly threads: number;
-  /** BatchWriteRow requests in flight at once per process ("Concurrency"). */
-  readonly concurrency: number;
-  /** Incremental buckets, written in order each ("Buckets"); at most `concurrency`. */
-  readonly buckets: number;
-  /** Tables the instance may hold (64 unless Tablestore support raised it). */
-  readonly maxTables: number;
-}
-
-export type DestinationConfig = MysqlDestinationConfig | TablestoreDestinationConfig;
-
+/** Each destination kind's config is its module's (shared/destinations/<kind>/config.ts). */
+export type { DestinationConfig, DestinationType } from '../destinations/registry.ts';
 export interface TableSelection {
   readonly name: string;
   readonly as?: string;

@@ -7,7 +7,7 @@ import { qualified, quoteIdent } from '../../mysql/identifier.ts';
 import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../../task/object-mapper.ts';
 import type { Task } from '../../task/task.ts';
 import { WATERMARK_DATABASE } from './mysql-sink.ts';
-import type { CheckResult } from '../../precheck/precheck.ts';
+import type { CheckResult } from '../../precheck/check-result.ts';
 import {
   describeMissing,
   guarded,

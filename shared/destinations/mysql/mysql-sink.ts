@@ -27,11 +27,14 @@ import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sin
 export const WATERMARK_DATABASE = 'fc_dts';
 export const WATERMARK_TABLE = 'apply_watermarks';
 const WATERMARKS = qualified(WATERMARK_DATABASE, WATERMARK_TABLE);
-/** VARCHAR(190) in utf8mb4 is the longest key prefix every InnoDB row format indexes (767 bytes). */
-const MAX_TASK_NAME = 190;
-
-/** Statements stay at or below this size (and below the server's max_allowed_packet). */
-const MAX_STATEMENT_BYTES = 1 << 20;
+export const MYSQL_LIMITS = {
+  /** The task name keys the watermarks: VARCHAR(190) in utf8mb4 is the longest key prefix every InnoDB row format indexes (767 bytes). */
+  taskNameCharacters: 190,
+  /** Statements stay at or below this size (and below the server's max_allowed_packet). */
+  statementBytes: 1 << 20,
+} as const;
+const MAX_TASK_NAME = MYSQL_LIMITS.taskNameCharacters;
+const MAX_STATEMENT_BYTES = MYSQL_LIMITS.statementBytes;
 const MAX_ATTEMPTS = 6;
 const DDL_LOCK_SECONDS = 60;
 

@@ -20,24 +20,18 @@ import { literalEncoders, type LiteralEncoder, type RawValue } from '../../mysql
 import { renderWhereSql } from '../../filter/where-filter.ts';
 import { chunkCondition, planChunks } from '../../fullload/chunk-planner.ts';
 import { allTables, loadColumns, resolveObjects, type TableMapping } from '../../task/object-mapper.ts';
-import type { MysqlDestinationConfig, MysqlEndpoint, Task } from '../../task/task.ts';
-import { verifyTablestoreTask } from '../tablestore/tablestore-verify.ts';
+import type { MysqlEndpoint, Task } from '../../task/task.ts';
+import type { MysqlDestinationConfig } from './config.ts';
+import type { TaskOf } from '../destination.ts';
 import { chunkChecksumSql, keyComparator, rowDigestsSql, type ChecksumSide, type KeyComparator } from './row-checksum.ts';
-import { verifySettings, verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
+import { verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
 
-export type { ChunkDifference, KeyDifference, TableVerification, VerifyOptions, VerifyReport } from '../../verify/verify-report.ts';
-export { formatVerifyReport } from '../../verify/verify-report.ts';
 
 type Settings = VerifySettings;
 
-/**
- * Compares every selected table; throws (FcDtsError) only when a server cannot be reached. Tablestore
- * destinations are compared row by row in key order (tablestore-verify.ts).
- */
-export async function verifyTask(task: Task, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const settings = verifySettings(options);
+/** Compares every selected table chunk by chunk; throws (FcDtsError) only when a server cannot be reached. */
+export async function verifyMysqlTask(task: TaskOf<MysqlDestinationConfig>, settings: Settings, options: VerifyOptions): Promise<VerifyReport> {
   const destination = task.destination;
-  if (destination.type === 'tablestore') return verifyTablestoreTask(task, destination, settings, options);
   const { tables, catalog } = await readSchemas(task, destination);
   return verifyTables(task.name, tables, (t) => verifyTable(task, destination, t, catalog, settings), options);
 }

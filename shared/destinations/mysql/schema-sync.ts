@@ -10,25 +10,10 @@ import { APPLY_SESSION_VARIABLE } from '../../mysql/connection.ts';
 import { qualified, quoteIdent } from '../../mysql/identifier.ts';
 import { identValue, scanSql, type SqlToken } from '../../mysql/sql-lexer.ts';
 import type { DatabaseMapping, TableMapping } from '../../task/object-mapper.ts';
+import type { SchemaSyncOptions, SchemaSyncReport } from '../destination.ts';
 import { createTableStatement, foreignKeyStatements, sqlWord, type CheckConstraint, type ServerFlavor } from './table-ddl.ts';
 
-export interface SchemaSyncReport {
-  /** Tables as "db.table" (destination names); other objects as "<kind> db.name", e.g. "view shop.v_orders". */
-  readonly created: readonly string[];
-  /** Destination tables that already existed: owned from an earlier run, or kept under ignore-and-proceed. */
-  readonly kept: readonly string[];
-  readonly warnings: readonly string[];
-  readonly failed: ReadonlyArray<{ readonly object: string; readonly error: string }>;
-}
-
-export interface SchemaSyncOptions {
-  readonly conflictMode: 'precheck-and-report' | 'ignore-and-proceed';
-  /** destination tables ("db.table", lower-case) this task created in an earlier, interrupted run: reuse them */
-  readonly ownedTables: ReadonlySet<string>;
-  /** called with "db.table" (lower-case) right BEFORE a table is created, so the caller can persist ownership first */
-  readonly onCreating?: (table: string) => Promise<void>;
-  readonly log?: (line: string) => void;
-}
+export type { SchemaSyncOptions, SchemaSyncReport } from '../destination.ts';
 
 type Row = RowDataPacket & Record<string, unknown>;
 

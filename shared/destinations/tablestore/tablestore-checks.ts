@@ -15,8 +15,9 @@ import { ownershipKey } from './tablestore-schema.ts';
 import { WATERMARK_TABLE } from './tablestore-sink.ts';
 import { isTablestoreName, tablestoreTable, TABLESTORE_LIMITS, type KeyColumn } from './tablestore-table.ts';
 import { tableLabel, type DatabaseMapping, type TableMapping } from '../../task/object-mapper.ts';
-import type { Task, TablestoreDestinationConfig } from '../../task/task.ts';
-import type { CheckResult } from '../../precheck/precheck.ts';
+import type { Task } from '../../task/task.ts';
+import type { TablestoreDestinationConfig } from './config.ts';
+import type { CheckResult } from '../../precheck/check-result.ts';
 import { guarded, listNames, plural, toItem, type ItemMeta, type Verdict } from '../../precheck/source-checks.ts';
 
 export const TABLESTORE_ITEMS = {

@@ -6,7 +6,8 @@
 import { FcDtsError } from '../../errors.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import { tableLabel, type TableMapping } from '../../task/object-mapper.ts';
-import type { Task, TablestoreDestinationConfig } from '../../task/task.ts';
+import type { Task } from '../../task/task.ts';
+import type { TablestoreDestinationConfig } from './config.ts';
 import type { Chunk } from '../../fullload/chunk-planner.ts';
 import type { LoadTarget, LoadTargetOptions } from '../../fullload/load-target.ts';
 import { openTablestoreClient } from '../../tablestore/tablestore-client.ts';

@@ -12,7 +12,7 @@
  * Pure: no I/O.
  */
 import type { CellValue, ColumnTypes, Row, RowChange } from '../../change/change-event.ts';
-import type { TablestoreWriteMode } from '../../task/task.ts';
+import type { TablestoreWriteMode } from './config.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { eventKind, fromCell, type TablestoreValue, type ValueKind } from './tablestore-values.ts';
 import type { RowWrite } from './tablestore-writer.ts';

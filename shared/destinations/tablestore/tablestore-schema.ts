@@ -3,9 +3,9 @@
  * key (or the task's `primaryKey` override) with each key column's Tablestore type. Attribute
  * columns need no definition: Tablestore types them per value (tablestore-values.ts).
  */
-import type { SchemaSyncOptions, SchemaSyncReport } from '../mysql/schema-sync.ts';
+import type { SchemaSyncOptions, SchemaSyncReport } from '../destination.ts';
 import type { TableMapping } from '../../task/object-mapper.ts';
-import type { TablestoreDestinationConfig } from '../../task/task.ts';
+import type { TablestoreDestinationConfig } from './config.ts';
 import { describeKey, ensureTable, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../../tablestore/tablestore-client.ts';
 import { tablestoreTable } from './tablestore-table.ts';
 

@@ -19,7 +19,7 @@ import type { ChangeBatch, RowChange } from '../../change/change-event.ts';
 import { comparePositions, isAfter, type BinlogPosition } from '../../change/position.ts';
 import { FcDtsError } from '../../errors.ts';
 import { retryTransient } from '../../tablestore/tablestore-errors.ts';
-import type { TablestoreDestinationConfig } from '../../task/task.ts';
+import type { TablestoreDestinationConfig } from './config.ts';
 import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type Sink } from '../../apply/sink.ts';
 import { ensureTable, openTablestoreClient, tablestoreFailure } from '../../tablestore/tablestore-client.ts';
 import { plannedWrites, UnwritableChange } from './tablestore-row-writes.ts';

@@ -21,7 +21,8 @@ const { Long } = TableStore;
  */
 export type ValueKind = 'integer' | 'exact' | 'float' | 'double' | 'boolean' | 'string' | 'binary';
 
-export type PrimaryKeyType = 'INTEGER' | 'STRING' | 'BINARY';
+export type { PrimaryKeyType } from '../../tablestore/tablestore-client.ts';
+import type { PrimaryKeyType } from '../../tablestore/tablestore-client.ts';
 
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);
 const BINARY_TYPES = new Set([
