@@ -14,8 +14,9 @@ import mysql from 'mysql2/promise';
 import { stringify } from 'yaml';
 import { startMariaDb, DEFAULT_PORT } from './lib/mariadb-server.ts';
 import { createSampleShop } from './lib/sample-shop.ts';
-import { newStandInKeys } from './lib/stand-ins.ts';
-import { startTablestoreStandIn, type TablestoreStandIn } from '../infra/tablestore-standin/index.ts';
+import { DEMO_DESTINATIONS, type DemoSetup } from './lib/demo-destinations.ts';
+import { DESTINATION_TYPES, destinationModule } from '../shared/destinations/registry.ts';
+import type { DestinationType } from '../shared/task/task.ts';
 
 const DIR = resolve('.local/demo');
 const say = (s: string) => process.stdout.write(`\n== ${s}\n`);
@@ -37,11 +38,12 @@ async function fcDts(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
-function destinationKind(): 'mysql' | 'tablestore' {
+function destinationKind(): DestinationType {
   const i = process.argv.indexOf('--destination');
   const kind = i >= 0 ? process.argv[i + 1] : 'mysql';
-  if (kind !== 'mysql' && kind !== 'tablestore') throw new Error(`--destination ${kind}: use mysql or tablestore`);
-  return kind;
+  const known = DESTINATION_TYPES.find((t) => t === kind);
+  if (!known) throw new Error(`--destination ${kind}: use ${DESTINATION_TYPES.join(' or ')}`);
+  return known;
 }
 
 async function main(): Promise<number> {
@@ -61,35 +63,27 @@ async function main(): Promise<number> {
   const stateDir = join(DIR, 'state');
   rmSync(stateDir, { recursive: true, force: true });
   const taskFile = join(DIR, 'task.yaml');
-  let tablestore: TablestoreStandIn | undefined;
-  const keys = newStandInKeys();
-  if (kind === 'tablestore') {
-    say('starting the Tablestore stand-in');
-    tablestore = await startTablestoreStandIn({ ...keys, dir: join(DIR, 'tablestore') });
-    console.log(`Tablestore instance ${tablestore.instance} at ${tablestore.endpoint}`);
-  }
+  const setup = await DEMO_DESTINATIONS[kind](s, DIR, say);
   writeFileSync(taskFile, stringify({
-    name: kind === 'tablestore' ? 'demo-shop-ots' : 'demo-shop',
+    name: setup.taskName,
     source: { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
-    destination: tablestore
-      ? { type: 'tablestore', endpoint: tablestore.endpoint, instance: tablestore.instance, accessKeyId: keys.accessKeyId, accessKeySecret: '${DEMO_OTS_SECRET}', writeMode: 'update' }
-      : { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
+    destination: setup.destination,
     sync: { types: ['schema', 'full', 'incremental'], conflictMode: 'precheck-and-report' },
-    // Tablestore has no databases: the tables keep their names in the instance.
-    objects: [tablestore ? { database: 'shop' } : { database: 'shop', as: 'shop_copy' }],
+    objects: setup.objects,
     advanced: { fullLoad: { workers: 4, chunkRows: 20000 } },
   }));
-  console.log(`task file: ${taskFile} (the secrets come from $DEMO_DB_PASSWORD${tablestore ? ' and $DEMO_OTS_SECRET' : ''})`);
-  const env = { ...process.env, DEMO_DB_PASSWORD: s.password, DEMO_OTS_SECRET: keys.accessKeySecret };
+  const secrets = ['DEMO_DB_PASSWORD', ...Object.keys(setup.env)].map((n) => `$${n}`).join(' and ');
+  console.log(`task file: ${taskFile} (the secrets come from ${secrets})`);
+  const env = { ...process.env, DEMO_DB_PASSWORD: s.password, ...setup.env };
   try {
-    return await demo(kind, stateDir, taskFile, env, total, counts, s);
+    return await demo(kind, setup, stateDir, taskFile, env, total, counts, s);
   } finally {
-    await tablestore?.close();
+    await setup.close();
   }
 }
 
 async function demo(
-  kind: 'mysql' | 'tablestore', stateDir: string, taskFile: string, env: NodeJS.ProcessEnv, total: number,
+  kind: DestinationType, setup: DemoSetup, stateDir: string, taskFile: string, env: NodeJS.ProcessEnv, total: number,
   counts: Record<string, number>, s: { host: string; port: number; user: string; password: string },
 ): Promise<number> {
   say('precheck');
@@ -105,14 +99,15 @@ async function demo(
     UPDATE orders SET status = 'shipped', note = CONCAT('shipped ', id) WHERE status = 'paid' AND id % 10 = 0;
     INSERT INTO orders SELECT 1000000 + seq, 1 + seq % 100, 'paid', seq * 1.5, NOW(6), 'new 😀' FROM seq_1_to_2000;
     DELETE FROM order_items WHERE order_id % 97 = 0;`);
-  // Tablestore takes no DDL (its columns are schemaless): the column change is MySQL's part of the demo.
-  if (kind === 'mysql') {
+  // The column change is replayed only where the destination takes DDL.
+  const withDdl = destinationModule(kind).ddl.applies;
+  if (withDdl) {
     await writer.query(`USE shop;
       ALTER TABLE customers ADD COLUMN loyalty_points INT NOT NULL DEFAULT 0;
       UPDATE customers SET loyalty_points = id % 500 WHERE id % 3 = 0;`);
   }
   await writer.end();
-  console.log(`updated ~1,500 orders, inserted 2,000, deleted ~1,200 order items${kind === 'mysql' ? ', added a column to customers and filled it' : ''}`);
+  console.log(`updated ~1,500 orders, inserted 2,000, deleted ~1,200 order items${withDdl ? ', added a column to customers and filled it' : ''}`);
   const incStarted = performance.now();
   if ((await fcDts(['run', '-c', taskFile, '--until', 'caught-up', '--state', stateDir], env)) !== 0) return 1;
   const incSeconds = (performance.now() - incStarted) / 1000;
@@ -122,10 +117,8 @@ async function demo(
   await fcDts(['status', '-c', taskFile, '--state', stateDir], env);
 
   say('summary');
-  console.log(kind === 'tablestore'
-    ? `copied ${total.toLocaleString('en-US')} rows of ${Object.keys(counts).length} tables from shop to the Tablestore stand-in (data in ${join(DIR, 'tablestore')})`
-    : `copied ${total.toLocaleString('en-US')} rows of ${Object.keys(counts).length} tables, 2 views, a trigger and a procedure from shop to shop_copy`);
-  console.log(`precheck + schema + full load took ${runSeconds.toFixed(1)} s; incremental catch-up${kind === 'mysql' ? ' (with a DDL)' : ''} ${incSeconds.toFixed(1)} s`);
+  console.log(setup.summary(total, Object.keys(counts).length));
+  console.log(`precheck + schema + full load took ${runSeconds.toFixed(1)} s; incremental catch-up${withDdl ? ' (with a DDL)' : ''} ${incSeconds.toFixed(1)} s`);
   console.log(`verify: ${verified === 0 ? 'source and destination are identical' : 'DIFFERENCES FOUND'}`);
   console.log(`try it yourself: DEMO_DB_PASSWORD=<password> node bin/fc-dts.js status -c ${taskFile} --state ${stateDir}`);
   if (!process.env.FC_DTS_MYSQL_URL) console.log(`MariaDB keeps running on ${s.host}:${s.port}; stop it with: npm run mariadb -- stop --dir .local/mariadb`);

@@ -50,7 +50,7 @@ try {
   } else if (code !== null && code !== 0) {
     throw new Error(`the binlog reader exited with code ${code}`);
   }
-  console.log(formatTaskStatus(await readTaskStatus(task.name, d.store)));
+  console.log(formatTaskStatus(await readTaskStatus(task, d.store)));
 } catch (e) {
   console.error((e as Error).message);
   process.exitCode = 1;

@@ -7,7 +7,7 @@ import { readTaskStatus } from '../../shared/pipeline/task-status.ts';
 
 export const handler = middy(authorizedHttp(async (context) => {
   const rt = await runtime(context.credentials);
-  const [status, queued] = await Promise.all([readTaskStatus(rt.task.name, rt.store), rt.queue.pending()]);
+  const [status, queued] = await Promise.all([readTaskStatus(rt.task, rt.store), rt.queue.pending()]);
   // The reader's figures count changes sent; what waits in the change queue is not applied yet.
   return jsonReply(200, { ...status, changeQueue: { name: rt.deployment.mns.queue, pending: queued } });
 }));

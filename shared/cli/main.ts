@@ -69,7 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'run':
         return await run(task, stateDir, values.until);
       case 'status': {
-        const status = await readTaskStatus(task.name, new FileStateStore(stateDir));
+        const status = await readTaskStatus(task, new FileStateStore(stateDir));
         print(json ? JSON.stringify(status, null, 2) : formatTaskStatus(status));
         return 0;
       }

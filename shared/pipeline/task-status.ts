@@ -1,10 +1,14 @@
 /** What `fc-dts status` shows: the phase, per-table full-load progress, the hand-off position, the last error. */
 import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
+import { destinationOf } from '../destinations/registry.ts';
 import type { IncrementalStatus, Phase, StateStore } from '../state/state-store.ts';
+import type { Task } from '../task/task.ts';
 
 export interface TaskStatus {
   readonly task: string;
   readonly phase: Phase;
+  /** The destination as its module describes it (never a secret). */
+  readonly destination: string;
   readonly schemaDone: boolean;
   readonly position?: BinlogCoordinates;
   readonly tables: ReadonlyArray<{ readonly table: string; readonly target: string; readonly chunksDone: number; readonly chunks: number; readonly rows: number }>;
@@ -14,7 +18,7 @@ export interface TaskStatus {
   readonly updatedAt?: string;
 }
 
-export async function readTaskStatus(taskName: string, store: StateStore): Promise<TaskStatus> {
+export async function readTaskStatus(task: Task, store: StateStore): Promise<TaskStatus> {
   const state = await store.getTaskState();
   const plan = await store.getPlan();
   const done = await store.doneChunks();
@@ -28,8 +32,9 @@ export async function readTaskStatus(taskName: string, store: StateStore): Promi
     byTable.set(d.table, t);
   }
   return {
-    task: taskName,
+    task: task.name,
     phase: state?.phase ?? 'new',
+    destination: destinationOf(task).describe(task.destination),
     schemaDone: state?.schemaDone ?? false,
     ...(plan ? { position: plan.position } : {}),
     tables: (plan?.tables ?? []).map((p) => ({
@@ -48,6 +53,7 @@ export async function readTaskStatus(taskName: string, store: StateStore): Promi
 
 export function formatTaskStatus(s: TaskStatus): string {
   const lines = [`task ${s.task}: phase ${s.phase}${s.updatedAt ? ` (updated ${s.updatedAt})` : ''}`];
+  lines.push(`  destination: ${s.destination}`);
   lines.push(`  schema: ${s.schemaDone ? 'synchronized' : 'not yet'}`);
   if (s.position) lines.push(`  incremental starts at ${s.position.file}:${s.position.offset}${s.position.gtid ? ` GTID ${s.position.gtid}` : ''} (recorded ${s.position.at})`);
   for (const t of s.tables) {

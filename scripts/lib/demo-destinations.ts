@@ -1,0 +1,63 @@
+/**
+ * What the demo needs of each destination kind on one machine: what to start (a stand-in, or nothing
+ * beyond the MariaDB server), the task file's `destination` and `objects`, and the summary line.
+ * Whether the demo's DDL is replayed comes from the kind's module (its DDL policy).
+ */
+import { join } from 'node:path';
+import { startTablestoreStandIn } from '../../infra/tablestore-standin/index.ts';
+import type { DestinationType } from '../../shared/task/task.ts';
+import { newStandInKeys } from './stand-ins.ts';
+
+export interface DemoServer {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface DemoSetup {
+  readonly taskName: string;
+  /** The task file's `destination`, secrets as `${NAME}` references. */
+  readonly destination: Record<string, unknown>;
+  readonly objects: ReadonlyArray<Record<string, unknown>>;
+  /** Values of the `${NAME}` references above. */
+  readonly env: Readonly<Record<string, string>>;
+  /** One line after the run: what was copied where. */
+  summary(rows: number, tables: number): string;
+  close(): Promise<void>;
+}
+
+export type DemoDestination = (server: DemoServer, dir: string, log: (line: string) => void) => Promise<DemoSetup>;
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+const mysqlDemo: DemoDestination = async (s) => ({
+  taskName: 'demo-shop',
+  destination: { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },
+  objects: [{ database: 'shop', as: 'shop_copy' }],
+  env: {},
+  summary: (rows, tables) => `copied ${count(rows)} rows of ${tables} tables, 2 views, a trigger and a procedure from shop to shop_copy`,
+  close: async () => {},
+});
+
+const tablestoreDemo: DemoDestination = async (_s, dir, log) => {
+  const keys = newStandInKeys();
+  const data = join(dir, 'tablestore');
+  log('starting the Tablestore stand-in');
+  const standIn = await startTablestoreStandIn({ ...keys, dir: data });
+  console.log(`Tablestore instance ${standIn.instance} at ${standIn.endpoint}`);
+  return {
+    taskName: 'demo-shop-ots',
+    destination: { type: 'tablestore', endpoint: standIn.endpoint, instance: standIn.instance, accessKeyId: keys.accessKeyId, accessKeySecret: '${DEMO_OTS_SECRET}', writeMode: 'update' },
+    // Tablestore has no databases: the tables keep their names in the instance.
+    objects: [{ database: 'shop' }],
+    env: { DEMO_OTS_SECRET: keys.accessKeySecret },
+    summary: (rows, tables) => `copied ${count(rows)} rows of ${tables} tables from shop to the Tablestore stand-in (data in ${data})`,
+    close: () => standIn.close(),
+  };
+};
+
+export const DEMO_DESTINATIONS: Readonly<Record<DestinationType, DemoDestination>> = {
+  mysql: mysqlDemo,
+  tablestore: tablestoreDemo,
+};
