@@ -27,13 +27,12 @@
  * table when missing and waits until it answers (ensureTable).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import TableStore from 'tablestore';
 import { formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError, TaskFileError } from '../errors.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease, type ReaderPosition } from './distributed-state.ts';
 import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, TaskState } from './state-store.ts';
-import { openTablestoreClient } from '../tablestore/tablestore-client.ts';
+import { ensureTable, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../tablestore/tablestore-client.ts';
 import { retryTransient, type RetryFailure } from '../tablestore/tablestore-errors.ts';
 
 export interface TablestoreStateStoreOptions {
@@ -79,7 +78,10 @@ const WATERMARK = 'watermark/';
 const PAYLOAD = 'payload/';
 const PART = 'part/';
 
-const KEY_TYPE_NAMES: Readonly<Record<number, string>> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
+const STATE_KEY: readonly KeySchemaColumn[] = [
+  { name: 'task', type: 'STRING' },
+  { name: 'item', type: 'STRING' },
+];
 
 type Columns = Map<string, TableStore.ColumnValue>;
 
@@ -129,47 +131,15 @@ export class TablestoreStateStore implements DistributedStateStore {
 
   /** Creates the state table when missing (checking the key of an existing one) and waits until it answers reads. */
   async ensureTable(): Promise<void> {
-    const describe = () => this.client.describeTable({ tableName: this.table });
-    let described = await retryTransient(describe, { budgetMs: this.retryMs });
-    if (!described.ok && described.failure.name === 'OTSObjectNotExist') {
-      const created = await retryTransient(
-        () =>
-          this.client.createTable({
-            tableMeta: {
-              tableName: this.table,
-              primaryKey: [
-                { name: 'task', type: 'STRING' },
-                { name: 'item', type: 'STRING' },
-              ],
-            },
-            reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
-            tableOptions: { timeToLive: -1, maxVersions: 1 },
-          }),
-        { budgetMs: this.retryMs },
-      );
-      // Another process creating it at the same time is as good.
-      if (!created.ok && created.failure.name !== 'OTSObjectAlreadyExist') throw this.failure('create the table', '', created);
-      described = await retryTransient(describe, { budgetMs: this.retryMs });
-    }
-    if (!described.ok) throw this.failure('describe the table', '', described);
-    const key = described.value.tableMeta.primaryKey.map((c) => `${c.name} ${KEY_TYPE_NAMES[c.type] ?? c.type}`);
-    if (key.join(', ') !== 'task STRING, item STRING') {
-      throw new FcDtsError(
-        'STATE_INVALID',
-        `${this.where()}: the table exists with primary key (${key.join(', ')}), not (task STRING, item STRING)`,
-        'it is not an fc-dts state table: name another table for the state, or delete this one',
-      );
-    }
-    // Right after CreateTable the service may still answer OTSObjectNotExist or OTSTableNotReady for a while.
-    const deadline = Date.now() + this.retryMs;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
-      const probe = await retryTransient(() => this.client.getRow({ tableName: this.table, primaryKey: this.key(ITEM_STATE) }), {
-        budgetMs: Math.max(0, deadline - Date.now()),
-      });
-      if (probe.ok) return;
-      if (probe.failure.name !== 'OTSObjectNotExist' || Date.now() + delay > deadline) throw this.failure('read', ITEM_STATE, probe);
-      await sleep(delay);
-    }
+    await ensureTable(this.client, this.table, STATE_KEY, this.retryMs, {
+      keyMismatch: (existing) =>
+        new FcDtsError(
+          'STATE_INVALID',
+          `${this.where()}: the table exists with primary key (${formatKeySchema(existing)}), not (${formatKeySchema(STATE_KEY)})`,
+          'it is not an fc-dts state table: name another table for the state, or delete this one',
+        ),
+      failure: (what, outcome) => this.failure(what.replace(` ${this.table}`, ''), '', outcome),
+    });
   }
 
   // --- StateStore -------------------------------------------------------------------------------

@@ -45,27 +45,53 @@ export function formatKeySchema(key: readonly KeySchemaColumn[]): string {
 }
 
 /** The primary key of an existing table; undefined when there is no such table. */
-export async function describeKey(client: TableStore.Client, table: string, retryMs: number): Promise<KeySchemaColumn[] | undefined> {
+export async function describeKey(
+  client: TableStore.Client,
+  table: string,
+  retryMs: number,
+  errors: Pick<TableSetupErrors, 'failure'> = { failure: tablestoreFailure },
+): Promise<KeySchemaColumn[] | undefined> {
   const described = await retryTransient(() => client.describeTable({ tableName: table }), { budgetMs: retryMs });
   if (!described.ok && described.failure.name === 'OTSObjectNotExist') return undefined;
-  if (!described.ok) throw tablestoreFailure(`describe table ${table}`, described);
+  if (!described.ok) throw errors.failure(`describe table ${table}`, described);
   return described.value.tableMeta.primaryKey.map((c) => ({ name: c.name, type: KEY_TYPE_NAMES[c.type] ?? (String(c.type) as PrimaryKeyType) }));
+}
+
+/** How a table's owner words what can go wrong while setting it up. */
+export interface TableSetupErrors {
+  /** The table exists with another primary key. */
+  keyMismatch(existing: readonly KeySchemaColumn[]): FcDtsError;
+  /** A call failed: `what` is "describe table t", "create table t" or "read new table t". */
+  failure(what: string, outcome: RetryFailure): FcDtsError;
+}
+
+/** A destination table's errors: the table is the task's to rename or re-key. */
+function destinationTableErrors(table: string, key: readonly KeySchemaColumn[]): TableSetupErrors {
+  return {
+    keyMismatch: (existing) =>
+      new FcDtsError(
+        'SCHEMA_SYNC_FAILED',
+        `Tablestore table ${table} exists with primary key (${formatKeySchema(existing)}), not (${formatKeySchema(key)})`,
+        'rename the destination table with "as", set the table\'s primaryKey to match, or delete the existing table',
+      ),
+    failure: tablestoreFailure,
+  };
 }
 
 /**
  * Creates the table when missing and waits until it answers reads. Resolves `created` or `existing`;
  * an existing table with another primary key is refused (its rows could not be addressed).
  */
-export async function ensureTable(client: TableStore.Client, table: string, key: readonly KeySchemaColumn[], retryMs: number): Promise<'created' | 'existing'> {
-  const existing = await describeKey(client, table, retryMs);
+export async function ensureTable(
+  client: TableStore.Client,
+  table: string,
+  key: readonly KeySchemaColumn[],
+  retryMs: number,
+  errors: TableSetupErrors = destinationTableErrors(table, key),
+): Promise<'created' | 'existing'> {
+  const existing = await describeKey(client, table, retryMs, errors);
   if (existing) {
-    if (formatKeySchema(existing) !== formatKeySchema(key)) {
-      throw new FcDtsError(
-        'SCHEMA_SYNC_FAILED',
-        `Tablestore table ${table} exists with primary key (${formatKeySchema(existing)}), not (${formatKeySchema(key)})`,
-        'rename the destination table with "as", set the table\'s primaryKey to match, or delete the existing table',
-      );
-    }
+    if (formatKeySchema(existing) !== formatKeySchema(key)) throw errors.keyMismatch(existing);
     return 'existing';
   }
   const created = await retryTransient(
@@ -78,7 +104,7 @@ export async function ensureTable(client: TableStore.Client, table: string, key:
     { budgetMs: retryMs },
   );
   // Another process creating it at the same moment is as good.
-  if (!created.ok && created.failure.name !== 'OTSObjectAlreadyExist') throw tablestoreFailure(`create table ${table}`, created);
+  if (!created.ok && created.failure.name !== 'OTSObjectAlreadyExist') throw errors.failure(`create table ${table}`, created);
   // Right after CreateTable the service may answer OTSObjectNotExist or OTSTableNotReady for a while.
   const deadline = Date.now() + Math.max(retryMs, 1000);
   const probe = () =>
@@ -92,7 +118,7 @@ export async function ensureTable(client: TableStore.Client, table: string, key:
   for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
     const ready = await retryTransient(probe, { budgetMs: Math.max(0, deadline - Date.now()) });
     if (ready.ok) return created.ok ? 'created' : 'existing';
-    if (ready.failure.name !== 'OTSObjectNotExist' || Date.now() + delay > deadline) throw tablestoreFailure(`read new table ${table}`, ready);
+    if (ready.failure.name !== 'OTSObjectNotExist' || Date.now() + delay > deadline) throw errors.failure(`read new table ${table}`, ready);
     await sleep(delay);
   }
 }

@@ -8,6 +8,7 @@ import { applyCapitalization, type DatabaseMapping, type TableMapping } from '..
 import type { Task } from '../../task/task.ts';
 import { WATERMARK_DATABASE } from './mysql-sink.ts';
 import type { CheckResult } from '../../precheck/check-result.ts';
+import type { DestinationCheckContext } from '../destination.ts';
 import {
   describeMissing,
   guarded,
@@ -32,15 +33,6 @@ export const DESTINATION_ITEMS = {
 
 type Row = RowDataPacket & Record<string, unknown>;
 const text = (v: unknown): string => (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
-
-export interface DestinationContext {
-  /** The resolved objects; absent when the source could not be read (items that need them are left out). */
-  readonly mapping?: readonly DatabaseMapping[];
-  /** The open source connection, for scanning source columns; absent when the source is unreachable. */
-  readonly source?: Connection;
-  /** Destination tables ("db.table", lower-case) fc-dts created in an earlier run of this task. */
-  readonly ownedTables: ReadonlySet<string>;
-}
 
 export interface TargetDatabase {
   readonly name: string;
@@ -164,7 +156,7 @@ export function fourByteCondition(column: string): string {
   return `OCTET_LENGTH(${asUtf8mb4}) <> OCTET_LENGTH(CONVERT(${asUtf8mb4} USING utf8mb3))`;
 }
 
-async function charsetCheck(conn: Connection, task: Task, tables: readonly TableMapping[], existing: ExistingTables, context: DestinationContext, charsetServer: string | undefined): Promise<Verdict> {
+async function charsetCheck(conn: Connection, task: Task, tables: readonly TableMapping[], existing: ExistingTables, context: DestinationCheckContext, charsetServer: string | undefined): Promise<Verdict> {
   const problems: Array<{ status: 'failed' | 'warning'; text: string; object: string }> = [];
   const fixes = new Set<string>();
 
@@ -221,7 +213,7 @@ async function charsetCheck(conn: Connection, task: Task, tables: readonly Table
 }
 
 /** Items 14–18. Name conflicts and character sets need the resolved objects and are left out without them. */
-export async function destinationChecks(conn: Connection, task: Task, context: DestinationContext): Promise<CheckResult[]> {
+export async function destinationChecks(conn: Connection, task: Task, context: DestinationCheckContext): Promise<CheckResult[]> {
   let vars: Map<string, string> | undefined;
   const variables = async () => (vars ??= await readGlobalVariables(conn, ['lower_case_table_names', 'character_set_server', 'max_allowed_packet', 'local_infile']));
   const caseInsensitive = async () => Number((await variables()).get('lower_case_table_names') ?? 0) !== 0;

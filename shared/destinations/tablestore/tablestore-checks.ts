@@ -18,6 +18,7 @@ import { tableLabel, type DatabaseMapping, type TableMapping } from '../../task/
 import type { Task } from '../../task/task.ts';
 import type { TablestoreDestinationConfig } from './config.ts';
 import type { CheckResult } from '../../precheck/check-result.ts';
+import type { DestinationCheckContext } from '../destination.ts';
 import { guarded, listNames, plural, toItem, type ItemMeta, type Verdict } from '../../precheck/source-checks.ts';
 
 export const TABLESTORE_ITEMS = {
@@ -369,15 +370,8 @@ function otsErrorVerdict(e: unknown): Verdict {
   return { status: 'failed', reason: `could not be checked: ${(e as Error).message ?? String(e)}`, fix: 'run the precheck again; if it keeps failing, check destination.endpoint and the instance in the Tablestore console' };
 }
 
-export interface TablestoreContext {
-  /** The resolved objects; absent when the source could not be read (the items that need them are left out). */
-  readonly mapping?: readonly DatabaseMapping[];
-  /** Tables this task created in an earlier run, as ownershipKey names them (`tablestore:<name>`). */
-  readonly ownedTables: ReadonlySet<string>;
-}
-
 /** The items after connectivity. */
-export async function tablestoreChecks(task: Task, d: TablestoreDestinationConfig, opened: OpenedTablestore, context: TablestoreContext): Promise<CheckResult[]> {
+export async function tablestoreChecks(task: Task, d: TablestoreDestinationConfig, opened: OpenedTablestore, context: DestinationCheckContext): Promise<CheckResult[]> {
   const mapping = context.mapping;
   if (!mapping) return [];
   const tables = mapping.flatMap((m) => m.tables);
