@@ -197,33 +197,62 @@ export function validateTask(doc: unknown): Task {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) {
     throw new TaskFileError('name', `"${name}" must be letters, digits, "_", "." or "-" (it names the state directory)`, 'rename the task, e.g. name: shop-to-rds');
   }
-
   const s = obj(root.source, 'source');
   allowKeys(s, 'source', ['type', 'host', 'port', 'user', 'password', 'ssl']);
   const source = { type: oneOf(s, 'type', 'source', SOURCE_TYPES, 'mysql'), ...endpoint(s, 'source') };
-
   const destination = validateDestination(obj(root.destination, 'destination'));
   const destinationFile = destinationModule(destination.type).taskFile;
+  const sync = validateSync(obj(root.sync, 'sync', false), destinationFile.ddlDefault);
+  const objects = validateObjects(root.objects);
+  destinationFile.checkTask?.(objects, sync);
+  const parallelism = (inc: Obj) => destinationFile.parallelism?.(destination, inc) ?? incrementalParallelism(inc);
+  return { name, source, destination, sync, objects, advanced: validateAdvanced(obj(root.advanced, 'advanced', false), parallelism) };
+}
 
-  const y = obj(root.sync, 'sync', false);
+function validateSync(y: Obj, ddlDefault: boolean): Task['sync'] {
   allowKeys(y, 'sync', ['types', 'operations', 'ddl', 'conflictMode', 'dirtyData', 'capitalization']);
   const types = new Set(listOf(y.types, 'sync.types', SYNC_TYPES, SYNC_TYPES));
   types.add('incremental'); // always on, as in the product
-  const sync = {
+  return {
     types,
     operations: new Set(listOf(y.operations, 'sync.operations', OPERATIONS, OPERATIONS)),
-    ddl: bool(y, 'ddl', 'sync', destinationFile.ddlDefault),
+    ddl: bool(y, 'ddl', 'sync', ddlDefault),
     conflictMode: oneOf(y, 'conflictMode', 'sync', CONFLICT_MODES, 'precheck-and-report'),
     dirtyData: oneOf(y, 'dirtyData', 'sync', DIRTY, 'block'),
     capitalization: oneOf(y, 'capitalization', 'sync', CAPS, 'default'),
   };
+}
 
-  const objects = validateObjects(root.objects);
-  destinationFile.checkTask?.(objects, sync);
+type Parallelism = (incremental: Obj) => { readonly buckets: number; readonly workers: number };
 
-  const a = obj(root.advanced, 'advanced', false);
+function validateAdvanced(a: Obj, parallelism: Parallelism): Task['advanced'] {
   allowKeys(a, 'advanced', ['retry', 'throttle', 'heartbeat', 'alert', 'fullLoad', 'incremental']);
-  const r = obj(a.retry, 'advanced.retry', false);
+  const retry = validateRetry(obj(a.retry, 'advanced.retry', false));
+  const th = obj(a.throttle, 'advanced.throttle', false);
+  allowKeys(th, 'advanced.throttle', ['full', 'incremental']);
+  const al = a.alert === undefined ? undefined : obj(a.alert, 'advanced.alert');
+  if (al) allowKeys(al, 'advanced.alert', ['lagSeconds', 'webhook']);
+  const fl = obj(a.fullLoad, 'advanced.fullLoad', false);
+  allowKeys(fl, 'advanced.fullLoad', ['workers', 'chunkRows', 'batchRows', 'batchBytes', 'loadData']);
+  const inc = obj(a.incremental, 'advanced.incremental', false);
+  allowKeys(inc, 'advanced.incremental', ['buckets', 'workers', 'batchChanges', 'batchBytes', 'batchMs']);
+  const alert = al ? validateAlert(al) : undefined;
+  return {
+    retry,
+    throttle: { full: throttle(th.full, 'advanced.throttle.full', true), incremental: throttle(th.incremental, 'advanced.throttle.incremental', false) },
+    heartbeat: bool(a, 'heartbeat', 'advanced', false),
+    ...(alert ? { alert } : {}),
+    fullLoad: validateFullLoad(fl),
+    incremental: {
+      ...parallelism(inc),
+      batchChanges: num(inc, 'batchChanges', 'advanced.incremental', 2_000, 1, 100_000),
+      batchBytes: num(inc, 'batchBytes', 'advanced.incremental', 4 << 20, 64 << 10, 64 << 20),
+      batchMs: num(inc, 'batchMs', 'advanced.incremental', 100, 1, 60_000),
+    },
+  };
+}
+
+function validateRetry(r: Obj): Task['advanced']['retry'] {
   allowKeys(r, 'advanced.retry', ['connectionMinutes', 'otherMinutes']);
   // Ranges and defaults are the reference product's ("Retry Time for Failed Connections" / "for Other Issues").
   const retry = {
@@ -233,42 +262,22 @@ export function validateTask(doc: unknown): Task {
   if (retry.otherMinutes >= retry.connectionMinutes) {
     throw new TaskFileError('advanced.retry.otherMinutes', `(${retry.otherMinutes}) must be less than connectionMinutes (${retry.connectionMinutes})`, 'lower otherMinutes or raise connectionMinutes');
   }
-  const th = obj(a.throttle, 'advanced.throttle', false);
-  allowKeys(th, 'advanced.throttle', ['full', 'incremental']);
-  const al = a.alert === undefined ? undefined : obj(a.alert, 'advanced.alert');
-  if (al) allowKeys(al, 'advanced.alert', ['lagSeconds', 'webhook']);
-  const fl = obj(a.fullLoad, 'advanced.fullLoad', false);
-  allowKeys(fl, 'advanced.fullLoad', ['workers', 'chunkRows', 'batchRows', 'batchBytes', 'loadData']);
+  return retry;
+}
 
-  const inc = obj(a.incremental, 'advanced.incremental', false);
-  allowKeys(inc, 'advanced.incremental', ['buckets', 'workers', 'batchChanges', 'batchBytes', 'batchMs']);
-  const alertLag = al ? optNum(al, 'lagSeconds', 'advanced.alert', 1, 86400 * 30) : undefined;
-  const webhook = al && al.webhook !== undefined ? str(al, 'webhook', 'advanced.alert') : undefined;
+function validateAlert(al: Obj): NonNullable<Task['advanced']['alert']> {
+  const lagSeconds = optNum(al, 'lagSeconds', 'advanced.alert', 1, 86400 * 30);
+  const webhook = al.webhook !== undefined ? str(al, 'webhook', 'advanced.alert') : undefined;
+  return { ...(lagSeconds !== undefined ? { lagSeconds } : {}), ...(webhook ? { webhook } : {}) };
+}
+
+function validateFullLoad(fl: Obj): Task['advanced']['fullLoad'] {
   return {
-    name,
-    source,
-    destination,
-    sync,
-    objects,
-    advanced: {
-      retry,
-      throttle: { full: throttle(th.full, 'advanced.throttle.full', true), incremental: throttle(th.incremental, 'advanced.throttle.incremental', false) },
-      heartbeat: bool(a, 'heartbeat', 'advanced', false),
-      ...(al ? { alert: { ...(alertLag !== undefined ? { lagSeconds: alertLag } : {}), ...(webhook ? { webhook } : {}) } } : {}),
-      fullLoad: {
-        workers: num(fl, 'workers', 'advanced.fullLoad', 4, 1, 64),
-        chunkRows: num(fl, 'chunkRows', 'advanced.fullLoad', 50_000, 100, 10_000_000),
-        batchRows: num(fl, 'batchRows', 'advanced.fullLoad', 2_000, 1, 100_000),
-        batchBytes: num(fl, 'batchBytes', 'advanced.fullLoad', 1 << 20, 64 << 10, 256 << 20),
-        loadData: bool(fl, 'loadData', 'advanced.fullLoad', true),
-      },
-      incremental: {
-        ...(destinationFile.parallelism?.(destination, inc) ?? incrementalParallelism(inc)),
-        batchChanges: num(inc, 'batchChanges', 'advanced.incremental', 2_000, 1, 100_000),
-        batchBytes: num(inc, 'batchBytes', 'advanced.incremental', 4 << 20, 64 << 10, 64 << 20),
-        batchMs: num(inc, 'batchMs', 'advanced.incremental', 100, 1, 60_000),
-      },
-    },
+    workers: num(fl, 'workers', 'advanced.fullLoad', 4, 1, 64),
+    chunkRows: num(fl, 'chunkRows', 'advanced.fullLoad', 50_000, 100, 10_000_000),
+    batchRows: num(fl, 'batchRows', 'advanced.fullLoad', 2_000, 1, 100_000),
+    batchBytes: num(fl, 'batchBytes', 'advanced.fullLoad', 1 << 20, 64 << 10, 256 << 20),
+    loadData: bool(fl, 'loadData', 'advanced.fullLoad', true),
   };
 }
 
