@@ -7,6 +7,7 @@
  * the task to `full-done`, which is what the binlog reader waits for (DESIGN §3, hand-off).
  */
 import { FcDtsError } from '../errors.ts';
+import { ChunkLedger } from '../fullload/chunk-ledger.ts';
 import { runFullLoad } from '../fullload/full-load.ts';
 import type { ProgressReporter } from '../fullload/progress.ts';
 import { runTask } from '../pipeline/standalone-runner.ts';
@@ -32,10 +33,8 @@ export interface FanOutReport {
 export async function planFullLoadFanOut(task: Task, store: StateStore, chunkQueue: ChangeQueue, log: (line: string) => void): Promise<FanOutReport> {
   const run = await runTask(task, store, { until: 'full-done', planOnly: true, out: { write: () => true }, log });
   if (!run.plan) return { phase: run.state.phase, chunks: 0, sent: 0 };
-  const done = new Set((await store.doneChunks()).map((d) => `${d.table}\0${d.chunk}`));
-  const work: ChunkWork[] = run.plan.tables.flatMap((t) =>
-    t.chunks.filter((c) => !done.has(`${t.table}\0${c.index}`)).map((c) => ({ task: task.name, table: t.table, chunk: c.index })),
-  );
+  const ledger = await ChunkLedger.load(store);
+  const work: ChunkWork[] = run.plan.tables.flatMap((t) => ledger.remaining(t).map((chunk) => ({ task: task.name, table: t.table, chunk })));
   const chunks = run.plan.tables.reduce((n, t) => n + t.chunks.length, 0);
   if (work.length === 0) {
     await markFullDone(store);
@@ -51,8 +50,7 @@ export async function loadChunkWork(task: Task, dbs: readonly DatabaseMapping[],
   if (work.task !== task.name) throw new FcDtsError('USAGE', `chunk work of task ${work.task} sent to task ${task.name}`, 'give each task its own chunk queue');
   const summary = await runFullLoad(task, allTables(dbs), store, { only: [{ table: work.table, chunk: work.chunk }], progress: SILENT, log });
   const plan = await store.getPlan();
-  const done = new Set((await store.doneChunks()).map((d) => `${d.table}\0${d.chunk}`));
-  const all = plan?.tables.every((t) => t.chunks.every((c) => done.has(`${t.table}\0${c.index}`))) ?? false;
+  const all = plan ? (await ChunkLedger.load(store)).allDone(plan) : false;
   if (all) await markFullDone(store);
   return { rows: summary.rows, fullDone: all };
 }

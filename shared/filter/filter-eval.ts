@@ -25,6 +25,9 @@ import {
   type Val,
 } from './filter-values.ts';
 
+type Row = Readonly<Record<string, unknown>>;
+type NodeOf<K extends FilterNode['kind']> = Extract<FilterNode, { kind: K }>;
+
 function and3(a: boolean | null, b: boolean | null): boolean | null {
   if (a === false || b === false) return false;
   return a === null || b === null ? null : true;
@@ -64,7 +67,7 @@ function trimValue(side: 'BOTH' | 'LEADING' | 'TRAILING', remove: string, s: str
   return s.slice(start, end);
 }
 
-function callFunction(name: FunctionName, args: readonly FilterNode[], row: Readonly<Record<string, unknown>>): Val {
+function callFunction(name: FunctionName, args: readonly FilterNode[], row: Row): Val {
   if (name === 'COALESCE' || name === 'IFNULL') {
     for (const a of args) {
       const v = evalNode(a, row);
@@ -156,7 +159,7 @@ function literal(n: Extract<FilterNode, { kind: 'number' | 'string' | 'hex' | 't
   return v;
 }
 
-function columnValue(row: Readonly<Record<string, unknown>>, name: string): Val {
+function columnValue(row: Row, name: string): Val {
   let value = Object.hasOwn(row, name) ? row[name] : undefined;
   if (value === undefined) {
     const lower = name.toLowerCase();
@@ -172,7 +175,7 @@ function columnValue(row: Readonly<Record<string, unknown>>, name: string): Val 
   return fromRow(value, name);
 }
 
-function evalNode(n: FilterNode, row: Readonly<Record<string, unknown>>): Val {
+function evalNode(n: FilterNode, row: Row): Val {
   switch (n.kind) {
     case 'null':
       return null;
@@ -193,17 +196,8 @@ function evalNode(n: FilterNode, row: Readonly<Record<string, unknown>>): Val {
     }
     case 'not':
       return boolVal(not3(truth(evalNode(n.operand, row))));
-    case 'logical': {
-      const l = truth(evalNode(n.left, row));
-      if (n.op === 'AND') return boolVal(l === false ? false : and3(l, truth(evalNode(n.right, row))));
-      if (n.op === 'OR') {
-        if (l === true) return TRUE_VAL;
-        const r = truth(evalNode(n.right, row));
-        return boolVal(r === true ? true : l === null || r === null ? null : false);
-      }
-      const r = truth(evalNode(n.right, row));
-      return boolVal(l === null || r === null ? null : l !== r);
-    }
+    case 'logical':
+      return logical(n, row);
     case 'compare': {
       const l = evalNode(n.left, row);
       const r = evalNode(n.right, row);
@@ -218,22 +212,8 @@ function evalNode(n: FilterNode, row: Readonly<Record<string, unknown>>): Val {
       const t = n.test === 'NULL' ? v === null : truth(v) === (n.test === 'TRUE');
       return boolVal(t !== n.negated);
     }
-    case 'in': {
-      const v = evalNode(n.operand, row);
-      if (v === null) return null;
-      let sawNull = false;
-      let result: boolean | null = false;
-      for (const item of n.list) {
-        const c = compare(v, evalNode(item, row));
-        if (c === 0) {
-          result = true;
-          break;
-        }
-        if (c === null) sawNull = true;
-      }
-      if (result === false && sawNull) result = null;
-      return boolVal(n.negated ? not3(result) : result);
-    }
+    case 'in':
+      return inList(n, row);
     case 'between': {
       const v = evalNode(n.operand, row);
       const lo = compare(v, evalNode(n.low, row), true);
@@ -247,17 +227,51 @@ function evalNode(n: FilterNode, row: Readonly<Record<string, unknown>>): Val {
     }
     case 'call':
       return callFunction(n.name, n.args, row);
-    case 'trim': {
-      const v = evalNode(n.operand, row);
-      const remove = n.remove === null ? str(' ') : evalNode(n.remove, row);
-      if (v === null || remove === null) return null;
-      if (v.t === 'bin' || remove.t === 'bin') {
-        const trimmed = trimValue(n.side, toBytes(remove).toString('latin1'), toBytes(v).toString('latin1'));
-        return { t: 'bin', v: Buffer.from(trimmed, 'latin1'), numeric: false };
-      }
-      return str(trimValue(n.side, toText(remove), toText(v)));
-    }
+    case 'trim':
+      return trim(n, row);
   }
+}
+
+/** AND and OR leave the right operand unevaluated when the left decides. */
+function logical(n: NodeOf<'logical'>, row: Row): Val {
+  const l = truth(evalNode(n.left, row));
+  if (n.op === 'AND') return boolVal(l === false ? false : and3(l, truth(evalNode(n.right, row))));
+  if (n.op === 'OR') {
+    if (l === true) return TRUE_VAL;
+    const r = truth(evalNode(n.right, row));
+    return boolVal(r === true ? true : l === null || r === null ? null : false);
+  }
+  const r = truth(evalNode(n.right, row));
+  return boolVal(l === null || r === null ? null : l !== r);
+}
+
+/** No match is unknown when some item compared as unknown. */
+function inList(n: NodeOf<'in'>, row: Row): Val {
+  const v = evalNode(n.operand, row);
+  if (v === null) return null;
+  let sawNull = false;
+  let result: boolean | null = false;
+  for (const item of n.list) {
+    const c = compare(v, evalNode(item, row));
+    if (c === 0) {
+      result = true;
+      break;
+    }
+    if (c === null) sawNull = true;
+  }
+  if (result === false && sawNull) result = null;
+  return boolVal(n.negated ? not3(result) : result);
+}
+
+function trim(n: NodeOf<'trim'>, row: Row): Val {
+  const v = evalNode(n.operand, row);
+  const remove = n.remove === null ? str(' ') : evalNode(n.remove, row);
+  if (v === null || remove === null) return null;
+  if (v.t === 'bin' || remove.t === 'bin') {
+    const trimmed = trimValue(n.side, toBytes(remove).toString('latin1'), toBytes(v).toString('latin1'));
+    return { t: 'bin', v: Buffer.from(trimmed, 'latin1'), numeric: false };
+  }
+  return str(trimValue(n.side, toText(remove), toText(v)));
 }
 
 /**

@@ -62,114 +62,142 @@ function found(src: string, pos: number, end: number): string {
 }
 
 export function lex(src: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const sticky = (re: RegExp): RegExpExecArray | null => {
-    re.lastIndex = i;
-    return re.exec(src);
-  };
-  const followedByIdentChar = (end: number): boolean => IDENT_CHAR_RE.test(src.slice(end, end + 2));
+  return new Lexer(src).run();
+}
+
+/** Comments, statement separators, variables, placeholders, assignment and bit operators, refused where they start. */
+function refuseUnsupported(src: string, start: number): void {
+  const c = src[start] as string;
+  const next = src[start + 1];
+  if (c === '#' || (c === '-' && next === '-') || (c === '/' && next === '*')) {
+    throw rejected(start, `comments are not allowed (found ${JSON.stringify(c + (c === '#' ? '' : next))})`);
+  }
+  if (c === ';') throw rejected(start, '";" ends a statement; a filter is a single expression');
+  if (c === '@') throw rejected(start, 'variables (@name, @@name) are not allowed');
+  if (c === '?') throw rejected(start, 'placeholders (?) are not allowed');
+  if (c === ':' && next === '=') throw rejected(start, 'assignment (:=) is not allowed');
+  const twoChars = src.slice(start, start + 2);
+  if (twoChars === '<<' || twoChars === '>>' || ('|&^~'.includes(c) && twoChars !== '||' && twoChars !== '&&')) {
+    throw rejected(start, `bit operators (${twoChars === '<<' || twoChars === '>>' ? twoChars : c}) are not supported`);
+  }
+}
+
+/** A cursor over the filter text; each read method starts at a token's first character and leaves `i` past it. */
+class Lexer {
+  private i = 0;
+  private readonly tokens: Token[] = [];
+
+  constructor(private readonly src: string) {}
+
+  run(): Token[] {
+    while (this.i < this.src.length) this.readToken();
+    this.tokens.push({ kind: 'end', value: '', pos: this.src.length, end: this.src.length });
+    return this.tokens;
+  }
+
+  private readToken(): void {
+    const start = this.i;
+    const c = this.src[start] as string;
+    const next = this.src[start + 1];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      this.i++;
+      return;
+    }
+    refuseUnsupported(this.src, start);
+    if (c === "'" || c === '"') this.push('string', this.quoted(c, 'string', true), start);
+    else if (c === '`') this.quotedIdentifier();
+    else if ((c === 'x' || c === 'X') && next === "'") this.quotedHex();
+    else if ((c >= '0' && c <= '9') || (c === '.' && next !== undefined && next >= '0' && next <= '9')) this.number();
+    else this.wordOrOperator();
+  }
+
+  private push(kind: TokenKind, value: string, start: number): void {
+    this.tokens.push({ kind, value, pos: start, end: this.i });
+  }
+
+  private sticky(re: RegExp): RegExpExecArray | null {
+    re.lastIndex = this.i;
+    return re.exec(this.src);
+  }
+
   /** Reads from the opening `quote` past the closing one; a doubled quote is one, backslash escapes only if `escapes`. */
-  const quoted = (quote: string, what: string, escapes: boolean): string => {
-    const start = i;
+  private quoted(quote: string, what: string, escapes: boolean): string {
+    const { src } = this;
+    const start = this.i;
     let value = '';
-    i++;
+    this.i++;
     for (;;) {
-      const ch = src[i];
+      const ch = src[this.i];
       if (ch === undefined) throw unterminated(start, what, quote);
       if (ch === quote) {
-        if (src[i + 1] === quote) {
+        if (src[this.i + 1] === quote) {
           value += quote;
-          i += 2;
+          this.i += 2;
           continue;
         }
-        i++;
+        this.i++;
         return value;
       }
       if (escapes && ch === '\\') {
-        const esc = src[i + 1];
+        const esc = src[this.i + 1];
         if (esc === undefined) throw unterminated(start, what, quote);
         value += STRING_ESCAPES[esc] ?? esc;
-        i += 2;
+        this.i += 2;
         continue;
       }
       value += ch;
-      i++;
+      this.i++;
     }
-  };
-
-  while (i < src.length) {
-    const c = src[i] as string;
-    const next = src[i + 1];
-    const start = i;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      i++;
-      continue;
-    }
-    if (c === '#' || (c === '-' && next === '-') || (c === '/' && next === '*')) {
-      throw rejected(start, `comments are not allowed (found ${JSON.stringify(c + (c === '#' ? '' : next))})`);
-    }
-    if (c === ';') throw rejected(start, '";" ends a statement; a filter is a single expression');
-    if (c === '@') throw rejected(start, 'variables (@name, @@name) are not allowed');
-    if (c === '?') throw rejected(start, 'placeholders (?) are not allowed');
-    if (c === ':' && next === '=') throw rejected(start, 'assignment (:=) is not allowed');
-    const twoChars = src.slice(i, i + 2);
-    if (twoChars === '<<' || twoChars === '>>' || ('|&^~'.includes(c) && twoChars !== '||' && twoChars !== '&&')) {
-      throw rejected(start, `bit operators (${twoChars === '<<' || twoChars === '>>' ? twoChars : c}) are not supported`);
-    }
-
-    if (c === "'" || c === '"') {
-      const value = quoted(c, 'string', true);
-      tokens.push({ kind: 'string', value, pos: start, end: i });
-      continue;
-    }
-
-    if (c === '`') {
-      const name = quoted('`', 'identifier', false);
-      if (name === '') throw syntaxError(src, start, i, 'a column name (`` is empty)');
-      tokens.push({ kind: 'quoted', value: name, pos: start, end: i });
-      continue;
-    }
-
-    if ((c === 'x' || c === 'X') && next === "'") {
-      const m = sticky(HEX_QUOTED_RE);
-      if (!m) throw syntaxError(src, start, start + 2, "hex digits and a closing ' in X'...'");
-      const digits = m[1] as string;
-      i += m[0].length;
-      if (digits.length % 2 !== 0) throw rejected(start, `X'${digits}' needs an even number of hex digits`);
-      tokens.push({ kind: 'hex', value: digits.toUpperCase(), pos: start, end: i });
-      continue;
-    }
-
-    if (c >= '0' && c <= '9' || (c === '.' && next !== undefined && next >= '0' && next <= '9')) {
-      const hex = c === '0' && next === 'x' ? sticky(HEX_0X_RE) : null;
-      const m = hex ?? sticky(NUMBER_RE);
-      if (!m) throw syntaxError(src, start, start + 1, 'a number');
-      i += m[0].length;
-      if (followedByIdentChar(i)) {
-        throw syntaxError(src, i, i + 1, 'an operator after the number (backquote identifiers that start with a digit)');
-      }
-      if (hex) {
-        const digits = m[0].slice(2).toUpperCase();
-        tokens.push({ kind: 'hex', value: digits.length % 2 ? `0${digits}` : digits, pos: start, end: i });
-      } else {
-        tokens.push({ kind: 'number', value: m[0], pos: start, end: i });
-      }
-      continue;
-    }
-
-    const word = sticky(WORD_RE);
-    if (word) {
-      i += word[0].length;
-      tokens.push({ kind: 'word', value: word[0], pos: start, end: i });
-      continue;
-    }
-
-    const op = OPERATORS.find((o) => src.startsWith(o, i));
-    if (op === undefined) throw syntaxError(src, start, start + 1, 'an expression or operator');
-    i += op.length;
-    tokens.push({ kind: 'op', value: op, pos: start, end: i });
   }
-  tokens.push({ kind: 'end', value: '', pos: src.length, end: src.length });
-  return tokens;
+
+  private quotedIdentifier(): void {
+    const start = this.i;
+    const name = this.quoted('`', 'identifier', false);
+    if (name === '') throw syntaxError(this.src, start, this.i, 'a column name (`` is empty)');
+    this.push('quoted', name, start);
+  }
+
+  /** X'...' */
+  private quotedHex(): void {
+    const start = this.i;
+    const m = this.sticky(HEX_QUOTED_RE);
+    if (!m) throw syntaxError(this.src, start, start + 2, "hex digits and a closing ' in X'...'");
+    const digits = m[1] as string;
+    this.i += m[0].length;
+    if (digits.length % 2 !== 0) throw rejected(start, `X'${digits}' needs an even number of hex digits`);
+    this.push('hex', digits.toUpperCase(), start);
+  }
+
+  /** A decimal or exponent number, or 0x... (a hex token). */
+  private number(): void {
+    const { src } = this;
+    const start = this.i;
+    const hex = src[start] === '0' && src[start + 1] === 'x' ? this.sticky(HEX_0X_RE) : null;
+    const m = hex ?? this.sticky(NUMBER_RE);
+    if (!m) throw syntaxError(src, start, start + 1, 'a number');
+    this.i += m[0].length;
+    if (IDENT_CHAR_RE.test(src.slice(this.i, this.i + 2))) {
+      throw syntaxError(src, this.i, this.i + 1, 'an operator after the number (backquote identifiers that start with a digit)');
+    }
+    if (hex) {
+      const digits = m[0].slice(2).toUpperCase();
+      this.push('hex', digits.length % 2 ? `0${digits}` : digits, start);
+    } else {
+      this.push('number', m[0], start);
+    }
+  }
+
+  private wordOrOperator(): void {
+    const start = this.i;
+    const word = this.sticky(WORD_RE);
+    if (word) {
+      this.i += word[0].length;
+      this.push('word', word[0], start);
+      return;
+    }
+    const op = OPERATORS.find((o) => this.src.startsWith(o, start));
+    if (op === undefined) throw syntaxError(this.src, start, start + 1, 'an expression or operator');
+    this.i += op.length;
+    this.push('op', op, start);
+  }
 }

@@ -78,14 +78,8 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   if (unqualified && defaultDatabase === '') {
     return { apply: false, reason: `${p.label} names ${unqualified.name} without a database, and the statement has no default database` };
   }
-  const tables = p.tables.map((t) => ({ ...t, r: names.resolve(t.ref) }));
-  const renames = p.renames.map(([a, b]) => [names.resolve(a), names.resolve(b)] as const);
-  const objects = p.objects.map((o) => names.resolve(o));
-  const sourceTables = unique([...tables.map((t) => t.r.key), ...renames.flat().map((r) => r.key)]);
-  const sourceRefs = uniqueBy(
-    [...tables.map((t) => t.r), ...renames.flat()].map((r): TableRef => ({ database: r.db, table: r.name })),
-    (r) => `${r.database}\0${r.table}`,
-  );
+  const resolved = resolveNamed(p, names);
+  const { tables, renames, objects, sourceTables, sourceRefs } = resolved;
   const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, sourceRefs, label: p.label });
 
   const policy = destinationOf(task).ddl;
@@ -94,52 +88,15 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   if (p.temporary) return reject(`${p.label}: temporary tables are not synchronized`);
   if (p.unsupported) return reject(`${p.label}: ${p.unsupported}`);
 
-  for (const o of objects) {
-    if (!o.sel) return reject(`${p.label} ${o.key}: database ${o.db} is not synchronized by the task`);
-    if (o.sel.tables) return reject(`${p.label} ${o.key}: views, functions and procedures follow only whole-database selections, and the task selects tables of ${o.db} one by one`);
-  }
-  if ((p.kind === 'create-view' || p.kind === 'alter-view') && defaultDatabase !== '' && !names.selection(defaultDatabase)) {
-    // The view's unqualified names were resolved against this database, which the destination lacks.
-    return reject(`${p.label} ${objects[0]?.key ?? ''}: its unqualified names refer to database ${defaultDatabase}, which the task does not synchronize`);
-  }
-
-  const outside = tables.filter((t) => !t.r.dest).map((t) => t.r.key);
-  if (outside.length > 0) {
-    const synced = tables.some((t) => t.r.dest) || renames.flat().some((r) => r.dest);
-    return reject(`${p.label} ${synced ? 'also names' : 'names'} ${unique(outside).join(', ')}, which the task does not synchronize`);
-  }
-  const renameProblem = checkRenames(renames);
-  if (renameProblem) return reject(`${p.label}: ${renameProblem}`);
-
-  if (p.kind !== 'drop-table' && p.kind !== 'truncate-table' && p.kind !== 'rename-table') {
-    const mapped = [...tables.map((t) => t.r), ...renames.flat()].find((r) => r.table?.columns);
-    if (mapped) {
-      return reject(`${p.label} on ${mapped.key}, which the task synchronizes with a column mapping: the destination schema differs from the source's, so change it by hand`);
-    }
-  }
-
-  // Names a rename passes through (RENAME TABLE a TO tmp, b TO a, tmp TO b) live in the same destination database.
-  const destOf = (r: Resolved): TableRef => r.dest ?? { database: r.destDb!, table: applyCapitalization(r.name, task.sync.capitalization) };
-  const through = renames.flat().find((r) => !r.dest && r.destDb === undefined);
-  if (through) return reject(`${p.label}: renames through ${through.key}, in a database the task does not synchronize`);
-
-  const edits = new Map<number, string>();
-  for (const [from, to] of p.definers) for (let i = from; i <= to; i++) edits.set(i, '');
-  const rename = (ref: NameRef, r: Resolved, target: TableRef | null) => {
-    if (ref.dbToken !== null && r.destDb !== undefined && r.destDb !== r.db) edits.set(ref.dbToken, quoteIdent(r.destDb));
-    if (target && target.table !== r.name) edits.set(ref.nameToken, quoteIdent(target.table));
-  };
-  tables.forEach((t) => rename(t.ref, t.r, destOf(t.r)));
-  p.renames.forEach(([a, b], i) => {
-    rename(a, renames[i]![0], destOf(renames[i]![0]));
-    rename(b, renames[i]![1], destOf(renames[i]![1]));
-  });
-  p.objects.forEach((o, i) => rename(o, objects[i]!, null));
-  if (p.body !== null) rewriteQualifiedNames(s, p.body, names, edits);
+  const refusal = selectionProblem(p, resolved, names, defaultDatabase);
+  if (refusal) return reject(refusal);
 
   const named = [...tables.map((t) => t.r), ...renames.flat(), ...objects];
   const database = names.selection(defaultDatabase) ? names.destDb(defaultDatabase) : named[0]?.destDb;
   if (database === undefined) return reject(`${p.label}: names no object`);
+
+  // Names a rename passes through (RENAME TABLE a TO tmp, b TO a, tmp TO b) live in the same destination database.
+  const destOf = (r: Resolved): TableRef => r.dest ?? { database: r.destDb!, table: applyCapitalization(r.name, task.sync.capitalization) };
   // Views keep their source names (as schema synchronization creates them); routines hold no rows.
   const views = p.kind.endsWith('-view') ? objects.map((o) => ({ database: o.destDb!, table: o.name })) : [];
   const barrier = [...tables.map((t) => destOf(t.r)), ...renames.flat().map(destOf), ...views];
@@ -147,12 +104,87 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
     apply: true,
     translation: {
       kind: p.kind,
-      sql: s.tokens.map((t, i) => edits.get(i) ?? t.text).join(''),
+      sql: rewrite(s, p, resolved, names, destOf),
       database,
       tables: uniqueBy(barrier, (t) => `${t.database}\0${t.table}`),
       sourceTables,
     },
   };
+}
+
+/**
+ * Why the task's selection keeps the statement from the destination; undefined when every object it
+ * names is synchronized as the statement needs.
+ */
+function selectionProblem(p: Parsed, resolved: ResolvedNames, names: Names, defaultDatabase: string): string | undefined {
+  const { tables, renames, objects } = resolved;
+  for (const o of objects) {
+    if (!o.sel) return `${p.label} ${o.key}: database ${o.db} is not synchronized by the task`;
+    if (o.sel.tables) return `${p.label} ${o.key}: views, functions and procedures follow only whole-database selections, and the task selects tables of ${o.db} one by one`;
+  }
+  if ((p.kind === 'create-view' || p.kind === 'alter-view') && defaultDatabase !== '' && !names.selection(defaultDatabase)) {
+    // The view's unqualified names were resolved against this database, which the destination lacks.
+    return `${p.label} ${objects[0]?.key ?? ''}: its unqualified names refer to database ${defaultDatabase}, which the task does not synchronize`;
+  }
+
+  const outside = tables.filter((t) => !t.r.dest).map((t) => t.r.key);
+  if (outside.length > 0) {
+    const synced = tables.some((t) => t.r.dest) || renames.flat().some((r) => r.dest);
+    return `${p.label} ${synced ? 'also names' : 'names'} ${unique(outside).join(', ')}, which the task does not synchronize`;
+  }
+  const renameProblem = checkRenames(renames);
+  if (renameProblem) return `${p.label}: ${renameProblem}`;
+
+  if (p.kind !== 'drop-table' && p.kind !== 'truncate-table' && p.kind !== 'rename-table') {
+    const mapped = [...tables.map((t) => t.r), ...renames.flat()].find((r) => r.table?.columns);
+    if (mapped) {
+      return `${p.label} on ${mapped.key}, which the task synchronizes with a column mapping: the destination schema differs from the source's, so change it by hand`;
+    }
+  }
+
+  const through = renames.flat().find((r) => !r.dest && r.destDb === undefined);
+  if (through) return `${p.label}: renames through ${through.key}, in a database the task does not synchronize`;
+  return undefined;
+}
+
+interface ResolvedNames {
+  readonly tables: ReadonlyArray<{ readonly ref: NameRef; readonly r: Resolved }>;
+  /** Parallel to Parsed.renames. */
+  readonly renames: ReadonlyArray<readonly [Resolved, Resolved]>;
+  /** Parallel to Parsed.objects. */
+  readonly objects: readonly Resolved[];
+  readonly sourceTables: string[];
+  readonly sourceRefs: TableRef[];
+}
+
+function resolveNamed(p: Parsed, names: Names): ResolvedNames {
+  const tables = p.tables.map((t) => ({ ...t, r: names.resolve(t.ref) }));
+  const renames = p.renames.map(([a, b]) => [names.resolve(a), names.resolve(b)] as const);
+  const objects = p.objects.map((o) => names.resolve(o));
+  const sourceTables = unique([...tables.map((t) => t.r.key), ...renames.flat().map((r) => r.key)]);
+  const sourceRefs = uniqueBy(
+    [...tables.map((t) => t.r), ...renames.flat()].map((r): TableRef => ({ database: r.db, table: r.name })),
+    (r) => `${r.database}\0${r.table}`,
+  );
+  return { tables, renames, objects, sourceTables, sourceRefs };
+}
+
+/** The statement for the destination: names mapped, DEFINER clauses removed, every other token as it was. */
+function rewrite(s: Statement, p: Parsed, r: ResolvedNames, names: Names, destOf: (r: Resolved) => TableRef): string {
+  const edits = new Map<number, string>();
+  for (const [from, to] of p.definers) for (let i = from; i <= to; i++) edits.set(i, '');
+  const rename = (ref: NameRef, resolved: Resolved, target: TableRef | null) => {
+    if (ref.dbToken !== null && resolved.destDb !== undefined && resolved.destDb !== resolved.db) edits.set(ref.dbToken, quoteIdent(resolved.destDb));
+    if (target && target.table !== resolved.name) edits.set(ref.nameToken, quoteIdent(target.table));
+  };
+  r.tables.forEach((t) => rename(t.ref, t.r, destOf(t.r)));
+  p.renames.forEach(([a, b], i) => {
+    rename(a, r.renames[i]![0], destOf(r.renames[i]![0]));
+    rename(b, r.renames[i]![1], destOf(r.renames[i]![1]));
+  });
+  p.objects.forEach((o, i) => rename(o, r.objects[i]!, null));
+  if (p.body !== null) rewriteQualifiedNames(s, p.body, names, edits);
+  return s.tokens.map((t, i) => edits.get(i) ?? t.text).join('');
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -299,108 +331,138 @@ function definerAt(s: Statement, p: number): { range: [number, number]; next: nu
 function parseStatement(s: Statement): Parsed {
   const verb = s.word(0);
   const out: Parsed = { kind: 'other', label: verb ?? (s.length === 0 ? 'an empty statement' : (s.text(0) ?? '')), tables: [], renames: [], objects: [], body: null, definers: [], temporary: false };
-  const fail = (what: string): Parsed => ({ ...out, kind: 'other', unreadable: what });
   switch (verb) {
     case 'CREATE':
-    case 'ALTER': {
-      let p = 1;
-      for (;;) {
-        const w = s.word(p);
-        if (w === 'OR' && s.word(p + 1) === 'REPLACE') p += 2;
-        else if (w === 'TEMPORARY') (out.temporary = true), p++;
-        else if (w === 'UNIQUE' || w === 'FULLTEXT' || w === 'SPATIAL' || w === 'ONLINE' || w === 'OFFLINE' || w === 'AGGREGATE' || w === 'IGNORE') p++;
-        else if (w === 'ALGORITHM' && s.text(p + 1) === '=') p += 3;
-        else if (w === 'SQL' && s.word(p + 1) === 'SECURITY') p += 3;
-        else if (w === 'DEFINER' && s.text(p + 1) === '=') {
-          const d = definerAt(s, p);
-          if (!d) return fail('DEFINER');
-          out.definers.push(d.range);
-          p = d.next;
-        } else break;
-      }
-      const object = s.word(p);
-      out.label = `${verb} ${object ?? s.text(p) ?? ''}`.trim();
-      p++;
-      if (object === 'TABLE') {
-        p = verb === 'CREATE' ? s.skip(p, 'IF', 'NOT', 'EXISTS') : s.skip(p, 'IF', 'EXISTS');
-        const n = nameAt(s, p);
-        if (!n) return fail('table name');
-        out.kind = verb === 'CREATE' ? 'create-table' : 'alter-table';
-        out.tables.push({ ref: n.ref });
-        const like = s.word(n.next) === 'LIKE' ? n.next + 1 : s.text(n.next) === '(' && s.word(n.next + 1) === 'LIKE' ? n.next + 2 : -1;
-        if (like >= 0) {
-          const l = nameAt(s, like);
-          if (!l) return fail('LIKE table');
-          out.tables.push({ ref: l.ref });
-        } else if (!scanTableTail(s, n.next, out, n.ref)) return fail('table definition');
-        return out;
-      }
-      if (object === 'INDEX' && verb === 'CREATE') {
-        p = s.skip(p, 'IF', 'NOT', 'EXISTS');
-        return indexOn(s, p + 1, out, 'create-index') ?? fail('ON table');
-      }
-      if (object === 'VIEW' || ((object === 'FUNCTION' || object === 'PROCEDURE') && verb === 'CREATE')) {
-        p = s.skip(p, 'IF', 'NOT', 'EXISTS');
-        const n = nameAt(s, p);
-        if (!n) return fail('name');
-        out.kind = `${verb.toLowerCase()}-${object.toLowerCase()}` as DdlKind;
-        out.objects.push(n.ref);
-        out.body = n.next;
-        if (object === 'FUNCTION' && hasWord(s, n.next, 'SONAME')) out.unsupported = 'loadable (SONAME) functions are not synchronized';
-        return out;
-      }
-      return out;
-    }
-    case 'DROP': {
-      let p = 1;
-      if (s.word(p) === 'TEMPORARY') (out.temporary = true), p++;
-      const object = s.word(p);
-      out.label = `DROP ${object ?? ''}`.trim();
-      p = s.skip(p + 1, 'IF', 'EXISTS');
-      if (object === 'TABLE' || object === 'TABLES') {
-        const l = nameList(s, p);
-        if (!l) return fail('table name');
-        out.kind = 'drop-table';
-        out.label = 'DROP TABLE';
-        out.tables.push(...l.refs.map((ref) => ({ ref })));
-      } else if (object === 'INDEX') {
-        return indexOn(s, p + 1, out, 'drop-index') ?? fail('ON table');
-      } else if (object === 'VIEW' || object === 'FUNCTION' || object === 'PROCEDURE') {
-        const l = nameList(s, p);
-        if (!l) return fail('name');
-        out.kind = `drop-${object.toLowerCase()}` as DdlKind;
-        out.objects.push(...l.refs);
-      }
-      return out;
-    }
-    case 'RENAME': {
-      if (s.word(1) !== 'TABLE' && s.word(1) !== 'TABLES') return { ...out, label: `RENAME ${s.word(1) ?? ''}`.trim() };
-      out.kind = 'rename-table';
-      out.label = 'RENAME TABLE';
-      let p = s.skip(2, 'IF', 'EXISTS');
-      for (;;) {
-        const a = nameAt(s, p);
-        if (!a) return fail('table name');
-        p = s.word(a.next) === 'WAIT' ? a.next + 2 : s.skip(a.next, 'NOWAIT');
-        if (s.word(p) !== 'TO') return fail('TO');
-        const b = nameAt(s, p + 1);
-        if (!b) return fail('new table name');
-        out.renames.push([a.ref, b.ref]);
-        if (s.text(b.next) !== ',') return out;
-        p = b.next + 1;
-      }
-    }
-    case 'TRUNCATE': {
-      const n = nameAt(s, s.skip(1, 'TABLE'));
-      if (!n) return fail('table name');
-      out.kind = 'truncate-table';
-      out.label = 'TRUNCATE TABLE';
-      out.tables.push({ ref: n.ref });
-      return out;
-    }
+    case 'ALTER':
+      return parseCreateOrAlter(s, verb, out);
+    case 'DROP':
+      return parseDrop(s, out);
+    case 'RENAME':
+      return parseRename(s, out);
+    case 'TRUNCATE':
+      return parseTruncate(s, out);
     default:
       return out;
   }
+}
+
+/** A recognized statement whose `what` could not be read: kind 'other', with what was read so far. */
+function unreadable(out: Parsed, what: string): Parsed {
+  return { ...out, kind: 'other', unreadable: what };
+}
+
+function parseCreateOrAlter(s: Statement, verb: 'CREATE' | 'ALTER', out: Parsed): Parsed {
+  let p = skipCreateOptions(s, out);
+  if (p === undefined) return unreadable(out, 'DEFINER');
+  const object = s.word(p);
+  out.label = `${verb} ${object ?? s.text(p) ?? ''}`.trim();
+  p++;
+  if (object === 'TABLE') return parseTable(s, verb, p, out);
+  if (object === 'INDEX' && verb === 'CREATE') {
+    p = s.skip(p, 'IF', 'NOT', 'EXISTS');
+    return indexOn(s, p + 1, out, 'create-index') ?? unreadable(out, 'ON table');
+  }
+  if (object === 'VIEW' || ((object === 'FUNCTION' || object === 'PROCEDURE') && verb === 'CREATE')) {
+    return parseViewOrRoutine(s, verb, object, p, out);
+  }
+  return out;
+}
+
+/** The words between CREATE/ALTER and the object kind (OR REPLACE, TEMPORARY, DEFINER = ..., ...): the position after them, undefined on an unreadable DEFINER. */
+function skipCreateOptions(s: Statement, out: Parsed): number | undefined {
+  let p = 1;
+  for (;;) {
+    const w = s.word(p);
+    if (w === 'OR' && s.word(p + 1) === 'REPLACE') p += 2;
+    else if (w === 'TEMPORARY') (out.temporary = true), p++;
+    else if (w === 'UNIQUE' || w === 'FULLTEXT' || w === 'SPATIAL' || w === 'ONLINE' || w === 'OFFLINE' || w === 'AGGREGATE' || w === 'IGNORE') p++;
+    else if (w === 'ALGORITHM' && s.text(p + 1) === '=') p += 3;
+    else if (w === 'SQL' && s.word(p + 1) === 'SECURITY') p += 3;
+    else if (w === 'DEFINER' && s.text(p + 1) === '=') {
+      const d = definerAt(s, p);
+      if (!d) return undefined;
+      out.definers.push(d.range);
+      p = d.next;
+    } else return p;
+  }
+}
+
+/** CREATE/ALTER TABLE from the position after TABLE. */
+function parseTable(s: Statement, verb: 'CREATE' | 'ALTER', p: number, out: Parsed): Parsed {
+  p = verb === 'CREATE' ? s.skip(p, 'IF', 'NOT', 'EXISTS') : s.skip(p, 'IF', 'EXISTS');
+  const n = nameAt(s, p);
+  if (!n) return unreadable(out, 'table name');
+  out.kind = verb === 'CREATE' ? 'create-table' : 'alter-table';
+  out.tables.push({ ref: n.ref });
+  const like = s.word(n.next) === 'LIKE' ? n.next + 1 : s.text(n.next) === '(' && s.word(n.next + 1) === 'LIKE' ? n.next + 2 : -1;
+  if (like >= 0) {
+    const l = nameAt(s, like);
+    if (!l) return unreadable(out, 'LIKE table');
+    out.tables.push({ ref: l.ref });
+  } else if (!scanTableTail(s, n.next, out, n.ref)) return unreadable(out, 'table definition');
+  return out;
+}
+
+/** CREATE/ALTER VIEW, CREATE FUNCTION/PROCEDURE from the position after the object kind. */
+function parseViewOrRoutine(s: Statement, verb: 'CREATE' | 'ALTER', object: 'VIEW' | 'FUNCTION' | 'PROCEDURE', p: number, out: Parsed): Parsed {
+  const n = nameAt(s, s.skip(p, 'IF', 'NOT', 'EXISTS'));
+  if (!n) return unreadable(out, 'name');
+  out.kind = `${verb.toLowerCase()}-${object.toLowerCase()}` as DdlKind;
+  out.objects.push(n.ref);
+  out.body = n.next;
+  if (object === 'FUNCTION' && hasWord(s, n.next, 'SONAME')) out.unsupported = 'loadable (SONAME) functions are not synchronized';
+  return out;
+}
+
+function parseDrop(s: Statement, out: Parsed): Parsed {
+  let p = 1;
+  if (s.word(p) === 'TEMPORARY') (out.temporary = true), p++;
+  const object = s.word(p);
+  out.label = `DROP ${object ?? ''}`.trim();
+  p = s.skip(p + 1, 'IF', 'EXISTS');
+  if (object === 'TABLE' || object === 'TABLES') {
+    const l = nameList(s, p);
+    if (!l) return unreadable(out, 'table name');
+    out.kind = 'drop-table';
+    out.label = 'DROP TABLE';
+    out.tables.push(...l.refs.map((ref) => ({ ref })));
+  } else if (object === 'INDEX') {
+    return indexOn(s, p + 1, out, 'drop-index') ?? unreadable(out, 'ON table');
+  } else if (object === 'VIEW' || object === 'FUNCTION' || object === 'PROCEDURE') {
+    const l = nameList(s, p);
+    if (!l) return unreadable(out, 'name');
+    out.kind = `drop-${object.toLowerCase()}` as DdlKind;
+    out.objects.push(...l.refs);
+  }
+  return out;
+}
+
+/** `RENAME TABLE a TO b [, c TO d ...]`, each old name optionally followed by WAIT n or NOWAIT. */
+function parseRename(s: Statement, out: Parsed): Parsed {
+  if (s.word(1) !== 'TABLE' && s.word(1) !== 'TABLES') return { ...out, label: `RENAME ${s.word(1) ?? ''}`.trim() };
+  out.kind = 'rename-table';
+  out.label = 'RENAME TABLE';
+  let p = s.skip(2, 'IF', 'EXISTS');
+  for (;;) {
+    const a = nameAt(s, p);
+    if (!a) return unreadable(out, 'table name');
+    p = s.word(a.next) === 'WAIT' ? a.next + 2 : s.skip(a.next, 'NOWAIT');
+    if (s.word(p) !== 'TO') return unreadable(out, 'TO');
+    const b = nameAt(s, p + 1);
+    if (!b) return unreadable(out, 'new table name');
+    out.renames.push([a.ref, b.ref]);
+    if (s.text(b.next) !== ',') return out;
+    p = b.next + 1;
+  }
+}
+
+function parseTruncate(s: Statement, out: Parsed): Parsed {
+  const n = nameAt(s, s.skip(1, 'TABLE'));
+  if (!n) return unreadable(out, 'table name');
+  out.kind = 'truncate-table';
+  out.label = 'TRUNCATE TABLE';
+  out.tables.push({ ref: n.ref });
+  return out;
 }
 
 /** `... ON table` of CREATE/DROP INDEX: the first ON from `p` is followed by the table. */

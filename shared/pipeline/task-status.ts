@@ -1,4 +1,5 @@
 /** What `fc-dts status` shows: the phase, per-table full-load progress, the hand-off position, the last error. */
+import { ChunkLedger } from '../fullload/chunk-ledger.ts';
 import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import { destinationOf } from '../destinations/registry.ts';
 import type { IncrementalStatus, Phase, StateStore } from '../state/state-store.ts';
@@ -21,16 +22,7 @@ export interface TaskStatus {
 export async function readTaskStatus(task: Task, store: StateStore): Promise<TaskStatus> {
   const state = await store.getTaskState();
   const plan = await store.getPlan();
-  const done = await store.doneChunks();
-  const byTable = new Map<string, { chunks: Set<number>; rows: number }>();
-  for (const d of done) {
-    const t = byTable.get(d.table) ?? { chunks: new Set<number>(), rows: 0 };
-    if (!t.chunks.has(d.chunk)) {
-      t.chunks.add(d.chunk);
-      t.rows += d.rows;
-    }
-    byTable.set(d.table, t);
-  }
+  const ledger = await ChunkLedger.load(store);
   return {
     task: task.name,
     phase: state?.phase ?? 'new',
@@ -41,8 +33,8 @@ export async function readTaskStatus(task: Task, store: StateStore): Promise<Tas
       table: p.table,
       target: p.target,
       chunks: p.chunks.length,
-      chunksDone: byTable.get(p.table)?.chunks.size ?? 0,
-      rows: byTable.get(p.table)?.rows ?? 0,
+      chunksDone: ledger.chunksDone(p.table),
+      rows: ledger.rows(p.table),
     })),
     dirtyRows: (await store.dirtyRecords()).length,
     ...(state?.incremental ? { incremental: state.incremental } : {}),
