@@ -87,9 +87,18 @@ class ChunkWorker implements PoolWorker<ChunkWorkItem> {
   }
 
   private async connect(): Promise<{ src: Connection; dst: ChunkTarget }> {
-    const conns = { src: await connect('source', this.chunkRun.task.source), dst: await this.chunkRun.target.worker() };
-    this.open.add(conns.src).add(conns.dst);
-    return conns;
+    const src = await connect('source', this.chunkRun.task.source);
+    this.open.add(src);
+    try {
+      const dst = await this.chunkRun.target.worker();
+      this.open.add(dst);
+      return { src, dst };
+    } catch (e) {
+      // The destination did not open: the source connection would otherwise stay open until the process ends.
+      src.destroy();
+      this.open.delete(src);
+      throw e;
+    }
   }
 }
 
