@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunctions, functionNames, TASK_FILE_NAME, type BundleResult } from '../scripts/bundle.ts';
 import { ENV } from '../shared/distributed/deployment.ts';
 import type { FcContext, HttpReply } from '../shared/distributed/fc-events.ts';
+import { fcContext } from './helpers/fc-context.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -233,16 +234,10 @@ describe('bundles (scripts/bundle.ts)', () => {
     expect((mod.handler as Handler).length).toBe(2);
   });
 
-  describe('precheck, invoked as FC 3.0 invokes an HTTP-triggered event function', () => {
+  describe.each(HTTP_FUNCTIONS)('%s, invoked as FC 3.0 invokes an HTTP-triggered event function', (name) => {
     const token = `t-${randomBytes(12).toString('hex')}`;
     const saved: Record<string, string | undefined> = {};
-    const context: FcContext = {
-      requestId: 'req-1',
-      credentials: { accessKeyId: 'STS.test', accessKeySecret: 'secret', securityToken: 'sts-token' },
-      function: { name: 'fc-dts-deploy-check-precheck', timeout: 120, memory: 512 },
-      region: 'cn-hangzhou',
-      accountId: '1234567890',
-    };
+    const context = fcContext({ name: `fc-dts-deploy-check-${name}`, timeout: fn(name).timeout ?? 60, memory: 512 });
     const event = (headers: Record<string, string>) =>
       Buffer.from(
         JSON.stringify({
@@ -252,24 +247,25 @@ describe('bundles (scripts/bundle.ts)', () => {
           isBase64Encoded: false,
           headers: { 'User-Agent': 'vitest', ...headers },
           queryParameters: {},
-          requestContext: { accountId: '1234567890', domainName: 'x.cn-hangzhou.fcapp.run', http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'vitest' }, requestId: 'req-1', time: new Date().toUTCString(), timeEpoch: String(Date.now()) },
+          requestContext: { accountId: '1234567890', domainName: 'x.cn-hangzhou.fcapp.run', http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'vitest' }, requestId: context.requestId, time: new Date().toUTCString(), timeEpoch: String(Date.now()) },
         }),
       );
-    const invoke = (headers: Record<string, string>) => (load('precheck').handler as Handler)(event(headers), context) as Promise<HttpReply>;
+    const invokeWith = (payload: Buffer) => (load(name).handler as Handler)(payload, context) as Promise<HttpReply>;
+    const invoke = (headers: Record<string, string>) => invokeWith(event(headers));
 
     beforeAll(() => {
-      for (const name of Object.values(ENV)) {
-        saved[name] = process.env[name];
-        delete process.env[name];
+      for (const variable of Object.values(ENV)) {
+        saved[variable] = process.env[variable];
+        delete process.env[variable];
       }
       process.env[ENV.apiToken] = token;
-      process.env[ENV.taskFile] = join(out, 'functions', 'precheck', TASK_FILE_NAME);
+      process.env[ENV.taskFile] = join(out, 'functions', name, TASK_FILE_NAME);
     });
 
     afterAll(() => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
+      for (const [variable, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[variable];
+        else process.env[variable] = value;
       }
     });
 
@@ -286,11 +282,18 @@ describe('bundles (scripts/bundle.ts)', () => {
       expect(reply.body).not.toContain(token);
     });
 
-    it('with the right token: past the check, a missing setting named (400) and still no token in the body', async () => {
+    it('with the right token: past the check, a missing setting named (400, the fc-dts error’s code, message and fix) and still no token in the body', async () => {
       const reply = await invoke({ authorization: `Bearer ${token}` });
       expect(reply.statusCode).toBe(400);
       expect(reply.body).toContain(ENV.mnsEndpoint);
       expect(reply.body).not.toContain(token);
+      expect(JSON.parse(reply.body)).toEqual({ error: { code: 'USAGE', message: `environment variable ${ENV.mnsEndpoint} is not set`, fix: expect.stringContaining('s.yaml') } });
+    });
+
+    it('with an event that is not JSON: 400 with the fc-dts error, not a failed invocation', async () => {
+      const reply = await invokeWith(Buffer.from('{"version":'));
+      expect(reply.statusCode).toBe(400);
+      expect(JSON.parse(reply.body)).toEqual({ error: { code: 'USAGE', message: 'the HTTP event is not JSON', fix: expect.any(String) } });
     });
   });
 });
