@@ -4,6 +4,7 @@
  * Function Compute runs — built here by scripts/bundle.ts, loaded with require() outside the repository
  * (no node_modules within reach) and invoked with FC 3.0 events.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
@@ -164,6 +165,61 @@ describe('s.yaml', () => {
     expect(Object.values(template.Resources).map((r) => r.Type)).toEqual(['ALIYUN::MNS::Queue', 'ALIYUN::MNS::Queue']);
     const referenced = new Set([...sYamlText.matchAll(/\$\{resources\.queues\.output\.([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!));
     expect([...referenced].sort()).toEqual(Object.keys(template.Outputs).sort());
+  });
+});
+
+describe('s preview (Serverless Devs from node_modules, as `npm run deploy` runs it)', () => {
+  const s = join(ROOT, 'node_modules', '.bin', 's');
+  /** The variables s.yaml's values take from the deployer's environment: `${env('NAME')}`. */
+  const deployerVariables = [...new Set([...JSON.stringify(sYaml).matchAll(/\$\{env\('([A-Za-z_][A-Za-z0-9_]*)'\)\}/g)].map((m) => m[1]!))];
+  // Offline for certain where a network namespace of its own can be had (root, or user namespaces).
+  const offline = spawnSync('unshare', ['-n', 'true']).status === 0 ? ['unshare', '-n'] : [];
+  let home: string;
+
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'fc-dts-s-home-'));
+  });
+
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  /** `s preview` of the repository's s.yaml with only these variables, a HOME of its own (s writes ~/.s) and no cloud credentials. */
+  const preview = (variables: Record<string, string>) => {
+    const [command, ...args] = [...offline, s, 'preview', '-t', 's.yaml', '-o', 'json', '--silent'];
+    return spawnSync(command!, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home, ...variables }, encoding: 'utf8', timeout: 60_000 });
+  };
+
+  it('comes with npm ci: an exact devDependency, which `npm run deploy` calls', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.devDependencies['@serverless-devs/s']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.scripts.deploy).toMatch(/&& s deploy$/);
+    expect(existsSync(s)).toBe(true);
+  });
+
+  it('renders s.yaml with the deployer’s variables substituted: the functions, the queues and the API token', () => {
+    expect(deployerVariables).toEqual([ENV.apiToken]);
+    const values = Object.fromEntries(deployerVariables.map((name) => [name, `test-${name}-${randomBytes(6).toString('hex')}`]));
+    const run = preview(values);
+    expect(run.status, run.stderr || run.stdout).toBe(0);
+    const rendered = parse(run.stdout) as SYaml;
+    expect(rendered.vars.apiToken).toBe(values[ENV.apiToken]);
+    const props = Object.values(rendered.resources).filter((r) => r.component === 'fc3').map((r) => r.props as unknown as FcProps);
+    const task = sYaml.vars.task!;
+    expect(props.map((p) => p.functionName).sort()).toEqual([...functionNames(), 'binlog-reader'].map((name) => `fc-dts-${task}-${name}`).sort());
+    for (const p of props) {
+      expect(p.environmentVariables?.[ENV.apiToken]).toBe(HTTP_FUNCTIONS.some((name) => p.functionName === `fc-dts-${task}-${name}`) ? values[ENV.apiToken] : undefined);
+      expect(p.environmentVariables?.[ENV.mnsEndpoint]).toBe(sYaml.vars.mnsEndpoint);
+    }
+    const queues = rendered.resources.queues!.props.template as { Resources: Record<string, { Properties: { QueueName: string } }> };
+    expect(Object.values(queues.Resources).map((r) => r.Properties.QueueName)).toEqual([sYaml.vars.changeQueue, sYaml.vars.chunkQueue]);
+    // Every ${vars.x} and ${env(…)} is resolved; the queue stack's outputs are known only when deploying.
+    expect(run.stdout).not.toMatch(/\$\{(vars\.|env\()/);
+    expect(run.stdout).toContain('${resources.queues.output.ChangeQueue}');
+  });
+
+  it('refuses to render without them', () => {
+    const run = preview({});
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain(`env('${ENV.apiToken}') not found`);
   });
 });
 
