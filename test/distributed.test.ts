@@ -58,6 +58,17 @@ async function deploy(name: string, doc: Record<string, unknown>): Promise<Local
   return d;
 }
 
+/** A task over a table `t` of 100 rows, deployed and fully loaded into a database of its own. */
+async function fullyLoaded(prefix: string, name: string): Promise<{ src: string; dst: string; d: LocalDeployment }> {
+  const src = await database(prefix);
+  const dst = uniqueName(`${prefix}_dst`);
+  created.push(dst);
+  await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100;');
+  const d = await deploy(name, { objects: [{ database: src, as: dst }] });
+  await d.fullLoad(1, 120_000);
+  return { src, dst, d };
+}
+
 function logOf(d: LocalDeployment): string {
   return (d as unknown as { lines: string[] }).lines.join('\n');
 }
@@ -226,12 +237,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
   }, 300_000);
 
   it('hands back what an apply-changes invocation has no time for: its remaining time comes from the function timeout in the context', async () => {
-    const src = await database('dist_deadline');
-    const dst = uniqueName('dist_deadline_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100;');
-    const d = await deploy('dist-deadline', { objects: [{ database: src, as: dst }] });
-    await d.fullLoad(1, 120_000);
+    const { src, dst, d } = await fullyLoaded('dist_deadline', 'dist-deadline');
     await admin.query(`INSERT INTO \`${src}\`.t SELECT seq, seq FROM seq_101_to_300`);
     const reader = d.spawn('reader', { DTS_UNTIL: 'caught-up' });
     expect(await exited(reader)).toBe(0);
@@ -266,12 +272,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
   });
 
   it('runs one reader per task: a second waits for the lease, and a reader whose lease was taken cannot move the position', async () => {
-    const src = await database('dist_lease');
-    const dst = uniqueName('dist_lease_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100;');
-    const d = await deploy('dist-lease', { objects: [{ database: src, as: dst }] });
-    await d.fullLoad(1, 120_000);
+    const { src, dst, d } = await fullyLoaded('dist_lease', 'dist-lease');
 
     const a = d.spawn('reader', { DTS_LEASE_MS: '3000' });
     await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${a.pid}\\] reader lease held`));
