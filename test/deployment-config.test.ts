@@ -4,6 +4,7 @@
  * Function Compute runs — built here by scripts/bundle.ts, loaded with require() outside the repository
  * (no node_modules within reach) and invoked with FC 3.0 events.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunctions, functionNames, TASK_FILE_NAME, type BundleResult } from '../scripts/bundle.ts';
 import { ENV } from '../shared/distributed/deployment.ts';
 import type { FcContext, HttpReply } from '../shared/distributed/fc-events.ts';
+import { fcContext } from './helpers/fc-context.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -166,6 +168,61 @@ describe('s.yaml', () => {
   });
 });
 
+describe('s preview (Serverless Devs from node_modules, as `npm run deploy` runs it)', () => {
+  const s = join(ROOT, 'node_modules', '.bin', 's');
+  /** The variables s.yaml's values take from the deployer's environment: `${env('NAME')}`. */
+  const deployerVariables = [...new Set([...JSON.stringify(sYaml).matchAll(/\$\{env\('([A-Za-z_][A-Za-z0-9_]*)'\)\}/g)].map((m) => m[1]!))];
+  // Offline for certain where a network namespace of its own can be had (root, or user namespaces).
+  const offline = spawnSync('unshare', ['-n', 'true']).status === 0 ? ['unshare', '-n'] : [];
+  let home: string;
+
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'fc-dts-s-home-'));
+  });
+
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  /** `s preview` of the repository's s.yaml with only these variables, a HOME of its own (s writes ~/.s) and no cloud credentials. */
+  const preview = (variables: Record<string, string>) => {
+    const [command, ...args] = [...offline, s, 'preview', '-t', 's.yaml', '-o', 'json', '--silent'];
+    return spawnSync(command!, args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home, ...variables }, encoding: 'utf8', timeout: 60_000 });
+  };
+
+  it('comes with npm ci: an exact devDependency, which `npm run deploy` calls', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.devDependencies['@serverless-devs/s']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.scripts.deploy).toMatch(/&& s deploy$/);
+    expect(existsSync(s)).toBe(true);
+  });
+
+  it('renders s.yaml with the deployer’s variables substituted: the functions, the queues and the API token', () => {
+    expect(deployerVariables).toEqual([ENV.apiToken]);
+    const values = Object.fromEntries(deployerVariables.map((name) => [name, `test-${name}-${randomBytes(6).toString('hex')}`]));
+    const run = preview(values);
+    expect(run.status, run.stderr || run.stdout).toBe(0);
+    const rendered = parse(run.stdout) as SYaml;
+    expect(rendered.vars.apiToken).toBe(values[ENV.apiToken]);
+    const props = Object.values(rendered.resources).filter((r) => r.component === 'fc3').map((r) => r.props as unknown as FcProps);
+    const task = sYaml.vars.task!;
+    expect(props.map((p) => p.functionName).sort()).toEqual([...functionNames(), 'binlog-reader'].map((name) => `fc-dts-${task}-${name}`).sort());
+    for (const p of props) {
+      expect(p.environmentVariables?.[ENV.apiToken]).toBe(HTTP_FUNCTIONS.some((name) => p.functionName === `fc-dts-${task}-${name}`) ? values[ENV.apiToken] : undefined);
+      expect(p.environmentVariables?.[ENV.mnsEndpoint]).toBe(sYaml.vars.mnsEndpoint);
+    }
+    const queues = rendered.resources.queues!.props.template as { Resources: Record<string, { Properties: { QueueName: string } }> };
+    expect(Object.values(queues.Resources).map((r) => r.Properties.QueueName)).toEqual([sYaml.vars.changeQueue, sYaml.vars.chunkQueue]);
+    // Every ${vars.x} and ${env(…)} is resolved; the queue stack's outputs are known only when deploying.
+    expect(run.stdout).not.toMatch(/\$\{(vars\.|env\()/);
+    expect(run.stdout).toContain('${resources.queues.output.ChangeQueue}');
+  });
+
+  it('refuses to render without them', () => {
+    const run = preview({});
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain(`env('${ENV.apiToken}') not found`);
+  });
+});
+
 describe('bundles (scripts/bundle.ts)', () => {
   let tmp: string | undefined;
   let out: string;
@@ -233,16 +290,10 @@ describe('bundles (scripts/bundle.ts)', () => {
     expect((mod.handler as Handler).length).toBe(2);
   });
 
-  describe('precheck, invoked as FC 3.0 invokes an HTTP-triggered event function', () => {
+  describe.each(HTTP_FUNCTIONS)('%s, invoked as FC 3.0 invokes an HTTP-triggered event function', (name) => {
     const token = `t-${randomBytes(12).toString('hex')}`;
     const saved: Record<string, string | undefined> = {};
-    const context: FcContext = {
-      requestId: 'req-1',
-      credentials: { accessKeyId: 'STS.test', accessKeySecret: 'secret', securityToken: 'sts-token' },
-      function: { name: 'fc-dts-deploy-check-precheck', timeout: 120, memory: 512 },
-      region: 'cn-hangzhou',
-      accountId: '1234567890',
-    };
+    const context = fcContext({ name: `fc-dts-deploy-check-${name}`, timeout: fn(name).timeout ?? 60, memory: 512 });
     const event = (headers: Record<string, string>) =>
       Buffer.from(
         JSON.stringify({
@@ -252,24 +303,25 @@ describe('bundles (scripts/bundle.ts)', () => {
           isBase64Encoded: false,
           headers: { 'User-Agent': 'vitest', ...headers },
           queryParameters: {},
-          requestContext: { accountId: '1234567890', domainName: 'x.cn-hangzhou.fcapp.run', http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'vitest' }, requestId: 'req-1', time: new Date().toUTCString(), timeEpoch: String(Date.now()) },
+          requestContext: { accountId: '1234567890', domainName: 'x.cn-hangzhou.fcapp.run', http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '10.0.0.1', userAgent: 'vitest' }, requestId: context.requestId, time: new Date().toUTCString(), timeEpoch: String(Date.now()) },
         }),
       );
-    const invoke = (headers: Record<string, string>) => (load('precheck').handler as Handler)(event(headers), context) as Promise<HttpReply>;
+    const invokeWith = (payload: Buffer) => (load(name).handler as Handler)(payload, context) as Promise<HttpReply>;
+    const invoke = (headers: Record<string, string>) => invokeWith(event(headers));
 
     beforeAll(() => {
-      for (const name of Object.values(ENV)) {
-        saved[name] = process.env[name];
-        delete process.env[name];
+      for (const variable of Object.values(ENV)) {
+        saved[variable] = process.env[variable];
+        delete process.env[variable];
       }
       process.env[ENV.apiToken] = token;
-      process.env[ENV.taskFile] = join(out, 'functions', 'precheck', TASK_FILE_NAME);
+      process.env[ENV.taskFile] = join(out, 'functions', name, TASK_FILE_NAME);
     });
 
     afterAll(() => {
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
+      for (const [variable, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[variable];
+        else process.env[variable] = value;
       }
     });
 
@@ -286,11 +338,18 @@ describe('bundles (scripts/bundle.ts)', () => {
       expect(reply.body).not.toContain(token);
     });
 
-    it('with the right token: past the check, a missing setting named (400) and still no token in the body', async () => {
+    it('with the right token: past the check, a missing setting named (400, the fc-dts error’s code, message and fix) and still no token in the body', async () => {
       const reply = await invoke({ authorization: `Bearer ${token}` });
       expect(reply.statusCode).toBe(400);
       expect(reply.body).toContain(ENV.mnsEndpoint);
       expect(reply.body).not.toContain(token);
+      expect(JSON.parse(reply.body)).toEqual({ error: { code: 'USAGE', message: `environment variable ${ENV.mnsEndpoint} is not set`, fix: expect.stringContaining('s.yaml') } });
+    });
+
+    it('with an event that is not JSON: 400 with the fc-dts error, not a failed invocation', async () => {
+      const reply = await invokeWith(Buffer.from('{"version":'));
+      expect(reply.statusCode).toBe(400);
+      expect(JSON.parse(reply.body)).toEqual({ error: { code: 'USAGE', message: 'the HTTP event is not JSON', fix: expect.any(String) } });
     });
   });
 });

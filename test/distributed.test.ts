@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -56,6 +56,17 @@ async function deploy(name: string, doc: Record<string, unknown>): Promise<Local
   (d as unknown as { lines: string[] }).lines = lines;
   deployments.push(d);
   return d;
+}
+
+/** A task over a table `t` of 100 rows, deployed and fully loaded into a database of its own. */
+async function fullyLoaded(prefix: string, name: string): Promise<{ src: string; dst: string; d: LocalDeployment }> {
+  const src = await database(prefix);
+  const dst = uniqueName(`${prefix}_dst`);
+  created.push(dst);
+  await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100;');
+  const d = await deploy(name, { objects: [{ database: src, as: dst }] });
+  await d.fullLoad(1, 120_000);
+  return { src, dst, d };
 }
 
 function logOf(d: LocalDeployment): string {
@@ -225,13 +236,43 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     await sameRows(src, dst, 'u', ['a', 'b', 'v']);
   }, 300_000);
 
+  it('hands back what an apply-changes invocation has no time for: its remaining time comes from the function timeout in the context', async () => {
+    const { src, dst, d } = await fullyLoaded('dist_deadline', 'dist-deadline');
+    await admin.query(`INSERT INTO \`${src}\`.t SELECT seq, seq FROM seq_101_to_300`);
+    const reader = d.spawn('reader', { DTS_UNTIL: 'caught-up' });
+    expect(await exited(reader)).toBe(0);
+    expect(await d.queued(d.changeQueue)).toBeGreaterThan(0);
+
+    // FC passes function.timeout (5 s here) and no deadline: from the start, less than the 10 s the
+    // handler keeps in hand, so each invocation sends its messages back instead of applying them.
+    const reports: string[] = [];
+    const short = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'fc-worker.ts'), '--function', 'apply-changes', '--queue', d.changeQueue, '--timeout', '5'], {
+      env: { ...d.env, FC_DTS_WORKER_VERBOSE: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    short.stdout.setEncoding('utf8').on('data', (text: string) => reports.push(...text.split('\n').filter((l) => l.startsWith('apply-changes: '))));
+    try {
+      await expect.poll(() => reports.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    } finally {
+      await stopProcess(short, 3000);
+    }
+    for (const line of reports) {
+      const report = JSON.parse(line.slice('apply-changes: '.length)) as { applied: number; deferred: number };
+      expect({ applied: report.applied, deferredSome: report.deferred > 0 }).toEqual({ applied: 0, deferredSome: true });
+    }
+    expect(await d.queued(d.changeQueue)).toBeGreaterThan(0);
+    const [[{ n }]] = (await admin.query(`SELECT COUNT(*) AS n FROM \`${dst}\`.t`)) as unknown as [[{ n: number }]];
+    expect(Number(n)).toBe(100);
+
+    // The deployed timeout (600 s): the same messages applied.
+    const appliers = [d.spawn('apply-changes')];
+    await d.waitForEmptyQueue(d.changeQueue, 120_000);
+    await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+    await sameRows(src, dst, 't', ['id', 'v']);
+  });
+
   it('runs one reader per task: a second waits for the lease, and a reader whose lease was taken cannot move the position', async () => {
-    const src = await database('dist_lease');
-    const dst = uniqueName('dist_lease_dst');
-    created.push(dst);
-    await admin.query('CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100;');
-    const d = await deploy('dist-lease', { objects: [{ database: src, as: dst }] });
-    await d.fullLoad(1, 120_000);
+    const { src, dst, d } = await fullyLoaded('dist_lease', 'dist-lease');
 
     const a = d.spawn('reader', { DTS_LEASE_MS: '3000' });
     await expect.poll(async () => logOf(d), { timeout: 30_000 }).toMatch(new RegExp(`\\[reader ${a.pid}\\] reader lease held`));

@@ -1,11 +1,11 @@
-/** apply-changes (MNS queue trigger, one deployment per destination): the messages' batches applied to the destination (DESIGN §3). */
+/** apply-changes (MNS queue trigger, one deployment per destination): the messages' batches applied to the destination. */
 import middy from '@middy/core';
 import { applyMessages, type ApplyReport } from '../../shared/distributed/apply-messages.ts';
-import { parseMnsTriggerEvent, type FcContext } from '../../shared/distributed/fc-events.ts';
+import { parseMnsTriggerEvent } from '../../shared/distributed/fc-events.ts';
+import { invocationDeadline, type DeadlineContext } from '../../shared/distributed/middleware/invocation-deadline.ts';
 import { runtime } from '../../shared/distributed/runtime.ts';
 
-export const handler = middy(async (event: unknown, context: FcContext): Promise<ApplyReport> => {
-  const started = Date.now();
+export const handler = middy(async (event: unknown, context: DeadlineContext): Promise<ApplyReport> => {
   const messages = parseMnsTriggerEvent(event);
   const rt = await runtime(context.credentials);
   return applyMessages(messages, {
@@ -13,7 +13,7 @@ export const handler = middy(async (event: unknown, context: FcContext): Promise
     sink: await rt.sink(),
     queue: rt.queue,
     store: rt.store,
-    remainingMs: () => (context.function?.timeout ?? 600) * 1000 - (Date.now() - started),
+    remainingMs: context.remainingMs,
     log: (line) => console.log(line),
   });
-});
+}).use(invocationDeadline());

@@ -2,7 +2,6 @@
  * Function Compute 3.0 trigger events and context (notes/protocols.md): the MNS queue trigger's
  * CloudEvents array, the HTTP trigger's event and reply, and the parts of the context fc-dts reads.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { FcDtsError } from '../errors.ts';
 import type { FcCredentials } from './deployment.ts';
 import type { IncomingMessage } from './apply-messages.ts';
@@ -82,14 +81,4 @@ export function parseHttpEvent(event: unknown): HttpEvent {
 
 export function jsonReply(statusCode: number, body: unknown): HttpReply {
   return { statusCode, headers: { 'content-type': 'application/json' }, isBase64Encoded: false, body: JSON.stringify(body) };
-}
-
-/** `Authorization: Bearer <token>` equal to the expected token (constant-time), else a 401 reply. */
-export function checkBearer(event: HttpEvent, expected: string | undefined): HttpReply | undefined {
-  if (!expected) return jsonReply(500, { error: 'the function has no API token configured (DTS_API_TOKEN)' });
-  const header = event.headers?.authorization ?? event.headers?.Authorization ?? '';
-  const given = /^Bearer (.+)$/.exec(header)?.[1] ?? '';
-  // Hashes first: timingSafeEqual needs equal lengths, and the comparison must not leak the length.
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected)) ? undefined : { ...jsonReply(401, { error: 'unauthorized: send Authorization: Bearer <token>' }), headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' } };
 }
