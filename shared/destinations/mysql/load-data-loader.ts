@@ -1,12 +1,13 @@
 /**
  * Loads one chunk with LOAD DATA LOCAL INFILE: the source rows stream straight into the statement's
  * file stream in LOAD DATA's text format, so the destination parses no SQL per row — the cheapest
- * write MySQL offers, and the chunk commits as one statement. Backpressure runs end to end: when the
+ * write MySQL offers, and the chunk commits as one transaction. Backpressure runs end to end: when the
  * destination reads slower than the source sends, the source connection is paused.
  *
- * Plain LOAD DATA (no IGNORE, no REPLACE) under strict sql_mode fails on a duplicate key or a value
- * that does not fit, instead of skipping or truncating; the caller then reloads the chunk with the
- * INSERT path, which is insert-if-absent and applies the dirty-data policy row by row.
+ * LOAD DATA LOCAL behaves as if IGNORE were given (the server cannot stop the file transfer), so a
+ * duplicate key or a value that does not fit becomes a warning. The chunk commits only when every
+ * warning is a duplicate key (insert-if-absent); otherwise it rolls back with LoadDataRejected and the
+ * caller reloads it with the INSERT path, which applies the dirty-data policy row by row.
  */
 import { Readable } from 'node:stream';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
@@ -20,102 +21,120 @@ const PIECE = 256 * 1024;
 /** Bytes read from the source but not yet sent to the destination before the source is paused. */
 const MAX_WAITING = 4 * PIECE;
 
-export async function loadChunkWithLoadData(
-  source: Connection,
-  destination: Connection,
-  table: TableMapping,
-  chunk: Chunk,
-  settings: Pick<ChunkLoadSettings, 'throttle' | 'batchRows'>,
-): Promise<ChunkLoadResult> {
+type LoadSettings = Pick<ChunkLoadSettings, 'throttle' | 'batchRows'>;
+
+export async function loadChunkWithLoadData(source: Connection, destination: Connection, table: TableMapping, chunk: Chunk, settings: LoadSettings): Promise<ChunkLoadResult> {
   const cols = loadColumns(table);
-  const select = chunkSelect(table, chunk, cols.map((c) => loadDataSelectExpr(c.source)).join(', '));
   await settings.throttle.beforeQuery();
-  const raw = streamingConnection(source);
-  const socket = (streamingConnection(destination) as unknown as { stream: { writableLength: number } }).stream;
-  const writer = new LoadDataWriter();
-  let bytes = 0;
-  let sourceError: unknown;
-  let paused: NodeJS.Timeout | undefined;
-  let throttling = false;
-  let pendingRows = 0;
-
-  // mysql2 pipes this stream into the destination socket and pauses it on a full socket buffer, but
-  // push() alone does not reliably call read() again afterwards: the source is paused on the bytes
-  // actually waiting (stream buffer + socket buffer) and resumed by a short poll once they drain.
-  const file = new Readable({ read() {} });
-  const waiting = () => file.readableLength + socket.writableLength;
-  const pauseSource = (): void => {
-    if (paused) return;
-    raw.pause();
-    paused = setInterval(() => {
-      if (throttling || waiting() > MAX_WAITING / 2) return;
-      clearInterval(paused);
-      paused = undefined;
-      raw.resume();
-    }, 2);
-  };
-  const push = (piece: Buffer): void => {
-    bytes += piece.length;
-    file.push(piece);
-    if (waiting() > MAX_WAITING) pauseSource();
-  };
-  // Throttling (rows/s, MB/s) holds the source every batchRows rows until the limiter lets it go on.
-  const throttle = (): void => {
-    const rows = pendingRows;
-    pendingRows = 0;
-    throttling = true;
-    pauseSource();
-    settings.throttle.beforeWrite(rows, writer.length).then(() => (throttling = false), () => {});
-  };
-
-  let discard = false;
-  let sourceDone!: () => void;
-  const sourceFinished = new Promise<void>((r) => (sourceDone = r));
-  const query = raw.query({ sql: select, rowsAsArray: true, typeCast: false });
-  query.on('result', (row: unknown) => {
-    if (discard) return;
-    writer.writeRow(row as Array<Buffer | null>);
-    if (writer.length >= PIECE) push(writer.take());
-    if (settings.throttle.active && ++pendingRows >= settings.batchRows) throttle();
-  });
-  query.on('error', (e: Error) => {
-    sourceError = e;
-    file.destroy(e);
-    sourceDone();
-  });
-  query.on('end', () => {
-    if (!discard && writer.length > 0) push(writer.take());
-    file.push(null);
-    sourceDone();
-  });
-
-  // LOAD DATA LOCAL behaves as if IGNORE were given (the server cannot stop the file transfer), so a
-  // value that does not fit becomes a warning and a truncated row. One transaction per chunk: it is
-  // committed only when every warning is a duplicate key (insert-if-absent, as the INSERT path does).
+  const pump = new SourceFilePump(source, destination, settings);
+  pump.start(chunkSelect(table, chunk, cols.map((c) => loadDataSelectExpr(c.source)).join(', ')));
   await destination.query('BEGIN');
   try {
     const [result] = await destination.query({
       sql: loadDataStatement(table.target.database, table.target.table, cols),
-      infileStreamFactory: () => file,
+      infileStreamFactory: () => pump.file,
     } as Parameters<Connection['query']>[0]);
-    if (sourceError) throw sourceError;
+    if (pump.sourceError) throw pump.sourceError;
     const { affectedRows, warningStatus } = result as { affectedRows: number; warningStatus: number };
     if (warningStatus > 0) await requireOnlyDuplicates(destination, warningStatus);
     await destination.query('COMMIT');
-    return { rows: affectedRows, bytes };
+    return { rows: affectedRows, bytes: pump.bytes };
   } catch (e) {
     await destination.query('ROLLBACK').catch(() => {});
-    // The destination gave up before the source was read to the end: drain the rest so the source
-    // connection is usable again (the caller may reload this chunk with inserts on it).
-    discard = true;
-    throttling = false;
-    if (paused) {
-      clearInterval(paused);
-      paused = undefined;
-      raw.resume();
-    }
-    await sourceFinished;
+    await pump.drain();
     throw e;
+  }
+}
+
+/**
+ * Moves a chunk's source rows into the LOAD DATA file stream, pausing the source while too much
+ * waits to be sent (or while the throttle holds it).
+ */
+class SourceFilePump {
+  // mysql2 pipes this stream into the destination socket and pauses it on a full socket buffer, but
+  // push() alone does not reliably call read() again afterwards: the source is paused on the bytes
+  // actually waiting (stream buffer + socket buffer) and resumed by a short poll once they drain.
+  readonly file = new Readable({ read() {} });
+  bytes = 0;
+  sourceError: unknown;
+  private readonly raw: ReturnType<typeof streamingConnection>;
+  private readonly socket: { writableLength: number };
+  private readonly writer = new LoadDataWriter();
+  private paused: NodeJS.Timeout | undefined;
+  private throttling = false;
+  private pendingRows = 0;
+  private discard = false;
+  private finished: Promise<void> = Promise.resolve();
+
+  constructor(source: Connection, destination: Connection, private readonly settings: LoadSettings) {
+    this.raw = streamingConnection(source);
+    this.socket = (streamingConnection(destination) as unknown as { stream: { writableLength: number } }).stream;
+  }
+
+  start(select: string): void {
+    this.finished = new Promise<void>((done) => {
+      const query = this.raw.query({ sql: select, rowsAsArray: true, typeCast: false });
+      query.on('result', (row: unknown) => this.onRow(row as Array<Buffer | null>));
+      query.on('error', (e: Error) => {
+        this.sourceError = e;
+        this.file.destroy(e);
+        done();
+      });
+      query.on('end', () => {
+        if (!this.discard && this.writer.length > 0) this.push(this.writer.take());
+        this.file.push(null);
+        done();
+      });
+    });
+  }
+
+  /** The destination gave up before the source was read to the end: read the rest unsent, so the source connection is usable again (the caller may reload the chunk with inserts on it). */
+  async drain(): Promise<void> {
+    this.discard = true;
+    this.throttling = false;
+    if (this.paused) {
+      clearInterval(this.paused);
+      this.paused = undefined;
+      this.raw.resume();
+    }
+    await this.finished;
+  }
+
+  private onRow(row: Array<Buffer | null>): void {
+    if (this.discard) return;
+    this.writer.writeRow(row);
+    if (this.writer.length >= PIECE) this.push(this.writer.take());
+    if (this.settings.throttle.active && ++this.pendingRows >= this.settings.batchRows) this.throttle();
+  }
+
+  private waiting(): number {
+    return this.file.readableLength + this.socket.writableLength;
+  }
+
+  private push(piece: Buffer): void {
+    this.bytes += piece.length;
+    this.file.push(piece);
+    if (this.waiting() > MAX_WAITING) this.pauseSource();
+  }
+
+  private pauseSource(): void {
+    if (this.paused) return;
+    this.raw.pause();
+    this.paused = setInterval(() => {
+      if (this.throttling || this.waiting() > MAX_WAITING / 2) return;
+      clearInterval(this.paused);
+      this.paused = undefined;
+      this.raw.resume();
+    }, 2);
+  }
+
+  /** Throttling (rows/s, MB/s) holds the source every batchRows rows until the limiter lets it go on. */
+  private throttle(): void {
+    const rows = this.pendingRows;
+    this.pendingRows = 0;
+    this.throttling = true;
+    this.pauseSource();
+    this.settings.throttle.beforeWrite(rows, this.writer.length).then(() => (this.throttling = false), () => {});
   }
 }
 
