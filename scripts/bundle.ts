@@ -1,5 +1,5 @@
 /**
- * Bundles each Function Compute function into one CommonJS file (DESIGN §4 "Functions (FC)"):
+ * Bundles each Function Compute function into one CommonJS file (docs/architecture.md §5.3):
  * `dist/functions/<name>/index.js` (+ `index.js.map`, and a package.json saying CommonJS) with every
  * npm dependency inlined, FC's Node.js runtime loading `index.handler`. The task file is not bundled:
  * it is validated and copied beside each bundle as `task.yaml` (FC mounts the code at /code, so

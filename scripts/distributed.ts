@@ -1,7 +1,7 @@
 /**
  * npm run distributed -- -c task.yaml [--dir DIR] [--apply-workers N] [--chunk-workers N] [--until caught-up]
  *
- * The serverless pipeline on one machine (DESIGN §1): starts the MNS and Tablestore stand-ins,
+ * The serverless pipeline on one machine (docs/architecture.md §1.2): starts the MNS and Tablestore stand-ins,
  * invokes plan-full-load, runs load-chunk instances until the full load is done, then the binlog
  * reader container and apply-changes instances, each a process of its own driven by its queue with
  * the trigger's real payloads (scripts/fc-worker.ts). Without --until it runs until Ctrl-C; with

@@ -1,5 +1,5 @@
 /**
- * The serverless deployment's configuration (DESIGN §4 "Functions (FC)"): s.yaml against the handlers
+ * The serverless deployment's configuration (docs/architecture.md §5.3): s.yaml against the handlers
  * and the environment they read (shared/distributed/deployment.ts), the reader's image, and the bundles
  * Function Compute runs — built here by scripts/bundle.ts, loaded with require() outside the repository
  * (no node_modules within reach) and invoked with FC 3.0 events.

@@ -1,5 +1,5 @@
 /**
- * The MySQL sink against the real MariaDB, under the delivery adversity DESIGN §3 promises to survive:
+ * The MySQL sink against the real MariaDB, under the delivery adversity docs/architecture.md §3.3–§3.5 promises to survive:
  * a random workload over three tables is checked against an in-memory model after in-order,
  * shuffled, duplicated, re-cut and concurrent delivery, and with connections killed mid-apply.
  * Also: DDL batches, refused rows and DDL, value literals, and a throughput measurement.
@@ -179,7 +179,7 @@ const bucketOf = (spec: TableSpec, keyId: string): number => fnv1a(`${spec.name}
  * deleted ones, updates (some moving the key), deletes. Events of 1-3 rows; halfway the binlog moves
  * to the next file, where offsets start low again. A key-moving update whose two keys hash to
  * different buckets travels as a delete in the old key's bucket and an insert in the new key's, so
- * every key's history stays in one bucket (DESIGN §3).
+ * every key's history stays in one bucket (docs/architecture.md §3.2).
  */
 function generateWorkload(db: string, seed: number, n: number): Workload {
   const rng = seededRandom(seed);

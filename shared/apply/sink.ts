@@ -1,6 +1,6 @@
 /**
  * The Sink port: applies change batches to a destination with the ordering, dedupe and exactly-once
- * rules of DESIGN §3. One adapter per destination kind (mysql-sink.ts for MySQL-family destinations).
+ * rules of docs/architecture.md §3.3–§3.5. One adapter per destination kind, opened by its destination module.
  */
 import { FcDtsError } from '../errors.ts';
 import { formatPosition, type BinlogPosition } from '../change/position.ts';

@@ -1,5 +1,5 @@
 /**
- * The `fc-dts` command line (DESIGN §4). Exit codes: 0 success / consistent / all prechecks passed,
+ * The `fc-dts` command line (docs/architecture.md §5.2). Exit codes: 0 success / consistent / all prechecks passed,
  * 1 a failed precheck, a failed run or differences found, 2 bad usage or task file, 130 interrupted.
  */
 import { join } from 'node:path';

@@ -41,7 +41,7 @@ export interface Deployment {
   readonly credentials: Credentials;
 }
 
-/** What Function Compute passes the handler (notes/protocols.md): the function role's temporary credentials. */
+/** What Function Compute passes the handler (docs/protocols.md §3.3): the function role's temporary credentials. */
 export interface FcCredentials {
   readonly accessKeyId?: string;
   readonly accessKeySecret?: string;

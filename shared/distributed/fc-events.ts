@@ -1,5 +1,5 @@
 /**
- * Function Compute 3.0 trigger events and context (notes/protocols.md): the MNS queue trigger's
+ * Function Compute 3.0 trigger events and context (docs/protocols.md §3.1–§3.3): the MNS queue trigger's
  * CloudEvents array, the HTTP trigger's event and reply, and the parts of the context fc-dts reads.
  */
 import { FcDtsError } from '../errors.ts';

@@ -1,10 +1,10 @@
 /**
- * The serverless full load (DESIGN §1): plan-full-load runs the precheck and schema synchronization
+ * The serverless full load (docs/architecture.md §1.2): plan-full-load runs the precheck and schema synchronization
  * once, records the binlog position and the chunk plan (standalone-runner.ts, planOnly), and sends
  * one work message per chunk not yet done to the chunk queue; load-chunk loads one chunk
  * (full-load.ts, `only`) and records it done. Loading a chunk again after a crash is safe: chunks
  * are written insert-if-absent, in one transaction. The invocation that records the last chunk moves
- * the task to `full-done`, which is what the binlog reader waits for (DESIGN §3, hand-off).
+ * the task to `full-done`, which is what the binlog reader waits for (docs/architecture.md §3.7).
  */
 import { FcDtsError } from '../errors.ts';
 import { ChunkLedger } from '../fullload/chunk-ledger.ts';

@@ -1,6 +1,6 @@
 /**
- * Change batches as queue messages (DESIGN §3, Limits). A message body is base64 of deflated JSON:
- * base64 because the MNS client does not XML-escape bodies (notes/protocols.md), deflate because row
+ * Change batches as queue messages (docs/architecture.md §3.11). A message body is base64 of deflated JSON:
+ * base64 because the MNS client does not XML-escape bodies (docs/protocols.md §1.3), deflate because row
  * images repeat their table and column names. Every body fits the queue's message size: a batch too
  * large for one message is cut into consecutive batches chained by `prev` (the sink applies a later
  * part only after the earlier one, so the cut is invisible), and a single change too large alone is
@@ -16,7 +16,7 @@ import type { Change, ChangeBatch, ColumnTypes } from '../change/change-event.ts
 import { formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 
-/** MNS's largest message body (notes/protocols.md). */
+/** MNS's largest message body (docs/protocols.md §1.3). */
 export const MNS_MESSAGE_BYTES = 65_536;
 
 /** Where the payloads of claim checks live (the state store in production). */

@@ -1,5 +1,5 @@
 /**
- * The ChangeQueue port (DESIGN §1, §2): the binlog reader sends encoded change batches
+ * The ChangeQueue port (docs/architecture.md §1.2, §2.2): the binlog reader sends encoded change batches
  * (batch-codec.ts) to one queue per destination; apply workers receive them. Delivery is at least
  * once and unordered (MNS guarantees no more); the batches' positions and `prev` make that safe.
  */

@@ -1,5 +1,5 @@
 /**
- * ChangeQueue on Alibaba Cloud MNS through the official client `@alicloud/mns` (notes/protocols.md):
+ * ChangeQueue on Alibaba Cloud MNS through the official client `@alicloud/mns` (docs/protocols.md §1):
  * batch sends of at most 16 messages and 64 KB, long-poll batch receives, deletes, delayed sends.
  * The client retries nothing and reports every service error as `MNS<Code>Error`: transient failures
  * (throttling, 5xx, lost connections) are retried here with backoff for a bounded time.
@@ -87,7 +87,7 @@ export class MnsChangeQueue implements ChangeQueue {
   }
 
   async pending(): Promise<number> {
-    // The client returns every attribute as text (notes/protocols.md).
+    // The client returns every attribute as text (docs/protocols.md §1.3).
     const a = (await this.retrying('read attributes of', () => this.client.getQueueAttributes(this.options.queue))).body;
     return Number(a.ActiveMessages) + Number(a.InactiveMessages) + Number(a.DelayMessages);
   }

@@ -5,7 +5,7 @@
  * error name sits inside `err.message`, which is the raw protobuf `Error{code, message}` body plus
  * " requestId:<id>". Its own retry rules compare `err.code` with error names, so they never fire for
  * service errors, and writes are never retried at all (lib/retry/retry_util.js only repeats read APIs on
- * NetworkingError / 5xx). Hence: classify here, retry here (notes/protocols.md, Tablestore).
+ * NetworkingError / 5xx). Hence: classify here, retry here (docs/protocols.md §2.5).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 

@@ -2,7 +2,7 @@
  * Reduces a batch's row changes to the final action per row: the row is either absent after the
  * batch (delete its key) or present with its last after-image (upsert it). This is what lets a sink
  * write a batch with one statement per table and operation instead of one per change, and it is
- * exact because row images are full (DESIGN §3): the last image of a row is the whole row.
+ * exact because row images are full (docs/architecture.md §3.5): the last image of a row is the whole row.
  *
  * Pure: no I/O. The input is the changes still to apply (above the watermark), in binlog order.
  */

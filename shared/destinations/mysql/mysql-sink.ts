@@ -1,5 +1,5 @@
 /**
- * The MySQL sink: applies change batches to a MySQL-family destination exactly once (DESIGN §3).
+ * The MySQL sink: applies change batches to a MySQL-family destination exactly once (docs/architecture.md §3.5).
  *
  * Each bucket's watermark lives in the destination (`fc_dts`.`apply_watermarks`) and is written in
  * the same transaction as the rows: a batch either lands whole with its watermark or not at all, so

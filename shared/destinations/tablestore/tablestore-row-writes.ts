@@ -6,7 +6,7 @@
  *   when the final value is not NULL, deleted when it is; a row inserted gets every column; a row
  *   deleted and inserted again in the batch is put whole, as it is a new row.
  * A primary-key change arrives as a delete of the old key and an insert of the new (change-mapper.ts).
- * Exact because row images are full (DESIGN §3). Attribute values are typed by the column types of the
+ * Exact because row images are full (docs/architecture.md §3.5). Attribute values are typed by the column types of the
  * change's own binlog event (a column whose type changed on the source, or that was added, is written
  * as its new type); key columns keep the table's key types, which a Tablestore table cannot change.
  * Pure: no I/O.

@@ -1,5 +1,5 @@
 /**
- * The Tablestore sink: applies change batches to Tablestore tables exactly once in effect (DESIGN §3).
+ * The Tablestore sink: applies change batches to Tablestore tables exactly once in effect (docs/architecture.md §3.5).
  *
  * Tablestore has no transactions across rows, so the rows of a batch and its watermark cannot land
  * together. They do not need to: rows are written first — each an idempotent put, update of full

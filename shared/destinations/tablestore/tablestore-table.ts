@@ -7,7 +7,7 @@ import type { TableMapping } from '../../task/object-mapper.ts';
 import { loadColumns } from '../../task/object-mapper.ts';
 import { primaryKeyType, valueKind, type PrimaryKeyType, type ValueKind } from './tablestore-values.ts';
 
-/** Tablestore limits (product docs "General limits"; notes/protocols.md). */
+/** Tablestore limits (product docs "General limits"; docs/protocols.md §2.3). */
 export const TABLESTORE_LIMITS = {
   primaryKeyColumns: 4,
   nameLength: 255,

@@ -1,5 +1,5 @@
 /**
- * Writes rows to Tablestore with BatchWriteRow, the way the service wants it (notes/protocols.md):
+ * Writes rows to Tablestore with BatchWriteRow, the way the service wants it (docs/protocols.md §2.3):
  * requests of at most 200 rows and 4 MB of data, at most `concurrency` of them in flight per process,
  * at most `queueSize` rows waiting for or in a request (callers wait beyond that: memory stays bounded).
  *
