@@ -3,46 +3,38 @@
  * problems (limits, malformed rows, bad names) fail the whole request; in a batch, what concerns one row (its
  * table missing, a primary key not matching the schema, a failed condition) fails only that row, as the service
  * reports it per row. BatchWriteRow reports what it was sent and may fail rows on request through `BatchWriteHooks`
- * (index.ts: counters and fault injection for tests).
+ * (request-log.ts and fault-injector.ts: counters and fault injection for tests).
  */
-import { decodeColumnFilter, matches, type ColumnFilter } from './column-filter.ts';
 import { OtsError, parameterInvalid, unsupported } from './errors.ts';
 import { checkTableName, LIMITS, rowDataSize } from './limits.ts';
-import { compareKeys, type Cell, type PrimaryKeyValue, type Row } from './model.ts';
-import { writeRow, writeRows, type OutputRow } from './plain-buffer.ts';
+import { compareKeys, type BoundValue, type Row } from './model.ts';
+import { writeRow, writeRows, type OutputRow, type WirePrimaryKeyColumn } from './plain-buffer.ts';
 import {
   decodeRequest,
   Direction,
   encode,
-  int64ToBigInt,
   isSet,
   messages,
   OperationType,
-  ReturnTypeCode,
-  RowExistence,
+  type BatchGetRowRequest,
+  type BatchWriteRowRequest,
   type Condition,
   type ConsumedCapacity,
+  type GetRangeRequest,
   type ReturnContent,
   type RowInBatchResponse,
   type RowResponse,
-  type ReadFields,
-  type TimeRange,
 } from './proto.ts';
-import { checkColumnsToGet, parsePointKey, parseRangeBound, parseRowChange } from './row-change.ts';
-import type { RowChange, Table, WideColumnStore, WriteCondition, WriteResult } from './table-store.ts';
+import { keyColumns, project, readSpec, type ReadSpec } from './read-spec.ts';
+import { parsePointKey, parseRangeBound, parseRowChange } from './row-change.ts';
 import type { OperationHandler } from './table-operations.ts';
-
-/** What a read returns of each row: which columns, which versions, which rows at all. */
-interface ReadSpec {
-  readonly columns?: ReadonlySet<string>;
-  readonly timeRange?: { readonly start: number; readonly end: number };
-  readonly filter?: ColumnFilter;
-}
+import type { RowChange, Table, WideColumnStore, WriteCondition } from './table-store.ts';
+import { returnedRow, toCondition, toReturnSpec, type ReturnSpec } from './write-spec.ts';
 
 const CU_BYTES = 4096;
 const EMPTY = new Uint8Array(0);
 
-/** What the stand-in's owner may see of and do to BatchWriteRow requests (index.ts: counters and fault injection). */
+/** What the stand-in's owner may see of and do to BatchWriteRow requests (request-log.ts, fault-injector.ts). */
 export interface BatchWriteHooks {
   /** The request is decoded: its rows over all tables, before any limit is checked. */
   decoded?(rows: number): void;
@@ -52,163 +44,6 @@ export interface BatchWriteHooks {
   rowFault?(table: string): OtsError | undefined;
   /** The per-row results are in: how many rows failed. */
   answered?(failedRows: number): void;
-}
-
-export function rowOperations(store: WideColumnStore, hooks: BatchWriteHooks = {}): Record<string, OperationHandler> {
-  return {
-    GetRow(body) {
-      const req = decodeRequest(messages.GetRowRequest, body);
-      checkTableName(req.tableName);
-      rejectTransaction(req.transactionId);
-      const spec = readSpec(req);
-      const key = parsePointKey(req.primaryKey);
-      const table = store.table(req.tableName);
-      const row = project(table, table.get(table.resolveKey(key)), spec);
-      return encode(messages.GetRowResponse, {
-        consumed: capacity(row ? rowDataSize(row) : 0, 0),
-        row: row ? writeRow(row) : EMPTY,
-      });
-    },
-
-    PutRow(body) {
-      const req = decodeRequest(messages.PutRowRequest, body);
-      const response = writeSingleRow(store, 'PutRow', { ...req, kind: 'put', change: req.row });
-      return encode(messages.PutRowResponse, response);
-    },
-
-    UpdateRow(body) {
-      const req = decodeRequest(messages.UpdateRowRequest, body);
-      const response = writeSingleRow(store, 'UpdateRow', { ...req, kind: 'update', change: req.rowChange });
-      return encode(messages.UpdateRowResponse, response);
-    },
-
-    DeleteRow(body) {
-      const req = decodeRequest(messages.DeleteRowRequest, body);
-      const response = writeSingleRow(store, 'DeleteRow', { ...req, kind: 'delete', change: req.primaryKey });
-      return encode(messages.DeleteRowResponse, response);
-    },
-
-    BatchGetRow(body) {
-      const req = decodeRequest(messages.BatchGetRowRequest, body);
-      const total = req.tables.reduce((n, t) => n + t.primaryKey.length, 0);
-      if (total === 0) throw parameterInvalid('No row specified in the request of BatchGetRow.');
-      if (total > LIMITS.batchGetRows) throw parameterInvalid(`Rows count exceeds the upper limit: ${LIMITS.batchGetRows}.`);
-      checkDistinctTables(req.tables.map((t) => t.tableName));
-      const requests = req.tables.map((t) => {
-        checkTableName(t.tableName);
-        return { name: t.tableName, spec: readSpec(t), keys: t.primaryKey.map(parsePointKey) };
-      });
-      const tables = requests.map(({ name, spec, keys }) => ({
-        tableName: name,
-        rows: keys.map((key) =>
-          perRow(() => {
-            const table = store.table(name);
-            const row = project(table, table.get(table.resolveKey(key)), spec);
-            return {
-              isOk: true,
-              consumed: capacity(row ? rowDataSize(row) : 0, 0),
-              row: row ? writeRow(row) : EMPTY,
-            };
-          }),
-        ),
-      }));
-      return encode(messages.BatchGetRowResponse, { tables });
-    },
-
-    BatchWriteRow(body) {
-      const req = decodeRequest(messages.BatchWriteRowRequest, body);
-      rejectTransaction(req.transactionId);
-      if (req.tables.length === 0) throw parameterInvalid('No row is specified in BatchWriteRow.');
-      for (const t of req.tables) {
-        if (t.rows.length === 0) throw parameterInvalid(`No operation is specified for table: '${t.tableName}'.`);
-      }
-      const total = req.tables.reduce((n, t) => n + t.rows.length, 0);
-      hooks.decoded?.(total);
-      if (total > LIMITS.batchWriteRows) throw parameterInvalid(`Rows count exceeds the upper limit: ${LIMITS.batchWriteRows}.`);
-      checkDistinctTables(req.tables.map((t) => t.tableName));
-      let size = 0;
-      const requests = req.tables.map((t) => {
-        checkTableName(t.tableName);
-        const rows = t.rows.map((r) => {
-          const change = parseRowChange(batchKind(r.type), r.rowChange);
-          size += rowDataSize(change);
-          return { change, condition: toCondition(r.condition), returns: toReturnSpec(r.returnContent) };
-        });
-        checkRepeatedRows(rows);
-        return { name: t.tableName, rows };
-      });
-      hooks.measured?.(size);
-      if (size > LIMITS.batchWriteBytes) {
-        throw parameterInvalid(
-          `The total data size of BatchWriteRow request exceeds the limit, limit size: ${LIMITS.batchWriteBytes}, data size: ${size}.`,
-        );
-      }
-      const tables = requests.map(({ name, rows }) => ({
-        tableName: name,
-        rows: rows.map(({ change, condition, returns }) =>
-          perRow(() => {
-            const fault = hooks.rowFault?.(name);
-            if (fault) throw fault;
-            const table = store.table(name);
-            const result = store.write(table, change, condition);
-            return {
-              isOk: true,
-              consumed: capacity(0, rowDataSize(change)),
-              row: returnedRow(table, result, returns),
-            };
-          }),
-        ),
-      }));
-      hooks.answered?.(tables.reduce((n, t) => n + t.rows.filter((r) => !r.isOk).length, 0));
-      return encode(messages.BatchWriteRowResponse, { tables });
-    },
-
-    GetRange(body) {
-      const req = decodeRequest(messages.GetRangeRequest, body);
-      checkTableName(req.tableName);
-      rejectTransaction(req.transactionId);
-      if (req.token && req.token.length > 0) throw unsupported('Wide-row paging (token)');
-      if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD) {
-        throw parameterInvalid(`Invalid direction: ${req.direction}.`);
-      }
-      if (isSet(req, 'limit') && req.limit! <= 0) throw parameterInvalid('The limit must be greater than 0.');
-      const spec = readSpec(req);
-      const startKey = parseRangeBound(req.inclusiveStartPrimaryKey);
-      const endKey = parseRangeBound(req.exclusiveEndPrimaryKey);
-      const table = store.table(req.tableName);
-      const start = table.resolveBound(startKey);
-      const end = table.resolveBound(endKey);
-      const backward = req.direction === Direction.BACKWARD;
-      const order = compareKeys(start, end);
-      if (!backward && order >= 0) throw parameterInvalid('Begin key must less than end key in FORWARD.');
-      if (backward && order <= 0) throw parameterInvalid('Begin key must more than end key in BACKWARD.');
-
-      const maxRows = Math.min(isSet(req, 'limit') ? req.limit! : LIMITS.rangeRows, LIMITS.rangeRows);
-      const rows: OutputRow[] = [];
-      let bytes = 0;
-      let next: Row | undefined;
-      for (const row of table.scan(start, end, backward)) {
-        if (rows.length >= maxRows) {
-          next = row;
-          break;
-        }
-        const out = project(table, row, spec);
-        if (!out) continue;
-        const size = rowDataSize(out);
-        if (rows.length > 0 && bytes + size > LIMITS.rangeBytes) {
-          next = row;
-          break;
-        }
-        rows.push(out);
-        bytes += size;
-      }
-      return encode(messages.GetRangeResponse, {
-        consumed: capacity(bytes, 0),
-        rows: writeRows(rows),
-        nextStartPrimaryKey: next ? writeRow({ primaryKey: keyColumns(table, next.primaryKey), cells: [] }) : undefined,
-      });
-    },
-  };
 }
 
 interface SingleWrite {
@@ -221,118 +56,240 @@ interface SingleWrite {
   readonly transactionId?: string;
 }
 
-function writeSingleRow(store: WideColumnStore, operation: string, write: SingleWrite): RowResponse {
-  checkTableName(write.tableName);
-  rejectTransaction(write.transactionId);
-  const change = parseRowChange(write.kind, write.change);
-  const size = rowDataSize(change);
-  if (write.kind !== 'delete' && size > LIMITS.rowWriteBytes) {
-    throw parameterInvalid(
-      `The total data size of ${operation} request exceeds the limit, limit size: ${LIMITS.rowWriteBytes}, data size: ${size}.`,
-    );
-  }
-  const condition = toCondition(write.condition);
-  const returns = toReturnSpec(write.returnContent);
-  const table = store.table(write.tableName);
-  const result = store.write(table, change, condition);
-  return { consumed: capacity(0, size), row: returnedRow(table, result, returns) };
+/** The rows of one table BatchGetRow reads. */
+interface TableReads {
+  readonly name: string;
+  readonly spec: ReadSpec;
+  readonly keys: readonly WirePrimaryKeyColumn[][];
 }
 
-function toCondition(condition: Condition): WriteCondition {
-  const existence = Object.entries(RowExistence).find(([, code]) => code === condition.rowExistence)?.[0];
-  if (!existence) throw parameterInvalid(`Invalid row-existence expectation: ${condition.rowExistence}.`);
-  const filterBytes = condition.columnCondition;
-  return {
-    rowExistence: existence as WriteCondition['rowExistence'],
-    columnFilter: filterBytes && filterBytes.length > 0 ? decodeColumnFilter(filterBytes) : undefined,
-  };
+/** One row of a BatchWriteRow request, parsed and checked. */
+interface BatchRowWrite {
+  readonly change: RowChange;
+  readonly condition: WriteCondition;
+  readonly returns: ReturnSpec;
 }
 
-function readSpec(req: ReadFields): ReadSpec {
-  if (isSet(req, 'startColumn') || isSet(req, 'endColumn')) throw unsupported('Column paging (start_column/end_column)');
-  const columns = req.columnsToGet ?? [];
-  checkColumnsToGet(columns);
-  const hasMaxVersions = isSet(req, 'maxVersions');
-  if (!hasMaxVersions && !req.timeRange) throw parameterInvalid('No version condition is specified while querying row.');
-  if (hasMaxVersions && req.maxVersions! <= 0) {
-    throw parameterInvalid(`Invalid max versions: ${req.maxVersions} . Reason: Max versions must be positive.`);
+/** The rows of one table BatchWriteRow writes. */
+interface TableWrites {
+  readonly name: string;
+  readonly rows: readonly BatchRowWrite[];
+}
+
+/** The range a GetRange reads, checked against the table. */
+interface RangeRead {
+  readonly table: Table;
+  readonly start: BoundValue[];
+  readonly end: BoundValue[];
+  readonly backward: boolean;
+  readonly spec: ReadSpec;
+}
+
+/** One GetRange answer's rows; `next` is the first row left out, where the caller goes on. */
+interface RangePage {
+  readonly rows: OutputRow[];
+  readonly bytes: number;
+  readonly next: Row | undefined;
+}
+
+/** The row operations over one store: one method per request, each taking and returning a protobuf body. */
+export class RowOperations {
+  constructor(
+    private readonly store: WideColumnStore,
+    private readonly hooks: BatchWriteHooks = {},
+  ) {}
+
+  /** The operations by request name, as the server dispatches them. */
+  handlers(): Record<string, OperationHandler> {
+    return {
+      GetRow: (body) => this.getRow(body),
+      PutRow: (body) => this.putRow(body),
+      UpdateRow: (body) => this.updateRow(body),
+      DeleteRow: (body) => this.deleteRow(body),
+      BatchGetRow: (body) => this.batchGetRow(body),
+      BatchWriteRow: (body) => this.batchWriteRow(body),
+      GetRange: (body) => this.getRange(body),
+    };
   }
-  return {
-    columns: columns.length > 0 ? new Set(columns) : undefined,
-    timeRange: req.timeRange ? toTimeRange(req.timeRange) : undefined,
-    filter: req.filter && req.filter.length > 0 ? decodeColumnFilter(req.filter) : undefined,
-  };
+
+  getRow(body: Uint8Array): Uint8Array {
+    const req = decodeRequest(messages.GetRowRequest, body);
+    checkTableName(req.tableName);
+    rejectTransaction(req.transactionId);
+    const spec = readSpec(req);
+    const key = parsePointKey(req.primaryKey);
+    return encode(messages.GetRowResponse, this.readRow(req.tableName, key, spec));
+  }
+
+  putRow(body: Uint8Array): Uint8Array {
+    const req = decodeRequest(messages.PutRowRequest, body);
+    const response = this.writeSingleRow('PutRow', { ...req, kind: 'put', change: req.row });
+    return encode(messages.PutRowResponse, response);
+  }
+
+  updateRow(body: Uint8Array): Uint8Array {
+    const req = decodeRequest(messages.UpdateRowRequest, body);
+    const response = this.writeSingleRow('UpdateRow', { ...req, kind: 'update', change: req.rowChange });
+    return encode(messages.UpdateRowResponse, response);
+  }
+
+  deleteRow(body: Uint8Array): Uint8Array {
+    const req = decodeRequest(messages.DeleteRowRequest, body);
+    const response = this.writeSingleRow('DeleteRow', { ...req, kind: 'delete', change: req.primaryKey });
+    return encode(messages.DeleteRowResponse, response);
+  }
+
+  batchGetRow(body: Uint8Array): Uint8Array {
+    const req = decodeRequest(messages.BatchGetRowRequest, body);
+    const tables = checkedBatchGet(req).map(({ name, spec, keys }) => ({
+      tableName: name,
+      rows: keys.map((key) => perRow(() => ({ isOk: true, ...this.readRow(name, key, spec) }))),
+    }));
+    return encode(messages.BatchGetRowResponse, { tables });
+  }
+
+  batchWriteRow(body: Uint8Array): Uint8Array {
+    const req = decodeRequest(messages.BatchWriteRowRequest, body);
+    const tables = this.checkedBatchWrite(req).map(({ name, rows }) => ({
+      tableName: name,
+      rows: rows.map((row) => perRow(() => this.writeBatchRow(name, row))),
+    }));
+    this.hooks.answered?.(tables.reduce((n, t) => n + t.rows.filter((r) => !r.isOk).length, 0));
+    return encode(messages.BatchWriteRowResponse, { tables });
+  }
+
+  getRange(body: Uint8Array): Uint8Array {
+    const req = decodeRequest(messages.GetRangeRequest, body);
+    const range = this.checkedRange(req);
+    const maxRows = Math.min(isSet(req, 'limit') ? req.limit! : LIMITS.rangeRows, LIMITS.rangeRows);
+    const { rows, bytes, next } = readPage(range, maxRows);
+    return encode(messages.GetRangeResponse, {
+      consumed: capacity(bytes, 0),
+      rows: writeRows(rows),
+      nextStartPrimaryKey: next ? writeRow({ primaryKey: keyColumns(range.table, next.primaryKey), cells: [] }) : undefined,
+    });
+  }
+
+  /** One row read by primary key (GetRow, a row of BatchGetRow). */
+  private readRow(tableName: string, key: readonly WirePrimaryKeyColumn[], spec: ReadSpec): RowResponse {
+    const table = this.store.table(tableName);
+    const row = project(table, table.get(table.resolveKey(key)), spec);
+    return { consumed: capacity(row ? rowDataSize(row) : 0, 0), row: row ? writeRow(row) : EMPTY };
+  }
+
+  private writeSingleRow(operation: string, write: SingleWrite): RowResponse {
+    checkTableName(write.tableName);
+    rejectTransaction(write.transactionId);
+    const change = parseRowChange(write.kind, write.change);
+    const size = rowDataSize(change);
+    if (write.kind !== 'delete' && size > LIMITS.rowWriteBytes) {
+      throw parameterInvalid(
+        `The total data size of ${operation} request exceeds the limit, limit size: ${LIMITS.rowWriteBytes}, data size: ${size}.`,
+      );
+    }
+    const condition = toCondition(write.condition);
+    const returns = toReturnSpec(write.returnContent);
+    const table = this.store.table(write.tableName);
+    const result = this.store.write(table, change, condition);
+    return { consumed: capacity(0, size), row: returnedRow(table, result, returns) };
+  }
+
+  /** The request's rows, once the request as a whole passed the service's checks; reports rows and size to the hooks. */
+  private checkedBatchWrite(req: BatchWriteRowRequest): TableWrites[] {
+    rejectTransaction(req.transactionId);
+    if (req.tables.length === 0) throw parameterInvalid('No row is specified in BatchWriteRow.');
+    for (const t of req.tables) {
+      if (t.rows.length === 0) throw parameterInvalid(`No operation is specified for table: '${t.tableName}'.`);
+    }
+    const total = req.tables.reduce((n, t) => n + t.rows.length, 0);
+    this.hooks.decoded?.(total);
+    if (total > LIMITS.batchWriteRows) throw parameterInvalid(`Rows count exceeds the upper limit: ${LIMITS.batchWriteRows}.`);
+    checkDistinctTables(req.tables.map((t) => t.tableName));
+    const { tables, size } = parseBatchWrite(req.tables);
+    this.hooks.measured?.(size);
+    if (size > LIMITS.batchWriteBytes) {
+      throw parameterInvalid(
+        `The total data size of BatchWriteRow request exceeds the limit, limit size: ${LIMITS.batchWriteBytes}, data size: ${size}.`,
+      );
+    }
+    return tables;
+  }
+
+  private writeBatchRow(tableName: string, { change, condition, returns }: BatchRowWrite): RowInBatchResponse {
+    const fault = this.hooks.rowFault?.(tableName);
+    if (fault) throw fault;
+    const table = this.store.table(tableName);
+    const result = this.store.write(table, change, condition);
+    return { isOk: true, consumed: capacity(0, rowDataSize(change)), row: returnedRow(table, result, returns) };
+  }
+
+  private checkedRange(req: GetRangeRequest): RangeRead {
+    checkTableName(req.tableName);
+    rejectTransaction(req.transactionId);
+    if (req.token && req.token.length > 0) throw unsupported('Wide-row paging (token)');
+    if (req.direction !== Direction.FORWARD && req.direction !== Direction.BACKWARD) {
+      throw parameterInvalid(`Invalid direction: ${req.direction}.`);
+    }
+    if (isSet(req, 'limit') && req.limit! <= 0) throw parameterInvalid('The limit must be greater than 0.');
+    const spec = readSpec(req);
+    const startKey = parseRangeBound(req.inclusiveStartPrimaryKey);
+    const endKey = parseRangeBound(req.exclusiveEndPrimaryKey);
+    const table = this.store.table(req.tableName);
+    const start = table.resolveBound(startKey);
+    const end = table.resolveBound(endKey);
+    const backward = req.direction === Direction.BACKWARD;
+    const order = compareKeys(start, end);
+    if (!backward && order >= 0) throw parameterInvalid('Begin key must less than end key in FORWARD.');
+    if (backward && order <= 0) throw parameterInvalid('Begin key must more than end key in BACKWARD.');
+    return { table, start, end, backward, spec };
+  }
+}
+
+/** The rows of a GetRange answer: at most `maxRows`, and past the first no more than the range byte limit. */
+function readPage({ table, start, end, backward, spec }: RangeRead, maxRows: number): RangePage {
+  const rows: OutputRow[] = [];
+  let bytes = 0;
+  for (const row of table.scan(start, end, backward)) {
+    if (rows.length >= maxRows) return { rows, bytes, next: row };
+    const out = project(table, row, spec);
+    if (!out) continue;
+    const size = rowDataSize(out);
+    if (rows.length > 0 && bytes + size > LIMITS.rangeBytes) return { rows, bytes, next: row };
+    rows.push(out);
+    bytes += size;
+  }
+  return { rows, bytes, next: undefined };
+}
+
+function checkedBatchGet(req: BatchGetRowRequest): TableReads[] {
+  const total = req.tables.reduce((n, t) => n + t.primaryKey.length, 0);
+  if (total === 0) throw parameterInvalid('No row specified in the request of BatchGetRow.');
+  if (total > LIMITS.batchGetRows) throw parameterInvalid(`Rows count exceeds the upper limit: ${LIMITS.batchGetRows}.`);
+  checkDistinctTables(req.tables.map((t) => t.tableName));
+  return req.tables.map((t) => {
+    checkTableName(t.tableName);
+    return { name: t.tableName, spec: readSpec(t), keys: t.primaryKey.map(parsePointKey) };
+  });
+}
+
+/** The rows of a BatchWriteRow request, table by table, and their data size. */
+function parseBatchWrite(tables: BatchWriteRowRequest['tables']): { tables: TableWrites[]; size: number } {
+  let size = 0;
+  const parsed = tables.map((t) => {
+    checkTableName(t.tableName);
+    const rows = t.rows.map((r) => {
+      const change = parseRowChange(batchKind(r.type), r.rowChange);
+      size += rowDataSize(change);
+      return { change, condition: toCondition(r.condition), returns: toReturnSpec(r.returnContent) };
+    });
+    checkRepeatedRows(rows);
+    return { name: t.tableName, rows };
+  });
+  return { tables: parsed, size };
 }
 
 function rejectTransaction(transactionId: string | undefined): void {
   if (transactionId) throw unsupported('Local transaction');
-}
-
-function toTimeRange(range: TimeRange): { start: number; end: number } {
-  if (isSet(range, 'specificTime')) {
-    const at = Number(int64ToBigInt(range.specificTime!));
-    if (at < 0) throw parameterInvalid('Specific timestamp cannot be less than 0.');
-    return { start: at, end: at + 1 };
-  }
-  if (!isSet(range, 'startTime') || !isSet(range, 'endTime')) {
-    throw parameterInvalid('Start and end time must be given at the same time.');
-  }
-  return { start: Number(int64ToBigInt(range.startTime!)), end: Number(int64ToBigInt(range.endTime!)) };
-}
-
-/**
- * The part of a row a read returns: the primary key and the requested cells. A row none of whose requested
- * columns exist, or that the filter rejects, is not returned at all.
- */
-function project(table: Table, row: Row | undefined, spec: ReadSpec): OutputRow | undefined {
-  if (!row) return undefined;
-  let cells: Array<[string, Cell]> = [...row.cells];
-  if (spec.timeRange) {
-    const { start, end } = spec.timeRange;
-    cells = cells.filter(([, c]) => c.timestamp >= start && c.timestamp < end);
-    if (cells.length === 0) return undefined;
-  }
-  if (spec.filter && !matches(spec.filter, new Map(cells))) return undefined;
-  const primaryKey = keyColumns(table, row.primaryKey);
-  if (spec.columns) {
-    const wanted = spec.columns;
-    cells = cells.filter(([name]) => wanted.has(name));
-    if (cells.length === 0 && !primaryKey.some((pk) => wanted.has(pk.name))) return undefined;
-  }
-  return { primaryKey, cells: cells.map(([name, c]) => ({ name, value: c.value, timestamp: c.timestamp })) };
-}
-
-function keyColumns(table: Table, key: readonly PrimaryKeyValue[]): OutputRow['primaryKey'] {
-  return table.definition.primaryKey.map((column, i) => ({ name: column.name, value: key[i]! }));
-}
-
-/** What a write returns: nothing, its primary key (RT_PK), or the named columns after the write. */
-type ReturnSpec =
-  | { readonly type: 'none' }
-  | { readonly type: 'primaryKey' }
-  | { readonly type: 'afterModify'; readonly columns: ReadonlySet<string> };
-
-function toReturnSpec(content: ReturnContent | null | undefined): ReturnSpec {
-  switch (content?.returnType ?? ReturnTypeCode.RT_NONE) {
-    case ReturnTypeCode.RT_NONE:
-      return { type: 'none' };
-    case ReturnTypeCode.RT_PK:
-      return { type: 'primaryKey' };
-    case ReturnTypeCode.RT_AFTER_MODIFY:
-      return { type: 'afterModify', columns: new Set(content?.returnColumnNames ?? []) };
-    default:
-      throw parameterInvalid(`Invalid return type: ${content?.returnType}.`);
-  }
-}
-
-function returnedRow(table: Table, result: WriteResult, returns: ReturnSpec): Uint8Array {
-  if (returns.type === 'none') return EMPTY;
-  const primaryKey = keyColumns(table, result.primaryKey);
-  if (returns.type === 'primaryKey') return writeRow({ primaryKey, cells: [] });
-  const cells = [...(result.row?.cells ?? [])]
-    .filter(([name]) => returns.columns.has(name))
-    .map(([name, c]) => ({ name, value: c.value, timestamp: c.timestamp }));
-  return writeRow({ primaryKey, cells });
 }
 
 function batchKind(type: number): RowChange['kind'] {
