@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointTracker } from '../shared/incremental/checkpoint-tracker.ts';
 import { Batcher, bucketOf } from '../shared/incremental/batcher.ts';
+import { atOrBefore, compareResumePoints } from '../shared/change/position.ts';
 import type { CellValue, RowChange } from '../shared/change/change-event.ts';
 
 const at = (offset: number) => ({ file: 'mariadb-bin.000007', offset });
@@ -113,5 +114,15 @@ describe('bucketing and batching', () => {
     const batcher = new Batcher(1, { changes: 1000, bytes: 200, ms: 60_000 });
     const closed = [1, 2, 3].map((i) => batcher.add(change(i, i)));
     expect(closed.filter(Boolean).length).toBeGreaterThan(0);
+  });
+});
+
+describe('resume points', () => {
+  it('order by binlog file number, then offset', () => {
+    const p = (file: string, offset: number) => ({ file, offset });
+    expect(compareResumePoints(p('bin.000009', 900), p('bin.000010', 4))).toBeLessThan(0);
+    expect(atOrBefore(p('bin.000010', 4), p('bin.000010', 4))).toBe(true);
+    expect(atOrBefore(p('bin.000010', 5), p('bin.000010', 4))).toBe(false);
+    expect(atOrBefore(p('bin.000010', 5), p('bin.000011', 4))).toBe(true);
   });
 });

@@ -6,10 +6,9 @@
  * was taken stops without moving it. A DDL waits until the destination has applied everything sent
  * before it, and the reader goes on only once the DDL itself is applied.
  */
-import type { BinlogPosition } from '../change/position.ts';
+import { resumePointOf, type BinlogPosition, type ResumePoint } from '../change/position.ts';
 import { openSink } from '../apply/open-sink.ts';
 import { runIncremental, waitForWatermarks, type IncrementalSummary } from '../incremental/incremental-sync.ts';
-import type { ResumePoint } from '../incremental/checkpoint-tracker.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
 import { QueueSink } from '../queue/queue-sink.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease } from '../state/distributed-state.ts';
@@ -60,7 +59,7 @@ export async function runQueueReader(
   try {
     const saved = await store.getReaderPosition();
     const lastSent = new Map<number, BinlogPosition>(Object.entries(saved?.lastSent ?? {}).map(([b, p]) => [Number(b), p]));
-    const start: ResumePoint | undefined = saved ? { file: saved.file, offset: saved.offset } : undefined;
+    const start: ResumePoint | undefined = saved ? resumePointOf(saved) : undefined;
     return await runIncremental(task, dbs, store, {
       ...(options.until ? { until: options.until } : {}),
       signal: stop.signal,

@@ -10,7 +10,7 @@
  */
 import type { Connection } from 'mysql2/promise';
 import type { ChangeBatch, DdlChange, RowChange } from '../change/change-event.ts';
-import { binlogFileNumber, isAfter, type BinlogPosition } from '../change/position.ts';
+import { atOrBefore, isAfter, resumePointOf, type BinlogPosition, type ReaderCheckpoint, type ResumePoint } from '../change/position.ts';
 import { DDL_BUCKET, type Sink } from '../apply/sink.ts';
 import { openSink } from '../apply/open-sink.ts';
 import { ApplyRejected } from '../apply/sink.ts';
@@ -19,7 +19,7 @@ import { readCatalog } from '../mysql/catalog.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import { connect } from '../mysql/connection.ts';
 import { LeaseLost } from '../state/distributed-state.ts';
-import type { IncrementalStatus, ReaderCheckpoint, StateStore } from '../state/state-store.ts';
+import type { IncrementalStatus, StateStore } from '../state/state-store.ts';
 import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { RateLimiter } from '../throttle.ts';
@@ -27,7 +27,7 @@ import { ApplyDispatcher } from './apply-dispatcher.ts';
 import { setRejectedChangeAside } from './dirty-data.ts';
 import { Batcher, bucketOf, changeBytes } from './batcher.ts';
 import { ChangeMapper } from './change-mapper.ts';
-import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './checkpoint-tracker.ts';
+import { CheckpointTracker, type TrackedTransaction } from './checkpoint-tracker.ts';
 import { translateDdl } from './ddl-translator.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { noteSkippedDdl, type DdlSkipLog } from './skipped-ddl.ts';
@@ -324,9 +324,9 @@ export async function waitForWatermarks(sink: Sink, positions: ReadonlyMap<numbe
 /** The reader starts at the checkpoint, else at the position the full load recorded, else now. */
 async function startPoint(task: Task, store: StateStore): Promise<ResumePoint> {
   const cp = await store.getCheckpoint();
-  if (cp) return { file: cp.file, offset: cp.offset };
+  if (cp) return resumePointOf(cp);
   const plan = await store.getPlan();
-  if (plan) return { file: plan.position.file, offset: plan.position.offset };
+  if (plan) return resumePointOf(plan.position);
   const end = await sourceEnd(task);
   await store.putCheckpoint({ ...end, at: new Date().toISOString() });
   return end;
@@ -335,17 +335,10 @@ async function startPoint(task: Task, store: StateStore): Promise<ResumePoint> {
 async function sourceEnd(task: Task): Promise<ResumePoint> {
   const src: Connection = await connect('source', task.source);
   try {
-    const c = await currentBinlogCoordinates(src);
-    return { file: c.file, offset: c.offset };
+    return resumePointOf(await currentBinlogCoordinates(src));
   } finally {
     await src.end().catch(() => {});
   }
-}
-
-function atOrBefore(a: ResumePoint, b: ResumePoint): boolean {
-  const fa = binlogFileNumber(a.file);
-  const fb = binlogFileNumber(b.file);
-  return fa < fb || (fa === fb && a.offset <= b.offset);
 }
 
 /** A replica server id of its own per task, away from the small ids servers use. */

@@ -1,5 +1,5 @@
 /** What `fc-dts status` shows: the phase, per-table full-load progress, the hand-off position, the last error. */
-import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
+import type { BinlogCoordinates } from '../change/position.ts';
 import type { IncrementalStatus, Phase, StateStore } from '../state/state-store.ts';
 
 export interface TaskStatus {

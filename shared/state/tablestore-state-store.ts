@@ -29,10 +29,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import TableStore from 'tablestore';
-import { formatPosition, type BinlogPosition } from '../change/position.ts';
+import { formatPosition, type BinlogPosition, type ReaderCheckpoint, type ReaderPosition } from '../change/position.ts';
 import { FcDtsError, TaskFileError } from '../errors.ts';
-import { LeaseLost, type DistributedStateStore, type ReaderLease, type ReaderPosition } from './distributed-state.ts';
-import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, TaskState } from './state-store.ts';
+import { LeaseLost, type DistributedStateStore, type ReaderLease } from './distributed-state.ts';
+import type { ChunkDone, DirtyRecord, FullLoadPlan, TaskState } from './state-store.ts';
 import { retryTransient, type RetryFailure } from './tablestore-errors.ts';
 
 export interface TablestoreStateStoreOptions {
