@@ -8,7 +8,8 @@
  */
 import { resumePointOf, type BinlogPosition, type ResumePoint } from '../change/position.ts';
 import { openSink } from '../apply/open-sink.ts';
-import { runIncremental, waitForWatermarks, type IncrementalSummary } from '../incremental/incremental-sync.ts';
+import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
+import { waitForWatermarks } from '../incremental/incremental-target.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
 import { QueueSink } from '../queue/queue-sink.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease } from '../state/distributed-state.ts';
