@@ -11,7 +11,7 @@ import { openSink } from '../apply/open-sink.ts';
 import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
 import { waitForWatermarks } from '../incremental/incremental-target.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
-import { QueueSink } from '../queue/queue-sink.ts';
+import { ChangeBatchSender } from '../queue/batch-sender.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease } from '../state/distributed-state.ts';
 import type { IncrementalStatus } from '../state/state-store.ts';
 import type { DatabaseMapping } from '../task/object-mapper.ts';
@@ -67,7 +67,7 @@ export async function runQueueReader(
       log: options.log,
       ...(options.onStatus ? { onStatus: options.onStatus } : {}),
       target: {
-        sink: new QueueSink(queue, task.name, store, (bucket) => destination.watermark(bucket)),
+        sink: new ChangeBatchSender(queue, task.name, store, (bucket) => destination.watermark(bucket)),
         ...(start ? { start } : {}),
         lastSent,
         saveCheckpoint: (cp, sent) =>
