@@ -8,11 +8,11 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { adminConnection, testEndpoint, uniqueName } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, insertAllTypes } from './helpers/fixtures.ts';
 import { BinlogPurgedError, BinlogReader } from '../shared/binlog/binlog-reader.ts';
-import type { BinlogReaderOptions, BinlogStart, SourceEvent, TxStart } from '../shared/binlog/binlog-reader.ts';
+import type { BinlogReaderOptions, SourceEvent } from '../shared/binlog/binlog-reader.ts';
 import type { CellValue } from '../shared/change/change-event.ts';
 import { isBytes, isExactNumber } from '../shared/change/change-event.ts';
 import { binlogFileName, binlogFileNumber, comparePositions } from '../shared/change/position.ts';
-import type { BinlogPosition } from '../shared/change/position.ts';
+import type { BinlogPosition, BinlogStart, ResumePoint } from '../shared/change/position.ts';
 import { FcDtsError } from '../shared/errors.ts';
 import { qualified, quoteIdent } from '../shared/mysql/identifier.ts';
 
@@ -192,7 +192,7 @@ async function checkPositions(events: readonly SourceEvent[], baseName: string):
     return m;
   };
   const at = async (file: number, offset: number) => (await eventsIn(file)).get(offset)?.type ?? `nothing at ${file}:${offset}`;
-  const endsAt = async (t: TxStart) => [...(await eventsIn(binlogFileNumber(t.file))).values()].some((x) => x.end === t.offset);
+  const endsAt = async (t: ResumePoint) => [...(await eventsIn(binlogFileNumber(t.file))).values()].some((x) => x.end === t.offset);
   const ROWS = { insert: /^Write_rows/, update: /^Update_rows/, delete: /^Delete_rows/ } as const;
   let checked = 0;
   for (const e of events) {

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointTracker } from '../shared/incremental/checkpoint-tracker.ts';
 import { Batcher, bucketOf } from '../shared/incremental/batcher.ts';
+import { SyncMeter } from '../shared/incremental/sync-meter.ts';
+import { atOrBefore, compareResumePoints } from '../shared/change/position.ts';
 import type { CellValue, RowChange } from '../shared/change/change-event.ts';
 
 const at = (offset: number) => ({ file: 'mariadb-bin.000007', offset });
@@ -113,5 +115,35 @@ describe('bucketing and batching', () => {
     const batcher = new Batcher(1, { changes: 1000, bytes: 200, ms: 60_000 });
     const closed = [1, 2, 3].map((i) => batcher.add(change(i, i)));
     expect(closed.filter(Boolean).length).toBeGreaterThan(0);
+  });
+});
+
+describe('sync meter', () => {
+  it('rates the changes applied in the last five seconds', () => {
+    const meter = new SyncMeter(false);
+    meter.countApplied(40);
+    meter.countApplied(10);
+    expect(meter.applied).toBe(50);
+    expect(meter.rowsPerSecond(Date.now())).toBe(10);
+    expect(meter.rowsPerSecond(Date.now() + 6000)).toBe(0);
+    expect(meter.applied).toBe(50);
+  });
+
+  it('measures lag from the oldest pending change, else from the last commit only with the source heartbeat', () => {
+    const now = 1_000_000_000;
+    expect(new SyncMeter(false).lagSeconds({ oldestPendingTs: 999_990, lastCompletedTs: 0 }, now)).toBe(10);
+    expect(new SyncMeter(false).lagSeconds({ oldestPendingTs: undefined, lastCompletedTs: 999_990 }, now)).toBe(0);
+    expect(new SyncMeter(true).lagSeconds({ oldestPendingTs: undefined, lastCompletedTs: 999_998.76 }, now)).toBe(1.2);
+    expect(new SyncMeter(true).lagSeconds({ oldestPendingTs: 1_000_005, lastCompletedTs: 0 }, now)).toBe(0);
+  });
+});
+
+describe('resume points', () => {
+  it('order by binlog file number, then offset', () => {
+    const p = (file: string, offset: number) => ({ file, offset });
+    expect(compareResumePoints(p('bin.000009', 900), p('bin.000010', 4))).toBeLessThan(0);
+    expect(atOrBefore(p('bin.000010', 4), p('bin.000010', 4))).toBe(true);
+    expect(atOrBefore(p('bin.000010', 5), p('bin.000010', 4))).toBe(false);
+    expect(atOrBefore(p('bin.000010', 5), p('bin.000011', 4))).toBe(true);
   });
 });

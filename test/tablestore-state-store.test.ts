@@ -12,9 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import TableStore from 'tablestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTablestoreStandIn, type TablestoreStandIn } from '../infra/tablestore-standin/index.ts';
-import type { BinlogPosition } from '../shared/change/position.ts';
+import type { BinlogPosition, ReaderPosition } from '../shared/change/position.ts';
 import { FcDtsError } from '../shared/errors.ts';
-import { LeaseLost, type ReaderLease, type ReaderPosition } from '../shared/state/distributed-state.ts';
+import { LeaseLost, type ReaderLease } from '../shared/state/distributed-state.ts';
 import { initialTaskState, type DirtyRecord, type FullLoadPlan, type TaskState } from '../shared/state/state-store.ts';
 import { TablestoreStateStore, type TablestoreStateStoreOptions } from '../shared/state/tablestore-state-store.ts';
 

@@ -23,6 +23,7 @@ import mysql from 'mysql2/promise';
 import { serverPid, startMariaDb, stopMariaDb, type MariaDbServer } from '../lib/mariadb-server.ts';
 import { cpuPerChange, startCpuMeter, type CpuUse } from './cpu-usage.ts';
 import { seededRandom } from '../lib/seeded-random.ts';
+import type { ResumePoint } from '../../shared/change/position.ts';
 import { quoteIdent } from '../../shared/mysql/identifier.ts';
 import {
   FC_DTS_BIN,
@@ -102,11 +103,6 @@ interface RunResult {
 
 type Durability = 'relaxed' | 'durable';
 
-interface Coordinates {
-  readonly file: string;
-  readonly position: number;
-}
-
 interface WorkloadInfo {
   readonly seedRows: number;
   readonly changes: number;
@@ -116,8 +112,8 @@ interface WorkloadInfo {
   readonly deletes: number;
   readonly writers: number;
   readonly writeSeconds: number;
-  readonly start: Coordinates;
-  readonly end: Coordinates;
+  readonly start: ResumePoint;
+  readonly end: ResumePoint;
   readonly binlogBytes: number;
   readonly avgRowBytes: number;
 }
@@ -257,25 +253,25 @@ async function sessionConnection(server: MariaDbServer, database: string): Promi
   return conn;
 }
 
-async function masterStatus(conn: mysql.Connection): Promise<Coordinates> {
+async function masterStatus(conn: mysql.Connection): Promise<ResumePoint> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
   const row = rows[0];
   if (!row) throw new Error('SHOW MASTER STATUS returned nothing: the binlog is off on the source');
-  return { file: String(row.File), position: Number(row.Position) };
+  return { file: String(row.File), offset: Number(row.Position) };
 }
 
 function fileNumber(file: string): number {
   return Number(/\.(\d+)$/.exec(file)?.[1] ?? NaN);
 }
 
-function compareCoordinates(a: Coordinates, b: Coordinates): number {
-  return fileNumber(a.file) - fileNumber(b.file) || a.position - b.position;
+function compareCoordinates(a: ResumePoint, b: ResumePoint): number {
+  return fileNumber(a.file) - fileNumber(b.file) || a.offset - b.offset;
 }
 
-const formatCoordinates = (c: Coordinates): string => `${c.file}:${c.position}`;
+const formatCoordinates = (c: ResumePoint): string => `${c.file}:${c.offset}`;
 
 /** The binlog files from `start.file` to `end.file`, with their sizes. */
-async function binlogFiles(conn: mysql.Connection, start: Coordinates, end: Coordinates): Promise<{ name: string; size: number }[]> {
+async function binlogFiles(conn: mysql.Connection, start: ResumePoint, end: ResumePoint): Promise<{ name: string; size: number }[]> {
   const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
   return rows
     .map((r) => ({ name: String(r.Log_name), size: Number(r.File_size) }))
@@ -283,11 +279,11 @@ async function binlogFiles(conn: mysql.Connection, start: Coordinates, end: Coor
 }
 
 /** Bytes of binlog between two coordinates. */
-async function binlogBytes(conn: mysql.Connection, start: Coordinates, end: Coordinates): Promise<number> {
+async function binlogBytes(conn: mysql.Connection, start: ResumePoint, end: ResumePoint): Promise<number> {
   let bytes = 0;
   for (const f of await binlogFiles(conn, start, end)) {
-    const from = f.name === start.file ? start.position : 0;
-    const to = f.name === end.file ? end.position : f.size;
+    const from = f.name === start.file ? start.offset : 0;
+    const to = f.name === end.file ? end.offset : f.size;
     bytes += to - from;
   }
   return bytes;
@@ -596,7 +592,7 @@ async function stopReplication(conn: mysql.Connection): Promise<void> {
 interface SlaveStatus {
   readonly ioRunning: string;
   readonly sqlRunning: string;
-  readonly executed: Coordinates;
+  readonly executed: ResumePoint;
   readonly error: string;
 }
 
@@ -607,21 +603,21 @@ async function slaveStatus(conn: mysql.Connection): Promise<SlaveStatus | undefi
   return {
     ioRunning: String(r.Slave_IO_Running),
     sqlRunning: String(r.Slave_SQL_Running),
-    executed: { file: String(r.Relay_Master_Log_File), position: Number(r.Exec_Master_Log_Pos) },
+    executed: { file: String(r.Relay_Master_Log_File), offset: Number(r.Exec_Master_Log_Pos) },
     error: [r.Last_IO_Error, r.Last_SQL_Error].filter((e) => e).join(' / '),
   };
 }
 
-async function changeMaster(bench: Bench, from: Coordinates): Promise<void> {
+async function changeMaster(bench: Bench, from: ResumePoint): Promise<void> {
   const s = bench.source;
   await bench.dst.query(
     'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_LOG_FILE = ?, MASTER_LOG_POS = ?',
-    [s.host, s.port, s.user, s.password, from.file, from.position],
+    [s.host, s.port, s.user, s.password, from.file, from.offset],
   );
 }
 
 /** Polls SHOW SLAVE STATUS until the replica has executed up to `end`; throws when replication stops with an error. */
-async function waitForReplica(conn: mysql.Connection, end: Coordinates, timeoutMs: number): Promise<void> {
+async function waitForReplica(conn: mysql.Connection, end: ResumePoint, timeoutMs: number): Promise<void> {
   const started = performance.now();
   let lastLog = started;
   for (;;) {
@@ -645,7 +641,7 @@ async function configureParallel(conn: mysql.Connection, threads: number): Promi
 /** Re-seeds bench_inc on the replica server, points a replica at `start`, and times START SLAVE → `end` executed. */
 async function runNativeReplica(
   bench: Bench,
-  range: { start: Coordinates; end: Coordinates },
+  range: { start: ResumePoint; end: ResumePoint },
   expected: Map<string, TableChecksum>,
   threads: number,
   durability: Durability,
@@ -683,7 +679,7 @@ async function runNativeReplica(
 // mariadb-binlog | mariadb
 
 /** Replays the source's binlog files over the range into bench_binlog on the replica server (--rewrite-db). */
-async function runMariadbBinlog(bench: Bench, range: { start: Coordinates; end: Coordinates }, expected: Map<string, TableChecksum>): Promise<RunResult> {
+async function runMariadbBinlog(bench: Bench, range: { start: ResumePoint; end: ResumePoint }, expected: Map<string, TableChecksum>): Promise<RunResult> {
   const tool = 'mariadb-binlog | mariadb';
   const durability: Durability = 'relaxed';
   await createSeededDatabase(bench.dst, DB_BINLOG, bench.opts.seedRows);
@@ -697,7 +693,7 @@ async function runMariadbBinlog(bench: Bench, range: { start: Coordinates; end: 
   const r = await runPipe(
     {
       cmd: 'mariadb-binlog',
-      args: [`--start-position=${range.start.position}`, `--stop-position=${range.end.position}`, `--rewrite-db=${DB}->${DB_BINLOG}`, ...files],
+      args: [`--start-position=${range.start.offset}`, `--stop-position=${range.end.offset}`, `--rewrite-db=${DB}->${DB_BINLOG}`, ...files],
     },
     { cmd: 'mariadb', args: [...clientArgs(bench.replica), '--default-character-set=utf8mb4'] },
     toolEnv(bench.replica),
@@ -1063,7 +1059,7 @@ async function waitForIncrementalRunning(stateDir: string, since: number, timeou
 }
 
 /** The same lag test with the native single-threaded replica applying into bench_inc (a baseline). */
-async function nativeLag(bench: Bench, workload: Workload, resumeFrom: Coordinates): Promise<LagResult> {
+async function nativeLag(bench: Bench, workload: Workload, resumeFrom: ResumePoint): Promise<LagResult> {
   const tool = NATIVE_SINGLE;
   const dst = bench.dst;
   await dst.query('STOP SLAVE');

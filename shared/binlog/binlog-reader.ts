@@ -20,7 +20,7 @@ import type {
 } from '@vlasky/zongji';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { CellValue } from '../change/change-event.ts';
-import type { BinlogPosition } from '../change/position.ts';
+import type { BinlogPosition, BinlogStart, ResumePoint } from '../change/position.ts';
 import { binlogFileNumber } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 import { connect, connectionError, isConnectionLost } from '../mysql/connection.ts';
@@ -29,9 +29,6 @@ import { cellEncoder, ColumnType } from './cell-encoder.ts';
 import type { BinlogColumn } from './cell-encoder.ts';
 import { fastDecoder, rowDecoder, type ValueDecoder } from './row-decoder.ts';
 import { patchZongji, rowDecodersOf, zongjiValueReader } from './zongji-patches.ts';
-
-/** Where to start: a file and the offset of an event in it, or a MariaDB GTID position (the last transaction already processed per domain). */
-export type BinlogStart = { readonly file: string; readonly offset: number } | { readonly gtid: string };
 
 export interface BinlogReaderOptions {
   readonly endpoint: MysqlEndpoint;
@@ -44,12 +41,6 @@ export interface BinlogReaderOptions {
   readonly highWaterMark?: number;
   /** Seconds of source idleness after which the server sends a heartbeat (MariaDB/MySQL @master_heartbeat_period); 0 turns them off. Default 10. */
   readonly heartbeatSeconds?: number;
-}
-
-/** A safe place to restart reading from: the start of a transaction (its GTID event, or BEGIN). */
-export interface TxStart {
-  readonly file: string;
-  readonly offset: number;
 }
 
 export type SourceEvent =
@@ -71,7 +62,8 @@ export type SourceEvent =
        * none), '' where unknown; the same array for every event of an unchanged table definition
        */
       readonly columnTypes: readonly string[];
-      readonly txStart: TxStart;
+      /** A safe place to restart reading from: the start of the event's transaction (its GTID event, or BEGIN). */
+      readonly txStart: ResumePoint;
       readonly gtid?: string;
     }
   | {
@@ -82,7 +74,7 @@ export type SourceEvent =
       /** the statement's default database ('' when none): its unqualified names refer to it */
       readonly database: string;
       readonly sql: string;
-      readonly txStart: TxStart;
+      readonly txStart: ResumePoint;
       readonly gtid?: string;
     }
   | {
@@ -95,14 +87,14 @@ export type SourceEvent =
       readonly pos: BinlogPosition;
       readonly ts: number;
       /** where reading can resume after this transaction */
-      readonly next: TxStart;
+      readonly next: ResumePoint;
       readonly gtid?: string;
     }
   | {
       /** The source was idle; everything before `next` has been delivered. */
       readonly kind: 'heartbeat';
       readonly ts: number;
-      readonly next: TxStart;
+      readonly next: ResumePoint;
     };
 
 /** The saved position is gone from the source (binlog purged, or never there): only a new full load can recover. */
@@ -189,7 +181,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   private readonly tables = new Map<number, TableInfo>();
   /** The file being read (full name) and the transaction being read. */
   private file: string | undefined;
-  private txStart: TxStart | undefined;
+  private txStart: ResumePoint | undefined;
   private inTransaction = false;
   private numberedFile: string | undefined;
   private numberOfFile = 0;

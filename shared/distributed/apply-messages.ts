@@ -63,92 +63,102 @@ const PARKED_FALLBACK_SECONDS = 5;
 const TIME_MARGIN_MS = 10_000;
 
 export async function applyMessages(messages: readonly IncomingMessage[], ctx: ApplyContext): Promise<ApplyReport> {
-  const decoded: Array<{ message: IncomingMessage; batch: ChangeBatch; parked: boolean }> = [];
-  for (const original of messages) {
-    // The queue copy of a parked batch is marked, so that whoever applies it also removes it from the park.
-    const parked = original.body.startsWith(PARKED_MARK);
-    const message = parked ? { ...original, body: original.body.slice(PARKED_MARK.length) } : original;
-    let decodedMessage: Awaited<ReturnType<typeof decodeMessage>>;
-    try {
-      decodedMessage = await decodeMessage(message.body, ctx.store, message.id);
-    } catch (e) {
-      // Not a batch this task's reader wrote: under skip it is recorded and dropped, under block the
-      // invocation fails and the message stays in the queue.
-      if (!(e instanceof UndecodableMessage) || ctx.task.sync.dirtyData === 'block') throw e;
-      await ctx.store.recordDirty({ table: '(queue)', phase: 'incremental', position: `message ${message.id}`, reason: e.message, row: message.body.slice(0, 200), at: new Date().toISOString() });
-      ctx.log(`dirty data skipped: ${e.message}`);
-      continue;
-    }
-    const { task, batch } = decodedMessage;
-    if (task !== ctx.task.name) {
-      ctx.log(`message ${message.id} belongs to task ${task}, not ${ctx.task.name}: left out`);
-      continue;
-    }
-    decoded.push({ message, batch, parked });
-  }
-  decoded.sort((a, b) => comparePositions(a.batch.changes[0]!.pos, b.batch.changes[0]!.pos));
-
-  let applied = 0;
-  let skipped = 0;
-  let early = 0;
-  let deferred = 0;
-  let ddlFailures = 0;
-  let earlyBudget = EARLY_BUDGET_MS;
+  const decoded = await decodeAll(messages, ctx);
+  const applier = new InvocationApplier(ctx);
   for (let i = 0; i < decoded.length; i++) {
-    const { message, batch, parked } = decoded[i]!;
     if (ctx.remainingMs && ctx.remainingMs() < TIME_MARGIN_MS) {
-      const rest = decoded.slice(i).map((d) => (d.parked ? PARKED_MARK : '') + d.message.body);
-      await ctx.queue.send(rest);
-      deferred = rest.length;
+      await applier.deferRest(decoded.slice(i));
       break;
     }
-    let outcome = await applyWithPolicy(batch, ctx);
-    // The predecessor is most likely being applied by another instance at this moment: wait for it
-    // here a little. The invocation's budget for this is small: its other messages stay invisible.
-    for (let waited = 0, delay = 10; outcome.status === 'early' && waited < EARLY_WAIT_MS && earlyBudget > 0; waited += delay, delay = Math.min(200, delay * 2)) {
-      await new Promise((r) => setTimeout(r, delay));
-      earlyBudget -= delay;
-      outcome = await applyWithPolicy(batch, ctx);
-    }
-    if (outcome.status === 'early') {
-      // Parked in the state store: every invocation ends by applying what is parked and no longer
-      // early. Parking, then trying once more, leaves no gap with an applier that commits, then sweeps.
-      await ctx.store.putPayload(parkedId(ctx.task.name, batch), Buffer.from(message.body));
-      outcome = await applyWithPolicy(batch, ctx);
-      if (outcome.status === 'early') {
-        // Also back to the queue, later: the guarantee that it is applied even if no invocation runs
-        // after its predecessor's (the sweeps are the fast path, not the promise).
-        await ctx.queue.sendLater(PARKED_MARK + message.body, PARKED_FALLBACK_SECONDS);
-        early++;
-        continue;
-      }
-      await ctx.store.deletePayload(parkedId(ctx.task.name, batch));
-    } else if (parked) {
-      await ctx.store.deletePayload(parkedId(ctx.task.name, batch));
-    }
-    count(outcome);
+    await applier.apply(decoded[i]!);
   }
   // Sweeps are the fast path only (the queue copy is the guarantee): at most a few a second per instance.
-  if (early > 0 || Date.now() - lastSweep >= SWEEP_INTERVAL_MS) {
+  if (applier.early > 0 || Date.now() - lastSweep >= SWEEP_INTERVAL_MS) {
     lastSweep = Date.now();
-    await sweepParked();
+    await applier.sweepParked();
   }
-  return { applied, skipped, early, deferred, ddlFailures };
+  return applier.report();
+}
 
-  function count(outcome: ApplyOutcome): void {
-    applied += outcome.applied;
-    skipped += outcome.skipped;
-    for (const f of outcome.ddlFailures) {
-      ddlFailures++;
-      ctx.log(`DDL failed in the destination (the task goes on): ${f.sql} — ${f.error}`);
+interface DecodedMessage {
+  readonly message: IncomingMessage;
+  readonly batch: ChangeBatch;
+  /** The queue copy of a parked batch: whoever applies it also removes it from the park. */
+  readonly parked: boolean;
+}
+
+/** This task's batches among the messages, in the order of their positions. */
+async function decodeAll(messages: readonly IncomingMessage[], ctx: ApplyContext): Promise<DecodedMessage[]> {
+  const decoded: DecodedMessage[] = [];
+  for (const original of messages) {
+    const d = await decodeOne(original, ctx);
+    if (d) decoded.push(d);
+  }
+  return decoded.sort((a, b) => comparePositions(a.batch.changes[0]!.pos, b.batch.changes[0]!.pos));
+}
+
+async function decodeOne(original: IncomingMessage, ctx: ApplyContext): Promise<DecodedMessage | undefined> {
+  const parked = original.body.startsWith(PARKED_MARK);
+  const message = parked ? { ...original, body: original.body.slice(PARKED_MARK.length) } : original;
+  let decodedMessage: Awaited<ReturnType<typeof decodeMessage>>;
+  try {
+    decodedMessage = await decodeMessage(message.body, ctx.store, message.id);
+  } catch (e) {
+    // Not a batch this task's reader wrote: under skip it is recorded and dropped, under block the
+    // invocation fails and the message stays in the queue.
+    if (!(e instanceof UndecodableMessage) || ctx.task.sync.dirtyData === 'block') throw e;
+    await ctx.store.recordDirty({ table: '(queue)', phase: 'incremental', position: `message ${message.id}`, reason: e.message, row: message.body.slice(0, 200), at: new Date().toISOString() });
+    ctx.log(`dirty data skipped: ${e.message}`);
+    return undefined;
+  }
+  const { task, batch } = decodedMessage;
+  if (task !== ctx.task.name) {
+    ctx.log(`message ${message.id} belongs to task ${task}, not ${ctx.task.name}: left out`);
+    return undefined;
+  }
+  return { message, batch, parked };
+}
+
+/** Applies one invocation's batches, waiting for or parking the early ones, and tallies what happened. */
+class InvocationApplier {
+  private applied = 0;
+  private skipped = 0;
+  private deferred = 0;
+  private parkedEarly = 0;
+  private ddlFailures = 0;
+  private earlyBudget = EARLY_BUDGET_MS;
+
+  constructor(private readonly ctx: ApplyContext) {}
+
+  /** Batches parked because they were still early. */
+  get early(): number {
+    return this.parkedEarly;
+  }
+
+  async apply({ message, batch, parked }: DecodedMessage): Promise<void> {
+    let outcome: ApplyOutcome | undefined = await this.applyWaiting(batch);
+    if (outcome.status === 'early') {
+      outcome = await this.park(message, batch);
+      if (!outcome) return;
+    } else if (parked) {
+      await this.ctx.store.deletePayload(parkedId(this.ctx.task.name, batch));
     }
+    this.count(outcome);
+  }
+
+  /** Sends the messages not started back to the queue (a parked batch's copy keeps its mark). */
+  async deferRest(rest: readonly DecodedMessage[]): Promise<void> {
+    const bodies = rest.map((d) => (d.parked ? PARKED_MARK : '') + d.message.body);
+    await this.ctx.queue.send(bodies);
+    this.deferred = bodies.length;
   }
 
   /**
    * Applies what is parked and no longer early, in position order per bucket (so a parked chain goes
    * in one sweep): one listing per invocation, nothing more when nothing is parked.
    */
-  async function sweepParked(): Promise<void> {
+  async sweepParked(): Promise<void> {
+    const { ctx } = this;
     const ids = await ctx.store.payloadIds(`parked/${ctx.task.name}/`);
     if (ids.length === 0) return;
     const parked: Array<{ id: string; batch: ChangeBatch }> = [];
@@ -161,7 +171,55 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       const outcome = await applyWithPolicy(batch, ctx);
       if (outcome.status === 'early') continue;
       await ctx.store.deletePayload(id);
-      count(outcome);
+      this.count(outcome);
+    }
+  }
+
+  report(): ApplyReport {
+    return { applied: this.applied, skipped: this.skipped, early: this.parkedEarly, deferred: this.deferred, ddlFailures: this.ddlFailures };
+  }
+
+  /**
+   * The predecessor of an early batch is most likely being applied by another instance at this
+   * moment: wait for it here a little. The invocation's budget for this is small: its other messages
+   * stay invisible.
+   */
+  private async applyWaiting(batch: ChangeBatch): Promise<ApplyOutcome> {
+    let outcome = await applyWithPolicy(batch, this.ctx);
+    for (let waited = 0, delay = 10; outcome.status === 'early' && waited < EARLY_WAIT_MS && this.earlyBudget > 0; waited += delay, delay = Math.min(200, delay * 2)) {
+      await new Promise((r) => setTimeout(r, delay));
+      this.earlyBudget -= delay;
+      outcome = await applyWithPolicy(batch, this.ctx);
+    }
+    return outcome;
+  }
+
+  /**
+   * Parks a batch that is still early in the state store: every invocation ends by applying what is
+   * parked and no longer early. Parking, then trying once more, leaves no gap with an applier that
+   * commits, then sweeps. Returns the outcome when that last try applied it.
+   */
+  private async park(message: IncomingMessage, batch: ChangeBatch): Promise<ApplyOutcome | undefined> {
+    const id = parkedId(this.ctx.task.name, batch);
+    await this.ctx.store.putPayload(id, Buffer.from(message.body));
+    const outcome = await applyWithPolicy(batch, this.ctx);
+    if (outcome.status !== 'early') {
+      await this.ctx.store.deletePayload(id);
+      return outcome;
+    }
+    // Also back to the queue, later: the guarantee that it is applied even if no invocation runs
+    // after its predecessor's (the sweeps are the fast path, not the promise).
+    await this.ctx.queue.sendLater(PARKED_MARK + message.body, PARKED_FALLBACK_SECONDS);
+    this.parkedEarly++;
+    return undefined;
+  }
+
+  private count(outcome: ApplyOutcome): void {
+    this.applied += outcome.applied;
+    this.skipped += outcome.skipped;
+    for (const f of outcome.ddlFailures) {
+      this.ddlFailures++;
+      this.ctx.log(`DDL failed in the destination (the task goes on): ${f.sql} — ${f.error}`);
     }
   }
 }

@@ -6,12 +6,12 @@
  * was taken stops without moving it. A DDL waits until the destination has applied everything sent
  * before it, and the reader goes on only once the DDL itself is applied.
  */
-import type { BinlogPosition } from '../change/position.ts';
+import { resumePointOf, type BinlogPosition, type ResumePoint } from '../change/position.ts';
 import { openSink } from '../apply/open-sink.ts';
-import { runIncremental, waitForWatermarks, type IncrementalSummary } from '../incremental/incremental-sync.ts';
-import type { ResumePoint } from '../incremental/checkpoint-tracker.ts';
+import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
+import { waitForWatermarks } from '../incremental/incremental-target.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
-import { QueueSink } from '../queue/queue-sink.ts';
+import { ChangeBatchSender } from '../queue/batch-sender.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease } from '../state/distributed-state.ts';
 import type { IncrementalStatus } from '../state/state-store.ts';
 import type { DatabaseMapping } from '../task/object-mapper.ts';
@@ -60,14 +60,14 @@ export async function runQueueReader(
   try {
     const saved = await store.getReaderPosition();
     const lastSent = new Map<number, BinlogPosition>(Object.entries(saved?.lastSent ?? {}).map(([b, p]) => [Number(b), p]));
-    const start: ResumePoint | undefined = saved ? { file: saved.file, offset: saved.offset } : undefined;
+    const start: ResumePoint | undefined = saved ? resumePointOf(saved) : undefined;
     return await runIncremental(task, dbs, store, {
       ...(options.until ? { until: options.until } : {}),
       signal: stop.signal,
       log: options.log,
       ...(options.onStatus ? { onStatus: options.onStatus } : {}),
       target: {
-        sink: new QueueSink(queue, task.name, store, (bucket) => destination.watermark(bucket)),
+        sink: new ChangeBatchSender(queue, task.name, store, (bucket) => destination.watermark(bucket)),
         ...(start ? { start } : {}),
         lastSent,
         saveCheckpoint: (cp, sent) =>

@@ -5,12 +5,7 @@
  * position after the last commit. Restarting there re-reads at most transactions whose changes the
  * destination's watermarks then recognize as applied.
  */
-import type { BinlogPosition } from '../change/position.ts';
-
-export interface ResumePoint {
-  readonly file: string;
-  readonly offset: number;
-}
+import type { BinlogPosition, ResumePoint } from '../change/position.ts';
 
 export interface TrackedTransaction {
   readonly start: ResumePoint;

@@ -9,47 +9,20 @@
  * moment re-reads only work the destination's watermarks recognize.
  */
 import type { Connection } from 'mysql2/promise';
-import type { ChangeBatch, DdlChange, RowChange } from '../change/change-event.ts';
-import { binlogFileNumber, isAfter, type BinlogPosition } from '../change/position.ts';
-import { DDL_BUCKET, type Sink } from '../apply/sink.ts';
-import { openSink } from '../apply/open-sink.ts';
-import { ApplyRejected } from '../apply/sink.ts';
-import { BinlogReader, type SourceEvent } from '../binlog/binlog-reader.ts';
+import { resumePointOf, type ReaderCheckpoint, type ResumePoint } from '../change/position.ts';
+import type { Sink } from '../apply/sink.ts';
+import { BinlogReader } from '../binlog/binlog-reader.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
 import { connect } from '../mysql/connection.ts';
-import { LeaseLost } from '../state/distributed-state.ts';
-import type { IncrementalStatus, ReaderCheckpoint, StateStore } from '../state/state-store.ts';
+import type { IncrementalStatus, StateStore, TaskState } from '../state/state-store.ts';
 import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
-import { RateLimiter } from '../throttle.ts';
-import { ApplyDispatcher } from './apply-dispatcher.ts';
-import { setRejectedChangeAside } from './dirty-data.ts';
-import { Batcher, bucketOf, changeBytes } from './batcher.ts';
-import { ChangeMapper } from './change-mapper.ts';
-import { CheckpointTracker, type ResumePoint, type TrackedTransaction } from './checkpoint-tracker.ts';
-import { translateDdl } from './ddl-translator.ts';
+import { BinlogEventHandler } from './binlog-event-handler.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { noteSkippedDdl, type DdlSkipLog } from './skipped-ddl.ts';
-import { destinationOf } from '../destinations/registry.ts';
-
-/**
- * Where batches go and how progress is kept: the destination itself (standalone, the default), or the
- * destination's queue (the serverless reader, distributed/queue-reader.ts).
- */
-export interface IncrementalTarget {
-  readonly sink: Sink;
-  /** Where reading starts; default: the store's checkpoint, else the full load's position. */
-  readonly start?: ResumePoint;
-  /** Per bucket, the last position sent before `start`: the `prev` of each bucket's first batch. */
-  readonly lastSent?: ReadonlyMap<number, BinlogPosition>;
-  /** Saves the resume point; `lastSent` has, per bucket, the last change sent before it. */
-  saveCheckpoint(checkpoint: ResumePoint, lastSent: ReadonlyMap<number, BinlogPosition>): Promise<void>;
-  /**
-   * Resolves once the destination has applied every bucket up to these positions (a DDL barrier).
-   * Absent: the sink applies a batch before it returns, so draining is enough.
-   */
-  appliedThrough?(positions: ReadonlyMap<number, BinlogPosition>): Promise<void>;
-}
+import { standaloneTarget, type IncrementalTarget } from './incremental-target.ts';
+import { ProgressKeeper } from './progress-keeper.ts';
+import type { DdlSkipLog } from './skipped-ddl.ts';
+import { SyncMeter } from './sync-meter.ts';
 
 export interface IncrementalOptions {
   readonly until?: 'caught-up';
@@ -67,267 +40,71 @@ export interface IncrementalSummary {
   readonly ddlFailures: number;
 }
 
-/**
- * The transaction a change belongs to, kept on the change under a symbol (invisible to sinks and to
- * JSON): a WeakMap of every change in flight costs the garbage collector dearly.
- */
-const TX = Symbol('transaction');
-type Tracked = { [TX]?: TrackedTransaction };
-
-/** Changes allowed to wait for the destination before the reader is held. */
-const MAX_OUTSTANDING = 20_000;
-
 export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, options: IncrementalOptions): Promise<IncrementalSummary> {
   const started = performance.now();
   const s = task.advanced.incremental;
-  const out: IncrementalTarget = options.target ?? (await standaloneTarget(task, dbs, store, s.workers));
-  const start = out.start ?? (await startPoint(task, store));
-  const target = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
-  const sink: Sink = out.sink;
-  const mapper = new ChangeMapper(task, dbs);
-  const batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs }, out.lastSent);
-  // Per bucket, the last change of the transactions the checkpoint has passed: saved with it, so a
-  // restarted reader chains its first batches to what it sent before (only a queue target needs it).
-  const trackBuckets = out.lastSent !== undefined;
-  const sentBelow = new Map<number, BinlogPosition>(out.lastSent);
-  const tracker = new CheckpointTracker(start, trackBuckets ? (tx) => {
-    for (const [b, p] of tx.lastInBucket ?? []) sentBelow.set(b, p);
-  } : undefined);
-  const limits = task.advanced.throttle.incremental;
-  const rps = limits.rps ? new RateLimiter(limits.rps) : undefined;
-  const mbps = limits.mbps ? new RateLimiter(limits.mbps * 1024 * 1024) : undefined;
-  const heartbeat = task.advanced.heartbeat ? await Heartbeat.start(task, options.log).catch(async (e: unknown) => {
-    await sink.close().catch(() => {});
-    throw e;
-  }) : undefined;
-  let applied = 0;
-  let ddlFailures = 0;
-  let stateCache = (await store.getTaskState())!;
-  let ddlSkipped: DdlSkipLog = { count: stateCache.incremental?.ddlSkipped ?? 0, last: stateCache.incremental?.lastDdlSkipped };
-  const recentlyApplied: Array<[number, number]> = [];
-
-  const dispatcher = new ApplyDispatcher({
-    sink,
-    concurrency: s.workers,
-    mergeLimit: s.batchChanges * 4,
-    retry: task.advanced.retry,
-    log: options.log,
-    isRejection: (e) => e instanceof ApplyRejected,
-    onRejected: (batch, e) => setRejectedChangeAside(task, store, batch, e as ApplyRejected, options.log),
-    onApplied: (batch, outcome) => {
-      applied += outcome.applied;
-      recentlyApplied.push([Date.now(), outcome.applied]);
-      for (const f of outcome.ddlFailures) {
-        ddlFailures++;
-        options.log(`DDL failed in the destination (the task goes on): ${f.sql} — ${f.error}`);
-      }
-      for (const c of batch.changes) {
-        const tx = (c as Tracked)[TX];
-        if (tx) tracker.applied(tx, 1);
-      }
-    },
-  });
-  const dispatch = (batch: ChangeBatch | undefined) => {
-    if (batch) dispatcher.submit(batch);
-  };
-
-  const reader = new BinlogReader({
-    endpoint: task.source,
-    serverId: readerServerId(task.name),
-    start,
-    databases: task.objects.map((o) => o.database),
-  });
-
-  let caughtUp = false;
-  const reached = (): boolean =>
-    target !== undefined && atOrBefore(target, tracker.readThrough) && tracker.pendingTransactions === 0 && dispatcher.queuedChanges === 0 && batcher.pendingChanges === 0;
-  let lastSaved = '';
-  let fatal: unknown;
-  const tick = async (): Promise<void> => {
-    // A failed apply ends the read loop even while the source is idle.
-    if (dispatcher.failed) return void (await reader.stop());
-    for (const b of batcher.due()) dispatch(b);
-    const cp = tracker.checkpoint;
-    const key = `${cp.file}:${cp.offset}`;
-    const status = statusNow();
-    if (key !== lastSaved) {
-      await out.saveCheckpoint(cp, sentBelow);
-      lastSaved = key;
-    }
-    stateCache = { ...stateCache, incremental: status, updatedAt: status.updatedAt };
-    await store.putTaskState(stateCache);
-    options.onStatus?.(status);
-    if (!caughtUp && reached()) {
-      caughtUp = true;
-      await reader.stop();
-    }
-  };
-  const statusNow = (): IncrementalStatus => {
-    const now = Date.now();
-    while (recentlyApplied.length > 0 && now - recentlyApplied[0]![0] > 5000) recentlyApplied.shift();
-    const window = recentlyApplied.reduce((n, [, c]) => n + c, 0);
-    const oldest = tracker.oldestPendingTs;
-    // Pending work: lag is the age of its oldest change. None: with the heartbeat the source writes
-    // every second, so the last applied commit's age is the lag; without it, nothing is behind.
-    const lag = oldest !== undefined ? now / 1000 - oldest : heartbeat ? Math.max(0, now / 1000 - tracker.lastCompletedTs) : 0;
-    return {
-      lagSeconds: Math.max(0, Math.round(lag * 10) / 10),
-      rowsPerSecond: Math.round(window / 5),
-      applied,
-      checkpoint: { ...tracker.checkpoint, at: new Date(now).toISOString() },
-      ddlFailures,
-      ddlSkipped: ddlSkipped.count,
-      ...(ddlSkipped.last ? { lastDdlSkipped: ddlSkipped.last } : {}),
-      updatedAt: new Date(now).toISOString(),
-    };
-  };
-  let ticking: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    ticking = ticking.then(tick).catch((e: unknown) => {
-      // A reader whose lease was taken must stop at once: another one owns the task now.
-      if (e instanceof LeaseLost) {
-        fatal ??= e;
-        void reader.stop();
-      } else options.log(`checkpoint: ${(e as Error).message}`);
-    });
-  }, Math.min(250, s.batchMs));
+  const target = options.target ?? (await standaloneTarget(task, dbs, store, s.workers));
+  const start = target.start ?? (await startPoint(task, store));
+  const end = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
+  const heartbeat = await startHeartbeat(task, target.sink, options.log);
+  const state = (await store.getTaskState())!;
+  const meter = new SyncMeter(heartbeat !== undefined);
+  const handler = new BinlogEventHandler({ task, dbs, store, target, start, meter, ddlSkipped: skipLogOf(state), log: options.log });
+  const reader = new BinlogReader({ endpoint: task.source, serverId: readerServerId(task.name), start, databases: task.objects.map((o) => o.database) });
+  const progress = new ProgressKeeper({ handler, meter, reader, store, target, state, end, onStatus: options.onStatus, log: options.log });
+  progress.start(Math.min(250, s.batchMs));
   const onAbort = () => void reader.stop();
   options.signal?.addEventListener('abort', onAbort);
-
   try {
-    if (target && atOrBefore(target, start)) {
-      caughtUp = true;
-      await reader.stop();
-    }
-    for await (const ev of reader) {
-      if (dispatcher.failed) throw dispatcher.failed;
-      await handle(ev);
-      // Nothing more is waiting to be read: send what is batched now rather than at the age limit, so
-      // a quiet source sees its changes applied at once and a busy one still fills its batches.
-      if (reader.buffered === 0) for (const b of batcher.due(true)) dispatch(b);
-      if (dispatcher.queuedChanges > MAX_OUTSTANDING) await dispatcher.waitBelow(MAX_OUTSTANDING / 2);
-    }
-    if (dispatcher.failed) throw dispatcher.failed;
-    if (fatal) throw fatal;
+    await progress.stopIfCaughtUp();
+    await readAll(reader, handler);
+    if (handler.failed) throw handler.failed;
+    if (progress.leaseLost) throw progress.leaseLost;
     if (options.signal?.aborted) throw options.signal.reason;
-    for (const b of batcher.due(true)) dispatch(b);
-    await dispatcher.drain();
-    await tick();
+    await handler.applyAll();
+    await progress.tick();
   } finally {
-    clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    await ticking.catch(() => {});
+    await progress.stop();
     await reader.stop().catch(() => {});
     await heartbeat?.stop();
+    await target.sink.close().catch(() => {});
+  }
+  const checkpoint = { ...handler.tracker.checkpoint, at: new Date().toISOString() };
+  return { applied: meter.applied, seconds: (performance.now() - started) / 1000, checkpoint, ddlFailures: meter.ddlFailures };
+}
+
+/** Reads until the reader stops, feeding each event to the handler. */
+async function readAll(reader: BinlogReader, handler: BinlogEventHandler): Promise<void> {
+  for await (const ev of reader) {
+    if (handler.failed) throw handler.failed;
+    await handler.handle(ev);
+    // Nothing more is waiting to be read: send what is batched now rather than at the age limit, so
+    // a quiet source sees its changes applied at once and a busy one still fills its batches.
+    if (reader.buffered === 0) handler.flush(true);
+    await handler.holdWhileBehind();
+  }
+}
+
+/** The source heartbeat when the task asks for it; the sink is closed if it cannot start. */
+async function startHeartbeat(task: Task, sink: Sink, log: (line: string) => void): Promise<Heartbeat | undefined> {
+  if (!task.advanced.heartbeat) return undefined;
+  return Heartbeat.start(task, log).catch(async (e: unknown) => {
     await sink.close().catch(() => {});
-  }
-  return { applied, seconds: (performance.now() - started) / 1000, checkpoint: { ...tracker.checkpoint, at: new Date().toISOString() }, ddlFailures };
-
-  async function handle(ev: SourceEvent): Promise<void> {
-    switch (ev.kind) {
-      case 'rows': {
-        const changes = mapper.map(ev);
-        const tx = tracker.transaction(ev.txStart, ev.ts);
-        if (rps && changes.length > 0) await rps.take(changes.length);
-        if (mbps && changes.length > 0) await mbps.take(changes.reduce((n, c) => n + changeBytes(c), 0));
-        for (const c of changes) {
-          tx.pending++;
-          (c as Tracked)[TX] = tx;
-          if (trackBuckets) {
-            const bucket = bucketOf(c, s.buckets);
-            (tx.lastInBucket ??= new Map()).set(bucket, c.pos);
-            dispatch(batcher.add(c, bucket));
-          } else dispatch(batcher.add(c));
-        }
-        return;
-      }
-      case 'commit':
-        tracker.commit(ev.next, ev.ts);
-        return;
-      case 'query':
-        await ddl(ev);
-        return;
-      case 'heartbeat':
-        tracker.idle(ev.next);
-        return;
-    }
-  }
-
-  /** A DDL is a barrier: everything before it is applied first, nothing after it before it. */
-  async function ddl(ev: Extract<SourceEvent, { kind: 'query' }>): Promise<void> {
-    const decision = translateDdl(ev.sql, ev.database, task);
-    if (!decision.apply) {
-      ddlSkipped = noteSkippedDdl(task, decision, ev, (db, table) => mapper.targetOf(db, table), ddlSkipped, options.log);
-      return;
-    }
-    for (const b of batcher.due(true)) dispatch(b);
-    await dispatcher.drain();
-    await out.appliedThrough?.(batcher.sent);
-    const t = decision.translation;
-    const change: DdlChange = { kind: 'ddl', pos: ev.pos, ts: ev.ts, sql: t.sql, database: t.database, tables: t.tables };
-    const tx = tracker.transaction(ev.txStart, ev.ts);
-    tx.pending++;
-    (change as Tracked)[TX] = tx;
-    dispatcher.submit({ bucket: DDL_BUCKET, prev: null, changes: [change] });
-    await dispatcher.drain();
-    await out.appliedThrough?.(new Map([[DDL_BUCKET, change.pos]]));
-    await relearn(t.sourceTables);
-  }
-
-  /**
-   * After a DDL, the tables it touched are relearned from their destination copies (new tables are
-   * picked up, renamed or dropped ones forgotten). A DDL that was not applied changed nothing there,
-   * so its tables keep their mapping.
-   */
-  async function relearn(sourceTables: readonly string[]): Promise<void> {
-    const policy = destinationOf(task).ddl;
-    if (!policy.applies) return;
-    const catalog = await policy.openCatalog(task);
-    try {
-      for (const name of sourceTables) {
-        const dot = name.indexOf('.');
-        const [db, table] = [name.slice(0, dot), name.slice(dot + 1)];
-        const target = mapper.targetOf(db, table);
-        if (!target) continue;
-        const info = await catalog.table(target);
-        if (info) mapper.learnFromDestination(db, table, target, info);
-        else mapper.forgetTable(db, table);
-      }
-    } finally {
-      await catalog.close();
-    }
-  }
+    throw e;
+  });
 }
 
-/** The destination's own sink, the checkpoint in the task's state store. */
-async function standaloneTarget(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, connections: number): Promise<IncrementalTarget> {
-  return {
-    sink: await openSink(task, dbs, { connections }),
-    saveCheckpoint: (cp) => store.putCheckpoint({ ...cp, at: new Date().toISOString() }),
-  };
-}
-
-/**
- * Polls the destination's watermarks until every bucket has applied through `positions` (the
- * serverless barrier before and after a DDL: the batches are in the queue, not yet applied).
- */
-export async function waitForWatermarks(sink: Sink, positions: ReadonlyMap<number, BinlogPosition>, signal?: AbortSignal): Promise<void> {
-  for (const [bucket, pos] of positions) {
-    for (let delay = 20; ; delay = Math.min(1000, delay * 2)) {
-      const wm = await sink.watermark(bucket);
-      if (wm !== null && !isAfter(pos, wm)) break;
-      if (signal?.aborted) throw signal.reason;
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+function skipLogOf(state: TaskState): DdlSkipLog {
+  return { count: state.incremental?.ddlSkipped ?? 0, last: state.incremental?.lastDdlSkipped };
 }
 
 /** The reader starts at the checkpoint, else at the position the full load recorded, else now. */
 async function startPoint(task: Task, store: StateStore): Promise<ResumePoint> {
   const cp = await store.getCheckpoint();
-  if (cp) return { file: cp.file, offset: cp.offset };
+  if (cp) return resumePointOf(cp);
   const plan = await store.getPlan();
-  if (plan) return { file: plan.position.file, offset: plan.position.offset };
+  if (plan) return resumePointOf(plan.position);
   const end = await sourceEnd(task);
   await store.putCheckpoint({ ...end, at: new Date().toISOString() });
   return end;
@@ -336,17 +113,10 @@ async function startPoint(task: Task, store: StateStore): Promise<ResumePoint> {
 async function sourceEnd(task: Task): Promise<ResumePoint> {
   const src: Connection = await connect('source', task.source);
   try {
-    const c = await currentBinlogCoordinates(src);
-    return { file: c.file, offset: c.offset };
+    return resumePointOf(await currentBinlogCoordinates(src));
   } finally {
     await src.end().catch(() => {});
   }
-}
-
-function atOrBefore(a: ResumePoint, b: ResumePoint): boolean {
-  const fa = binlogFileNumber(a.file);
-  const fb = binlogFileNumber(b.file);
-  return fa < fb || (fa === fb && a.offset <= b.offset);
 }
 
 /** A replica server id of its own per task, away from the small ids servers use. */
@@ -355,4 +125,3 @@ function readerServerId(taskName: string): number {
   for (const ch of taskName) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
   return 100_000 + (h % 1_000_000_000);
 }
-

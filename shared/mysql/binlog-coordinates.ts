@@ -1,16 +1,7 @@
 /** The source's current binlog position: where incremental sync starts after a full load. */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { BinlogCoordinates } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
-
-export interface BinlogCoordinates {
-  readonly file: string;
-  readonly offset: number;
-  /** MariaDB: @@gtid_binlog_pos; MySQL: @@gtid_executed (empty when GTIDs are off). */
-  readonly gtid: string;
-  readonly flavor: 'mariadb' | 'mysql';
-  /** When it was read (ISO time): the full load's consistency point in time. */
-  readonly at: string;
-}
 
 export async function currentBinlogCoordinates(conn: Connection): Promise<BinlogCoordinates> {
   const [[version]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');

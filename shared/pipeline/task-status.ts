@@ -1,6 +1,6 @@
 /** What `fc-dts status` shows: the phase, per-table full-load progress, the hand-off position, the last error. */
 import { ChunkLedger } from '../fullload/chunk-ledger.ts';
-import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
+import type { BinlogCoordinates } from '../change/position.ts';
 import { destinationOf } from '../destinations/registry.ts';
 import type { IncrementalStatus, Phase, StateStore } from '../state/state-store.ts';
 import type { Task } from '../task/task.ts';

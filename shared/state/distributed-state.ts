@@ -4,7 +4,7 @@
  * per-bucket apply watermarks for destinations that cannot hold their own (MySQL destinations keep
  * theirs in the destination, in the same transaction as the rows).
  */
-import type { BinlogPosition } from '../change/position.ts';
+import type { BinlogPosition, ReaderPosition } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 import type { PayloadStore } from '../queue/batch-codec.ts';
 import type { StateStore } from './state-store.ts';
@@ -15,16 +15,6 @@ export interface ReaderLease {
   readonly token: number;
   /** Milliseconds since the epoch. */
   readonly expiresAt: number;
-}
-
-/** Where a restarted reader resumes, and what it sent last per bucket before that point (the `prev` of its first batches). */
-export interface ReaderPosition {
-  /** Start of the oldest transaction not yet wholly in the queue. */
-  readonly file: string;
-  readonly offset: number;
-  /** Bucket → position of the last change sent to it from the transactions before `file:offset`. */
-  readonly lastSent: Readonly<Record<string, BinlogPosition>>;
-  readonly at: string;
 }
 
 /** The lease was taken by another reader (or expired and was): this reader must stop without writing. */

@@ -6,7 +6,8 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FcDtsError } from '../errors.ts';
-import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, StateStore, TaskState } from './state-store.ts';
+import type { ReaderCheckpoint } from '../change/position.ts';
+import type { ChunkDone, DirtyRecord, FullLoadPlan, StateStore, TaskState } from './state-store.ts';
 
 export class FileStateStore implements StateStore {
   private writes = 0;

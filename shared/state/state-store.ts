@@ -2,18 +2,10 @@
  * The StateStore port: what a task remembers between runs. The standalone runner keeps it in a
  * directory (file-state-store.ts); the serverless pipeline keeps it in a Tablestore table.
  */
-import type { BinlogPosition } from '../change/position.ts';
-import type { BinlogCoordinates } from '../mysql/binlog-coordinates.ts';
+import type { BinlogCoordinates, BinlogPosition, ReaderCheckpoint } from '../change/position.ts';
 import type { Chunk } from '../fullload/chunk-planner.ts';
 
 export type Phase = 'new' | 'schema' | 'full-load' | 'full-done' | 'incremental';
-
-/** Where the binlog reader resumes: the start of the oldest transaction not yet fully applied. */
-export interface ReaderCheckpoint {
-  readonly file: string;
-  readonly offset: number;
-  readonly at: string;
-}
 
 /** What `fc-dts status` shows of incremental sync. */
 export interface IncrementalStatus {

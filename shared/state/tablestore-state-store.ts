@@ -28,10 +28,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import TableStore from 'tablestore';
-import { formatPosition, type BinlogPosition } from '../change/position.ts';
+import { formatPosition, type BinlogPosition, type ReaderCheckpoint, type ReaderPosition } from '../change/position.ts';
 import { FcDtsError, TaskFileError } from '../errors.ts';
-import { LeaseLost, type DistributedStateStore, type ReaderLease, type ReaderPosition } from './distributed-state.ts';
-import type { ChunkDone, DirtyRecord, FullLoadPlan, ReaderCheckpoint, TaskState } from './state-store.ts';
+import { LeaseLost, type DistributedStateStore, type ReaderLease } from './distributed-state.ts';
+import type { ChunkDone, DirtyRecord, FullLoadPlan, TaskState } from './state-store.ts';
 import { ensureTable, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../tablestore/tablestore-client.ts';
 import { retryTransient, type RetryFailure } from '../tablestore/tablestore-errors.ts';
 

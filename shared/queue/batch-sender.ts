@@ -1,8 +1,9 @@
 /**
- * The Sink of the binlog reader in the serverless shape: "applying" a batch means putting it durably
- * in the destination's queue (encoded by batch-codec.ts, cut to the message size, oversized changes
- * claim-checked). The apply-changes function then applies it with the destination's own sink. The
- * reader's position moves over a change only once this has returned for its batch (DESIGN §3).
+ * Sends change batches to the destination's queue: the serverless binlog reader's Sink, whose
+ * "apply" puts a batch durably in the queue (encoded by batch-codec.ts, cut to the message size,
+ * oversized changes claim-checked) and applies nothing. The apply-changes function applies it later
+ * with the destination's own sink. The reader's position moves over a change only once this has
+ * returned for its batch (DESIGN §3).
  */
 import type { BinlogPosition } from '../change/position.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
@@ -10,7 +11,7 @@ import type { ApplyOutcome, Sink } from '../apply/sink.ts';
 import { encodeBatch, type PayloadStore } from './batch-codec.ts';
 import type { ChangeQueue } from './change-queue.ts';
 
-export class QueueSink implements Sink {
+export class ChangeBatchSender implements Sink {
   constructor(
     private readonly queue: ChangeQueue,
     private readonly task: string,
@@ -19,6 +20,7 @@ export class QueueSink implements Sink {
     private readonly applied: (bucket: number) => Promise<BinlogPosition | null>,
   ) {}
 
+  /** Sends the batch; the outcome counts it applied, as the reader's checkpoint needs. */
   async apply(batch: ChangeBatch): Promise<ApplyOutcome> {
     const bodies = await encodeBatch(batch, { task: this.task, payloads: this.payloads });
     await this.queue.send(bodies);
