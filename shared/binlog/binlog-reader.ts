@@ -3,7 +3,7 @@
  * the changes in binlog order as an async iterable: row images with lossless values (cell-encoder.ts),
  * DDL statements, transaction ends with the position reading can resume from, and idle heartbeats.
  *
- * Positions (DESIGN §3): every event carries { file: numeric suffix, offset: START offset of the event
+ * Positions (docs/architecture.md §3.1): every event carries { file: numeric suffix, offset: START offset of the event
  * in its file, row }. zongji reports the header's end_log_pos (`nextPosition`) and the body size
  * (`size` = event length − header − checksum), so the start is nextPosition − size − 19 − (4 with
  * CRC32). On MariaDB 10.11 every event of a transaction has a real end_log_pos (checked against

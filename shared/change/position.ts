@@ -1,5 +1,5 @@
 /**
- * A position that totally orders the source's binlog (DESIGN §3): the binlog file's sequence number,
+ * A position that totally orders the source's binlog (docs/architecture.md §3.1): the binlog file's sequence number,
  * the byte offset of the event in it, and the row's index inside a row event. The same event read
  * again after a restart has the same position, which is what makes replays recognizable.
  */

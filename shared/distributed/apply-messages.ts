@@ -1,5 +1,5 @@
 /**
- * What the apply-changes function does with the queue messages one invocation brings (DESIGN §3):
+ * What the apply-changes function does with the queue messages one invocation brings (docs/architecture.md §3.3):
  * decode each into its batch and apply it with the destination's sink. An early batch (its
  * predecessor in the bucket is not applied yet) is retried for a moment, then parked in the state
  * store; every invocation ends by applying the parked batches that are no longer early, so an

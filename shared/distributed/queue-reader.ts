@@ -1,5 +1,5 @@
 /**
- * The binlog reader of the serverless pipeline (DESIGN §1, §3): the same incremental loop as the
+ * The binlog reader of the serverless pipeline (docs/architecture.md §1.2, §3.9): the same incremental loop as the
  * standalone runner (incremental-sync.ts), but its batches go to the destination's queue and its
  * position to the state table. One reader per task: it holds the task's lease and renews it; its
  * position is written only under the lease (fenced by the lease's token), so a reader whose lease

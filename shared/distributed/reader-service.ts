@@ -1,6 +1,6 @@
 /**
  * The binlog reader container's work (infra/binlog-reader): wait until the full load is done (the
- * hand-off, DESIGN §3), then read the binlog into the queue for as long as it runs, holding the
+ * hand-off, docs/architecture.md §3.7), then read the binlog into the queue for as long as it runs, holding the
  * task's lease (queue-reader.ts). Lost connections restart reading from the saved position with
  * backoff; losing the lease ends the service (another reader owns the task).
  */

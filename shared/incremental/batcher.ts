@@ -1,5 +1,5 @@
 /**
- * Buckets and batches (DESIGN §3): each row change goes to the bucket of hash(table, key), so the
+ * Buckets and batches (docs/architecture.md §3.2): each row change goes to the bucket of hash(table, key), so the
  * changes of one row stay in one bucket in binlog order; a bucket's batch is closed at a number of
  * changes, a number of bytes or an age, and carries `prev`, the position of the last change the
  * batcher sent to that bucket before it.

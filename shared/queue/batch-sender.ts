@@ -3,7 +3,7 @@
  * "apply" puts a batch durably in the queue (encoded by batch-codec.ts, cut to the message size,
  * oversized changes claim-checked) and applies nothing. The apply-changes function applies it later
  * with the destination's own sink. The reader's position moves over a change only once this has
- * returned for its batch (DESIGN §3).
+ * returned for its batch (docs/architecture.md §3.9).
  */
 import type { BinlogPosition } from '../change/position.ts';
 import type { ChangeBatch } from '../change/change-event.ts';

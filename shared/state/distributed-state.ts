@@ -1,5 +1,5 @@
 /**
- * What the serverless pipeline keeps beyond the StateStore port (DESIGN §1, §3): the binlog reader's
+ * What the serverless pipeline keeps beyond the StateStore port (docs/architecture.md §2.3, §3.9): the binlog reader's
  * lease with its fencing token and its position, claim-check payloads of oversized changes, and
  * per-bucket apply watermarks for destinations that cannot hold their own (MySQL destinations keep
  * theirs in the destination, in the same transaction as the rows).
