@@ -1320,63 +1320,28 @@ async function main(): Promise<number> {
     const start = await masterStatus(src);
     if (compareCoordinates(start, seedEnd) !== 0) log(`note: the source binlog moved during fc-dts's full load (${formatCoordinates(seedEnd)} → ${formatCoordinates(start)}); the native tools start at ${formatCoordinates(start)}`);
 
-    log(`writing ${fmtInt(opts.changes)} row changes with ${opts.writers} connections from ${formatCoordinates(start)} ...`);
     const workload = new Workload(opts.writers, opts.seedRows);
-    const writeSeconds = await writeWorkload(bench, workload, opts.changes);
-    const end = await masterStatus(src);
-    const counts = workload.counts();
-    const changes = counts.insert + counts.update + counts.delete;
-    log(`workload written in ${writeSeconds.toFixed(1)} s (${fmtInt(changes / writeSeconds)} rows/s), binlog now at ${formatCoordinates(end)}`);
+    const workloadInfo = await writeMeasuredWorkload(bench, workload, start);
     const expected = await checksums(src, DB);
-    const workloadInfo: WorkloadInfo = {
-      seedRows: seedRowsPerTable(opts.seedRows) * TABLE_COUNT,
-      changes,
-      transactions: changes / 2,
-      inserts: counts.insert,
-      updates: counts.update,
-      deletes: counts.delete,
-      writers: opts.writers,
-      writeSeconds,
-      start,
-      end,
-      binlogBytes: await binlogBytes(src, start, end),
-      avgRowBytes: await avgRowBytes(src),
-    };
     await settle(src);
-    const range = { start, end };
+    const range = { start, end: workloadInfo.end };
 
     const results: RunResult[] = [];
-    results.push(await runNativeReplica(bench, range, expected, 0, 'relaxed'));
-    results.push(await runNativeReplica(bench, range, expected, PARALLEL_THREADS, 'relaxed'));
-    results.push(await runMariadbBinlog(bench, range, expected));
-    results.push(...(await fcDtsCatchUp(bench, fcTask, expected, fcFullLoadError)));
+    results.push(...(await catchUps(bench, range, expected, 'relaxed', { task: fcTask, fullLoadError: fcFullLoadError })));
     const fcVerify = fcFullLoadError ? undefined : await fcDtsVerify(bench, fcTask);
-    if (opts.durable && fcDurable) {
-      results.push(await runNativeReplica(bench, range, expected, 0, 'durable'));
-      results.push(await runNativeReplica(bench, range, expected, PARALLEL_THREADS, 'durable'));
-      results.push(...(await fcDtsCatchUp(bench, fcDurable, expected, fcDurableFullLoadError)));
-    }
+    if (opts.durable && fcDurable) results.push(...(await catchUps(bench, range, expected, 'durable', { task: fcDurable, fullLoadError: fcDurableFullLoadError })));
     await setDurability(dst, 'relaxed');
 
     const lag: LagResult[] = [];
     if (opts.lagSeconds > 0) {
       lag.push(await fcDtsLag(bench, workload, fcTask));
-      if (opts.nativeLag) lag.push(await nativeLag(bench, workload, end));
+      if (opts.nativeLag) lag.push(await nativeLag(bench, workload, workloadInfo.end));
     }
 
     const rep: Report = {
       startedAt,
       options: opts,
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        server: `MariaDB ${String(await scalar(src, 'SELECT VERSION()'))}`,
-        mariadbBinlog: await toolVersion('mariadb-binlog'),
-        loadAverageAtStart,
-        sourceSettings: await serverSettings(src),
-        fcDts: fcDtsAtStart,
-      },
+      machine: await machineInfo(src, loadAverageAtStart, fcDtsAtStart),
       workload: workloadInfo,
       results,
       lag,
@@ -1391,6 +1356,60 @@ async function main(): Promise<number> {
   } finally {
     await cleanUp(bench);
   }
+}
+
+/** Writes the workload from `start` and describes it (counts, time, binlog range and bytes). */
+async function writeMeasuredWorkload(bench: Bench, workload: Workload, start: ResumePoint): Promise<WorkloadInfo> {
+  const { opts, src } = bench;
+  log(`writing ${fmtInt(opts.changes)} row changes with ${opts.writers} connections from ${formatCoordinates(start)} ...`);
+  const writeSeconds = await writeWorkload(bench, workload, opts.changes);
+  const end = await masterStatus(src);
+  const counts = workload.counts();
+  const changes = counts.insert + counts.update + counts.delete;
+  log(`workload written in ${writeSeconds.toFixed(1)} s (${fmtInt(changes / writeSeconds)} rows/s), binlog now at ${formatCoordinates(end)}`);
+  return {
+    seedRows: seedRowsPerTable(opts.seedRows) * TABLE_COUNT,
+    changes,
+    transactions: changes / 2,
+    inserts: counts.insert,
+    updates: counts.update,
+    deletes: counts.delete,
+    writers: opts.writers,
+    writeSeconds,
+    start,
+    end,
+    binlogBytes: await binlogBytes(src, start, end),
+    avgRowBytes: await avgRowBytes(src),
+  };
+}
+
+/** The same range applied by every tool at one durability: the native replica (1 and N threads), `mariadb-binlog | mariadb` (relaxed only), and fc-dts. */
+async function catchUps(
+  bench: Bench,
+  range: { start: ResumePoint; end: ResumePoint },
+  expected: Awaited<ReturnType<typeof checksums>>,
+  durability: 'relaxed' | 'durable',
+  fc: { task: Parameters<typeof fcDtsCatchUp>[1]; fullLoadError: Parameters<typeof fcDtsCatchUp>[3] },
+): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  results.push(await runNativeReplica(bench, range, expected, 0, durability));
+  results.push(await runNativeReplica(bench, range, expected, PARALLEL_THREADS, durability));
+  if (durability === 'relaxed') results.push(await runMariadbBinlog(bench, range, expected));
+  results.push(...(await fcDtsCatchUp(bench, fc.task, expected, fc.fullLoadError)));
+  return results;
+}
+
+async function machineInfo(src: mysql.Connection, loadAverageAtStart: number[], fcDts: Report['machine']['fcDts']): Promise<Report['machine']> {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    server: `MariaDB ${String(await scalar(src, 'SELECT VERSION()'))}`,
+    mariadbBinlog: await toolVersion('mariadb-binlog'),
+    loadAverageAtStart,
+    sourceSettings: await serverSettings(src),
+    fcDts,
+  };
 }
 
 /** Without --keep: drops the bench databases, clears the binlogs and stops both servers. */

@@ -714,6 +714,113 @@ function packageVersion(dir: string): string {
 // ---------------------------------------------------------------------------------------------
 // main
 
+type Phase = RunResult['phase'];
+
+/** One run of the benchmark: the servers it started, and what each phase found. */
+class TablestoreBench {
+  readonly results: RunResult[] = [];
+  /** The untimed catch-ups that bring both readers to the binlog's end before the workload. */
+  readonly alignment: RunResult[] = [];
+  readonly problems: string[] = [];
+  workload: WorkloadInfo | undefined;
+  private readonly client: TableStore.Client;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly tasks: Record<Destination, Task>;
+
+  constructor(
+    readonly opts: Options,
+    readonly server: MariaDbServer,
+    readonly conn: mysql.Connection,
+    readonly standIn: TablestoreStandIn,
+    keys: ReturnType<typeof newStandInKeys>,
+  ) {
+    this.client = new TableStore.Client({ endpoint: standIn.endpoint, instancename: standIn.instance, accessKeyId: keys.accessKeyId, secretAccessKey: keys.accessKeySecret });
+    this.env = { ...process.env, FC_DTS_BENCH_PASSWORD: server.password, FC_DTS_BENCH_OTS_SECRET: keys.accessKeySecret };
+    this.tasks = writeTasks(server, standIn, keys);
+  }
+
+  private async run(phase: Phase, d: Destination): Promise<RunResult> {
+    return timedRun(phase, this.tasks[d], this.env, this.standIn);
+  }
+
+  /** 1. Full loads, MySQL then Tablestore; the destinations that loaded. */
+  async fullLoads(): Promise<Set<Destination>> {
+    for (const d of DESTINATIONS) {
+      await settle(this.conn);
+      const r = await this.run('full load', d);
+      this.results.push(r);
+      if (r.error) this.problems.push(`${d} full load failed`);
+    }
+    const loaded = new Set(DESTINATIONS.filter((d) => !find(this.results, 'full load', d)?.error));
+    const afterFull = await countAll(this.conn, this.client, loaded.has('MySQL'), loaded.has('Tablestore'));
+    for (const c of afterFull.filter((x) => !x.ok)) this.problems.push(`after the full load ${c.table} has ${c.mysql} (MySQL) / ${c.tablestore} (Tablestore) rows, the source ${c.source}`);
+    log(`row counts after the full loads: ${afterFull.map((c) => `${c.table} ${c.ok ? 'OK' : 'MISMATCH'}`).join(', ')}`);
+    return loaded;
+  }
+
+  /**
+   * 2. Both readers to the binlog's end (untimed, nothing to apply): the MySQL task's full load
+   * recorded a position before its own destination writes, so without this the two would read
+   * different ranges. MySQL first: its start writes into this server's binlog, Tablestore's does not.
+   */
+  async alignReaders(loaded: Set<Destination>): Promise<void> {
+    for (const d of ['MySQL', 'Tablestore'] as const) {
+      if (!loaded.has(d)) continue;
+      const r = await this.run('incremental', d);
+      this.alignment.push(r);
+      if (r.error) {
+        this.problems.push(`${d} catch-up before the workload failed`);
+        loaded.delete(d);
+      }
+    }
+    const [am, at] = [this.alignment.find((x) => x.destination === 'MySQL'), this.alignment.find((x) => x.destination === 'Tablestore')];
+    if (am?.resumesAt && at?.resumesAt && am.resumesAt !== at.resumesAt) {
+      log(`note: before the workload the two readers resume at different positions (MySQL ${am.resumesAt}, Tablestore ${at.resumesAt}): their ranges differ by that much`);
+    }
+  }
+
+  /**
+   * 3. The workload, then the timed catch-ups: Tablestore first, since the MySQL run writes into this
+   * server's binlog (its rows and watermarks) and would move the other run's end position.
+   */
+  async catchUps(loaded: Set<Destination>): Promise<void> {
+    log(`writing ${fmtInt(this.opts.changes)} row changes ...`);
+    const workload = await writeWorkload(this.server, new Workload(this.opts.rows), this.opts.changes);
+    this.workload = workload;
+    log(`workload: ${fmtInt(workload.rowChanges)} row changes in ${workload.seconds.toFixed(1)} s (${fmtInt(workload.rowChanges / workload.seconds)} rows/s), binlog ${workload.start} → ${workload.end}`);
+    for (const d of ['Tablestore', 'MySQL'] as const) {
+      if (!loaded.has(d)) continue;
+      await settle(this.conn);
+      const r = await this.run('incremental', d);
+      this.results.push(r);
+      if (r.error) this.problems.push(`${d} catch-up failed`);
+      else if (r.reported !== undefined && r.reported !== workload.rowChanges) {
+        log(`note: fc-dts → ${d} reports ${fmtInt(r.reported)} row changes applied, the workload wrote ${fmtInt(workload.rowChanges)}`);
+      }
+    }
+    const [im, it] = [find(this.results, 'incremental', 'MySQL'), find(this.results, 'incremental', 'Tablestore')];
+    if (im?.resumesAt && it?.resumesAt && im.resumesAt !== it.resumesAt) {
+      // Expected: the MySQL copy lives on the source server, so its reader also meets (and skips) its own writes.
+      log(`after the catch-ups: MySQL reader resumes at ${im.resumesAt}, Tablestore at ${it.resumesAt} (the workload ended at ${workload.end})`);
+    }
+  }
+
+  /** 4. Correctness: row counts of both copies against the source, and the MySQL copy's checksums. */
+  async check(): Promise<{ counts: TableCount[]; checksums: boolean | undefined }> {
+    log('counting rows (source, MySQL copy, Tablestore: GetRange over each table) ...');
+    const counts = await countAll(this.conn, this.client, true, true);
+    for (const c of counts.filter((x) => !x.ok)) this.problems.push(`${c.table}: source ${c.source}, MySQL ${c.mysql ?? 'missing'}, Tablestore ${c.tablestore ?? 'missing'}`);
+    const checksums = counts.find((c) => c.table === MAIN)?.mysql !== undefined ? await mysqlChecksumsMatch(this.conn) : undefined;
+    if (checksums === false) this.problems.push('the MySQL copy differs from the source (CHECKSUM TABLE)');
+    return { counts, checksums };
+  }
+
+  /** Results in a fixed order: full load MySQL, Tablestore; incremental MySQL, Tablestore. */
+  sortedResults(): RunResult[] {
+    return [...this.results].sort((a, b) => (a.phase === b.phase ? DESTINATIONS.indexOf(a.destination) - DESTINATIONS.indexOf(b.destination) : a.phase === 'full load' ? -1 : 1));
+  }
+}
+
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const startedAt = new Date().toISOString();
@@ -728,122 +835,66 @@ async function main(): Promise<number> {
   const keys = newStandInKeys();
   const standIn = await startTablestoreStandIn({ ...keys, dir: STANDIN_DIR });
   log(`Tablestore stand-in at ${standIn.endpoint} (instance ${standIn.instance}, data in ${STANDIN_DIR})`);
-  const client = new TableStore.Client({ endpoint: standIn.endpoint, instancename: standIn.instance, accessKeyId: keys.accessKeyId, secretAccessKey: keys.accessKeySecret });
-  const env = { ...process.env, FC_DTS_BENCH_PASSWORD: server.password, FC_DTS_BENCH_OTS_SECRET: keys.accessKeySecret };
-
   try {
     // The server is private to this benchmark: start from nothing, binlog included.
     for (const db of [SRC_DB, DST_DB, 'fc_dts']) await dropDatabase(conn, db);
     await conn.query('RESET MASTER');
     const data = await generateData(conn, opts.rows);
-    const rows = { [MAIN]: opts.rows, [LINES]: linesRows(opts.rows) };
-    const tasks = writeTasks(server, standIn, keys);
-    const results: RunResult[] = [];
-    const alignment: RunResult[] = [];
-    let workload: WorkloadInfo | undefined;
-    const problems: string[] = [];
-
-    // 1. Full loads, MySQL then Tablestore.
-    for (const d of DESTINATIONS) {
-      await settle(conn);
-      const r = await timedRun('full load', tasks[d], env, standIn);
-      results.push(r);
-      if (r.error) problems.push(`${d} full load failed`);
-    }
-    const loaded = new Set(DESTINATIONS.filter((d) => !find(results, 'full load', d)?.error));
-    const afterFull = await countAll(conn, client, loaded.has('MySQL'), loaded.has('Tablestore'));
-    for (const c of afterFull.filter((x) => !x.ok)) problems.push(`after the full load ${c.table} has ${c.mysql} (MySQL) / ${c.tablestore} (Tablestore) rows, the source ${c.source}`);
-    log(`row counts after the full loads: ${afterFull.map((c) => `${c.table} ${c.ok ? 'OK' : 'MISMATCH'}`).join(', ')}`);
-
+    const bench = new TablestoreBench(opts, server, conn, standIn, keys);
+    const loaded = await bench.fullLoads();
     if (loaded.size > 0) {
-      // 2. Both readers to the binlog's end (untimed, nothing to apply): the MySQL task's full load
-      // recorded a position before its own destination writes, so without this the two would read
-      // different ranges. MySQL first: its start writes into this server's binlog, Tablestore's does not.
-      for (const d of ['MySQL', 'Tablestore'] as const) {
-        if (!loaded.has(d)) continue;
-        const r = await timedRun('incremental', tasks[d], env, standIn);
-        alignment.push(r);
-        if (r.error) {
-          problems.push(`${d} catch-up before the workload failed`);
-          loaded.delete(d);
-        }
-      }
-      const [am, at] = [alignment.find((x) => x.destination === 'MySQL'), alignment.find((x) => x.destination === 'Tablestore')];
-      if (am?.resumesAt && at?.resumesAt && am.resumesAt !== at.resumesAt) {
-        log(`note: before the workload the two readers resume at different positions (MySQL ${am.resumesAt}, Tablestore ${at.resumesAt}): their ranges differ by that much`);
-      }
-
-      // 3. The workload, then the timed catch-ups: Tablestore first, since the MySQL run writes into
-      // this server's binlog (its rows and watermarks) and would move the other run's end position.
-      log(`writing ${fmtInt(opts.changes)} row changes ...`);
-      workload = await writeWorkload(server, new Workload(opts.rows), opts.changes);
-      log(`workload: ${fmtInt(workload.rowChanges)} row changes in ${workload.seconds.toFixed(1)} s (${fmtInt(workload.rowChanges / workload.seconds)} rows/s), binlog ${workload.start} → ${workload.end}`);
-      for (const d of ['Tablestore', 'MySQL'] as const) {
-        if (!loaded.has(d)) continue;
-        await settle(conn);
-        const r = await timedRun('incremental', tasks[d], env, standIn);
-        results.push(r);
-        if (r.error) problems.push(`${d} catch-up failed`);
-        else if (r.reported !== undefined && r.reported !== workload.rowChanges) {
-          log(`note: fc-dts → ${d} reports ${fmtInt(r.reported)} row changes applied, the workload wrote ${fmtInt(workload.rowChanges)}`);
-        }
-      }
-      const [im, it] = [find(results, 'incremental', 'MySQL'), find(results, 'incremental', 'Tablestore')];
-      if (im?.resumesAt && it?.resumesAt && im.resumesAt !== it.resumesAt) {
-        // Expected: the MySQL copy lives on the source server, so its reader also meets (and skips) its own writes.
-        log(`after the catch-ups: MySQL reader resumes at ${im.resumesAt}, Tablestore at ${it.resumesAt} (the workload ended at ${workload.end})`);
-      }
+      await bench.alignReaders(loaded);
+      await bench.catchUps(loaded);
     }
-    // Results in a fixed order: full load MySQL, Tablestore; incremental MySQL, Tablestore.
-    results.sort((a, b) => (a.phase === b.phase ? DESTINATIONS.indexOf(a.destination) - DESTINATIONS.indexOf(b.destination) : a.phase === 'full load' ? -1 : 1));
-
-    // 4. Correctness: row counts of both copies against the source.
-    log('counting rows (source, MySQL copy, Tablestore: GetRange over each table) ...');
-    const counts = await countAll(conn, client, true, true);
-    for (const c of counts.filter((x) => !x.ok)) problems.push(`${c.table}: source ${c.source}, MySQL ${c.mysql ?? 'missing'}, Tablestore ${c.tablestore ?? 'missing'}`);
-    const checksums = counts.find((c) => c.table === MAIN)?.mysql !== undefined ? await mysqlChecksumsMatch(conn) : undefined;
-    if (checksums === false) problems.push('the MySQL copy differs from the source (CHECKSUM TABLE)');
-
+    const { counts, checksums } = await bench.check();
     const rep: Report = {
       startedAt,
       options: opts,
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        server: `MariaDB ${String(await scalar(conn, 'SELECT VERSION()'))}`,
-        tablestoreSdk: packageVersion('node_modules/tablestore'),
-        mysql2: packageVersion('node_modules/mysql2'),
-        loadAverageAtStart,
-        fcDts,
-      },
-      data: { rows, payloadBytesPerRow: data.payloadBytesPerRow, generateSeconds: data.seconds },
-      ...(workload ? { workload } : {}),
-      alignment,
-      results,
+      machine: await machine(conn, loadAverageAtStart, fcDts),
+      data: { rows: { [MAIN]: opts.rows, [LINES]: linesRows(opts.rows) }, payloadBytesPerRow: data.payloadBytesPerRow, generateSeconds: data.seconds },
+      ...(bench.workload ? { workload: bench.workload } : {}),
+      alignment: bench.alignment,
+      results: bench.sortedResults(),
       counts,
       ...(checksums !== undefined ? { mysqlChecksumsMatch: checksums } : {}),
-      ok: problems.length === 0,
+      ok: bench.problems.length === 0,
     };
     process.stdout.write(report(rep));
     log(`results written to ${writeJson(rep)}`);
-    if (problems.length > 0) {
-      log(`FAILED: ${problems.join('; ')}`);
+    if (bench.problems.length > 0) {
+      log(`FAILED: ${bench.problems.join('; ')}`);
       return 1;
     }
     return 0;
   } finally {
-    await standIn.close().catch((e: Error) => log(`closing the stand-in: ${e.message}`));
-    if (!opts.keep) {
-      for (const db of [SRC_DB, DST_DB, 'fc_dts']) await dropDatabase(conn, db).catch(() => {});
-      await conn.query('RESET MASTER').catch(() => {});
-    }
-    await conn.end().catch(() => {});
-    if (!opts.keep) {
-      rmSync(BENCH_DIR, { recursive: true, force: true });
-      await stopMariaDb(SERVER_DIR);
-      log('dropped the bench databases, removed .local/bench-tablestore and stopped the server (pass --keep to keep them)');
-    }
+    await tearDown(opts, conn, standIn);
+  }
+}
+
+async function machine(conn: mysql.Connection, loadAverageAtStart: number[], fcDts: Report['machine']['fcDts']): Promise<Report['machine']> {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    server: `MariaDB ${String(await scalar(conn, 'SELECT VERSION()'))}`,
+    tablestoreSdk: packageVersion('node_modules/tablestore'),
+    mysql2: packageVersion('node_modules/mysql2'),
+    loadAverageAtStart,
+    fcDts,
+  };
+}
+
+async function tearDown(opts: Options, conn: mysql.Connection, standIn: TablestoreStandIn): Promise<void> {
+  await standIn.close().catch((e: Error) => log(`closing the stand-in: ${e.message}`));
+  if (!opts.keep) {
+    for (const db of [SRC_DB, DST_DB, 'fc_dts']) await dropDatabase(conn, db).catch(() => {});
+    await conn.query('RESET MASTER').catch(() => {});
+  }
+  await conn.end().catch(() => {});
+  if (!opts.keep) {
+    rmSync(BENCH_DIR, { recursive: true, force: true });
+    await stopMariaDb(SERVER_DIR);
+    log('dropped the bench databases, removed .local/bench-tablestore and stopped the server (pass --keep to keep them)');
   }
 }
 
