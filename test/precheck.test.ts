@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mysql2/promise';
 import { formatPrecheckReport, runPrecheck, type CheckResult, type PrecheckReport } from '../shared/precheck/precheck.ts';
+import { binlogFeaturesVerdict, switchoverVerdict } from '../shared/precheck/binlog-features.ts';
 import {
   binlogVerdict,
   effectiveRetentionSeconds,
@@ -62,13 +63,40 @@ describe('decision functions', () => {
     expect(binlogVerdict(new Map([['log_bin', 'OFF']]), 'polardb-mysql').fix).toContain('loose_polar_log_bin');
   });
 
-  it('binlog_row_metadata: FULL passes, MINIMAL fails, absent warns', () => {
+  it('binlog_row_metadata: FULL passes; MINIMAL fails; absent (MySQL 5.7, PolarDB-X) fails until a schema history exists', () => {
     expect(rowMetadataVerdict('FULL', 'mysql').status).toBe('passed');
     const minimal = rowMetadataVerdict('MINIMAL', 'mysql');
     expect(minimal.status).toBe('failed');
     expect(minimal.reason).toContain('before a DDL');
-    expect(rowMetadataVerdict(undefined, 'mysql').status).toBe('warning');
-    expect(rowMetadataVerdict(undefined, 'mysql').reason).toContain('schema history');
+    const absent = rowMetadataVerdict(undefined, 'mysql');
+    expect(absent.status).toBe('failed');
+    expect(absent.reason).toContain('schema history, not built yet');
+    expect(absent.fix).toContain('binlog_row_metadata');
+    const polardbX = rowMetadataVerdict(undefined, 'polardb-x');
+    expect(polardbX.reason).toContain('PolarDB-X global binlog');
+    expect(polardbX.fix).toContain('cannot be synchronized incrementally');
+  });
+
+  it('binlog features: compressed transactions, partial JSON and an unknown checksum fail with their fixes', () => {
+    const vars = (entries: Array<[string, string]>) => new Map(entries);
+    const clean = binlogFeaturesVerdict(vars([['binlog_checksum', 'CRC32'], ['binlog_transaction_compression', 'OFF'], ['binlog_row_value_options', '']]), 'mysql');
+    expect(clean).toEqual({ status: 'passed', reason: 'binlog_checksum CRC32, transaction compression OFF, whole JSON values in updates' });
+    expect(binlogFeaturesVerdict(vars([]), 'mysql')).toEqual({ status: 'passed', reason: 'binlog_checksum NONE' });
+    const bad = binlogFeaturesVerdict(vars([['binlog_transaction_compression', 'ON'], ['binlog_row_value_options', 'PARTIAL_JSON'], ['binlog_checksum', 'CRC32']]), 'mysql');
+    expect(bad.status).toBe('failed');
+    expect(bad.reason).toContain('compressed transactions');
+    expect(bad.reason).toContain('PARTIAL_JSON');
+    expect(bad.fix).toContain('SET GLOBAL binlog_transaction_compression = OFF');
+    expect(bad.fix).toContain("SET GLOBAL binlog_row_value_options = ''");
+    expect(binlogFeaturesVerdict(vars([['binlog_checksum', 'SHA1']]), 'polardb-mysql').fix).toContain('PolarDB console');
+  });
+
+  it('switchover: reports the GTID mode and that a switchover needs a new full load', () => {
+    const mysql = switchoverVerdict(new Map([['gtid_mode', 'ON']]), 'mysql');
+    expect(mysql.status).toBe('passed');
+    expect(mysql.reason).toContain('gtid_mode is ON');
+    expect(mysql.reason).toContain('new full load');
+    expect(switchoverVerdict(new Map([['gtid_binlog_pos', '0-1-5']]), 'polardb-mysql').reason).toMatch(/^MariaDB GTIDs are on;.*cluster fails over/);
   });
 
   it('log_slave_updates matters only on a replica', () => {
@@ -257,6 +285,8 @@ describe('runPrecheck against MariaDB', () => {
       'source-privileges',
       'source-binlog',
       'source-binlog-row-metadata',
+      'source-binlog-features',
+      'source-switchover',
       'source-binlog-retention',
       'source-log-slave-updates',
       'task-objects',
@@ -274,7 +304,7 @@ describe('runPrecheck against MariaDB', () => {
     expect(item(report, 'task-objects').reason).toBe('3 tables in 1 database');
     expect(item(report, 'source-binlog-retention').reason).toContain('7 days');
     expect(item(report, 'source-connectivity').reason).toContain('MariaDB');
-    expect(formatPrecheckReport(report)).toContain('17 passed, 0 warnings, 0 failed: the task can start.');
+    expect(formatPrecheckReport(report)).toContain('19 passed, 0 warnings, 0 failed: the task can start.');
   });
 
   it('names missing privileges with the exact GRANT statements that fix them', async () => {

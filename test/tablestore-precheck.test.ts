@@ -115,6 +115,8 @@ describe('runPrecheck with a Tablestore destination', () => {
       'source-privileges',
       'source-binlog',
       'source-binlog-row-metadata',
+      'source-binlog-features',
+      'source-switchover',
       'source-binlog-retention',
       'source-log-slave-updates',
       'task-objects',
@@ -132,7 +134,7 @@ describe('runPrecheck with a Tablestore destination', () => {
     // orders + customers + fc_dts_watermarks in an empty instance.
     expect(item(report, 'tablestore-table-limit').reason).toMatch(/^3 of the 64 tables/);
     expect(item(report, 'tablestore-existing-tables').reason).toBe('none of the 2 destination tables exists yet');
-    expect(formatPrecheckReport(report)).toContain('16 passed, 0 warnings, 0 failed: the task can start.');
+    expect(formatPrecheckReport(report)).toContain('18 passed, 0 warnings, 0 failed: the task can start.');
   });
 
   it('a wrong secret fails connectivity naming the keys to check, never printing a secret; instance items are left out', async () => {
