@@ -13,6 +13,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { adminConnection, taskDoc, testDatabases } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, ALL_TYPES_ROWS, diffTables, insertAllTypes } from './helpers/fixtures.ts';
 import { FC_DTS_BIN as BIN, writeTaskFile, type TaskFiles } from './helpers/fc-dts-process.ts';
+import { FileStateStore } from '../shared/state/file-state-store.ts';
 
 const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-inc-'));
 const dbs = testDatabases();
@@ -184,15 +185,22 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
     const child = spawn(process.execPath, [BIN, 'run', '-c', t.file, '--state', t.state], { stdio: 'ignore' });
     try {
       await dbs.admin.query('INSERT INTO t SELECT seq, seq FROM seq_1_to_5000');
-      let status: { phase?: string; incremental?: { lagSeconds: number; applied: number; rowsPerSecond: number } } = {};
-      for (let i = 0; i < 100 && !(status.incremental && status.incremental.applied >= 5000); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const s = spawnSync(process.execPath, [BIN, 'status', '-c', t.file, '--state', t.state, '--json'], { encoding: 'utf8' });
-        status = JSON.parse(s.stdout) as typeof status;
+      // The rate covers the last 5 s: read it from the state the run writes every tick, not through a
+      // `fc-dts status` process, whose start-up alone can take seconds on a loaded machine.
+      const store = new FileStateStore(t.state);
+      let running = await store.getTaskState();
+      for (const deadline = Date.now() + 20_000; (running?.incremental?.applied ?? 0) < 5000 && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        running = await store.getTaskState();
       }
+      expect(running?.incremental?.applied).toBe(5000);
+      expect(running?.incremental?.rowsPerSecond).toBeGreaterThan(0);
+      let status = JSON.parse(spawnSync(process.execPath, [BIN, 'status', '-c', t.file, '--state', t.state, '--json'], { encoding: 'utf8' }).stdout) as {
+        phase?: string;
+        incremental?: { lagSeconds: number; applied: number; rowsPerSecond: number };
+      };
       expect(status.phase).toBe('incremental');
       expect(status.incremental!.applied).toBe(5000);
-      expect(status.incremental!.rowsPerSecond).toBeGreaterThan(0);
       // Lag is the age of the last transaction applied, which is the 5,000-row insert at first; the
       // source heartbeat's transactions then keep it small while the source is otherwise idle (how long
       // the first catch-up took depends on the machine's load, so it is not part of the check).
