@@ -46,6 +46,7 @@ interface Session {
   readonly variables: SessionVariables;
   /** aborts the dump when the connection closes */
   readonly closed: AbortController;
+  dumping: boolean;
 }
 
 /** The internals of mysql2's Server used here (lib/server.js wraps a net.Server it does not expose in its typings). */
@@ -115,6 +116,11 @@ export class BinlogReplayServer implements BinlogIndex {
     });
   }
 
+  /** The ids (as KILL takes them) of the connections streaming a dump now. */
+  dumpConnectionIds(): number[] {
+    return [...this.sessions.values()].filter((s) => s.dumping).map((s) => s.id);
+  }
+
   /** Cuts every open client connection, as a network failure or a server crash would. */
   dropConnections(): void {
     for (const s of this.sessions.values()) s.conn.stream.destroy();
@@ -135,7 +141,7 @@ export class BinlogReplayServer implements BinlogIndex {
   }
 
   private accept(conn: Mysql2ServerConnection): void {
-    const session: Session = { id: this.nextConnectionId++, conn, variables: new Map(), closed: new AbortController() };
+    const session: Session = { id: this.nextConnectionId++, conn, variables: new Map(), closed: new AbortController(), dumping: false };
     this.sessions.set(session.id, session);
     const socket: Socket = conn.stream;
     socket.on('close', () => {
@@ -208,9 +214,14 @@ export class BinlogReplayServer implements BinlogIndex {
       heartbeatNs: BigInt(variables.get('master_heartbeat_period') ?? '0'),
     } as const;
     const output = { send: (event: Buffer) => sendEvent(conn, event) };
+    session.dumping = true;
     runDump(request, settings, this, output, session.closed.signal).then(
-      () => { if (!session.closed.signal.aborted) writeEof(conn); },
+      () => {
+        session.dumping = false;
+        if (!session.closed.signal.aborted) writeEof(conn);
+      },
       (e: unknown) => {
+        session.dumping = false;
         if (session.closed.signal.aborted) return;
         if (e instanceof DumpError) writeError(conn, ER_MASTER_FATAL_ERROR_READING_BINLOG, 'HY000', e.message);
         else conn.stream.destroy(e as Error);
