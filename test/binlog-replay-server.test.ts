@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import ZongJi from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinlogDecodeError, BinlogPurgedError, BinlogReader, type SourceEvent } from '../shared/binlog/binlog-reader.ts';
@@ -35,7 +36,7 @@ async function serve(...files: ReplayFile[]): Promise<BinlogReplayServer> {
   return server;
 }
 
-function readerOf(server: BinlogReplayServer, start: BinlogStart, password = server.password): BinlogReader {
+function readerOf(server: BinlogReplayServer, start: BinlogStart, password: string = server.password): BinlogReader {
   const reader = new BinlogReader({
     endpoint: { host: server.host, port: server.port, user: server.user, password, ssl: false },
     serverId: 4242,
@@ -76,6 +77,12 @@ async function failureOf(iterator: AsyncIterator<SourceEvent>): Promise<unknown>
     }
   }
   return new Error('no error after 1000 events');
+}
+
+/** The error the reader fails with reading `file` served as `servedAs` from `start`. */
+async function failureReading(file: string, servedAs: string, start: BinlogStart, password?: string): Promise<unknown> {
+  const server = await serve(fixture(file, servedAs));
+  return failureOf(readerOf(server, start, password)[Symbol.asyncIterator]());
 }
 
 const b64 = (s: string) => ({ b: Buffer.from(s).toString('base64') });
@@ -187,15 +194,13 @@ describe('the dump protocol around the events', () => {
   });
 
   it('a file the server does not have is the purged-binlog error (1236 "Could not find first log file name")', async () => {
-    const server = await serve(fixture('rmc--mariadb-bin.000001', 'mariadb-bin.000001'));
-    const error = await failureOf(readerOf(server, { file: 'mariadb-bin.000000', offset: 4 })[Symbol.asyncIterator]());
+    const error = await failureReading('rmc--mariadb-bin.000001', 'mariadb-bin.000001', { file: 'mariadb-bin.000000', offset: 4 });
     expect(error).toBeInstanceOf(BinlogPurgedError);
     expect((error as Error).message).toContain('Could not find first log file name in binary log index file');
   });
 
   it('a position past the end of the file is refused (1236), which the reader reports as not streamable, not as purged', async () => {
-    const server = await serve(fixture('rmc--mariadb-bin.000001', 'mariadb-bin.000001'));
-    const error = await failureOf(readerOf(server, { file: 'mariadb-bin.000001', offset: 5000 })[Symbol.asyncIterator]());
+    const error = await failureReading('rmc--mariadb-bin.000001', 'mariadb-bin.000001', { file: 'mariadb-bin.000001', offset: 5000 });
     expect(error).not.toBeInstanceOf(BinlogPurgedError);
     expect(error).toMatchObject({ code: 'STATE_INVALID' });
     expect((error as Error).message).toContain('Client requested master to start replication from position > file size');
@@ -228,24 +233,40 @@ describe('the dump protocol around the events', () => {
     expect(await failureOf(iterator)).toMatchObject({ code: 'CONNECTION_FAILED' });
   });
 
-  it('a wrong password is refused at the handshake', async () => {
+  it('a non-blocking dump (zongji nonBlock) ends at the end of the binlog; a blocking one keeps waiting', async () => {
     const server = await serve(fixture('rmc--mariadb-bin.000001', 'mariadb-bin.000001'));
-    const error = await failureOf(readerOf(server, { file: 'mariadb-bin.000001', offset: 4 }, 'wrong')[Symbol.asyncIterator]());
+    const dump = async (nonBlock: boolean): Promise<{ xids: number; dumping: boolean }> => {
+      const z = new ZongJi({ host: server.host, port: server.port, user: server.user, password: server.password });
+      let xids = 0;
+      z.on('binlog', () => xids++);
+      const failed = new Promise<never>((_, reject) => z.on('error', reject));
+      z.start({ serverId: 77, filename: 'mariadb-bin.000001', position: 4, nonBlock, includeEvents: ['xid'] });
+      const deadline = Date.now() + 10_000;
+      while (xids < 2 && Date.now() < deadline) await Promise.race([failed, new Promise((r) => setTimeout(r, 20))]);
+      await new Promise((r) => setTimeout(r, 300));
+      const dumping = server.dumpConnectionIds().length > 0;
+      await new Promise<void>((resolve) => { z.once('stopped', () => resolve()); z.stop(); });
+      return { xids, dumping };
+    };
+    expect(await dump(true)).toEqual({ xids: 2, dumping: false });
+    expect(await dump(false)).toEqual({ xids: 2, dumping: true });
+  });
+
+  it('a wrong password is refused at the handshake', async () => {
+    const error = await failureReading('rmc--mariadb-bin.000001', 'mariadb-bin.000001', { file: 'mariadb-bin.000001', offset: 4 }, 'wrong');
     expect(error).toMatchObject({ code: 'AUTH_FAILED' });
   });
 });
 
 describe('fixtures today\'s reader cannot read (other work items fix these)', () => {
   it('rmc--vector.binlog (MySQL 9.0.1): the VECTOR column (type 242) is a decode error', async () => {
-    const server = await serve(fixture('rmc--vector.binlog', 'binlog.000001'));
-    const error = await failureOf(readerOf(server, { file: 'binlog.000001', offset: 4 })[Symbol.asyncIterator]());
+    const error = await failureReading('rmc--vector.binlog', 'binlog.000001', { file: 'binlog.000001', offset: 4 });
     expect(error).toBeInstanceOf(BinlogDecodeError);
     expect((error as Error).message).toContain('Unsupported type "242" on column "vector_column"');
   });
 
   it('rmc--transaction_compression.000001 (MySQL 8.0.32): a TRANSACTION_PAYLOAD_EVENT is a decode error', async () => {
-    const server = await serve(fixture('rmc--transaction_compression.000001', 'binlog.000001'));
-    const error = await failureOf(readerOf(server, { file: 'binlog.000001', offset: 4 })[Symbol.asyncIterator]());
+    const error = await failureReading('rmc--transaction_compression.000001', 'binlog.000001', { file: 'binlog.000001', offset: 4 });
     expect(error).toBeInstanceOf(BinlogDecodeError);
     expect((error as Error).message).toContain('TRANSACTION_PAYLOAD_EVENT');
   });
