@@ -30,9 +30,10 @@ export interface ServerFacts {
 export type SessionVariables = Map<string, string>;
 
 /**
- * Collation id → character set, as MySQL 8.0's INFORMATION_SCHEMA.COLLATIONS lists them (ids below 256
- * are the same on MariaDB 10.5): https://dev.mysql.com/doc/refman/8.0/en/charset-mysql.html and
- * `SHOW COLLATION` on 8.0.28. 33/83 are utf8 (utf8mb3) as named before 8.0.30.
+ * Collation id → character set for the collations the served files use (utf8mb4, latin1, binary) and
+ * their common neighbours, as MySQL 8.0's INFORMATION_SCHEMA.COLLATIONS lists them
+ * (https://dev.mysql.com/doc/refman/8.0/en/information-schema-collations-table.html; MariaDB 10.5 numbers
+ * these the same). 33/83 are utf8 (utf8mb3) as named before 8.0.30.
  */
 export const COLLATIONS: ReadonlyArray<readonly [id: number, charset: string]> = [
   [5, 'latin1'], [8, 'latin1'], [47, 'latin1'], [48, 'latin1'],

@@ -71,7 +71,7 @@ export interface Credentials { readonly user: string; readonly password: string 
 export function handshake(conn: Mysql2ServerConnection, version: string, connectionId: number, credentials: Credentials): void {
   conn.serverHandshake({
     protocolVersion: 10,
-    // MariaDB prefixes its handshake version so old clients take it for 5.5 (sql/mysqld.cc RPL_VERSION_HACK).
+    // MariaDB prefixes its handshake version so old clients take it for 5.5 (RPL_VERSION_HACK, include/mysql_com.h).
     serverVersion: /mariadb/i.test(version) ? `5.5.5-${version}` : version,
     connectionId,
     statusFlags: SERVER_STATUS_AUTOCOMMIT,
