@@ -104,7 +104,7 @@ export function cellEncoder(column: BinlogColumn): CellEncoder {
     case ColumnType.SET:
       return (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : fail(v, 'a SET value'));
     case ColumnType.JSON:
-      // MySQL binary JSON rendered as text by zongji (jsonStrings); MariaDB JSON is LONGTEXT (a BLOB type).
+      // Only when row-decoder.ts cannot take a MySQL JSON column (no length_size): zongji's text (jsonStrings). MariaDB JSON is LONGTEXT (a BLOB type).
       return (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : fail(v, 'JSON text (jsonStrings must be true)'));
     case ColumnType.BIT:
     case ColumnType.GEOMETRY:

@@ -3,14 +3,17 @@
  * make up most tables: integers, FLOAT/DOUBLE, DECIMAL, DATETIME(fsp), text and BLOBs. zongji's own
  * path (lib/common.js readMysqlValue, then cell-encoder.ts) builds each value twice and spends a
  * quarter of the incremental CPU doing it; the output here is the same CellValue, value for value
- * (test/binlog-reader.test.ts compares every type through the binlog). Every other type keeps
- * zongji's decoder (`fallback`).
+ * (test/binlog-reader.test.ts compares every type through the binlog). MySQL's binary JSON is
+ * decoded here too, into the text the server prints (mysql-json.ts), which zongji's JSON decoder
+ * does not give. Every other type keeps zongji's decoder (`fallback`).
  *
  * Wire formats: MySQL sql/log_event.cc (rows_event), strings/decimal.c (bin2decimal),
  * sql-common/my_time.c (TIME_to_longlong_datetime_packed); zongji lib/common.js reads the same.
  */
 import type { CellValue } from '../change/change-event.ts';
 import { ColumnType, latin1FromByteString } from './cell-encoder.ts';
+import { decimalReader } from './mysql-decimal.ts';
+import { MysqlJsonError, mysqlJsonToText } from './mysql-json.ts';
 
 /** The cursor zongji's packet parser keeps over the event (node-mysql Parser): the bytes and the read offset. */
 export interface PacketCursor {
@@ -111,8 +114,28 @@ export function fastDecoder(c: DecodedColumn): ValueDecoder | undefined {
         return text(b, start, start + len);
       });
     }
+    case ColumnType.JSON: {
+      // MySQL's binary JSON, behind a length of `length_size` bytes like a BLOB's; MariaDB writes JSON as text in a BLOB type.
+      const lengthBytes = c.metadata.length_size;
+      if (lengthBytes === undefined || lengthBytes < 1 || lengthBytes > 4) return undefined;
+      return (p) => {
+        const b = p._buffer;
+        const len = b.readUIntLE(p._offset, lengthBytes);
+        const start = p._offset + lengthBytes;
+        p._offset = start + len;
+        return jsonText(c.name, b.subarray(start, start + len));
+      };
+    }
     default:
       return undefined;
+  }
+}
+
+function jsonText(column: string, value: Buffer): string {
+  try {
+    return mysqlJsonToText(value);
+  } catch (e) {
+    throw e instanceof MysqlJsonError ? e.inColumn(column) : e;
   }
 }
 
@@ -146,51 +169,14 @@ function int64(b: Buffer, o: number): CellValue {
   return Number.isSafeInteger(v) ? v : { n: b.readBigInt64LE(o).toString() };
 }
 
-/** Bytes of the leftover digits (fewer than 9) of a DECIMAL part, strings/decimal.c dig2bytes. */
-const DIGIT_BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
-
-/**
- * DECIMAL(precision, scale) as exact text: groups of 9 digits in 4 big-endian bytes, the leftover
- * digits of each part in fewer bytes, the sign in the top bit (flipped) and negatives stored
- * ones'-complemented. The text is what zongji prints: no leading zeros, `scale` fraction digits.
- */
+/** DECIMAL(precision, scale) as exact text (mysql-decimal.ts). */
 function decimalDecoder(precision: number, scale: number): ValueDecoder {
-  const intDigits = precision - scale;
-  const intFull = Math.floor(intDigits / 9);
-  const intLead = DIGIT_BYTES[intDigits - intFull * 9]!;
-  const fracFull = Math.floor(scale / 9);
-  const fracRestDigits = scale - fracFull * 9;
-  const fracRest = DIGIT_BYTES[fracRestDigits]!;
-  const size = intLead + intFull * 4 + fracFull * 4 + fracRest;
+  const { size, read } = decimalReader(precision, scale);
   return (p) => {
-    const b = p._buffer;
-    const start = p._offset;
+    const n = read(p._buffer, p._offset);
     p._offset += size;
-    const negative = (b[start]! & 0x80) === 0;
-    let o = start;
-    let int = '';
-    if (intLead > 0) {
-      int += String(decimalPart(b, start, o, intLead, negative));
-      o += intLead;
-    }
-    for (let i = 0; i < intFull; i++, o += 4) int += pad(decimalPart(b, start, o, 4, negative), 9);
-    int = int.replace(/^0+(?=\d)/, '');
-    if (int === '') int = '0';
-    let frac = '';
-    for (let i = 0; i < fracFull; i++, o += 4) frac += pad(decimalPart(b, start, o, 4, negative), 9);
-    if (fracRest > 0) frac += pad(decimalPart(b, start, o, fracRest, negative), fracRestDigits);
-    return { n: (negative ? '-' : '') + int + (scale > 0 ? '.' + frac : '') };
+    return { n };
   };
-}
-
-/**
- * A DECIMAL part of `n` bytes at `at`, big-endian, with the sign bit (top bit of the value's first
- * byte, at `start`) flipped back and a negative's complement undone.
- */
-function decimalPart(b: Buffer, start: number, at: number, n: number, negative: boolean): number {
-  let v = 0;
-  for (let i = 0; i < n; i++) v = v * 256 + (at + i === start ? b[start]! ^ 0x80 : b[at + i]!);
-  return negative ? 256 ** n - 1 - v : v;
 }
 
 /**
