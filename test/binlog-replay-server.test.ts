@@ -173,6 +173,24 @@ describe('MySQL 8.0.28 binlog (rmc--mysql-enum-string-set.000001, FULL metadata,
   });
 });
 
+describe('MySQL 9.0.1 binary JSON (rmc--json-opaque.binlog, FULL metadata)', () => {
+  it('the reader gives each JSON value as the server prints it (values as rust_mysql_common states them; DECIMAL unquoted, as MySQL prints it)', async () => {
+    const server = await serve(fixture('rmc--json-opaque.binlog', 'binlog.000001'));
+    const events = withoutHeartbeats(await readUntilIdle(readerOf(server, { file: 'binlog.000001', offset: 4 })[Symbol.asyncIterator]()));
+    const values = events.flatMap((e) => (e.kind === 'rows' ? e.rows.flatMap((r) => Object.values(r.after ?? {})) : [])).filter((v) => typeof v === 'string' && v.startsWith('{'));
+    expect(values).toEqual([
+      '{"a": "base64:type15:VQ=="}',
+      '{"b": "2012-03-18"}',
+      '{"c": "2012-03-18 11:30:45.000000"}',
+      '{"c": "87:31:46.654321"}',
+      '{"d": 123.456}',
+      '{"e": 9.00}',
+      '{"e": [0, 1, true, false]}',
+      '{"e": null}',
+    ]);
+  });
+});
+
 describe('the dump protocol around the events', () => {
   it('rotates into a file added while the reader waits, and reads it from its start', async () => {
     const server = await serve(fixture('rmc--mariadb-bin.000001', 'mariadb-bin.000001'));
