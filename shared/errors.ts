@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'LOAD_FAILED'
   | 'STATE_INVALID'
   | 'ENVIRONMENT'
+  | 'BINLOG_INVALID'
   | 'INTERRUPTED';
 
 export class FcDtsError extends Error {
