@@ -20,17 +20,19 @@ export type FileOptions = Omit<ParserOptions, 'source'>;
 export async function* readBinlogFile(path: string, options: FileOptions): AsyncGenerator<BinlogEvent> {
   const file = await open(path, 'r');
   try {
-    const input = new ChunkedInput(file, path);
+    const input = new ChunkedInput(file);
     const magic = await input.read(BINLOG_MAGIC.length);
-    if (!magic?.equals(BINLOG_MAGIC)) throw new BinlogFormatError({ source: path, offset: 0 }, 'not a binlog file (no \\xfebin magic)');
+    if (!magic.equals(BINLOG_MAGIC)) throw new BinlogFormatError({ source: path, offset: 0 }, 'not a binlog file (no \\xfebin magic)');
     const parser = new BinlogEventParser({ ...options, source: path });
     for (;;) {
       const offset = input.position;
       const header = await input.read(EVENT_HEADER_LENGTH);
-      if (header === null) return;
-      const size = header.readUInt32LE(9);
-      const rest = size >= EVENT_HEADER_LENGTH ? await input.read(size - EVENT_HEADER_LENGTH) : Buffer.alloc(0);
-      if (rest === null) throw new BinlogFormatError({ source: path, offset }, `file ends inside an event of ${size} bytes`);
+      if (header.length === 0) return;
+      const size = header.length === EVENT_HEADER_LENGTH ? header.readUInt32LE(9) : EVENT_HEADER_LENGTH;
+      const rest = await input.read(Math.max(0, size - EVENT_HEADER_LENGTH));
+      if (header.length + rest.length < size) {
+        throw new BinlogFormatError({ source: path, offset }, `the file ends inside an event: ${header.length + rest.length} of its ${size} bytes are there`);
+      }
       yield parser.parse(Buffer.concat([header, rest]), offset);
     }
   } finally {
@@ -41,21 +43,18 @@ export async function* readBinlogFile(path: string, options: FileOptions): Async
 /** Reads exact byte counts from a file handle through a 1 MiB buffer. */
 class ChunkedInput {
   private readonly file: FileHandle;
-  private readonly path: string;
   private chunk = Buffer.alloc(0);
   private at = 0;
   /** File offset of the next byte `read` returns. */
   position = 0;
   private filePosition = 0;
 
-  constructor(file: FileHandle, path: string) {
+  constructor(file: FileHandle) {
     this.file = file;
-    this.path = path;
   }
 
-  /** `n` bytes, or null at the end of the file; a partial read at the end is an error of the caller's to name. */
-  async read(n: number): Promise<Buffer | null> {
-    if (n === 0) return Buffer.alloc(0);
+  /** `n` bytes, fewer only where the file ends. */
+  async read(n: number): Promise<Buffer> {
     const parts: Buffer[] = [];
     let missing = n;
     while (missing > 0) {
@@ -65,9 +64,7 @@ class ChunkedInput {
       this.at += take;
       missing -= take;
     }
-    if (missing === n) return null;
     this.position += n - missing;
-    if (missing > 0) throw new BinlogFormatError({ source: this.path, offset: this.position }, `file is truncated: ${missing} of ${n} bytes missing`);
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
