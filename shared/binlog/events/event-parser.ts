@@ -4,6 +4,7 @@
  * later events depend on: the FORMAT_DESCRIPTION_EVENT (post-header lengths, checksum algorithm) and
  * the TABLE_MAPs by table id.
  */
+// zlib.crc32 is Node's own CRC-32 (IEEE, as MySQL's my_checksum), in Node since 20.15 / 22.2.
 import { crc32 } from 'node:zlib';
 import { BinlogChecksumError, BinlogFormatError, type BinlogWhere } from './binlog-errors.ts';
 import type { BinlogEvent, EventPosition } from './binlog-event.ts';

@@ -4,7 +4,7 @@
  * libbinlogevents/src/control_events.cpp (Format_description_event), go-mysql replication/event.go.
  */
 import { BinlogFormatError } from './binlog-errors.ts';
-import { ByteReader } from './byte-reader.ts';
+import type { ByteReader } from './byte-reader.ts';
 import { EVENT_HEADER_LENGTH } from './event-header.ts';
 
 /** binlog_checksum: enum_binlog_checksum_alg in libbinlogevents/include/binlog_event.h. */
