@@ -18,7 +18,6 @@ export type ErrorCode =
   | 'STATE_INVALID'
   | 'ENVIRONMENT'
   | 'BINLOG_DECODE_FAILED'
-  | 'BINLOG_INVALID'
   | 'INTERRUPTED';
 
 export class FcDtsError extends Error {

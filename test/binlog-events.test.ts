@@ -272,7 +272,7 @@ describe('damaged files', () => {
     });
     const error = await readAll(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BinlogChecksumError);
-    expect(error).toMatchObject({ code: 'BINLOG_INVALID', offset: 1116, source: path });
+    expect(error).toMatchObject({ code: 'BINLOG_DECODE_FAILED', offset: 1116, source: path });
     expect((error as Error).message).toContain(`${path} at offset 1116: event checksum mismatch`);
   });
 
@@ -280,6 +280,6 @@ describe('damaged files', () => {
     const notBinlog = await damaged('rmc--time_issue.000001', (b) => Buffer.concat([Buffer.from('xbin'), b.subarray(4)]));
     await expect(readAll(notBinlog)).rejects.toThrow(BinlogFormatError);
     const truncated = await damaged('rmc--time_issue.000001', (b) => b.subarray(0, 300));
-    await expect(readAll(truncated)).rejects.toMatchObject({ code: 'BINLOG_INVALID', offset: 236 });
+    await expect(readAll(truncated)).rejects.toMatchObject({ code: 'BINLOG_DECODE_FAILED', offset: 236 });
   });
 });

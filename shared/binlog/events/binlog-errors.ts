@@ -13,7 +13,7 @@ export class BinlogFormatError extends FcDtsError {
   readonly offset: number;
   constructor(where: BinlogWhere, message: string, options?: { cause?: unknown }) {
     super(
-      'BINLOG_INVALID',
+      'BINLOG_DECODE_FAILED',
       `${where.source} at offset ${where.offset}: ${message}`,
       'check that the file is a complete MySQL/MariaDB binlog (not truncated, not a relay log being written); if it is, report the file and offset',
       options,
@@ -29,7 +29,7 @@ export class BinlogChecksumError extends FcDtsError {
   readonly offset: number;
   constructor(where: BinlogWhere, expected: number, actual: number) {
     super(
-      'BINLOG_INVALID',
+      'BINLOG_DECODE_FAILED',
       `${where.source} at offset ${where.offset}: event checksum mismatch (stored CRC32 ${hex(expected)}, computed ${hex(actual)})`,
       'the binlog is corrupt at that offset: read it again from the source server, or restart from a position after a full load',
     );
