@@ -12,6 +12,9 @@ import { runTask, type RunUntil } from '../pipeline/standalone-runner.ts';
 import { readTaskStatus, formatTaskStatus } from '../pipeline/task-status.ts';
 import { verifyTask, formatVerifyReport } from '../verify/verify.ts';
 import { FileStateStore } from '../state/file-state-store.ts';
+import { decodeBinlogFiles } from '../binlog/binlog-file-changes.ts';
+import { formatDecodedChange } from '../binlog/decoded-change-text.ts';
+import { schemaFileNames } from '../binlog/schema-file-names.ts';
 
 const USAGE = `usage: fc-dts <command> -c task.yaml [options]
 
@@ -22,6 +25,8 @@ commands:
                                                   (resumes where it stopped; Ctrl-C stops it)
   status   -c FILE [--json] [--state DIR]         phase, per-table progress, lag, rows/s, last error
   verify   -c FILE [--json]                       compare source and destination (counts, chunk checksums)
+  decode-binlog FILE... [--schema FILE.sql] [--json]
+                                                  print every change in binlog files (mysqlbinlog -v for fc-dts)
 
 exit codes: 0 ok, 1 failed / differences, 2 bad usage or task file, 130 interrupted`;
 
@@ -42,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         until: { type: 'string' },
         state: { type: 'string' },
+        schema: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -56,6 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const json = values.json ?? false;
   try {
+    if (command === 'decode-binlog') return await decodeBinlog(positionals.slice(1), values.schema, json);
     if (!['precheck', 'run', 'status', 'verify'].includes(command)) throw new UsageError(`unknown command "${command}"`);
     if (!values.config) throw new UsageError(`${command} needs the task file: fc-dts ${command} -c task.yaml`);
     const task = loadTaskFile(values.config);
@@ -83,6 +90,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     return fail(e, json);
   }
+}
+
+async function decodeBinlog(files: readonly string[], schema: string | undefined, json: boolean): Promise<number> {
+  if (files.length === 0) throw new UsageError('decode-binlog needs at least one binlog file: fc-dts decode-binlog FILE... [--schema FILE.sql] [--json]');
+  const names = schema === undefined ? undefined : await schemaFileNames(schema);
+  for await (const change of decodeBinlogFiles(files, names)) print(json ? JSON.stringify(change) : formatDecodedChange(change));
+  return 0;
 }
 
 async function run(task: Task, stateDir: string, until: string | undefined): Promise<number> {
