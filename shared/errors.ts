@@ -17,7 +17,13 @@ export type ErrorCode =
   | 'LOAD_FAILED'
   | 'STATE_INVALID'
   | 'ENVIRONMENT'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  /** A TABLE_MAP's columns differ from the schema history's definition of the table at that position. */
+  | 'SCHEMA_MISMATCH'
+  /** A DDL statement on a tracked table that the schema history cannot turn into the table's new definition. */
+  | 'DDL_NOT_UNDERSTOOD'
+  /** A table's definition changed between the snapshot and the start of incremental sync. */
+  | 'SCHEMA_CHANGED_DURING_LOAD';
 
 export class FcDtsError extends Error {
   readonly code: ErrorCode;
