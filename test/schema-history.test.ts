@@ -173,17 +173,9 @@ describe('CREATE, RENAME, DROP and TRUNCATE TABLE, derived and checked against t
     o.history.apply(logged!.replace(/^use `[^`]+`; /, ''), o.db, pos(500));
     await expectCatalogMatches(o.history, [o.db], pos(500));
 
-    const refused = (() => {
-      try {
-        o.history.apply('CREATE TABLE made2 AS SELECT * FROM t', o.db, pos(600));
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(refused).toBeInstanceOf(DdlNotUnderstoodError);
-    expect((refused as DdlNotUnderstoodError).code).toBe('DDL_NOT_UNDERSTOOD');
-    expect((refused as DdlNotUnderstoodError).message).toContain(`${o.db}.made2`);
+    const refusal = new RegExp(`${o.db}\\.made2.*CREATE TABLE \\.\\.\\. SELECT`);
+    expect(() => o.history.apply('CREATE TABLE made2 AS SELECT * FROM t', o.db, pos(600))).toThrow(refusal);
+    expect(() => o.history.apply('CREATE TABLE made3 SELECT 1 AS one', o.db, pos(700))).toThrow(DdlNotUnderstoodError);
   });
 
   it('RENAME TABLE: several pairs, a swap through a temporary name, a move out of the tracked databases', async () => {
