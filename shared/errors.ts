@@ -18,7 +18,13 @@ export type ErrorCode =
   | 'STATE_INVALID'
   | 'ENVIRONMENT'
   | 'BINLOG_DECODE_FAILED'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  /** A TABLE_MAP's columns differ from the schema history's definition of the table at that position. */
+  | 'SCHEMA_MISMATCH'
+  /** A DDL statement on a tracked table that the schema history cannot turn into the table's new definition. */
+  | 'DDL_NOT_UNDERSTOOD'
+  /** A table's definition changed between the snapshot and the start of incremental sync. */
+  | 'SCHEMA_CHANGED_DURING_LOAD';
 
 export class FcDtsError extends Error {
   readonly code: ErrorCode;

@@ -7,6 +7,7 @@ import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FcDtsError } from '../errors.ts';
 import type { ReaderCheckpoint } from '../change/position.ts';
+import type { SerializedHistory } from '../schema-history/schema-history.ts';
 import type { ChunkDone, DirtyRecord, FullLoadPlan, StateStore, TaskState } from './state-store.ts';
 
 export class FileStateStore implements StateStore {
@@ -54,6 +55,14 @@ export class FileStateStore implements StateStore {
 
   async dirtyRecords(): Promise<DirtyRecord[]> {
     return this.readLog<DirtyRecord>('dirty-data.jsonl');
+  }
+
+  async getSchemaHistory(): Promise<SerializedHistory | undefined> {
+    return this.readJson<SerializedHistory>('schema-history.json');
+  }
+
+  async putSchemaHistory(history: SerializedHistory): Promise<void> {
+    await this.writeJson('schema-history.json', history);
   }
 
   private append(name: string, entry: unknown): void {

@@ -4,6 +4,7 @@
  */
 import type { BinlogCoordinates, BinlogPosition, ReaderCheckpoint } from '../change/position.ts';
 import type { Chunk } from '../fullload/chunk-planner.ts';
+import type { SerializedHistory } from '../schema-history/schema-history.ts';
 
 export type Phase = 'new' | 'schema' | 'full-load' | 'full-done' | 'incremental';
 
@@ -91,6 +92,10 @@ export interface StateStore {
   /** Written only after every change before it is applied in the destination. */
   putCheckpoint(checkpoint: ReaderCheckpoint): Promise<void>;
   dirtyRecords(): Promise<DirtyRecord[]>;
+  /** The tracked tables' definitions through the binlog (schema-history.ts); undefined before the snapshot recorded one. */
+  getSchemaHistory(): Promise<SerializedHistory | undefined>;
+  /** Replaces the stored history as a whole, atomically: a reader sees the old one or the new one. */
+  putSchemaHistory(history: SerializedHistory): Promise<void>;
 }
 
 export function initialTaskState(): TaskState {

@@ -5,6 +5,7 @@
  *   state                              TaskState (document)
  *   plan                               FullLoadPlan (document)
  *   checkpoint                         ReaderCheckpoint (document)
+ *   schema-history                     SerializedHistory (document; part rows when over 4 MB)
  *   chunk/<table>/<chunk, 10 digits>   ChunkDone: table STRING, chunk, rows, bytes INTEGER; one row per chunk
  *   dirty/<ms, 15 digits>/<writer>/<seq, 10 digits>   DirtyRecord (document); the key orders them by time
  *   lease                              owner STRING, token INTEGER, expiresAt INTEGER (ms since the epoch),
@@ -32,6 +33,7 @@ import { formatPosition, type BinlogPosition, type ReaderCheckpoint, type Reader
 import { FcDtsError, TaskFileError } from '../errors.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease } from './distributed-state.ts';
 import type { ChunkDone, DirtyRecord, FullLoadPlan, TaskState } from './state-store.ts';
+import type { SerializedHistory } from '../schema-history/schema-history.ts';
 import { ensureTable, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../tablestore/tablestore-client.ts';
 import { retryTransient, type RetryFailure } from '../tablestore/tablestore-errors.ts';
 
@@ -71,6 +73,7 @@ const KEY_BYTES = 1024;
 const ITEM_STATE = 'state';
 const ITEM_PLAN = 'plan';
 const ITEM_CHECKPOINT = 'checkpoint';
+const ITEM_SCHEMA_HISTORY = 'schema-history';
 const ITEM_LEASE = 'lease';
 const CHUNK = 'chunk/';
 const DIRTY = 'dirty/';
@@ -166,6 +169,14 @@ export class TablestoreStateStore implements DistributedStateStore {
 
   putCheckpoint(checkpoint: ReaderCheckpoint): Promise<void> {
     return this.putJson(ITEM_CHECKPOINT, checkpoint);
+  }
+
+  getSchemaHistory(): Promise<SerializedHistory | undefined> {
+    return this.getJson<SerializedHistory>(ITEM_SCHEMA_HISTORY);
+  }
+
+  putSchemaHistory(history: SerializedHistory): Promise<void> {
+    return this.putJson(ITEM_SCHEMA_HISTORY, history);
   }
 
   /** One row per chunk: marking a chunk again overwrites its row. */
