@@ -6,7 +6,11 @@
  */
 import { basename } from 'node:path';
 import type { BinlogPosition } from '../change/position.ts';
-import type { BinlogEvent, EventPosition, QueryEvent, RowImage, RowsEvent } from './events/binlog-event.ts';
+import type { CellValue } from '../change/change-event.ts';
+import { FcDtsError } from '../errors.ts';
+import type { ColumnDefinition } from '../schema-history/table-definition.ts';
+import { withDefinition } from './definition-values.ts';
+import type { BinlogEvent, EventPosition, JsonDiffValue, QueryEvent, RowImage, RowsEvent } from './events/binlog-event.ts';
 import { readBinlogFile } from './events/binlog-file.ts';
 import { clientText } from './client-text.ts';
 import { mysqlJsonToText } from './mysql-json.ts';
@@ -23,20 +27,20 @@ export interface DecodedChange {
   readonly sql: string | null;
 }
 
-/** Where column names come from when the TABLE_MAP has none. */
-export interface ColumnNameSource {
-  /** A DDL statement read at `pos`: later names follow it. */
+/** Table definitions where the TABLE_MAP lacks names (the schema history). */
+export interface TableDefinitions {
+  /** A DDL statement read at `pos`: later definitions follow it. */
   ddl(event: QueryEvent, pos: BinlogPosition): void;
-  /** The table's column names as of `pos`; undefined when unknown. */
-  names(database: string, table: string, pos: BinlogPosition): readonly string[] | undefined;
+  /** The table's columns as of `pos`; undefined when unknown. */
+  columnsAt(database: string, table: string, pos: BinlogPosition): readonly ColumnDefinition[] | undefined;
 }
 
 /** Statements that are transaction control, not changes. */
 const CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT|XA\s)/i;
 
-export async function* decodeBinlogFiles(paths: readonly string[], names?: ColumnNameSource): AsyncGenerator<DecodedChange> {
+export async function* decodeBinlogFiles(paths: readonly string[], definitions?: TableDefinitions): AsyncGenerator<DecodedChange> {
   for (const [n, path] of paths.entries()) {
-    const file = new FileDecoder(basename(path), n + 1, names);
+    const file = new FileDecoder(basename(path), n + 1, definitions);
     for await (const event of readBinlogFile(path, { jsonText: mysqlJsonToText })) yield* file.changes(event);
   }
 }
@@ -48,12 +52,14 @@ class FileDecoder {
     private readonly name: string,
     /** The file's place in the argument list: the `file` of schema-history positions. */
     private readonly number: number,
-    private readonly names: ColumnNameSource | undefined,
+    private readonly definitions: TableDefinitions | undefined,
   ) {}
 
   *changes(event: BinlogEvent): Generator<DecodedChange> {
     switch (event.kind) {
       case 'gtid':
+        this.gtid = event.anonymous ? null : event.gtid;
+        return;
       case 'mariadb_gtid':
         this.gtid = event.gtid;
         return;
@@ -70,13 +76,13 @@ class FileDecoder {
   }
 
   private ddl(event: QueryEvent): DecodedChange {
-    this.names?.ddl(event, this.position(event.pos));
+    this.definitions?.ddl(event, this.position(event.pos));
     return { pos: this.label(event.pos), gtid: this.gtid, db: event.schema, table: null, op: 'ddl', before: null, after: null, sql: event.sql };
   }
 
   private *rows(event: RowsEvent): Generator<DecodedChange> {
     const { database, table } = event.table;
-    const names = this.columnNames(event, this.position(event.pos));
+    const columns = this.columnsOf(event, this.position(event.pos));
     for (const [row, pair] of event.rows.entries()) {
       yield {
         pos: `${this.label(event.pos)}#${row}`,
@@ -84,18 +90,20 @@ class FileDecoder {
         db: database,
         table,
         op: event.op,
-        before: pair.before ? image(event, pair.before, names) : null,
-        after: pair.after ? image(event, pair.after, names) : null,
+        before: pair.before ? image(event, pair.before, columns) : null,
+        after: pair.after ? image(event, pair.after, columns) : null,
         sql: null,
       };
     }
   }
 
-  private columnNames(event: RowsEvent, pos: BinlogPosition): readonly string[] {
+  /** The TABLE_MAP's names; else the history's definition (which also completes the values); else positions. */
+  private columnsOf(event: RowsEvent, pos: BinlogPosition): readonly ImageColumn[] {
     const { columns, database, table } = event.table;
-    if (columns.every((c) => c.name !== undefined)) return columns.map((c) => c.name!);
-    const known = this.names?.names(database, table, pos);
-    return known && known.length === columns.length ? known : columns.map((c) => `@${c.index + 1}`);
+    if (columns.every((c) => c.name !== undefined)) return columns.map((c) => ({ name: c.name! }));
+    const known = this.definitions?.columnsAt(database, table, pos);
+    if (known && known.length !== columns.length) throw new SchemaMismatchError(`${database}.${table}`, this.label(event.pos), known.length, columns.length);
+    return columns.map((c, i) => (known ? { name: known[i]!.name, definition: known[i]! } : { name: `@${c.index + 1}` }));
   }
 
   private label(pos: EventPosition): string {
@@ -108,13 +116,34 @@ class FileDecoder {
   }
 }
 
-function image(event: RowsEvent, img: RowImage, names: readonly string[]): Record<string, string | null> {
+interface ImageColumn {
+  readonly name: string;
+  readonly definition?: ColumnDefinition;
+}
+
+function image(event: RowsEvent, img: RowImage, columns: readonly ImageColumn[]): Record<string, string | null> {
   // No prototype: a column may be named __proto__.
   const out = Object.create(null) as Record<string, string | null>;
   for (const i of img.present) {
     const value = img.values[i];
+    if (value === undefined) continue;
     const column = event.table.columns[i]!;
-    if (value !== undefined) out[names[i]!] = clientText(value, column.type, `@${i + 1}`);
+    const { name, definition } = columns[i]!;
+    const completed = definition && !isJsonDiff(value) ? withDefinition(value, column, definition) : value;
+    out[name] = clientText(completed, column.type, `@${i + 1}`);
   }
   return out;
+}
+
+const isJsonDiff = (v: CellValue | JsonDiffValue): v is JsonDiffValue => v !== null && typeof v === 'object' && 'jsonDiffs' in v;
+
+/** The history's definition of a table has another number of columns than the TABLE_MAP: decoding by it would misname them. */
+export class SchemaMismatchError extends FcDtsError {
+  constructor(table: string, pos: string, defined: number, mapped: number) {
+    super(
+      'SCHEMA_MISMATCH',
+      `${table} at ${pos}: the TABLE_MAP has ${mapped} columns, the schema history's definition ${defined}`,
+      'give decode-binlog the table as it was when the file was written (--schema FILE.sql with its CREATE TABLE), or a file whose DDL creates it',
+    );
+  }
 }

@@ -14,7 +14,7 @@ import { verifyTask, formatVerifyReport } from '../verify/verify.ts';
 import { FileStateStore } from '../state/file-state-store.ts';
 import { decodeBinlogFiles } from '../binlog/binlog-file-changes.ts';
 import { formatDecodedChange } from '../binlog/decoded-change-text.ts';
-import { schemaFileNames } from '../binlog/schema-file-names.ts';
+import { offlineSchemaHistory } from '../binlog/offline-schema-history.ts';
 
 const USAGE = `usage: fc-dts <command> -c task.yaml [options]
 
@@ -94,9 +94,30 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function decodeBinlog(files: readonly string[], schema: string | undefined, json: boolean): Promise<number> {
   if (files.length === 0) throw new UsageError('decode-binlog needs at least one binlog file: fc-dts decode-binlog FILE... [--schema FILE.sql] [--json]');
-  const names = schema === undefined ? undefined : await schemaFileNames(schema);
-  for await (const change of decodeBinlogFiles(files, names)) print(json ? JSON.stringify(change) : formatDecodedChange(change));
+  const definitions = await offlineSchemaHistory(files, schema);
+  const out = new LineWriter(process.stdout);
+  for await (const change of decodeBinlogFiles(files, definitions)) {
+    if (!(await out.line(json ? JSON.stringify(change) : formatDecodedChange(change)))) break;
+  }
   return 0;
+}
+
+/** Lines to a stream at the pace it takes them (memory stays bounded on a 1 GB binlog); false once the reader is gone (`| head`). */
+class LineWriter {
+  private closed = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      this.closed = true;
+    });
+  }
+
+  async line(text: string): Promise<boolean> {
+    if (this.closed) return false;
+    if (!this.stream.write(text + '\n')) await new Promise<void>((resolve) => this.stream.once('drain', resolve).once('error', () => resolve()));
+    return !this.closed;
+  }
 }
 
 async function run(task: Task, stateDir: string, until: string | undefined): Promise<number> {
