@@ -44,6 +44,7 @@ import {
   tail,
   toolEnv,
   toolVersion,
+  machineInfo,
   type CommandResult,
 } from './lib.ts';
 
@@ -1341,7 +1342,7 @@ async function main(): Promise<number> {
     const rep: Report = {
       startedAt,
       options: opts,
-      machine: await machineInfo(src, loadAverageAtStart, fcDtsAtStart),
+      machine: await machine(src, loadAverageAtStart, fcDtsAtStart),
       workload: workloadInfo,
       results,
       lag,
@@ -1399,14 +1400,10 @@ async function catchUps(
   return results;
 }
 
-async function machineInfo(src: mysql.Connection, loadAverageAtStart: number[], fcDts: Report['machine']['fcDts']): Promise<Report['machine']> {
+async function machine(src: mysql.Connection, loadAverageAtStart: number[], fcDts: Report['machine']['fcDts']): Promise<Report['machine']> {
   return {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    node: process.version,
-    server: `MariaDB ${String(await scalar(src, 'SELECT VERSION()'))}`,
+    ...(await machineInfo(src, loadAverageAtStart)),
     mariadbBinlog: await toolVersion('mariadb-binlog'),
-    loadAverageAtStart,
     sourceSettings: await serverSettings(src),
     fcDts,
   };

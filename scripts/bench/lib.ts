@@ -5,6 +5,7 @@
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -184,4 +185,23 @@ export function formatRatio(x: number | undefined): string {
 
 export function pad(cells: readonly string[], widths: readonly number[], right: readonly boolean[]): string {
   return cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+}
+
+/** What every benchmark report says of the machine and the server it ran on. */
+export interface MachineInfo {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly node: string;
+  readonly server: string;
+  readonly loadAverageAtStart: number[];
+}
+
+export async function machineInfo(conn: mysql.Connection, loadAverageAtStart: number[]): Promise<MachineInfo> {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    server: `MariaDB ${String(await scalar(conn, 'SELECT VERSION()'))}`,
+    loadAverageAtStart,
+  };
 }

@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ import {
   runCommand,
   scalar,
   settle,
+  machineInfo,
   type CommandResult,
 } from './lib.ts';
 
@@ -873,13 +874,9 @@ async function main(): Promise<number> {
 
 async function machine(conn: mysql.Connection, loadAverageAtStart: number[], fcDts: Report['machine']['fcDts']): Promise<Report['machine']> {
   return {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    node: process.version,
-    server: `MariaDB ${String(await scalar(conn, 'SELECT VERSION()'))}`,
+    ...(await machineInfo(conn, loadAverageAtStart)),
     tablestoreSdk: packageVersion('node_modules/tablestore'),
     mysql2: packageVersion('node_modules/mysql2'),
-    loadAverageAtStart,
     fcDts,
   };
 }
