@@ -63,18 +63,21 @@ describe('decision functions', () => {
     expect(binlogVerdict(new Map([['log_bin', 'OFF']]), 'polardb-mysql').fix).toContain('loose_polar_log_bin');
   });
 
-  it('binlog_row_metadata: FULL passes; MINIMAL fails; absent (MySQL 5.7, PolarDB-X) fails until a schema history exists', () => {
+  it('binlog_row_metadata: FULL passes; MINIMAL and absent (MySQL 5.7, PolarDB-X) pass with a warning: the schema history decodes them', () => {
     expect(rowMetadataVerdict('FULL', 'mysql').status).toBe('passed');
     const minimal = rowMetadataVerdict('MINIMAL', 'mysql');
-    expect(minimal.status).toBe('failed');
-    expect(minimal.reason).toContain('before a DDL');
+    expect(minimal.status).toBe('warning');
+    expect(minimal.reason).toContain('binlog_row_metadata is MINIMAL');
+    expect(minimal.reason).toContain('decodes them with its schema history');
+    expect(minimal.fix).toContain('binlog_row_metadata');
     const absent = rowMetadataVerdict(undefined, 'mysql');
-    expect(absent.status).toBe('failed');
-    expect(absent.reason).toContain('schema history, not built yet');
-    expect(absent.fix).toContain('binlog_row_metadata');
+    expect(absent.status).toBe('warning');
+    expect(absent.reason).toContain('schema history');
+    expect(absent.fix).toContain('set it to FULL');
     const polardbX = rowMetadataVerdict(undefined, 'polardb-x');
+    expect(polardbX.status).toBe('warning');
     expect(polardbX.reason).toContain('PolarDB-X global binlog');
-    expect(polardbX.fix).toContain('cannot be synchronized incrementally');
+    expect(polardbX.fix).toContain('run no DDL fc-dts cannot follow');
   });
 
   it('binlog features: compressed transactions, partial JSON and an unknown checksum fail with their fixes', () => {

@@ -28,7 +28,9 @@ import type { MysqlEndpoint } from '../task/task.ts';
 import { cellEncoder, ColumnType } from './cell-encoder.ts';
 import type { BinlogColumn } from './cell-encoder.ts';
 import { fastDecoder, rowDecoder, type ValueDecoder } from './row-decoder.ts';
-import { patchZongji, rowDecodersOf, zongjiValueReader } from './zongji-patches.ts';
+import type { SchemaHistory } from '../schema-history/schema-history.ts';
+import { historyColumnSchemas, noColumnNamesError } from './history-columns.ts';
+import { definitionErrorOf, patchZongji, rowDecodersOf, setDefinitionSource, zongjiValueReader } from './zongji-patches.ts';
 
 export interface BinlogReaderOptions {
   readonly endpoint: MysqlEndpoint;
@@ -41,6 +43,12 @@ export interface BinlogReaderOptions {
   readonly highWaterMark?: number;
   /** Seconds of source idleness after which the server sends a heartbeat (MariaDB/MySQL @master_heartbeat_period); 0 turns them off. Default 10. */
   readonly heartbeatSeconds?: number;
+  /**
+   * The definitions of the tracked tables through the binlog: every DDL statement read moves it on, and
+   * TABLE_MAPs without column names are decoded with the definition it has at their position. Without
+   * it such a TABLE_MAP stops the reader.
+   */
+  readonly schemaHistory?: SchemaHistory;
 }
 
 export type SourceEvent =
@@ -316,6 +324,8 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       jsonStrings: true,
     });
     this.zongji = z;
+    const history = this.options.schemaHistory;
+    if (history) setDefinitionSource(z, (e) => this.historyColumns(history, e));
     z.on('binlog', (e) => {
       if (this.stopped || this.failure !== undefined) return;
       try {
@@ -384,6 +394,8 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
         this.commit(file, offset, 0, e.nextPosition, ts, e.gtid);
       } else if (kind === 'statement') {
         const txStart = (this.txStart ??= { file, offset });
+        // Before any later TABLE_MAP is decoded: zongji emits events one at a time, in binlog order.
+        this.options.schemaHistory?.apply(e.query, e.schema, { file: this.fileNumber(file), offset, row: 0 });
         if (this.wantsStatement(e.schema, e.query)) {
           this.push({ kind: 'query', pos: { file: this.fileNumber(file), offset, row: 0 }, ts, database: e.schema, sql: e.query, txStart, ...(e.gtid ? { gtid: e.gtid } : {}) });
         }
@@ -462,13 +474,9 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
    * when the rows were written), and adjusts zongji's cached columns before the rows are decoded.
    */
   private registerTable(e: TableMapEvent): void {
-    if (!e.hasSelfDescribingMetadata()) {
-      throw new FcDtsError(
-        'PRECHECK_FAILED',
-        `the source binlog has no column names for ${e.schemaName}.${e.tableName} (binlog_row_metadata is not FULL), so its rows could be decoded with a later table definition`,
-        'run SET GLOBAL binlog_row_metadata = FULL on the source (and in its configuration file), then delete the state directory and run again: events already written without it cannot be decoded safely',
-      );
-    }
+    const historyError = definitionErrorOf(e);
+    if (historyError) throw historyError;
+    if (!e.hasSelfDescribingMetadata()) throw noColumnNamesError(`${e.schemaName}.${e.tableName}`, 'fc-dts keeps no schema history for this task');
     const entry = this.zongji?.tableMap[e.tableId];
     const zcolumns: ColumnInfo[] | undefined = entry?.columns;
     if (!zcolumns) throw new BinlogDecodeError(`no column metadata for ${e.schemaName}.${e.tableName}`, 'report this as a bug');
@@ -504,6 +512,17 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     const z = this.zongji!;
     const decoders = columns.map((col, i) => this.valueDecoder(col, zcolumns[i]!, entry!, i, z));
     rowDecodersOf(z).set(e.tableId, rowDecoder(columns.map((c) => c.name), decoders));
+  }
+
+  /** zongji's column schemas for a TABLE_MAP without names (called by zongji-patches.ts inside zongji's event handler, so it never throws). */
+  private historyColumns(history: SchemaHistory, e: TableMapEvent): ColumnSchema[] | FcDtsError {
+    try {
+      const file = this.file;
+      if (file === undefined) return new BinlogDecodeError(`TABLE_MAP of ${e.schemaName}.${e.tableName} arrived before the server named the binlog file`, 'report this as a bug');
+      return historyColumnSchemas(history, e, { file: this.fileNumber(file), offset: this.startOffset(e), row: 0 });
+    } catch (err) {
+      return err instanceof FcDtsError ? err : new BinlogDecodeError(`cannot decode the TABLE_MAP of ${e.schemaName}.${e.tableName}: ${String(err)}`, 'report this as a bug', { cause: err });
+    }
   }
 
   /** Ours for the common types (row-decoder.ts); zongji's decoder and cell-encoder.ts for the rest. */

@@ -92,7 +92,7 @@ export function splitStatements(text: string): Array<{ readonly sql: string; rea
  * The server facts a DDL leaves unsaid, for files read without their server: MySQL 8.0's defaults (or
  * MariaDB's). Only names and column order matter for decoding, and neither depends on them.
  */
-function offlineDialect(mariadb: boolean): ServerDialect {
+export function offlineDialect(mariadb: boolean): ServerDialect {
   const utf8mb4 = mariadb ? 'utf8mb4_general_ci' : 'utf8mb4_0900_ai_ci';
   return {
     flavor: mariadb ? 'mariadb' : 'mysql',

@@ -1,12 +1,12 @@
 /**
- * What fc-dts changes in the pinned @vlasky/zongji (0.9.0): one bug fix and two hooks. Neither class
+ * What fc-dts changes in the pinned @vlasky/zongji (0.9.0): one bug fix and three hooks. Neither class
  * is exported by the package, hence the paths into it; a version without these internals is refused.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type ZongJi from '@vlasky/zongji';
-import type { ColumnInfo, ColumnSchema, TableMapEntry } from '@vlasky/zongji';
+import ZongJi from '@vlasky/zongji';
+import type { ColumnInfo, ColumnSchema, TableMapEntry, TableMapEvent } from '@vlasky/zongji';
 import type { CellValue } from '../change/change-event.ts';
 import { FcDtsError } from '../errors.ts';
 import { ColumnType } from './cell-encoder.ts';
@@ -18,7 +18,10 @@ let patched: Promise<void> | undefined;
 export function patchZongji(): Promise<void> {
   // The geometry fix wraps _readOptionalMetadata first; the reuse hook wraps that, so a reused
   // TableMap skips both and a parsed one gets the fix.
-  return (patched ??= patchGeometryCharset().then(() => Promise.all([patchTableMapReuse(), patchRowDecoding(), loadValueReader()])).then(() => undefined));
+  // The history hook wraps the reuse hook: a table decoded with the history is never reused by bytes.
+  return (patched ??= patchGeometryCharset()
+    .then(() => Promise.all([patchTableMapReuse(), patchRowDecoding(), loadValueReader(), patchFetchTableInfo()]))
+    .then(() => patchHistoryDefinitions()));
 }
 
 /**
@@ -188,6 +191,96 @@ async function patchRowDecoding(): Promise<void> {
   update._fetchOneRow = function (parser) {
     const d = decoderOf(this);
     return d ? { before: d(parser, this.columns_present_bitmap), after: d(parser, this.columns_present_bitmap2!) } : pair.call(this, parser);
+  };
+}
+
+/**
+ * Where a TABLE_MAP without column names gets its columns: the INFORMATION_SCHEMA.COLUMNS-shaped rows of
+ * the table's definition at the event (from the schema history), or the error that stops the reader.
+ */
+export type DefinitionSource = (e: TableMapEvent) => ColumnSchema[] | FcDtsError;
+
+/** Per zongji instance (keyed by its tableMap object, which every TableMap event holds). */
+const definitionSources = new WeakMap<object, DefinitionSource>();
+
+export function setDefinitionSource(z: ZongJi, source: DefinitionSource): void {
+  definitionSources.set(z.tableMap, source);
+}
+
+interface HistoryTableMap {
+  readonly tableMap: object;
+  readonly columnCount: number;
+  __fcDtsHistory?: ColumnSchema[] | FcDtsError;
+  __fcDtsReused?: unknown;
+  __fcDtsParsed?: unknown;
+}
+
+/** The error the definition source gave for this TABLE_MAP, if any. */
+export function definitionErrorOf(e: TableMapEvent): FcDtsError | undefined {
+  const h = (e as unknown as HistoryTableMap).__fcDtsHistory;
+  return h instanceof FcDtsError ? h : undefined;
+}
+
+/**
+ * Hook. zongji decodes a TABLE_MAP without column names with the table's definition read from
+ * INFORMATION_SCHEMA.COLUMNS now, which misnames the columns of rows written before a DDL. With a
+ * definition source set, such a TABLE_MAP is treated as self-describing (index.js binlogHandler), its
+ * column schemas come from the source, synchronously, and the INFORMATION_SCHEMA path is never taken
+ * (not even for MariaDB's ambiguous temporal codes: the definition's COLUMN_TYPE carries the precision).
+ */
+async function patchHistoryDefinitions(): Promise<void> {
+  interface TableMapProto {
+    hasSelfDescribingMetadata(this: HistoryTableMap): boolean;
+    hasAmbiguousTemporalColumns(this: HistoryTableMap): boolean;
+    buildColumnSchemas(this: HistoryTableMap): unknown;
+  }
+  const events = (await importZongjiLib('binlog_event.js')) as { TableMap?: { prototype: TableMapProto } };
+  const proto = events.TableMap?.prototype;
+  if (!proto || [proto.hasSelfDescribingMetadata, proto.hasAmbiguousTemporalColumns, proto.buildColumnSchemas].some((f) => typeof f !== 'function')) {
+    throw missingInternals('TableMap');
+  }
+  const { hasSelfDescribingMetadata: selfDescribing, hasAmbiguousTemporalColumns: ambiguous, buildColumnSchemas: build } = proto;
+  proto.hasSelfDescribingMetadata = function () {
+    if (this.__fcDtsHistory !== undefined) return true;
+    if (selfDescribing.call(this)) return true;
+    const source = definitionSources.get(this.tableMap);
+    if (!source) return false;
+    this.__fcDtsHistory = source(this as unknown as TableMapEvent);
+    this.__fcDtsReused = undefined;
+    this.__fcDtsParsed = undefined;
+    return true;
+  };
+  proto.hasAmbiguousTemporalColumns = function () {
+    return this.__fcDtsHistory === undefined && ambiguous.call(this);
+  };
+  proto.buildColumnSchemas = function () {
+    const h = this.__fcDtsHistory;
+    if (h === undefined) return build.call(this);
+    // On an error, placeholders keep zongji consistent until the reader reports the error.
+    if (h instanceof FcDtsError) return Array.from({ length: this.columnCount }, (_, i) => columnSchema(`@${i + 1}`));
+    return h.map((c) => ({ ...c }));
+  };
+}
+
+function columnSchema(name: string): ColumnSchema {
+  return { COLUMN_NAME: name, COLLATION_NAME: null, CHARACTER_SET_NAME: null, COLUMN_COMMENT: '', COLUMN_TYPE: '' };
+}
+
+/** Guard. A zongji with a definition source never reads INFORMATION_SCHEMA; if it ever tried, it fails instead. */
+function patchFetchTableInfo(): void {
+  interface ZongJiProto {
+    _fetchTableInfo(this: ZongJiThis, e: TableMapEvent, next: () => void): void;
+  }
+  interface ZongJiThis {
+    readonly tableMap: object;
+    emit(event: 'error', e: Error): boolean;
+  }
+  const proto = (ZongJi as unknown as { prototype?: ZongJiProto }).prototype;
+  if (!proto || typeof proto._fetchTableInfo !== 'function') throw missingInternals('ZongJi._fetchTableInfo');
+  const fetch = proto._fetchTableInfo;
+  proto._fetchTableInfo = function (e, next) {
+    if (!definitionSources.has(this.tableMap)) return fetch.call(this, e, next);
+    this.emit('error', new FcDtsError('BINLOG_DECODE_FAILED', `zongji was about to read today's definition of ${e.schemaName}.${e.tableName} from INFORMATION_SCHEMA instead of the schema history`, 'report this as a bug'));
   };
 }
 

@@ -11,6 +11,7 @@ import type { StateStore, PlannedTable, FullLoadPlan } from '../state/state-stor
 import { tableLabel, type TableMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { Throttle } from '../throttle.ts';
+import { seedSchemaHistory } from '../incremental/schema-history-keeper.ts';
 import { ChunkLedger } from './chunk-ledger.ts';
 import { planChunks } from './chunk-planner.ts';
 import { ChunkWorkList, type ChunkId } from './chunk-work-list.ts';
@@ -52,6 +53,8 @@ async function ensurePlan(task: Task, tables: readonly TableMapping[], store: St
     // The position is taken before any chunk boundary is read: every change after it reaches the
     // destination through the binlog, whatever the chunks see.
     const position = existing?.position ?? (await currentBinlogCoordinates(src));
+    // The definitions the snapshot's rows have: the schema history starts there (checked again once the load is done).
+    if (!existing) await seedSchemaHistory(src, task, position, store);
     const added: PlannedTable[] = [];
     for (const t of missing) {
       if (t.key.length === 0) {

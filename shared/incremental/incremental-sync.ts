@@ -21,6 +21,7 @@ import { BinlogEventHandler } from './binlog-event-handler.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { standaloneTarget, type IncrementalTarget } from './incremental-target.ts';
 import { ProgressKeeper } from './progress-keeper.ts';
+import { loadSchemaHistory, savingHistory, seedSchemaHistory } from './schema-history-keeper.ts';
 import type { DdlSkipLog } from './skipped-ddl.ts';
 import { SyncMeter } from './sync-meter.ts';
 
@@ -43,14 +44,17 @@ export interface IncrementalSummary {
 export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, options: IncrementalOptions): Promise<IncrementalSummary> {
   const started = performance.now();
   const s = task.advanced.incremental;
-  const target = options.target ?? (await standaloneTarget(task, dbs, store, s.workers));
-  const start = target.start ?? (await startPoint(task, store));
+  const baseTarget = options.target ?? (await standaloneTarget(task, dbs, store, s.workers));
+  const start = baseTarget.start ?? (await startPoint(task, store));
+  const history = await loadSchemaHistory(store);
+  const target = history ? savingHistory(baseTarget, history, store, start) : baseTarget;
   const end = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
   const heartbeat = await startHeartbeat(task, target.sink, options.log);
   const state = (await store.getTaskState())!;
   const meter = new SyncMeter(heartbeat !== undefined);
   const handler = new BinlogEventHandler({ task, dbs, store, target, start, meter, ddlSkipped: skipLogOf(state), log: options.log });
-  const reader = new BinlogReader({ endpoint: task.source, serverId: readerServerId(task.name), start, databases: task.objects.map((o) => o.database) });
+  const databases = task.objects.map((o) => o.database);
+  const reader = new BinlogReader({ endpoint: task.source, serverId: readerServerId(task.name), start, databases, ...(history ? { schemaHistory: history } : {}) });
   const progress = new ProgressKeeper({ handler, meter, reader, store, target, state, end, onStatus: options.onStatus, log: options.log });
   progress.start(Math.min(250, s.batchMs));
   const onAbort = () => void reader.stop();
@@ -105,15 +109,18 @@ async function startPoint(task: Task, store: StateStore): Promise<ResumePoint> {
   if (cp) return resumePointOf(cp);
   const plan = await store.getPlan();
   if (plan) return resumePointOf(plan.position);
-  const end = await sourceEnd(task);
+  // Incremental-only: the history starts here, read in the same session as the position.
+  const end = await sourceEnd(task, (src, at) => seedSchemaHistory(src, task, at, store));
   await store.putCheckpoint({ ...end, at: new Date().toISOString() });
   return end;
 }
 
-async function sourceEnd(task: Task): Promise<ResumePoint> {
+async function sourceEnd(task: Task, then?: (src: Connection, at: ResumePoint) => Promise<void>): Promise<ResumePoint> {
   const src: Connection = await connect('source', task.source);
   try {
-    return resumePointOf(await currentBinlogCoordinates(src));
+    const end = resumePointOf(await currentBinlogCoordinates(src));
+    await then?.(src, end);
+    return end;
   } finally {
     await src.end().catch(() => {});
   }

@@ -15,6 +15,7 @@ import { allTables, resolveObjects, type DatabaseMapping } from '../task/object-
 import type { Task } from '../task/task.ts';
 import type { SchemaSyncReport } from '../destinations/destination.ts';
 import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
+import { checkSnapshotStillHolds } from '../incremental/schema-history-keeper.ts';
 
 export type RunUntil = 'full-done' | 'caught-up';
 
@@ -98,6 +99,8 @@ export async function runTask(task: Task, store: StateStore, options: RunOptions
           ...(options.signal ? { signal: options.signal } : {}),
           log: options.log,
         });
+        const plan = await store.getPlan();
+        if (plan) await checkSnapshotStillHolds(task, store, plan.position);
       }
       await save({ phase: 'full-done' });
     }

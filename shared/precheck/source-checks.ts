@@ -387,21 +387,18 @@ export function binlogVerdict(vars: ReadonlyMap<string, string>, type: SourceTyp
 }
 
 export function rowMetadataVerdict(value: string | undefined, type: SourceType): Verdict {
-  if (value === undefined) {
-    // MySQL 5.7 and the PolarDB-X global binlog write no column names; decoding them needs a schema history, not built yet.
-    return {
-      status: 'failed',
-      reason: `the server has no binlog_row_metadata (MySQL before 8.0.1, MariaDB before 10.5${type === 'polardb-x' ? ', the PolarDB-X global binlog' : ''}): row events carry no column names, and fc-dts does not yet decode them without (it needs a schema history, not built yet)`,
-      fix: type === 'polardb-x'
-        ? 'PolarDB-X sources cannot be synchronized incrementally by this version of fc-dts'
-        : 'use a server with binlog_row_metadata (MySQL 8.0.1+, MariaDB 10.5+) and set it to FULL',
-    };
-  }
-  if (value.toUpperCase() === 'FULL') return { status: 'passed', reason: 'binlog_row_metadata is FULL' };
+  if (value !== undefined && value.toUpperCase() === 'FULL') return { status: 'passed', reason: 'binlog_row_metadata is FULL' };
+  const what = value === undefined
+    ? `the server has no binlog_row_metadata (MySQL before 8.0.1, MariaDB before 10.5${type === 'polardb-x' ? ', the PolarDB-X global binlog' : ''})`
+    : `binlog_row_metadata is ${value}, not FULL`;
   return {
-    status: 'failed',
-    reason: `binlog_row_metadata is ${value}, not FULL: rows written before a DDL can only be decoded with the column metadata FULL records`,
-    fix: settingFix(type, 'binlog_row_metadata', 'FULL'),
+    status: 'warning',
+    reason: `${what}: row events carry no column names; fc-dts decodes them with its schema history (the tables' definitions from the snapshot on, moved by each DDL in the binlog), and stops at a DDL it cannot follow`,
+    fix: value === undefined
+      ? type === 'polardb-x'
+        ? 'nothing to change; run no DDL fc-dts cannot follow on the selected tables (docs/schema-history.md)'
+        : 'where the server has binlog_row_metadata (MySQL 8.0.1+, MariaDB 10.5+), set it to FULL: the TABLE_MAP events then name the columns themselves'
+      : settingFix(type, 'binlog_row_metadata', 'FULL'),
   };
 }
 

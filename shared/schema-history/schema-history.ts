@@ -48,6 +48,7 @@ export class SchemaHistory {
   private readonly versions = new Map<string, TableVersion[]>();
   private readonly databases = new Map<string, string>();
   private appliedThrough: BinlogPosition;
+  private changes = 0;
 
   private constructor(
     readonly dialect: ServerDialect,
@@ -85,6 +86,23 @@ export class SchemaHistory {
     return { format: 1, dialect: this.dialect, tracked: [...this.tracked], appliedThrough: this.appliedThrough, databases, tables };
   }
 
+  /** Counts the changes since this object was made (versions added or pruned): what a saved copy may lack. */
+  get revision(): number {
+    return this.changes;
+  }
+
+  /** The position of the last DDL statement applied (the seeding position before any). */
+  get position(): BinlogPosition {
+    return this.appliedThrough;
+  }
+
+  /** Each table's first version: at the snapshot, the definitions read from the catalog. */
+  firstDefinitions(): TableDefinition[] {
+    const out: TableDefinition[] = [];
+    for (const versions of this.versions.values()) if (versions[0]?.definition) out.push(versions[0].definition);
+    return out;
+  }
+
   /** The table's definition for an event at `pos`; undefined when it did not exist then (or is not tracked). */
   definitionAt(database: string, table: string, pos: BinlogPosition): TableDefinition | undefined {
     const versions = this.versions.get(tableKey(database, table)) ?? [];
@@ -113,6 +131,7 @@ export class SchemaHistory {
       }
     }
     this.appliedThrough = pos;
+    this.changes++;
     return effect;
   }
 
@@ -125,8 +144,10 @@ export class SchemaHistory {
     for (const [key, versions] of this.versions) {
       const holding = latestAtOrBefore(versions, oldestNeeded);
       const kept = versions.filter((v) => v === holding || comparePositions(v.from, oldestNeeded) > 0);
+      if (kept.length === versions.length && !(kept.length === 1 && kept[0]!.definition === null)) continue;
       if (kept.length === 0 || (kept.length === 1 && kept[0]!.definition === null)) this.versions.delete(key);
       else this.versions.set(key, kept);
+      this.changes++;
     }
   }
 
