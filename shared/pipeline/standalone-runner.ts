@@ -48,81 +48,107 @@ export async function resolveTask(task: Task): Promise<DatabaseMapping[]> {
 }
 
 export async function runTask(task: Task, store: StateStore, options: RunOptions): Promise<RunSummary> {
-  let state = (await store.getTaskState()) ?? initialTaskState();
-  const save = async (patch: Partial<TaskState>) => {
-    // Re-read: incremental sync updates its status in the same record while it runs.
-    state = { ...((await store.getTaskState()) ?? state), ...patch, updatedAt: new Date().toISOString() };
-    await store.putTaskState(state);
-  };
-  const summary: { schema?: SchemaSyncReport; fullLoad?: FullLoadSummary; plan?: FullLoadPlan; incremental?: IncrementalSummary } = {};
+  const run = new StandaloneRun(task, store, options, (await store.getTaskState()) ?? initialTaskState());
   try {
-    if (state.phase === 'new') {
-      const report = await runPrecheck(task, { ownedTables: new Set(state.ownedTables) });
-      options.log(formatPrecheckReport(report));
-      if (!report.ok) {
-        throw new FcDtsError('PRECHECK_FAILED', `precheck failed for task ${task.name}: nothing was written to the destination`, 'fix the failed items above and run again');
-      }
-      await save({ phase: 'schema' });
-    }
-    const dbs = await resolveTask(task);
-
-    if (task.sync.types.has('schema') && !state.schemaDone) {
-      options.log('schema synchronization ...');
-      const owned = new Set(state.ownedTables);
-      const schemaOptions = {
-        conflictMode: task.sync.conflictMode,
-        ownedTables: owned,
-        onCreating: async (table: string) => {
-          owned.add(table);
-          await save({ ownedTables: [...owned] });
-        },
-        log: options.log,
-      };
-      summary.schema = await destinationOf(task).syncSchema(task, dbs, schemaOptions);
-      const r = summary.schema;
-      options.log(`schema: ${r.created.length} created, ${r.kept.length} kept, ${r.failed.length} failed${r.failed.map((f) => `\n  failed ${f.object}: ${f.error}`).join('')}`);
-      for (const w of r.warnings) options.log(`  warning: ${w}`);
-      await save({ schemaDone: true, phase: 'full-load' });
-    }
-
-    if (state.phase === 'schema' || state.phase === 'full-load') {
-      if (task.sync.types.has('full') && options.planOnly) {
-        await save({ phase: 'full-load' });
-        summary.plan = await planFullLoad(task, allTables(dbs), store);
-        return { ...summary, state };
-      }
-      if (task.sync.types.has('full')) {
-        options.log(`full load of ${allTables(dbs).length} tables with ${task.advanced.fullLoad.workers} workers ...`);
-        await save({ phase: 'full-load' });
-        summary.fullLoad = await runFullLoad(task, allTables(dbs), store, {
-          progress: createProgressReporter(options.out),
-          ...(options.signal ? { signal: options.signal } : {}),
-          log: options.log,
-        });
-        const plan = await store.getPlan();
-        if (plan) await checkSnapshotStillHolds(task, store, plan.position);
-      }
-      await save({ phase: 'full-done' });
-    }
-    if (options.until !== 'full-done') {
-      await save({ phase: 'incremental' });
-      options.log(options.until === 'caught-up' ? 'incremental sync until caught up with the source ...' : 'incremental sync (Ctrl-C to stop) ...');
-      summary.incremental = await withReconnects(task, options, () =>
-        runIncremental(task, dbs, store, {
-          ...(options.until === 'caught-up' ? { until: 'caught-up' as const } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          log: options.log,
-        }),
-      );
-      state = (await store.getTaskState()) ?? state;
-    }
-    return { ...summary, state };
+    return await run.phases();
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (!options.signal?.aborted) {
-      await save({ lastError: { code: err.code ?? 'INTERNAL', message: err.message ?? String(e), at: new Date().toISOString() } }).catch(() => {});
-    }
+    if (!options.signal?.aborted) await run.recordError(e);
     throw e;
+  }
+}
+
+/** One `fc-dts run`: each phase not yet done, its completion saved in the task state before the next. */
+class StandaloneRun {
+  private readonly summary: { schema?: SchemaSyncReport; fullLoad?: FullLoadSummary; plan?: FullLoadPlan; incremental?: IncrementalSummary } = {};
+
+  constructor(
+    private readonly task: Task,
+    private readonly store: StateStore,
+    private readonly options: RunOptions,
+    private state: TaskState,
+  ) {}
+
+  async phases(): Promise<RunSummary> {
+    if (this.state.phase === 'new') await this.precheck();
+    const dbs = await resolveTask(this.task);
+    if (this.task.sync.types.has('schema') && !this.state.schemaDone) await this.schema(dbs);
+    if (this.state.phase === 'schema' || this.state.phase === 'full-load') {
+      if (this.task.sync.types.has('full') && this.options.planOnly) return this.planOnly(dbs);
+      if (this.task.sync.types.has('full')) await this.fullLoad(dbs);
+      await this.save({ phase: 'full-done' });
+    }
+    if (this.options.until !== 'full-done') await this.incremental(dbs);
+    return { ...this.summary, state: this.state };
+  }
+
+  async recordError(e: unknown): Promise<void> {
+    const err = e as { code?: string; message?: string };
+    await this.save({ lastError: { code: err.code ?? 'INTERNAL', message: err.message ?? String(e), at: new Date().toISOString() } }).catch(() => {});
+  }
+
+  private async save(patch: Partial<TaskState>): Promise<void> {
+    // Re-read: incremental sync updates its status in the same record while it runs.
+    this.state = { ...((await this.store.getTaskState()) ?? this.state), ...patch, updatedAt: new Date().toISOString() };
+    await this.store.putTaskState(this.state);
+  }
+
+  private async precheck(): Promise<void> {
+    const report = await runPrecheck(this.task, { ownedTables: new Set(this.state.ownedTables) });
+    this.options.log(formatPrecheckReport(report));
+    if (!report.ok) {
+      throw new FcDtsError('PRECHECK_FAILED', `precheck failed for task ${this.task.name}: nothing was written to the destination`, 'fix the failed items above and run again');
+    }
+    await this.save({ phase: 'schema' });
+  }
+
+  /** Each table's ownership is saved before it is created, so a rerun knows the tables it made. */
+  private async schema(dbs: readonly DatabaseMapping[]): Promise<void> {
+    const { log } = this.options;
+    log('schema synchronization ...');
+    const owned = new Set(this.state.ownedTables);
+    const onCreating = async (table: string) => {
+      owned.add(table);
+      await this.save({ ownedTables: [...owned] });
+    };
+    const r = await destinationOf(this.task).syncSchema(this.task, dbs, { conflictMode: this.task.sync.conflictMode, ownedTables: owned, onCreating, log });
+    this.summary.schema = r;
+    log(`schema: ${r.created.length} created, ${r.kept.length} kept, ${r.failed.length} failed${r.failed.map((f) => `\n  failed ${f.object}: ${f.error}`).join('')}`);
+    for (const w of r.warnings) log(`  warning: ${w}`);
+    await this.save({ schemaDone: true, phase: 'full-load' });
+  }
+
+  /** The serverless pipeline fans the chunks out: plan them and stop. */
+  private async planOnly(dbs: readonly DatabaseMapping[]): Promise<RunSummary> {
+    await this.save({ phase: 'full-load' });
+    this.summary.plan = await planFullLoad(this.task, allTables(dbs), this.store);
+    return { ...this.summary, state: this.state };
+  }
+
+  private async fullLoad(dbs: readonly DatabaseMapping[]): Promise<void> {
+    const { task, store, options } = this;
+    options.log(`full load of ${allTables(dbs).length} tables with ${task.advanced.fullLoad.workers} workers ...`);
+    await this.save({ phase: 'full-load' });
+    this.summary.fullLoad = await runFullLoad(task, allTables(dbs), store, {
+      progress: createProgressReporter(options.out),
+      ...(options.signal ? { signal: options.signal } : {}),
+      log: options.log,
+    });
+    const plan = await store.getPlan();
+    if (plan) await checkSnapshotStillHolds(task, store, plan.position);
+  }
+
+  private async incremental(dbs: readonly DatabaseMapping[]): Promise<void> {
+    const { task, store, options } = this;
+    await this.save({ phase: 'incremental' });
+    options.log(options.until === 'caught-up' ? 'incremental sync until caught up with the source ...' : 'incremental sync (Ctrl-C to stop) ...');
+    this.summary.incremental = await withReconnects(task, options, () =>
+      runIncremental(task, dbs, store, {
+        ...(options.until === 'caught-up' ? { until: 'caught-up' as const } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        log: options.log,
+      }),
+    );
+    this.state = (await store.getTaskState()) ?? this.state;
   }
 }
 
