@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { RowDataPacket } from 'mysql2/promise';
-import { adminConnection, taskDoc, testDatabases } from './helpers/mariadb.ts';
+import { adminConnection, taskDoc, testDatabases, TEST_TASK_NAME } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, ALL_TYPES_ROWS, diffTables, insertAllTypes } from './helpers/fixtures.ts';
 import { FC_DTS_BIN as BIN, writeTaskFile, type TaskFiles } from './helpers/fc-dts-process.ts';
 import { FileStateStore } from '../shared/state/file-state-store.ts';
@@ -211,7 +211,7 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
       expect(status.incremental!.lagSeconds).toBeLessThan(5);
       const text = spawnSync(process.execPath, [BIN, 'status', '-c', t.file, '--state', t.state], { encoding: 'utf8' }).stdout;
       expect(text).toMatch(/incremental: lag [\d.]+ s, [\d,]+ rows\/s, 5,000 changes applied, reader checkpoint mariadb-bin\.\d+:\d+/);
-      const [[beat]] = await dbs.admin.query<RowDataPacket[]>('SELECT TIMESTAMPDIFF(SECOND, beat, UTC_TIMESTAMP(6)) age FROM fc_dts.heartbeat WHERE task = ?', ['test-task']);
+      const [[beat]] = await dbs.admin.query<RowDataPacket[]>('SELECT TIMESTAMPDIFF(SECOND, beat, UTC_TIMESTAMP(6)) age FROM fc_dts.heartbeat WHERE task = ?', [TEST_TASK_NAME]);
       expect(Number(beat!.age)).toBeLessThan(3);
     } finally {
       child.kill('SIGINT');

@@ -85,7 +85,7 @@ describe('the reader over a MySQL 8.0 binlog with MINIMAL row metadata (rmc--jso
 });
 
 // The tasks have names of their own: the reader's replica server id comes from the name, and the server
-// drops a dump when another with the same id connects (other test files run 'test-task' at the same time).
+// drops a dump when another with the same id connects.
 describe('fc-dts run on MariaDB with binlog_row_metadata=MINIMAL', () => {
   const dbs = testDatabases();
   const children = fcDtsChildren();

@@ -1,4 +1,5 @@
 /** Test access to the real MariaDB server started by test/global-setup.ts. */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import mysql from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
@@ -28,10 +29,17 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Builds a task document (before validation) against the test server. */
+/**
+ * The task name of this test file's tasks: its own, because test files run at the same time against the
+ * one MariaDB server, and a task's name keys its watermarks in the destination and its replica server
+ * id (a second dump with the same id makes the server drop the first).
+ */
+export const TEST_TASK_NAME = `test-task-${randomBytes(4).toString('hex')}`;
+
 export function taskDoc(overrides: Record<string, unknown>): Record<string, unknown> {
   const ep = testEndpoint();
   const conn = { host: ep.host, port: ep.port, user: ep.user, password: ep.password };
-  return { name: 'test-task', source: { type: 'mysql', ...conn }, destination: { type: 'mysql', ...conn }, ...overrides };
+  return { name: TEST_TASK_NAME, source: { type: 'mysql', ...conn }, destination: { type: 'mysql', ...conn }, ...overrides };
 }
 
 export interface TestDatabases {
