@@ -13,7 +13,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { BinlogReader, type SourceEvent } from '../shared/binlog/binlog-reader.ts';
 import { offlineDialect } from '../shared/binlog/offline-schema-history.ts';
 import type { BinlogStart } from '../shared/change/position.ts';
-import { runTask } from '../shared/pipeline/standalone-runner.ts';
+import { resolveTask, runTask } from '../shared/pipeline/standalone-runner.ts';
+import { loadChunkWork } from '../shared/distributed/full-load-fanout.ts';
 import { historyPosition } from '../shared/incremental/schema-history-keeper.ts';
 import { currentBinlogCoordinates } from '../shared/mysql/binlog-coordinates.ts';
 import { readCatalog } from '../shared/mysql/catalog.ts';
@@ -212,6 +213,24 @@ describe('the snapshot check', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/table .*\.t changed between the snapshot and the start of incremental sync: column 2 \(v\): columnType "varchar\(10\)" became "varchar\(20\)"/);
     expect((await store.getTaskState())?.lastError?.code).toBe('SCHEMA_CHANGED_DURING_LOAD');
+  });
+
+  it('serverless: the load-chunk work that finishes the full load stops there, recorded, and the task stays short of full-done', async () => {
+    const src = await dbs.database('snap_fan_src');
+    await dbs.admin.query("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO t SELECT seq, 'a' FROM seq_1_to_300");
+    const files = writeTaskFile(dirs, taskDoc({ name: 'snapshot-fan-out', objects: [{ database: src, as: dbs.newName('snap_fan_dst') }], advanced: { fullLoad: { chunkRows: 100 } } }));
+    const task = loadTaskFile(files.file);
+    const store = new FileStateStore(files.state);
+    await runTask(task, store, { until: 'full-done', planOnly: true, out: { write: () => true }, log: () => {} });
+    const chunks = (await store.getPlan())!.tables.flatMap((t) => t.chunks.map((c) => ({ task: task.name, table: t.table, chunk: c.index })));
+    expect(chunks.length).toBeGreaterThan(1);
+    const dbMapping = await resolveTask(task);
+    for (const work of chunks.slice(0, -1)) expect((await loadChunkWork(task, dbMapping, store, work, () => {})).fullDone).toBe(false);
+    await dbs.admin.query('ALTER TABLE t MODIFY v VARCHAR(20)');
+    await expect(loadChunkWork(task, dbMapping, store, chunks.at(-1)!, () => {})).rejects.toMatchObject({ code: 'SCHEMA_CHANGED_DURING_LOAD' });
+    const state = await store.getTaskState();
+    expect(state?.phase).not.toBe('full-done');
+    expect(state?.lastError?.code).toBe('SCHEMA_CHANGED_DURING_LOAD');
   });
 });
 

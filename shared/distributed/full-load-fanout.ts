@@ -6,13 +6,14 @@
  * are written insert-if-absent, in one transaction. The invocation that records the last chunk moves
  * the task to `full-done`, which is what the binlog reader waits for (docs/architecture.md §3.7).
  */
-import { FcDtsError } from '../errors.ts';
+import { FcDtsError, isFcDtsError } from '../errors.ts';
 import { ChunkLedger } from '../fullload/chunk-ledger.ts';
 import { runFullLoad } from '../fullload/full-load.ts';
+import { checkSnapshotStillHolds } from '../incremental/schema-history-keeper.ts';
 import type { ProgressReporter } from '../fullload/progress.ts';
 import { runTask } from '../pipeline/standalone-runner.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
-import type { StateStore, TaskState } from '../state/state-store.ts';
+import type { FullLoadPlan, StateStore, TaskState } from '../state/state-store.ts';
 import { allTables, type DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 
@@ -51,8 +52,22 @@ export async function loadChunkWork(task: Task, dbs: readonly DatabaseMapping[],
   const summary = await runFullLoad(task, allTables(dbs), store, { only: [{ table: work.table, chunk: work.chunk }], progress: SILENT, log });
   const plan = await store.getPlan();
   const all = plan ? (await ChunkLedger.load(store)).allDone(plan) : false;
-  if (all) await markFullDone(store);
+  if (plan && all) {
+    await snapshotStillHolds(task, store, plan);
+    await markFullDone(store);
+  }
   return { rows: summary.rows, fullDone: all };
+}
+
+/** DDL during the full load stops the task there, recorded where `status` shows it (as the standalone run does). */
+async function snapshotStillHolds(task: Task, store: StateStore, plan: FullLoadPlan): Promise<void> {
+  try {
+    await checkSnapshotStillHolds(task, store, plan.position);
+  } catch (e) {
+    const state = await store.getTaskState();
+    if (state && isFcDtsError(e)) await store.putTaskState({ ...state, lastError: { code: e.code, message: e.message, at: new Date().toISOString() } });
+    throw e;
+  }
 }
 
 export function encodeChunkWork(w: ChunkWork): string {
