@@ -5,14 +5,7 @@
  */
 import type { SourceType } from '../task/task.ts';
 import type { Verdict } from './source-checks.ts';
-
-const isOn = (v: string | undefined) => v !== undefined && ['ON', '1', 'YES', 'TRUE'].includes(v.toUpperCase());
-
-function globalFix(type: SourceType, name: string, value: string): string {
-  if (type === 'polardb-mysql') return `set ${name} = ${value} in the cluster's parameters (PolarDB console → Settings and Management → Parameters)`;
-  if (type === 'polardb-x') return `set ${name} = ${value} in the instance's parameter settings (PolarDB-X console → Parameter settings)`;
-  return `SET GLOBAL ${name} = ${value}; and put ${name} = ${value} under [mysqld] in my.cnf so it survives a restart (on RDS MySQL: the instance's parameters)`;
-}
+import { isOn, settingFix } from './source-settings.ts';
 
 /**
  * binlog_transaction_compression (MySQL 8.0.20+) wraps each transaction in one zstd-compressed
@@ -24,17 +17,17 @@ export function binlogFeaturesVerdict(vars: ReadonlyMap<string, string>, type: S
   const fixes: string[] = [];
   if (isOn(vars.get('binlog_transaction_compression'))) {
     problems.push('binlog_transaction_compression is ON: fc-dts does not yet read compressed transactions');
-    fixes.push(globalFix(type, 'binlog_transaction_compression', 'OFF'));
+    fixes.push(settingFix(type, 'binlog_transaction_compression', 'OFF', 'OFF'));
   }
   const valueOptions = vars.get('binlog_row_value_options') ?? '';
   if (/PARTIAL_JSON/i.test(valueOptions)) {
     problems.push('binlog_row_value_options is PARTIAL_JSON: JSON updates are written as diffs, not as the whole value fc-dts applies');
-    fixes.push(globalFix(type, 'binlog_row_value_options', "''"));
+    fixes.push(settingFix(type, 'binlog_row_value_options', "''", "''"));
   }
   const checksum = (vars.get('binlog_checksum') ?? 'NONE').toUpperCase();
   if (checksum !== 'NONE' && checksum !== 'CRC32') {
     problems.push(`binlog_checksum is ${checksum}: fc-dts reads binlogs with CRC32 checksums or none`);
-    fixes.push(globalFix(type, 'binlog_checksum', 'CRC32'));
+    fixes.push(settingFix(type, 'binlog_checksum', 'CRC32', 'CRC32'));
   }
   if (problems.length > 0) return { status: 'failed', reason: problems.join('; '), fix: fixes.join('; ') };
   const compression = vars.has('binlog_transaction_compression') ? ', transaction compression OFF' : '';

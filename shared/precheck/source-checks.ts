@@ -10,6 +10,7 @@ import type { SourceType, Task } from '../task/task.ts';
 import { isMysqlReservedWord } from './mysql-reserved-words.ts';
 import type { CheckResult, CheckStatus } from './check-result.ts';
 import { binlogFeaturesVerdict, switchoverVerdict } from './binlog-features.ts';
+import { isOn, settingFix } from './source-settings.ts';
 
 /** What a check concluded, before it is labelled with the item's id, name and side. */
 export interface Verdict {
@@ -349,15 +350,6 @@ export const SOURCE_ITEMS = {
   tableLimit: { id: 'task-table-limit', name: 'Tables selected one by one per task', side: 'task' },
   fkCascade: { id: 'source-fk-cascade', name: 'Cascading foreign keys', side: 'source' },
 } as const satisfies Record<string, ItemMeta>;
-
-const isOn = (v: string | undefined) => v !== undefined && ['ON', '1', 'YES', 'TRUE'].includes(v.toUpperCase());
-
-/** Where a parameter is changed on each kind of source, for the fixes. */
-function settingFix(type: SourceType, name: string, value: string): string {
-  if (type === 'polardb-mysql') return `set ${name} = ${value} in the cluster's parameters (PolarDB console → Settings and Management → Parameters)`;
-  if (type === 'polardb-x') return `set ${name} = ${value} in the instance's parameter settings (PolarDB-X console → Parameter settings)`;
-  return `SET GLOBAL ${name} = '${value}'; and put ${name} = ${value} under [mysqld] in my.cnf so it survives a restart (on RDS MySQL: the instance's parameters)`;
-}
 
 export function binlogVerdict(vars: ReadonlyMap<string, string>, type: SourceType): Verdict {
   const problems: string[] = [];
