@@ -7,8 +7,8 @@
 import { basename } from 'node:path';
 import type { BinlogPosition } from '../change/position.ts';
 import type { CellValue } from '../change/change-event.ts';
-import { FcDtsError } from '../errors.ts';
-import type { ColumnDefinition } from '../schema-history/table-definition.ts';
+import { checkTableMap } from '../schema-history/table-map-check.ts';
+import type { ColumnDefinition, TableDefinition as SchemaTableDefinition } from '../schema-history/table-definition.ts';
 import { withDefinition } from './definition-values.ts';
 import type { BinlogEvent, EventPosition, JsonDiffValue, QueryEvent, RowImage, RowsEvent } from './events/binlog-event.ts';
 import { readBinlogFile } from './events/binlog-file.ts';
@@ -31,8 +31,8 @@ export interface DecodedChange {
 export interface TableDefinitions {
   /** A DDL statement read at `pos`: later definitions follow it. */
   ddl(event: QueryEvent, pos: BinlogPosition): void;
-  /** The table's columns as of `pos`; undefined when unknown. */
-  columnsAt(database: string, table: string, pos: BinlogPosition): readonly ColumnDefinition[] | undefined;
+  /** The table's definition as of `pos`; undefined when unknown. */
+  definitionAt(database: string, table: string, pos: BinlogPosition): SchemaTableDefinition | undefined;
 }
 
 /** Statements that are transaction control, not changes. */
@@ -101,9 +101,10 @@ class FileDecoder {
   private columnsOf(event: RowsEvent, pos: BinlogPosition): readonly ImageColumn[] {
     const { columns, database, table } = event.table;
     if (columns.every((c) => c.name !== undefined)) return columns.map((c) => ({ name: c.name! }));
-    const known = this.definitions?.columnsAt(database, table, pos);
-    if (known && known.length !== columns.length) throw new SchemaMismatchError(`${database}.${table}`, this.label(event.pos), known.length, columns.length);
-    return columns.map((c, i) => (known ? { name: known[i]!.name, definition: known[i]! } : { name: `@${c.index + 1}` }));
+    const known = this.definitions?.definitionAt(database, table, pos);
+    if (!known) return columns.map((c) => ({ name: `@${c.index + 1}` }));
+    checkTableMap(known, columns.map((c) => c.rawType), { table: `${database}.${table}`, pos });
+    return known.columns.map((c) => ({ name: c.name, definition: c }));
   }
 
   private label(pos: EventPosition): string {
@@ -136,14 +137,3 @@ function image(event: RowsEvent, img: RowImage, columns: readonly ImageColumn[])
 }
 
 const isJsonDiff = (v: CellValue | JsonDiffValue): v is JsonDiffValue => v !== null && typeof v === 'object' && 'jsonDiffs' in v;
-
-/** The history's definition of a table has another number of columns than the TABLE_MAP: decoding by it would misname them. */
-export class SchemaMismatchError extends FcDtsError {
-  constructor(table: string, pos: string, defined: number, mapped: number) {
-    super(
-      'SCHEMA_MISMATCH',
-      `${table} at ${pos}: the TABLE_MAP has ${mapped} columns, the schema history's definition ${defined}`,
-      'give decode-binlog the table as it was when the file was written (--schema FILE.sql with its CREATE TABLE), or a file whose DDL creates it',
-    );
-  }
-}

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { comparePositions, type BinlogPosition } from '../change/position.ts';
 import { identValue, scanSql } from '../mysql/sql-lexer.ts';
 import { DdlNotUnderstoodError, SchemaHistory } from '../schema-history/schema-history.ts';
-import type { ColumnDefinition } from '../schema-history/table-definition.ts';
+import type { TableDefinition } from '../schema-history/table-definition.ts';
 import type { ServerDialect } from '../schema-history/server-dialect.ts';
 import type { TableDefinitions } from './binlog-file-changes.ts';
 import type { BinlogEvent, QueryEvent } from './events/binlog-event.ts';
@@ -47,10 +47,10 @@ class OfflineDefinitions implements TableDefinitions {
     }
   }
 
-  columnsAt(database: string, table: string, pos: BinlogPosition): readonly ColumnDefinition[] | undefined {
+  definitionAt(database: string, table: string, pos: BinlogPosition): TableDefinition | undefined {
     const unknown = this.unknownFrom.get(`${database}.${table}`);
     if (unknown && comparePositions(pos, unknown) >= 0) return undefined;
-    return this.history.definitionAt(database, table, pos)?.columns;
+    return this.history.definitionAt(database, table, pos);
   }
 }
 
