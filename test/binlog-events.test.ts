@@ -5,25 +5,23 @@
  * files' origin projects state them (rust_mysql_common src/binlog/mod.rs, binlog_event_roundtrip;
  * mysql-binlog-connector-java BinaryLogFileReaderIntegrationTest).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BinlogChecksumError, BinlogFormatError } from '../shared/binlog/events/binlog-errors.ts';
 import type { BinlogEvent, RowsEvent, TableMapEvent } from '../shared/binlog/events/binlog-event.ts';
 import { compareEventPositions } from '../shared/binlog/events/binlog-event.ts';
 import { readBinlogFile } from '../shared/binlog/events/binlog-file.ts';
+import { binlogFixturePath } from './helpers/binlog-fixtures.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/mysql-binlogs/', import.meta.url));
 
 /** Binary JSON is handed over as hex, so the tests see exactly the bytes the parser extracted. */
 const jsonText = (bytes: Buffer): string => `hex:${bytes.toString('hex')}`;
 
 async function events(file: string): Promise<BinlogEvent[]> {
   const out: BinlogEvent[] = [];
-  for await (const e of readBinlogFile(join(FIXTURES, file), { jsonText })) out.push(e);
+  for await (const e of readBinlogFile(binlogFixturePath(file), { jsonText })) out.push(e);
   return out;
 }
 
@@ -38,12 +36,6 @@ function kinds(list: readonly BinlogEvent[]): Record<string, number> {
 
 const rowsOf = (list: readonly BinlogEvent[]): RowsEvent[] => list.filter((e): e is RowsEvent => e.kind === 'rows');
 const tableMapsOf = (list: readonly BinlogEvent[]): TableMapEvent[] => list.filter((e): e is TableMapEvent => e.kind === 'table_map');
-
-beforeAll(() => {
-  if (!existsSync(FIXTURES)) {
-    throw new Error(`the binlog fixture folder ${FIXTURES} is missing: these tests read the real binlog files there (../shared/fixtures/mysql-binlogs beside the repository)`);
-  }
-});
 
 describe('every fixture file, end to end', () => {
   // Event kinds per file, as parsed; each file's events end exactly at its size.
@@ -254,7 +246,7 @@ describe('damaged files', () => {
 
   async function damaged(file: string, change: (b: Buffer) => Buffer): Promise<string> {
     const path = join(dir, file);
-    await writeFile(path, change(Buffer.from(await readFile(join(FIXTURES, file)))));
+    await writeFile(path, change(Buffer.from(await readFile(binlogFixturePath(file)))));
     return path;
   }
 

@@ -4,22 +4,17 @@
  * Expected values: blackbeam/rust_mysql_common src/binlog/mod.rs (commit ab9e727566c6f7c78df52b7a8ca38f789c54f904,
  * test binlog_event_roundtrip), where the fixture files come from.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import ZongJi from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinlogDecodeError, BinlogPurgedError, BinlogReader, type SourceEvent } from '../shared/binlog/binlog-reader.ts';
 import type { BinlogStart } from '../shared/change/position.ts';
 import { FcDtsError } from '../shared/errors.ts';
+import { readBinlogFixture } from './helpers/binlog-fixtures.ts';
 import { BinlogReplayServer, type ReplayFile } from './helpers/binlog-replay-server.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/mysql-binlogs/', import.meta.url);
-
 function fixture(file: string, servedAs: string): ReplayFile {
-  const folder = fileURLToPath(FIXTURES);
-  if (!existsSync(folder)) throw new Error(`the MySQL binlog fixtures folder ${folder} (../shared/fixtures/mysql-binlogs beside the repository) is missing`);
-  return { name: servedAs, bytes: readFileSync(new URL(file, FIXTURES)) };
+  return { name: servedAs, bytes: readBinlogFixture(file) };
 }
 
 const servers: BinlogReplayServer[] = [];

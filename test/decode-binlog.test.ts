@@ -6,19 +6,14 @@
  * statements and generated columns state, as noted beside them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { binlogFixturePath } from './helpers/binlog-fixtures.ts';
 import { FC_DTS_BIN as BIN } from './helpers/fc-dts-process.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/mysql-binlogs/', import.meta.url));
-
-function fixture(name: string): string {
-  if (!existsSync(FIXTURES)) throw new Error(`the MySQL binlog fixtures folder ${FIXTURES} (../shared/fixtures/mysql-binlogs beside the repository) is missing`);
-  return join(FIXTURES, name);
-}
+const fixture = binlogFixturePath;
 
 interface Change {
   pos: string;

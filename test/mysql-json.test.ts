@@ -12,7 +12,8 @@
 import { describe, expect, it } from 'vitest';
 import { MysqlJsonError, mysqlJsonToText } from '../shared/binlog/mysql-json.ts';
 import { fastDecoder } from '../shared/binlog/row-decoder.ts';
-import { readBinlogFixture, rowsEvents } from './helpers/binlog-file-rows.ts';
+import { rowsEvents } from './helpers/binlog-file-rows.ts';
+import { readBinlogFixture } from './helpers/binlog-fixtures.ts';
 
 const text = (bytes: readonly number[] | Buffer): string => mysqlJsonToText(Buffer.from(bytes));
 const double = (d: number): Buffer => {

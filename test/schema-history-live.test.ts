@@ -5,7 +5,7 @@
  * ADD / DROP / RENAME / CHANGE / type changes with a kill -9 in between.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,10 +24,10 @@ import { loadTaskFile } from '../shared/task/task-file.ts';
 import { FileStateStore } from '../shared/state/file-state-store.ts';
 import { BinlogReplayServer } from './helpers/binlog-replay-server.ts';
 import { FC_DTS_BIN, fcDtsChildren, writeTaskFile } from './helpers/fc-dts-process.ts';
+import { readBinlogFixture } from './helpers/binlog-fixtures.ts';
 import { diffTables } from './helpers/fixtures.ts';
 import { taskDoc, testDatabases, testEndpoint } from './helpers/mariadb.ts';
 
-const FIXTURE = new URL('../../shared/fixtures/mysql-binlogs/rmc--json.binlog.000001', import.meta.url);
 
 describe('the reader over a MySQL 8.0 binlog with MINIMAL row metadata (rmc--json.binlog.000001)', () => {
   const servers: BinlogReplayServer[] = [];
@@ -38,7 +38,7 @@ describe('the reader over a MySQL 8.0 binlog with MINIMAL row metadata (rmc--jso
   });
 
   async function readerOver(start: BinlogStart, history: SchemaHistory): Promise<AsyncIterator<SourceEvent>> {
-    const server = await BinlogReplayServer.start({ files: [{ name: 'binlog.000001', bytes: readFileSync(FIXTURE) }] });
+    const server = await BinlogReplayServer.start({ files: [{ name: 'binlog.000001', bytes: readBinlogFixture('rmc--json.binlog.000001') }] });
     servers.push(server);
     const reader = new BinlogReader({
       endpoint: { host: server.host, port: server.port, user: server.user, password: server.password, ssl: false },

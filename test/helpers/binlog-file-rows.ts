@@ -11,16 +11,6 @@
  * extra-data length 2 (counting itself), column count, present-columns bitmap(s), then row images:
  * a null bitmap over the present columns, the values.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** The binlog fixtures beside the repository (../shared/fixtures/mysql-binlogs). */
-export const BINLOG_FIXTURES = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'mysql-binlogs');
-
-export function readBinlogFixture(file: string): Buffer {
-  if (!existsSync(BINLOG_FIXTURES)) throw new Error(`the MySQL binlog fixtures folder ${BINLOG_FIXTURES} (../shared/fixtures/mysql-binlogs beside the repository) is missing`);
-  return readFileSync(join(BINLOG_FIXTURES, file));
-}
 
 export interface RowsEvent {
   /** The event's offset in the file. */
