@@ -1,5 +1,5 @@
 /**
-^ * Table definitions for `fc-dts decode-binlog` where the TABLE_MAP has no names (MySQL 5.7, MINIMAL row
+ * Table definitions for `fc-dts decode-binlog` where the TABLE_MAP has no names (MySQL 5.7, MINIMAL row
  * metadata, the PolarDB-X global binlog): a schema history built from the CREATE TABLE statements of
  * a schema file (`--schema FILE.sql`, for tables created before the files) and moved on by every DDL
  * statement inside the files, exactly as the history follows a live source.
@@ -11,7 +11,7 @@ import { DdlNotUnderstoodError, SchemaHistory } from '../schema-history/schema-h
 import type { TableDefinition } from '../schema-history/table-definition.ts';
 import type { ServerDialect } from '../schema-history/server-dialect.ts';
 import type { TableDefinitions } from './binlog-file-changes.ts';
-import type { BinlogEvent, QueryEvent } from './events/binlog-event.ts';
+import type { QueryEvent } from './events/binlog-event.ts';
 import { readBinlogFile } from './events/binlog-file.ts';
 import { mysqlJsonToText } from './mysql-json.ts';
 
@@ -20,9 +20,7 @@ const SCHEMA_FILE = 0;
 
 export async function offlineSchemaHistory(files: readonly string[], schemaFile: string | undefined): Promise<TableDefinitions> {
   const statements = schemaFile === undefined ? [] : splitStatements(await readFile(schemaFile, 'utf8'));
-  const seen = await databasesIn(files);
-  for (const s of statements) if (s.database) seen.databases.add(s.database);
-  const history = SchemaHistory.seed(new Map(), [...seen.databases], offlineDialect(seen.mariadb), { file: SCHEMA_FILE, offset: 0, row: 0 });
+  const history = SchemaHistory.empty(offlineDialect(await writtenByMariadb(files)), { file: SCHEMA_FILE, offset: 0, row: 0 });
   statements.forEach((s, i) => history.apply(s.sql, s.database, { file: SCHEMA_FILE, offset: i + 1, row: 0 }));
   return new OfflineDefinitions(history);
 }
@@ -54,18 +52,11 @@ class OfflineDefinitions implements TableDefinitions {
   }
 }
 
-/** Every database the files name (a first pass): the history tracks their tables. */
-async function databasesIn(files: readonly string[]): Promise<{ databases: Set<string>; mariadb: boolean }> {
-  const databases = new Set<string>();
-  let mariadb = false;
-  const visit = (e: BinlogEvent): void => {
-    if (e.kind === 'format_description') mariadb ||= e.mariadb;
-    else if (e.kind === 'query' && e.schema !== '') databases.add(e.schema);
-    else if (e.kind === 'table_map') databases.add(e.table.database);
-    else if (e.kind === 'transaction_payload') e.events.forEach(visit);
-  };
-  for (const path of files) for await (const e of readBinlogFile(path, { jsonText: mysqlJsonToText })) visit(e);
-  return { databases, mariadb };
+/** Whether MariaDB wrote the files, from the first file's format description event (its first event). */
+async function writtenByMariadb(files: readonly string[]): Promise<boolean> {
+  if (files[0] === undefined) return false;
+  for await (const e of readBinlogFile(files[0], { jsonText: mysqlJsonToText })) return e.kind === 'format_description' && e.mariadb;
+  return false;
 }
 
 /** The statements of a schema file with the database a `USE` before them made the default. */

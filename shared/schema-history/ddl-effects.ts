@@ -12,11 +12,16 @@ import { alterDefinition, buildDefinition, tableCollation } from './table-altera
 import { tableKey, type TableDefinition } from './table-definition.ts';
 import { UnreadableDdl } from './ddl-cursor.ts';
 
+/** Which databases' tables a history follows: a set of names, or every database. */
+export interface TrackedDatabases {
+  has(database: string): boolean;
+}
+
 /** The definitions as of a position. */
 export interface SchemaState {
   readonly dialect: ServerDialect;
   /** Databases whose tables are tracked. */
-  readonly tracked: ReadonlySet<string>;
+  readonly tracked: TrackedDatabases;
   /** Default collation of each tracked database that exists. */
   readonly databases: ReadonlyMap<string, string>;
   /** By tableKey(database, table). */

@@ -8,7 +8,7 @@
 import { comparePositions, formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 import type { DatabaseInfo } from '../mysql/catalog.ts';
-import { ddlEffect, type DdlEffect, type SchemaState } from './ddl-effects.ts';
+import { ddlEffect, type DdlEffect, type SchemaState, type TrackedDatabases } from './ddl-effects.ts';
 import type { ServerDialect } from './server-dialect.ts';
 import { definitionFromCatalog, tableKey, type TableDefinition } from './table-definition.ts';
 
@@ -22,7 +22,8 @@ export interface TableVersion {
 export interface SerializedHistory {
   readonly format: 1;
   readonly dialect: ServerDialect;
-  readonly tracked: readonly string[];
+  /** The databases followed; `every` for a history that follows all (offline decoding). */
+  readonly tracked: readonly string[] | 'every';
   /** The position of the last DDL statement applied: statements at or before it are already in. */
   readonly appliedThrough: BinlogPosition;
   readonly databases: ReadonlyArray<{ readonly name: string; readonly collation: string }>;
@@ -44,18 +45,25 @@ export class DdlNotUnderstoodError extends FcDtsError {
   }
 }
 
+const EVERY_DATABASE: TrackedDatabases = { has: () => true };
+
 export class SchemaHistory {
   private readonly versions = new Map<string, TableVersion[]>();
   private readonly databases = new Map<string, string>();
   private appliedThrough: BinlogPosition;
   private changes = 0;
 
+  /** `undefined`: every database. */
   private constructor(
     readonly dialect: ServerDialect,
-    readonly tracked: ReadonlySet<string>,
+    private readonly trackedNames: ReadonlySet<string> | undefined,
     start: BinlogPosition,
   ) {
     this.appliedThrough = start;
+  }
+
+  get tracked(): TrackedDatabases {
+    return this.trackedNames ?? EVERY_DATABASE;
   }
 
   /** The definitions read from the catalog at the snapshot, holding from `at`. */
@@ -69,9 +77,14 @@ export class SchemaHistory {
     return h;
   }
 
+  /** No definitions yet, following every database from `at`: the history of binlog files read without their server. */
+  static empty(dialect: ServerDialect, at: BinlogPosition): SchemaHistory {
+    return new SchemaHistory(dialect, undefined, at);
+  }
+
   static fromJSON(s: SerializedHistory): SchemaHistory {
     if (s.format !== 1) throw new FcDtsError('STATE_INVALID', `schema history format ${String(s.format)} is not one this fc-dts reads`, 'restart the task\'s full load with this version of fc-dts');
-    const h = new SchemaHistory(s.dialect, new Set(s.tracked), s.appliedThrough);
+    const h = new SchemaHistory(s.dialect, s.tracked === 'every' ? undefined : new Set(s.tracked), s.appliedThrough);
     for (const d of s.databases) h.databases.set(d.name, d.collation);
     for (const t of s.tables) h.versions.set(tableKey(t.database, t.table), [...t.versions]);
     return h;
@@ -83,7 +96,7 @@ export class SchemaHistory {
       return { database, table, versions };
     });
     const databases = [...this.databases.entries()].map(([name, collation]) => ({ name, collation }));
-    return { format: 1, dialect: this.dialect, tracked: [...this.tracked], appliedThrough: this.appliedThrough, databases, tables };
+    return { format: 1, dialect: this.dialect, tracked: this.trackedNames ? [...this.trackedNames] : 'every', appliedThrough: this.appliedThrough, databases, tables };
   }
 
   /** Counts the changes since this object was made (versions added or pruned): what a saved copy may lack. */
