@@ -2,6 +2,7 @@
  * The `fc-dts` command line (docs/architecture.md §5.2). Exit codes: 0 success / consistent / all prechecks passed,
  * 1 a failed precheck, a failed run or differences found, 2 bad usage or task file, 130 interrupted.
  */
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FcDtsError, isFcDtsError } from '../errors.ts';
@@ -115,7 +116,8 @@ class LineWriter {
 
   async line(text: string): Promise<boolean> {
     if (this.closed) return false;
-    if (!this.stream.write(text + '\n')) await new Promise<void>((resolve) => this.stream.once('drain', resolve).once('error', () => resolve()));
+    // events.once removes its listeners whichever comes first (a listener per wait would pile up).
+    if (!this.stream.write(text + '\n')) await once(this.stream, 'drain').catch(() => {});
     return !this.closed;
   }
 }
