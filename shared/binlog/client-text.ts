@@ -20,10 +20,11 @@ export function clientText(value: CellValue | JsonDiffValue, columnType: number,
 }
 
 /** A partial JSON update as the functions that would make it, the way mysqlbinlog -v shows it: JSON_REPLACE(@3, '$.a', 1). */
+const JSON_DIFF_FUNCTION = { replace: 'JSON_REPLACE', insert: 'JSON_INSERT', remove: 'JSON_REMOVE' } as const;
+
 function jsonDiffText(value: JsonDiffValue, columnRef: string): string {
-  const FUNCTION = { replace: 'JSON_REPLACE', insert: 'JSON_INSERT', remove: 'JSON_REMOVE' } as const;
   return value.jsonDiffs.reduce((inner, d) => {
     const path = `'${d.path.replaceAll("'", "''")}'`;
-    return d.value === undefined ? `${FUNCTION[d.operation]}(${inner}, ${path})` : `${FUNCTION[d.operation]}(${inner}, ${path}, CAST('${d.value.replaceAll("'", "''")}' AS JSON))`;
+    return d.value === undefined ? `${JSON_DIFF_FUNCTION[d.operation]}(${inner}, ${path})` : `${JSON_DIFF_FUNCTION[d.operation]}(${inner}, ${path}, CAST('${d.value.replaceAll("'", "''")}' AS JSON))`;
   }, columnRef);
 }

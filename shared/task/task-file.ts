@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { TaskFileError } from '../errors.ts';
-import { DESTINATION_TYPES, LATER_DESTINATIONS, destinationModule, type DestinationConfig } from '../destinations/registry.ts';
+import { DESTINATION_TYPES, LATER_DESTINATIONS, destinationModule, destinationOf, type DestinationConfig } from '../destinations/registry.ts';
 import { allowKeys, bool, endpoint, identifier, isObj, listOf, num, obj, oneOf, optNum, str, type Obj } from './task-file-reader.ts';
 import type {
   Capitalization,
@@ -292,7 +292,7 @@ export function redactTask(task: Task): unknown {
 
 /** The secrets of a task, for scrubbing them from messages. */
 export function taskSecrets(task: Task): string[] {
-  const all = [task.source.password, ...destinationModule(task.destination.type).taskFile.secrets(task.destination)];
+  const all = [task.source.password, ...destinationOf(task).taskFile.secrets(task.destination)];
   return all.filter((p) => p.length >= 4);
 }
 
