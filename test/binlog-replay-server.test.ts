@@ -10,6 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BinlogDecodeError, BinlogPurgedError, BinlogReader, type SourceEvent } from '../shared/binlog/binlog-reader.ts';
 import type { BinlogStart } from '../shared/change/position.ts';
 import { FcDtsError } from '../shared/errors.ts';
+import { offlineDialect } from '../shared/binlog/offline-schema-history.ts';
+import { SchemaHistory } from '../shared/schema-history/schema-history.ts';
 import { readBinlogFixture } from './helpers/binlog-fixtures.ts';
 import { BinlogReplayServer, type ReplayFile } from './helpers/binlog-replay-server.ts';
 
@@ -31,9 +33,13 @@ async function serve(...files: ReplayFile[]): Promise<BinlogReplayServer> {
   return server;
 }
 
+function endpointOf(server: BinlogReplayServer, password: string = server.password) {
+  return { host: server.host, port: server.port, user: server.user, password, ssl: false };
+}
+
 function readerOf(server: BinlogReplayServer, start: BinlogStart, password: string = server.password): BinlogReader {
   const reader = new BinlogReader({
-    endpoint: { host: server.host, port: server.port, user: server.user, password, ssl: false },
+    endpoint: endpointOf(server, password),
     serverId: 4242,
     start,
     heartbeatSeconds: 0.2,
@@ -100,8 +106,8 @@ describe('MariaDB 10.5.15 binlog (rmc--mariadb-bin.000001, binlog_row_metadata=F
     expect(events[2]).toMatchObject({ pos: { file: 1, offset: 984, row: 0 }, rows: [row(63, '2022-04-20 22:19:55')] });
     expect(events[3]).toMatchObject({ kind: 'commit', gtid: '0-1-2', next: { file: 'mariadb-bin.000001', offset: 1074 } });
     expect(events[4]).toMatchObject({ kind: 'heartbeat', next: { file: 'mariadb-bin.000001', offset: 1074 } });
-    expect(server.queries).toContain('SET @mariadb_slave_capability=4');
-    expect(server.queries).toContain('SET @master_heartbeat_period = 200000000, @@session.net_write_timeout = 3600');
+    expect(server.queries).toContain('SET @mariadb_slave_capability = 4');
+    expect(server.queries).toContain('SET @master_binlog_checksum = @@GLOBAL.binlog_checksum, @master_heartbeat_period = 200000000, @@session.net_write_timeout = 3600');
     expect(server.unanswered).toEqual([]);
   });
 });
@@ -271,16 +277,38 @@ describe('the dump protocol around the events', () => {
   });
 });
 
-describe('fixtures today\'s reader cannot read (other work items fix these)', () => {
-  it('rmc--vector.binlog (MySQL 9.0.1): the VECTOR column (type 242) is a decode error', async () => {
-    const error = await failureReading('rmc--vector.binlog', 'binlog.000001', { file: 'binlog.000001', offset: 4 });
-    expect(error).toBeInstanceOf(BinlogDecodeError);
-    expect((error as Error).message).toContain('Unsupported type "242" on column "vector_column"');
+describe('MySQL 9.0.1 VECTOR columns (rmc--vector.binlog, FULL metadata)', () => {
+  it('gives a VECTOR value as its bytes (float32 little-endian), as mysqlbinlog prints it', async () => {
+    const server = await serve(fixture('rmc--vector.binlog', 'binlog.000001'));
+    const rows = withoutHeartbeats(await readUntilIdle(readerOf(server, { file: 'binlog.000001', offset: 4 })[Symbol.asyncIterator]())).filter((e) => e.kind === 'rows');
+    expect(rows[0]).toMatchObject({ database: 'dtb', table: 'foo', columns: ['id', 'vector_column'] });
+    const bytes = (hex: string) => ({ b: Buffer.from(hex, 'hex').toString('base64') });
+    // Read as float32 little-endian: [1.1, 2.2, 3.3] and [1, -1, 0].
+    expect(rows[0]!.rows.map((r) => r.after)).toEqual([
+      { id: 1, vector_column: bytes('cdcc8c3fcdcc0c4033335340') },
+      { id: 2, vector_column: bytes('0000803f000080bf00000000') },
+    ]);
   });
+});
 
-  it('rmc--transaction_compression.000001 (MySQL 8.0.32): a TRANSACTION_PAYLOAD_EVENT is a decode error', async () => {
-    const error = await failureReading('rmc--transaction_compression.000001', 'binlog.000001', { file: 'binlog.000001', offset: 4 });
-    expect(error).toBeInstanceOf(BinlogDecodeError);
-    expect((error as Error).message).toContain('TRANSACTION_PAYLOAD_EVENT');
+describe('MySQL 8.0.32 compressed transaction (rmc--transaction_compression.000001, zstd TRANSACTION_PAYLOAD_EVENT)', () => {
+  // The file has no CREATE TABLE and MINIMAL metadata: the history is seeded with the table, as a full load would.
+  const history = () => {
+    const h = SchemaHistory.empty(offlineDialect(false), { file: 1, offset: 0, row: 0 });
+    h.apply('CREATE TABLE tb1 (i INT)', 'test', { file: 1, offset: 1, row: 0 });
+    return h;
+  };
+
+  it('reads the rows inside the payload with positions that order them after everything before it, and resumes after it', async () => {
+    const server = await serve(fixture('rmc--transaction_compression.000001', 'binlog.000001'));
+    const reader = new BinlogReader({ endpoint: endpointOf(server), serverId: 4242, start: { file: 'binlog.000001', offset: 4 }, heartbeatSeconds: 0.2, schemaHistory: history() });
+    readers.push(reader);
+    const events = withoutHeartbeats(await readUntilIdle(reader[Symbol.asyncIterator]()));
+    expect(events.map((e) => e.kind)).toEqual(['rows', 'commit']);
+    // The transaction starts at its ANONYMOUS_GTID (197); inside the payload at 274: BEGIN (row 0), TABLE_MAP (1), WRITE_ROWS (2, one row), XID (4).
+    expect(events[0]).toMatchObject({ database: 'test', table: 'tb1', op: 'insert', pos: { file: 1, offset: 274, row: 2 }, rows: [{ after: { i: 1 } }], txStart: { file: 'binlog.000001', offset: 197 } });
+    expect(events[1]).toMatchObject({ kind: 'commit', pos: { file: 1, offset: 274, row: 4 }, next: { file: 'binlog.000001', offset: 431 } });
+    const after = await readUntilIdle(readerOf(server, (events[1] as Extract<SourceEvent, { kind: 'commit' }>).next)[Symbol.asyncIterator]());
+    expect(withoutHeartbeats(after)).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ describe('the reader over a MySQL 8.0 binlog with MINIMAL row metadata (rmc--jso
     return reader[Symbol.asyncIterator]();
   }
 
-  /** Events until the reader fails (the file ends in a partial JSON update, which zongji cannot decode). */
+  /** Events until the reader fails (the file ends in a partial JSON update whose before images lack the JSON column: binlog_row_image=MINIMAL). */
   async function eventsUntilFailure(it: AsyncIterator<SourceEvent>): Promise<{ events: SourceEvent[]; failure: unknown }> {
     const events: SourceEvent[] = [];
     for (;;) {
@@ -73,7 +73,8 @@ describe('the reader over a MySQL 8.0 binlog with MINIMAL row metadata (rmc--jso
     expect(rows[0]!.rows).toEqual([{ after: { id: 1, json_col: '{"age": 24, "data": "xxxxxxxxxx", "name": "Joe"}', name: 'Joe', age: 24 } }]);
     expect(rows[4]!.rows[0]!.after).toMatchObject({ id: 1, name: 'Joe', age: 25 });
     expect(history.versionsOf('mysql', 't').map((v) => v.from)).toEqual([{ file: 1, offset: 570, row: 0 }]);
-    expect((failure as Error).message).toContain('PARTIAL_UPDATE_ROWS_EVENT');
+    // The partial JSON update's before image holds only the key, so there is nothing to apply its diff to.
+    expect((failure as Error).message).toMatch(/partial row image for mysql\.t \(binlog_row_image is not FULL\)/);
   });
 
   it('a table the history does not know stops the reader, naming the table and the position', async () => {

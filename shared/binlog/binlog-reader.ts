@@ -1,36 +1,27 @@
 /**
- * Reads a MySQL/MariaDB binlog as a replica would (COM_BINLOG_DUMP through @vlasky/zongji) and yields
- * the changes in binlog order as an async iterable: row images with lossless values (cell-encoder.ts),
- * DDL statements, transaction ends with the position reading can resume from, and idle heartbeats.
- *
- * Positions (docs/architecture.md §3.1): every event carries { file: numeric suffix, offset: START offset of the event
- * in its file, row }. zongji reports the header's end_log_pos (`nextPosition`) and the body size
- * (`size` = event length − header − checksum), so the start is nextPosition − size − 19 − (4 with
- * CRC32). On MariaDB 10.11 every event of a transaction has a real end_log_pos (checked against
- * SHOW BINLOG EVENTS in test/binlog-reader.test.ts); an event without one is refused rather than
- * given an invented position.
+ * Reads a MySQL/MariaDB binlog as a replica would (dump-connection.ts) and yields the changes in
+ * binlog order as an async iterable: row images with lossless values, DDL statements, transaction
+ * ends with the position reading can resume from, and idle heartbeats. The event bytes are parsed by
+ * fc-dts's own parser (events/), the same one `fc-dts decode-binlog` reads files with: per-file
+ * checksums from each FORMAT_DESCRIPTION_EVENT, compressed transactions, MySQL binary JSON and partial
+ * JSON updates; source-event-assembler.ts turns them into SourceEvents.
  *
  * Memory is bounded: when more than `highWaterMark` rows (other events count 1) wait unconsumed, the
- * binlog connection is paused (mysql2 `Connection.pause()`: the socket stops being read and packets
- * already received are parked undecoded), and resumed once the consumer has taken half of them.
+ * dump connection is paused (the socket stops being read and packets already received are parked
+ * undecoded), and resumed once the consumer has taken half of them.
  */
-import ZongJi from '@vlasky/zongji';
-import type {
-  AnyBinlogEvent, BinlogEventByTypeName, BinlogEventTypeName, ColumnInfo, ColumnSchema, TableMapEntry, TableMapEvent,
-} from '@vlasky/zongji';
-import type { RowDataPacket } from 'mysql2/promise';
 import type { CellValue } from '../change/change-event.ts';
 import type { BinlogPosition, BinlogStart, ResumePoint } from '../change/position.ts';
 import { binlogFileNumber } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
-import { connect, connectionError, isConnectionLost } from '../mysql/connection.ts';
+import { connectionError, isConnectionLost } from '../mysql/connection.ts';
 import type { MysqlEndpoint } from '../task/task.ts';
-import { cellEncoder, ColumnType } from './cell-encoder.ts';
-import type { BinlogColumn } from './cell-encoder.ts';
-import { fastDecoder, rowDecoder, type ValueDecoder } from './row-decoder.ts';
 import type { SchemaHistory } from '../schema-history/schema-history.ts';
-import { historyColumnSchemas, noColumnNamesError } from './history-columns.ts';
-import { definitionErrorOf, patchZongji, rowDecodersOf, setDefinitionSource, zongjiValueReader } from './zongji-patches.ts';
+import { DumpConnection, type SourceFacts } from './dump-connection.ts';
+import { BinlogEventParser } from './events/event-parser.ts';
+import { EventType } from './events/event-type.ts';
+import { mysqlJsonToText } from './mysql-json.ts';
+import { SourceEventAssembler } from './source-event-assembler.ts';
 
 export interface BinlogReaderOptions {
   readonly endpoint: MysqlEndpoint;
@@ -124,46 +115,15 @@ export class BinlogDecodeError extends FcDtsError {
   }
 }
 
+
 const DEFAULT_HIGH_WATER_MARK = 10_000;
 const DEFAULT_HEARTBEAT_SECONDS = 10;
-/**
- * How long the server may wait on a paused reader before it drops the dump connection
- * (net_write_timeout, default 60 s, would cut off a consumer slowed by a busy destination).
- */
-const DUMP_WRITE_TIMEOUT_SECONDS = 3600;
-const BINARY_COLLATION_ID = 63;
-
-/** zongji's event filter: everything the reader interprets; other event types are not even parsed. */
-const EVENTS = ['rotate', 'mariadbgtid', 'gtid', 'anonymousgtid', 'query', 'xid', 'xaprepare', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'heartbeat'];
-
-/** Text-carrying binlog types whose zongji decoding follows `ColumnInfo.charset`. */
-const TEXT_TYPES = new Set<number>([
-  ColumnType.VARCHAR, ColumnType.VAR_STRING, ColumnType.STRING, ColumnType.VARCHAR_COMPRESSED,
-  ColumnType.TINY_BLOB, ColumnType.MEDIUM_BLOB, ColumnType.LONG_BLOB, ColumnType.BLOB, ColumnType.BLOB_COMPRESSED,
-]);
-
-/** The parts of zongji's TableMap and rows events the typings leave out (lib/binlog_event.js, lib/rows_event.js). */
-interface TableMapInternals { readonly _columnCharsetIds?: ReadonlyArray<number | undefined> }
-interface RowsInternals { readonly numberOfColumns: number; readonly columns_present_bitmap?: Buffer; readonly columns_present_bitmap2?: Buffer }
-
-interface TableInfo {
-  readonly database: string;
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly columnTypes: readonly string[];
-  /** The TableMap's column definitions the decoder was built for. */
-  readonly definition: readonly BinlogColumn[];
-  /** zongji's column list they came from (a reused TableMap hands the same list back: zongji-patches.ts). */
-  readonly zcolumns: readonly ColumnInfo[];
-}
-
-type RowImage = Record<string, CellValue>;
+/** LOG_EVENT_ARTIFICIAL_F: an event the dump thread made up (the ROTATE naming the first file), not read from a file. */
+const ARTIFICIAL_EVENT = 0x20;
+/** ROTATE body: the 8-byte position, then the file name. */
+const ROTATE_NAME_AT = 19 + 8;
 
 type Waiter = { resolve: (r: IteratorResult<SourceEvent>) => void; reject: (e: unknown) => void };
-
-function is<N extends BinlogEventTypeName>(e: AnyBinlogEvent, name: N): e is BinlogEventByTypeName<N> {
-  return e.getTypeName() === name;
-}
 
 export class BinlogReader implements AsyncIterable<SourceEvent> {
   private readonly options: BinlogReaderOptions;
@@ -171,10 +131,13 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   private readonly lowWaterMark: number;
   private readonly databases: ReadonlySet<string> | undefined;
 
-  private zongji: ZongJi | undefined;
+  private dump: DumpConnection | undefined;
+  private parser: BinlogEventParser | undefined;
+  private facts: SourceFacts | undefined;
+  private readonly assembler: SourceEventAssembler;
   private started = false;
+  private streaming = false;
   private stopped = false;
-  private stopping: Promise<void> | undefined;
   private failure: unknown;
 
   /** Events not yet taken by the consumer: queue[head..]. */
@@ -184,26 +147,22 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   private paused = false;
   private readonly waiters: Waiter[] = [];
 
-  /** Collation id → character set, as the connected server defines them. */
-  private collations = new Map<number, string>();
-  private readonly tables = new Map<number, TableInfo>();
-  /** The file being read (full name) and the transaction being read. */
-  private file: string | undefined;
-  private txStart: ResumePoint | undefined;
-  private inTransaction = false;
-  private numberedFile: string | undefined;
-  private numberOfFile = 0;
-
   constructor(options: BinlogReaderOptions) {
     this.options = options;
     this.highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK);
     this.lowWaterMark = Math.floor(this.highWaterMark / 2);
     this.databases = options.databases ? new Set(options.databases) : undefined;
+    this.assembler = new SourceEventAssembler({
+      ...(options.schemaHistory ? { schemaHistory: options.schemaHistory } : {}),
+      wantsStatement: (schema, sql) => this.wantsStatement(schema, sql),
+      emit: (e) => this.push(e),
+      decodeError: (message, fix) => new BinlogDecodeError(message, fix),
+    });
   }
 
   /** the binlog base name, e.g. 'mariadb-bin', known after the first event */
   get baseName(): string | undefined {
-    return this.file?.replace(/\.\d+$/, '');
+    return this.assembler.fileName?.replace(/\.\d+$/, '');
   }
 
   /** Events (rows of row events) received and not yet taken by the consumer. */
@@ -228,16 +187,8 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     this.head = 0;
     this.bufferedCount = 0;
     for (const w of this.waiters.splice(0)) w.resolve({ done: true, value: undefined });
-    return (this.stopping ??= this.stopZongji());
-  }
-
-  private stopZongji(): Promise<void> {
-    const z = this.zongji;
-    if (!z) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      z.once('stopped', () => resolve());
-      z.stop();
-    });
+    this.dump?.close();
+    return Promise.resolve();
   }
 
   private next(): Promise<IteratorResult<SourceEvent>> {
@@ -256,7 +207,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       if (this.paused && this.bufferedCount <= this.lowWaterMark) {
         this.paused = false;
         // Replays the parked packets synchronously (they may pause again), then reads the socket.
-        this.zongji?.connection?.resume();
+        this.dump?.resume();
       }
       return Promise.resolve({ done: false, value });
     }
@@ -274,12 +225,10 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     this.queue.push(event);
     this.bufferedCount += weight(event);
     if (!this.paused && this.bufferedCount > this.highWaterMark) {
-      // Called inside zongji's packet handler, so no further packet is decoded before the consumer
-      // drains: the buffer exceeds the mark by at most this event's rows. (zongji pauses the same
-      // connection itself only around an INFORMATION_SCHEMA lookup, during which no event arrives
-      // here, so the two never overlap.)
+      // Called inside the dump's packet handler, so no further packet is parsed before the consumer
+      // drains: the buffer exceeds the mark by at most one event's rows.
       this.paused = true;
-      this.zongji?.connection?.pause();
+      this.dump?.pause();
     }
   }
 
@@ -288,165 +237,79 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     if (this.failure !== undefined || this.stopped) return;
     this.failure = this.toFcDtsError(e);
     for (const w of this.waiters.splice(0)) w.reject(this.failure);
-    this.stopping ??= this.stopZongji();
+    this.dump?.close();
   }
 
   private async start(): Promise<void> {
-    const { endpoint: ep, start, serverId } = this.options;
-    // A plain session first: it reports a wrong password or an unreachable host in the words the rest
-    // of fc-dts uses, and reads the server's own collation table (zongji maps collation ids with
-    // MySQL's numbering; MariaDB's differ above 255).
-    const conn = await connect('source', ep);
+    const { endpoint, start, serverId } = this.options;
+    const dump = await DumpConnection.open(
+      endpoint,
+      { serverId, from: 'gtid' in start ? { gtid: start.gtid } : { file: start.file, offset: start.offset }, heartbeatSeconds: this.options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS },
+      (facts) => {
+        this.facts = facts;
+        this.parser = new BinlogEventParser({
+          source: `source ${endpoint.host}:${endpoint.port}`,
+          jsonText: mysqlJsonToText,
+          charsetOf: (id) => facts.charsets.get(id),
+          ...(this.databases ? { wantsRowsOf: (db: string) => this.databases!.has(db) } : {}),
+        });
+        return {
+          event: (bytes) => this.onBytes(bytes),
+          error: (e) => this.fail(e),
+        };
+      },
+    );
+    this.dump = dump;
+    this.streaming = true;
+    if (this.stopped || this.failure !== undefined) dump.close();
+  }
+
+  private onBytes(bytes: Buffer): void {
+    if (this.stopped || this.failure !== undefined) return;
     try {
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS');
-      this.collations = new Map(rows.map((r) => [Number(r.ID), String(r.CHARACTER_SET_NAME)]));
-    } catch (e) {
-      throw connectionError('source', ep, e);
-    } finally {
-      await conn.end().catch(() => {});
-    }
-    await patchZongji();
-    if (this.stopped) return;
-
-    const z = new ZongJi({
-      host: ep.host,
-      port: ep.port,
-      user: ep.user,
-      password: ep.password,
-      ...(ep.ssl ? { ssl: {} } : {}),
-      connectTimeout: 10_000,
-      charset: 'utf8mb4_general_ci',
-      // zongji renders row values by these (lib/common.js readMysqlValue): temporals as the server
-      // prints them, TIMESTAMP in UTC, DECIMAL and JSON as exact text.
-      dateStrings: true,
-      timezone: 'Z',
-      decimalNumbers: false,
-      jsonStrings: true,
-    });
-    this.zongji = z;
-    const history = this.options.schemaHistory;
-    if (history) setDefinitionSource(z, (e) => this.historyColumns(history, e));
-    z.on('binlog', (e) => {
-      if (this.stopped || this.failure !== undefined) return;
-      try {
-        this.onEvent(e);
-      } catch (err) {
-        this.fail(err);
-      }
-    });
-    z.on('error', (e) => this.fail(e));
-    z.start({
-      serverId,
-      ...('gtid' in start ? { gtidSet: start.gtid } : { filename: start.file, position: start.offset }),
-      includeEvents: EVENTS,
-      ...(this.databases ? { includeSchema: Object.fromEntries([...this.databases].map((d) => [d, true as const])) } : {}),
-    });
-    // start() opened the dump connection synchronously; this is queued ahead of zongji's own setup
-    // queries and the dump command, so the dump thread sees both session settings.
-    const heartbeatNs = BigInt(Math.round((this.options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000)) * 1_000_000n;
-    z.connection?.query(`SET @master_heartbeat_period = ${heartbeatNs}, @@session.net_write_timeout = ${DUMP_WRITE_TIMEOUT_SECONDS}`, (err: unknown) => {
-      if (err) this.fail(err);
-    });
-  }
-
-  private onEvent(e: AnyBinlogEvent): void {
-    if (is(e, 'Rotate')) {
-      // The artificial rotate at dump start names the file being read; a real one moves to the next file.
-      this.file = e.binlogName;
-      return;
-    }
-    if (is(e, 'Heartbeat')) {
-      // Sent only while the dump thread waits at the end of the binlog, so between transactions.
-      if (!this.inTransaction && e.nextPosition > 0) {
-        this.file = e.binlogName || this.file;
-        this.push({ kind: 'heartbeat', ts: Math.floor(Date.now() / 1000), next: { file: e.binlogName, offset: e.nextPosition } });
-      }
-      return;
-    }
-    const file = this.file;
-    if (file === undefined) throw new BinlogDecodeError(`binlog event ${e.getTypeName()} arrived before the server named the binlog file`, 'report this as a bug');
-    const offset = this.startOffset(e);
-    const ts = Math.floor(e.timestamp / 1000);
-
-    if (is(e, 'MariadbGtid')) {
-      // Replaces BEGIN (MariaDB writes no BEGIN query when the reader announces GTID capability); a
-      // standalone group (a DDL) is one statement with no commit event of its own.
-      this.txStart = { file, offset };
-      this.inTransaction = !e.standalone;
-      return;
-    }
-    if (is(e, 'Gtid') || is(e, 'AnonymousGtid')) {
-      // MySQL: the GTID event precedes BEGIN (or a DDL), and is where the transaction starts.
-      this.txStart = { file, offset };
-      this.inTransaction = false;
-      return;
-    }
-    if (is(e, 'Xid') || is(e, 'XaPrepare')) {
-      this.commit(file, offset, 0, e.nextPosition, ts, e.gtid);
-      return;
-    }
-    if (is(e, 'Query')) {
-      const kind = classifyStatement(e.query);
-      if (kind === 'begin') {
-        this.inTransaction = true;
-        this.txStart ??= { file, offset };
-      } else if (kind === 'end') {
-        this.commit(file, offset, 0, e.nextPosition, ts, e.gtid);
-      } else if (kind === 'statement') {
-        const txStart = (this.txStart ??= { file, offset });
-        // Before any later TABLE_MAP is decoded: zongji emits events one at a time, in binlog order.
-        this.options.schemaHistory?.apply(e.query, e.schema, { file: this.fileNumber(file), offset, row: 0 });
-        if (this.wantsStatement(e.schema, e.query)) {
-          this.push({ kind: 'query', pos: { file: this.fileNumber(file), offset, row: 0 }, ts, database: e.schema, sql: e.query, txStart, ...(e.gtid ? { gtid: e.gtid } : {}) });
-        }
-        if (!this.inTransaction) this.commit(file, offset, 1, e.nextPosition, ts, e.gtid);
-      }
-      return;
-    }
-    if (is(e, 'TableMap')) {
-      // Rows read from a start inside a transaction have no GTID/BEGIN before them; the first TableMap
-      // is then the earliest safe restart point.
-      this.txStart ??= { file, offset };
-      this.registerTable(e);
-      return;
-    }
-    if (is(e, 'WriteRows') || is(e, 'DeleteRows') || is(e, 'UpdateRows')) {
-      const table = this.tables.get(e.tableId);
-      if (!table) throw new BinlogDecodeError(`row event for table id ${e.tableId} without its table map`, 'report this as a bug');
-      checkFullImage(e as unknown as RowsInternals, table);
-      // The images are CellValue rows already: zongji decoded them through the table's RowDecoder (patchZongjiRows).
-      let op: 'insert' | 'update' | 'delete';
-      let rows: Array<{ before?: RowImage; after?: RowImage }>;
-      if (is(e, 'UpdateRows')) {
-        op = 'update';
-        rows = e.rows as unknown as Array<{ before: RowImage; after: RowImage }>;
-      } else if (is(e, 'WriteRows')) {
-        op = 'insert';
-        rows = (e.rows as unknown as RowImage[]).map((r) => ({ after: r }));
-      } else {
-        op = 'delete';
-        rows = (e.rows as unknown as RowImage[]).map((r) => ({ before: r }));
-      }
-      this.push({
-        kind: 'rows', pos: { file: this.fileNumber(file), offset, row: 0 }, ts, database: table.database, table: table.table, op, rows,
-        columns: table.columns, columnTypes: table.columnTypes, txStart: this.txStart ?? { file, offset }, ...(e.gtid ? { gtid: e.gtid } : {}),
-      });
+      this.onEvent(bytes);
+    } catch (err) {
+      this.fail(err);
     }
   }
 
-  /** The numeric suffix of `file`, parsed once per file rather than per event. */
-  private fileNumber(file: string): number {
-    if (file !== this.numberedFile) {
-      this.numberedFile = file;
-      this.numberOfFile = binlogFileNumber(file);
+  private onEvent(bytes: Buffer): void {
+    const parser = this.parser!;
+    const type = bytes[4];
+    const flags = bytes.readUInt16LE(17);
+    const end = bytes.readUInt32LE(13);
+    if (type === EventType.ROTATE && ((flags & ARTIFICIAL_EVENT) !== 0 || !parser.formatDescription)) {
+      // Made up by the dump thread, with the checksum the session announced (not a file's).
+      const trailer = this.facts!.announcedChecksum === 'crc32' ? 4 : 0;
+      this.enterFile(bytes.toString('utf8', ROTATE_NAME_AT, bytes.length - trailer));
+      return;
     }
-    return this.numberOfFile;
+    // An artificial FORMAT_DESCRIPTION_EVENT (a dump starting past offset 4) has end position 0.
+    const offset = end > 0 ? end - bytes.length : 0;
+    const event = parser.parse(bytes, offset);
+    switch (event.kind) {
+      case 'rotate':
+        this.enterFile(event.file);
+        return;
+      case 'heartbeat':
+        if (event.file !== '') this.enterFile(event.file);
+        this.assembler.heartbeat(end);
+        return;
+      case 'format_description':
+      case 'previous_gtids':
+        return;
+    }
+    if (!(end > 0)) {
+      throw new BinlogDecodeError(
+        `binlog event ${event.kind} in ${this.assembler.fileName ?? '?'} carries no end position, so its position cannot be known`,
+        'the source writes binlog events without positions; fc-dts supports MySQL 5.7+/MariaDB 10.5+ binlogs',
+      );
+    }
+    this.assembler.accept(event, { offset, row: 0, end });
   }
 
-  private commit(file: string, offset: number, row: number, end: number, ts: number, gtid: string | undefined): void {
-    this.push({ kind: 'commit', pos: { file: this.fileNumber(file), offset, row }, ts, next: { file, offset: end }, ...(gtid ? { gtid } : {}) });
-    this.txStart = undefined;
-    this.inTransaction = false;
+  private enterFile(name: string): void {
+    if (name !== this.assembler.fileName) this.assembler.enterFile(name, binlogFileNumber(name));
   }
 
   /** Without a database list every statement; otherwise those whose default database is listed or whose text names one. */
@@ -455,92 +318,6 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     const lower = sql.toLowerCase();
     for (const db of this.databases) if (lower.includes(db.toLowerCase())) return true;
     return false;
-  }
-
-  private startOffset(e: AnyBinlogEvent): number {
-    if (!(e.nextPosition > 0)) {
-      throw new BinlogDecodeError(
-        `binlog event ${e.getTypeName()} in ${this.file ?? '?'} carries no end position, so its position cannot be known`,
-        'the source writes binlog events without positions; fc-dts supports MySQL 5.7+/MariaDB 10.5+ binlogs',
-      );
-    }
-    const headerLength = 19 + (this.zongji?.useChecksum ? 4 : 0);
-    return e.nextPosition - e.size - headerLength;
-  }
-
-  /**
-   * Builds the column list and encoders of a table from its TableMap (written before the table's row
-   * events in every transaction, with binlog_row_metadata=FULL carrying the names and types in force
-   * when the rows were written), and adjusts zongji's cached columns before the rows are decoded.
-   */
-  private registerTable(e: TableMapEvent): void {
-    const historyError = definitionErrorOf(e);
-    if (historyError) throw historyError;
-    if (!e.hasSelfDescribingMetadata()) throw noColumnNamesError(`${e.schemaName}.${e.tableName}`, 'fc-dts keeps no schema history for this task');
-    const entry = this.zongji?.tableMap[e.tableId];
-    const zcolumns: ColumnInfo[] | undefined = entry?.columns;
-    if (!zcolumns) throw new BinlogDecodeError(`no column metadata for ${e.schemaName}.${e.tableName}`, 'report this as a bug');
-    // The same column list (already adjusted below) as the last TableMap of this table id: nothing changed.
-    if (this.tables.get(e.tableId)?.zcolumns === zcolumns && rowDecodersOf(this.zongji!).has(e.tableId)) return;
-    const charsetIds = (e as unknown as TableMapInternals)._columnCharsetIds;
-    const columns: BinlogColumn[] = zcolumns.map((c, i) => {
-      const type = c.type;
-      let charset = c.charset;
-      if (TEXT_TYPES.has(type)) {
-        const id = charsetIds?.[i];
-        if (id !== undefined && id !== BINARY_COLLATION_ID) charset = this.collations.get(id) ?? charset;
-        // zongji decodes text with iconv-lite by this name (decodeTextColumn): the server's own charset,
-        // except latin1, delivered as a byte string ('binary') for cell-encoder to map exactly.
-        c.charset = charset === 'latin1' ? 'binary' : charset;
-      } else if (type === ColumnType.GEOMETRY) {
-        // Same wire layout as a BLOB (length_size metadata + bytes); read it as one to keep the WKB.
-        c.type = ColumnType.BLOB;
-        c.charset = null;
-      }
-      // Signedness and widths are not in `type` (BIGINT and BIGINT UNSIGNED share a binlog type).
-      return { name: c.name, type, charset, columnType: entry!.columnSchemas[i]?.COLUMN_TYPE ?? '' };
-    });
-    // Every transaction repeats its tables' TableMap events: reuse the decoder while the definition is the same.
-    const known = this.tables.get(e.tableId);
-    if (known && known.table === e.tableName && known.database === e.schemaName && sameColumns(known.definition, columns)) {
-      this.tables.set(e.tableId, { ...known, zcolumns });
-      return;
-    }
-    this.tables.set(e.tableId, {
-      database: e.schemaName, table: e.tableName, columns: columns.map((c) => c.name), columnTypes: columns.map((c) => c.columnType), definition: columns, zcolumns,
-    });
-    const z = this.zongji!;
-    const decoders = columns.map((col, i) => this.valueDecoder(col, zcolumns[i]!, entry!, i, z));
-    rowDecodersOf(z).set(e.tableId, rowDecoder(columns.map((c) => c.name), decoders));
-  }
-
-  /** zongji's column schemas for a TABLE_MAP without names (called by zongji-patches.ts inside zongji's event handler, so it never throws). */
-  private historyColumns(history: SchemaHistory, e: TableMapEvent): ColumnSchema[] | FcDtsError {
-    try {
-      const file = this.file;
-      if (file === undefined) return new BinlogDecodeError(`TABLE_MAP of ${e.schemaName}.${e.tableName} arrived before the server named the binlog file`, 'report this as a bug');
-      return historyColumnSchemas(history, e, { file: this.fileNumber(file), offset: this.startOffset(e), row: 0 });
-    } catch (err) {
-      return err instanceof FcDtsError ? err : new BinlogDecodeError(`cannot decode the TABLE_MAP of ${e.schemaName}.${e.tableName}: ${String(err)}`, 'report this as a bug', { cause: err });
-    }
-  }
-
-  /** Ours for the common types (row-decoder.ts); zongji's decoder and cell-encoder.ts for the rest. */
-  private valueDecoder(col: BinlogColumn, zcol: ColumnInfo, entry: TableMapEntry, i: number, z: ZongJi): ValueDecoder {
-    const schema: ColumnSchema | undefined = entry.columnSchemas[i];
-    const { columnType } = col;
-    const fast = fastDecoder({
-      name: col.name,
-      type: zcol.type,
-      charset: zcol.type === ColumnType.BLOB && zcol.charset === null ? null : col.charset,
-      metadata: zcol.metadata as Record<string, number | undefined>,
-      unsigned: schema?.UNSIGNED ?? columnType.includes('unsigned'),
-      columnType,
-    });
-    if (fast) return fast;
-    const encode = cellEncoder(col);
-    const read = zongjiValueReader();
-    return (p) => encode(read(p, zcol, schema, entry, z));
   }
 
   private toFcDtsError(e: unknown): unknown {
@@ -561,7 +338,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     if (err.errno === 1227 || err.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR') {
       return new FcDtsError('PRIVILEGE_MISSING', `source ${ep.host}:${ep.port}: "${ep.user}" may not read the binlog (${serverMessage})`, `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO the ${ep.user} account on the source`, { cause: e });
     }
-    if (this.zongji?.ready && isConnectionLost(e)) {
+    if (this.streaming && isConnectionLost(e)) {
       return new FcDtsError('CONNECTION_FAILED', `source ${ep.host}:${ep.port}: the binlog connection was lost (${err.code ?? serverMessage})`, 'run again: the task resumes from its last checkpoint; check the source server and the network if it keeps happening', { cause: e });
     }
     if (err.code !== undefined) return connectionError('source', ep, e);
@@ -569,49 +346,6 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   }
 }
 
-function sameColumns(a: readonly BinlogColumn[], b: readonly BinlogColumn[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.name !== y.name || x.type !== y.type || x.charset !== y.charset || x.columnType !== y.columnType) return false;
-  }
-  return true;
-}
-
 function weight(e: SourceEvent): number {
   return e.kind === 'rows' ? e.rows.length : 1;
-}
-
-/** BEGIN / the end of a transaction / transaction control to ignore / a statement to report. */
-function classifyStatement(sql: string): 'begin' | 'end' | 'ignore' | 'statement' {
-  const s = sql.trimStart().slice(0, 40).toUpperCase();
-  if (s === 'BEGIN' || s.startsWith('XA START') || s.startsWith('XA BEGIN')) return 'begin';
-  if (/^(SAVEPOINT|ROLLBACK\s+(WORK\s+)?TO|RELEASE\s+SAVEPOINT|XA\s+END)\b/.test(s)) return 'ignore';
-  // COMMIT ends a transaction of non-transactional tables (which have no XID); ROLLBACK one that
-  // changed them and was rolled back (their changes stay, and are in the row events before it).
-  if (/^(COMMIT|ROLLBACK|XA\s+COMMIT|XA\s+ROLLBACK)\b/.test(s)) return 'end';
-  return 'statement';
-}
-
-/**
- * binlog_row_image=FULL logs every column; MINIMAL/NOBLOB leave some out and zongji would report them
- * as NULL, indistinguishable from a real NULL.
- */
-function checkFullImage(e: RowsInternals, table: TableInfo): void {
-  for (const bitmap of [e.columns_present_bitmap, e.columns_present_bitmap2]) {
-    if (bitmap && !allBitsSet(bitmap, e.numberOfColumns)) {
-      throw new FcDtsError(
-        'PRECHECK_FAILED',
-        `the source binlog has a partial row image for ${table.database}.${table.table} (binlog_row_image is not FULL), so unchanged columns cannot be told from NULL`,
-        'run SET GLOBAL binlog_row_image = FULL on the source (and in its configuration file), then delete the state directory and run again',
-      );
-    }
-  }
-}
-
-function allBitsSet(bitmap: Buffer, n: number): boolean {
-  for (let i = 0; i < n >> 3; i++) if (bitmap[i] !== 0xff) return false;
-  const rest = n & 7;
-  return rest === 0 || ((bitmap[n >> 3] ?? 0) & ((1 << rest) - 1)) === (1 << rest) - 1;
 }

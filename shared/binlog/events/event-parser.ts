@@ -16,19 +16,25 @@ import { CHECKSUM_LENGTH, parseFormatDescription, postHeaderLength, type FormatD
 import { parseMariadbGtid, parseMysqlGtid, parsePreviousGtids } from './gtid-events.ts';
 import { parseQuery } from './query-event.ts';
 import { isRowsEventType, parseRows, parseRowsHeader } from './rows-event.ts';
-import type { TableDefinition } from './table-definition.ts';
+import type { TableColumn, TableDefinition } from './table-definition.ts';
 import { parseTableMap } from './table-map.ts';
 import { parseTransactionPayload } from './transaction-payload.ts';
 
 export interface ParserOptions extends ValueOptions {
   /** Names the bytes in errors: the file path, or the source server and binlog file. */
   readonly source: string;
+  /** The connected server's collation id → character set (else the compiled-in list, collations.ts). */
+  readonly charsetOf?: (collationId: number) => string | undefined;
+  /** Row events of tables this says no to are not decoded (kind 'other'). */
+  readonly wantsRowsOf?: (database: string, table: string) => boolean;
 }
 
 export class BinlogEventParser {
   private readonly options: ParserOptions;
   private fde: FormatDescription | undefined;
   private readonly tables = new Map<number, TableDefinition>();
+  /** Each TABLE_MAP's body by table id: a transaction repeats its tables' maps, and equal bytes reuse the definition (and its value decoders). */
+  private readonly tableMapBytes = new Map<number, Buffer>();
 
   constructor(options: ParserOptions) {
     this.options = options;
@@ -61,6 +67,7 @@ export class BinlogEventParser {
     if (fde.checksum === 'crc32') verifiedEnd(withoutInUseFlag(event), where);
     this.fde = fde;
     this.tables.clear(); // table ids are per file
+    this.tableMapBytes.clear();
     return { kind: 'format_description', pos, header, ...fde };
   }
 
@@ -84,11 +91,8 @@ export class BinlogEventParser {
         return { kind: 'previous_gtids', ...base, ...parsePreviousGtids(r) };
       case EventType.HEARTBEAT:
         return { kind: 'heartbeat', ...base, file: r.rest().toString('utf8') };
-      case EventType.TABLE_MAP: {
-        const table = parseTableMap(r, tableIdSize(fde, header.type), fde.mariadb);
-        this.tables.set(table.tableId, table);
-        return { kind: 'table_map', ...base, table };
-      }
+      case EventType.TABLE_MAP:
+        return { kind: 'table_map', ...base, table: this.tableMap(r, fde, header.type) };
       case EventType.TRANSACTION_PAYLOAD:
         return this.transactionPayload(r, base);
       default:
@@ -97,11 +101,27 @@ export class BinlogEventParser {
     }
   }
 
+  private tableMap(r: ByteReader, fde: FormatDescription, type: number): TableDefinition {
+    const idSize = tableIdSize(fde, type);
+    const body = r._buffer.subarray(r._offset, r.end);
+    const tableId = r.uint(idSize);
+    const known = this.tables.get(tableId);
+    if (known && this.tableMapBytes.get(tableId)?.equals(body)) return known;
+    r._offset -= idSize;
+    const parsed = parseTableMap(r, idSize, fde.mariadb);
+    const charsetOf = this.options.charsetOf;
+    const table = charsetOf ? { ...parsed, columns: parsed.columns.map((c) => withServerCharset(c, charsetOf)) } : parsed;
+    this.tables.set(tableId, table);
+    this.tableMapBytes.set(tableId, Buffer.from(body));
+    return table;
+  }
+
   private rows(r: ByteReader, header: EventHeader, base: { pos: EventPosition; header: EventHeader }, fde: FormatDescription): BinlogEvent {
     const rowsHeader = parseRowsHeader(r, header.type, tableIdSize(fde, header.type));
     const table = this.tables.get(rowsHeader.tableId);
     if (!table) throw new BinlogFormatError(r.where, `rows event for table id ${rowsHeader.tableId}, which no TABLE_MAP_EVENT before it defines`);
     const { op, version, partialJson, flags } = rowsHeader;
+    if (this.options.wantsRowsOf && !this.options.wantsRowsOf(table.database, table.table)) return { kind: 'other', ...base, typeName: eventTypeName(header.type) };
     return { kind: 'rows', ...base, op, version, partialJson, flags, table, rows: parseRows(r, rowsHeader, table, this.options) };
   }
 
@@ -119,6 +139,13 @@ export class BinlogEventParser {
     const { compression, uncompressedSize, payloadSize } = payload;
     return { kind: 'transaction_payload', ...base, compression, uncompressedSize, payloadSize, events };
   }
+}
+
+function withServerCharset(c: TableColumn, charsetOf: (collationId: number) => string | undefined): TableColumn {
+  if (c.collationId === undefined) return c;
+  const { charset: _, ...rest } = c;
+  const charset = charsetOf(c.collationId);
+  return charset === undefined ? rest : { ...rest, charset };
 }
 
 /**
