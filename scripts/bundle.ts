@@ -81,7 +81,6 @@ export async function bundleFunctions(options: BundleOptions): Promise<BundleRes
         sourcesContent: false,
         logLevel: 'silent',
         // esbuild leaves import.meta empty in CommonJS; the bundle's own URL is what ESM code expects.
-        // (Only shared/binlog/zongji-patches.ts uses it, when reading a binlog, which no function does.)
         define: { 'import.meta.url': '__fc_dts_import_meta_url' },
         banner: { js: "var __fc_dts_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
         plugins: [mnsModernEntry, protobufOptionalModules],

@@ -227,7 +227,7 @@ describe('MariaDB 10.5 file (rust_mysql_common: FULL metadata written by MariaDB
       ['id', undefined], ['topic', 45], ['event_type', 45], ['event', 63], ['created', undefined],
     ]);
     expect(list.filter((e) => e.kind === 'mariadb_gtid').map((e) => e.kind === 'mariadb_gtid' && e.gtid)).toEqual(['0-1-1', '0-1-2']);
-    // INT, VARCHAR utf8mb4 text, ENUM value, BLOB bytes, TIMESTAMP as UTC text: as cell-encoder.ts gives them.
+    // INT, VARCHAR utf8mb4 text, ENUM value, BLOB bytes, TIMESTAMP as UTC text: as the live reader gives them.
     expect(rowsOf(list).map((e) => e.rows[0]!.after!.values)).toEqual([
       [62, 'foo', 'JSON', { b: Buffer.from('{"foo":1}').toString('base64') }, '2022-04-20 22:18:04'],
       [63, 'foo', 'JSON', { b: Buffer.from('{"foo":1}').toString('base64') }, '2022-04-20 22:19:55'],

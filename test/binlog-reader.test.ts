@@ -228,7 +228,7 @@ describe('binlog reader', () => {
     const s2 = await snapshot(db, 'all_types', ALL_TYPES_KINDS);
     await admin.query(`DELETE FROM ${qualified(db, 'all_types')}`);
 
-    // What the fixture lacks: geometry before text (a zongji charset-list bug), latin1 bytes 0x80–0x9F,
+    // What the fixture lacks: geometry before text (a charset-list bug zongji had), latin1 bytes 0x80–0x9F,
     // DATETIME/TIME without fractions, YEAR 0000, the invalid ENUM value '', a BIT(10).
     const extraKinds: Record<string, Kind> = { id: 'int', g: 'bytes', l: 'text', u: 'text', lt: 'text', dt0: 'temporal', tm0: 'temporal', yr: 'year', en: 'text', bt: 'bytes' };
     await admin.query(`CREATE TABLE ${qualified(db, 'extra')} (id INT PRIMARY KEY, g GEOMETRY, l VARCHAR(40) CHARACTER SET latin1, u VARCHAR(20) CHARACTER SET utf8mb4,

@@ -1,10 +1,9 @@
 /**
- * The real BinlogReader (and zongji in it) reading binlog files real MySQL and MariaDB servers wrote,
+ * The real BinlogReader reading binlog files real MySQL and MariaDB servers wrote,
  * served over the replication protocol by the binlog replay server (helpers/binlog-replay-server.ts).
  * Expected values: blackbeam/rust_mysql_common src/binlog/mod.rs (commit ab9e727566c6f7c78df52b7a8ca38f789c54f904,
  * test binlog_event_roundtrip), where the fixture files come from.
  */
-import ZongJi from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinlogDecodeError, BinlogPurgedError, BinlogReader, type SourceEvent } from '../shared/binlog/binlog-reader.ts';
@@ -250,25 +249,6 @@ describe('the dump protocol around the events', () => {
       await conn.end();
     }
     expect(await failureOf(iterator)).toMatchObject({ code: 'CONNECTION_FAILED' });
-  });
-
-  it('a non-blocking dump (zongji nonBlock) ends at the end of the binlog; a blocking one keeps waiting', async () => {
-    const server = await serve(fixture('rmc--mariadb-bin.000001', 'mariadb-bin.000001'));
-    const dump = async (nonBlock: boolean): Promise<{ xids: number; dumping: boolean }> => {
-      const z = new ZongJi({ host: server.host, port: server.port, user: server.user, password: server.password });
-      let xids = 0;
-      z.on('binlog', () => xids++);
-      const failed = new Promise<never>((_, reject) => z.on('error', reject));
-      z.start({ serverId: 77, filename: 'mariadb-bin.000001', position: 4, nonBlock, includeEvents: ['xid'] });
-      const deadline = Date.now() + 10_000;
-      while (xids < 2 && Date.now() < deadline) await Promise.race([failed, new Promise((r) => setTimeout(r, 20))]);
-      await new Promise((r) => setTimeout(r, 300));
-      const dumping = server.dumpConnectionIds().length > 0;
-      await new Promise<void>((resolve) => { z.once('stopped', () => resolve()); z.stop(); });
-      return { xids, dumping };
-    };
-    expect(await dump(true)).toEqual({ xids: 2, dumping: false });
-    expect(await dump(false)).toEqual({ xids: 2, dumping: true });
   });
 
   it('a wrong password is refused at the handshake', async () => {

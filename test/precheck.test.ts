@@ -80,26 +80,28 @@ describe('decision functions', () => {
     expect(polardbX.fix).toContain('run no DDL fc-dts cannot follow');
   });
 
-  it('binlog features: compressed transactions, partial JSON and an unknown checksum fail with their fixes', () => {
+  it('binlog features: compressed transactions and partial JSON are read; an unknown checksum, or partial JSON without whole before images, fail with their fixes', () => {
     const vars = (entries: Array<[string, string]>) => new Map(entries);
     const clean = binlogFeaturesVerdict(vars([['binlog_checksum', 'CRC32'], ['binlog_transaction_compression', 'OFF'], ['binlog_row_value_options', '']]), 'mysql');
-    expect(clean).toEqual({ status: 'passed', reason: 'binlog_checksum CRC32, transaction compression OFF, whole JSON values in updates' });
-    expect(binlogFeaturesVerdict(vars([]), 'mysql')).toEqual({ status: 'passed', reason: 'binlog_checksum NONE' });
-    const bad = binlogFeaturesVerdict(vars([['binlog_transaction_compression', 'ON'], ['binlog_row_value_options', 'PARTIAL_JSON'], ['binlog_checksum', 'CRC32']]), 'mysql');
-    expect(bad.status).toBe('failed');
-    expect(bad.reason).toContain('compressed transactions');
-    expect(bad.reason).toContain('PARTIAL_JSON');
-    expect(bad.fix).toContain('SET GLOBAL binlog_transaction_compression = OFF');
-    expect(bad.fix).toContain("SET GLOBAL binlog_row_value_options = ''");
-    expect(binlogFeaturesVerdict(vars([['binlog_checksum', 'SHA1']]), 'polardb-mysql').fix).toContain('PolarDB console');
+    expect(clean).toEqual({ status: 'passed', reason: 'binlog_checksum CRC32 (verified per binlog file), transaction compression OFF, whole JSON values in updates' });
+    expect(binlogFeaturesVerdict(vars([]), 'mysql')).toEqual({ status: 'passed', reason: 'binlog_checksum NONE (verified per binlog file)' });
+    const features = binlogFeaturesVerdict(vars([['binlog_transaction_compression', 'ON'], ['binlog_row_value_options', 'PARTIAL_JSON'], ['binlog_checksum', 'CRC32'], ['binlog_row_image', 'FULL']]), 'mysql');
+    expect(features).toEqual({ status: 'passed', reason: 'binlog_checksum CRC32 (verified per binlog file), compressed transactions (zstd) are decompressed, partial JSON updates are applied to the whole before image' });
+    const minimal = binlogFeaturesVerdict(vars([['binlog_row_value_options', 'PARTIAL_JSON'], ['binlog_row_image', 'MINIMAL']]), 'mysql');
+    expect(minimal.status).toBe('failed');
+    expect(minimal.reason).toContain('binlog_row_image is MINIMAL');
+    expect(minimal.fix).toContain("SET GLOBAL binlog_row_image = 'FULL'");
+    expect(minimal.fix).toContain("SET GLOBAL binlog_row_value_options = ''");
+    expect(binlogFeaturesVerdict(vars([['binlog_checksum', 'SHA1']]), 'polardb-mysql')).toMatchObject({ status: 'failed', fix: expect.stringContaining('PolarDB console') });
   });
 
-  it('switchover: reports the GTID mode and that a switchover needs a new full load', () => {
-    const mysql = switchoverVerdict(new Map([['gtid_mode', 'ON']]), 'mysql');
-    expect(mysql.status).toBe('passed');
-    expect(mysql.reason).toContain('gtid_mode is ON');
-    expect(mysql.reason).toContain('new full load');
-    expect(switchoverVerdict(new Map([['gtid_binlog_pos', '0-1-5']]), 'polardb-mysql').reason).toMatch(/^MariaDB GTIDs are on;.*cluster fails over/);
+  it('switchover: with gtid_mode ON a switchover resumes by GTID; OFF warns with the fix; MariaDB needs a new full load', () => {
+    const on = switchoverVerdict(new Map([['gtid_mode', 'ON']]), 'mysql');
+    expect(on.status).toBe('passed');
+    expect(on.reason).toMatch(/gtid_mode is ON: .*resumes on the new server by GTID/);
+    const off = switchoverVerdict(new Map([['gtid_mode', 'OFF']]), 'mysql');
+    expect(off).toMatchObject({ status: 'warning', reason: expect.stringContaining('needs a new full load'), fix: expect.stringContaining("SET GLOBAL gtid_mode = 'ON'") });
+    expect(switchoverVerdict(new Map([['gtid_binlog_pos', '0-1-5']]), 'polardb-mysql').reason).toMatch(/^MariaDB GTIDs are on, but .*cluster fails over, the task stops and needs a new full load/);
   });
 
   it('log_slave_updates matters only on a replica', () => {

@@ -195,6 +195,39 @@ describe('the reader on the live server with a history seeded from its catalog',
     // The row before it was delivered; nothing after it.
     expect(seen.filter((e) => e.kind === 'rows').map((e) => e.kind === 'rows' && e.rows[0]?.after?.id)).toEqual([1]);
   });
+  it("a DDL written under NO_BACKSLASH_ESCAPES gives the ENUM members the server stored (the QUERY event's sql_mode)", async () => {
+    const src = await dbs.database('nbe');
+    const start = await currentBinlogCoordinates(dbs.admin);
+    const history = SchemaHistory.seed(await readCatalog(dbs.admin, [src]), [src], await readServerDialect(dbs.admin), historyPosition(start));
+    const [[mode]] = await dbs.admin.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS m');
+    await dbs.admin.query("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    try {
+      // Under NO_BACKSLASH_ESCAPES 'a\b' is three characters: a, a backslash, b.
+      await dbs.admin.query("CREATE TABLE e (id INT PRIMARY KEY, v ENUM('a\\b', 'c'))");
+    } finally {
+      await dbs.admin.query('SET SESSION sql_mode = ?', [mode!.m]);
+    }
+    // MINIMAL: the TABLE_MAP has no ENUM members, so the value is the history's member at the index.
+    await dbs.admin.query('SET GLOBAL binlog_row_metadata = MINIMAL');
+    try {
+      await dbs.admin.query('INSERT INTO e VALUES (1, 1)');
+    } finally {
+      await dbs.admin.query('SET GLOBAL binlog_row_metadata = FULL');
+    }
+    const reader = new BinlogReader({ endpoint: testEndpoint(), serverId: 4246, start, databases: [src], heartbeatSeconds: 0.2, schemaHistory: history });
+    const rows: SourceEvent[] = [];
+    try {
+      for await (const e of reader) {
+        if (e.kind === 'heartbeat') break;
+        if (e.kind === 'rows') rows.push(e);
+      }
+    } finally {
+      await reader.stop();
+    }
+    const [[stored]] = await dbs.admin.query<RowDataPacket[]>('SELECT v FROM e WHERE id = 1');
+    expect(stored!.v).toBe('a\\b');
+    expect(rows).toMatchObject([{ table: 'e', rows: [{ after: { id: 1, v: 'a\\b' } }] }]);
+  });
 });
 
 describe('the snapshot check', () => {

@@ -12,7 +12,7 @@
  */
 import type { CellValue } from '../change/change-event.ts';
 import type { BinlogPosition, BinlogStart, ResumePoint } from '../change/position.ts';
-import { binlogFileNumber } from '../change/position.ts';
+import { binlogSequence } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 import { connectionError, isConnectionLost } from '../mysql/connection.ts';
 import type { MysqlEndpoint } from '../task/task.ts';
@@ -28,6 +28,8 @@ export interface BinlogReaderOptions {
   /** Replica server id: unique among everything reading this source's binlog (the server drops an older dump with the same id). */
   readonly serverId: number;
   readonly start: BinlogStart;
+  /** The source epoch (position.ts EPOCH_STRIDE): the number of switchovers the task has followed. Default 0. */
+  readonly epoch?: number;
   /** only row/DDL events of these databases are decoded (others are skipped cheaply) */
   readonly databases?: readonly string[];
   /** max events buffered before the stream is paused (backpressure); rows of a row event each count, default 10,000 */
@@ -309,7 +311,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   }
 
   private enterFile(name: string): void {
-    if (name !== this.assembler.fileName) this.assembler.enterFile(name, binlogFileNumber(name));
+    if (name !== this.assembler.fileName) this.assembler.enterFile(name, binlogSequence(name, this.options.epoch ?? 0));
   }
 
   /** Without a database list every statement; otherwise those whose default database is listed or whose text names one. */

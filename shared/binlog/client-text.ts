@@ -4,7 +4,7 @@
  * prints them, bytes as `0x` hex, BIT as its number, SQL NULL as null.
  */
 import type { CellValue } from '../change/change-event.ts';
-import { ColumnType } from './cell-encoder.ts';
+import { ColumnType } from './column-type.ts';
 import type { JsonDiffValue } from './events/binlog-event.ts';
 import { mysqlDoubleText } from './mysql-double.ts';
 

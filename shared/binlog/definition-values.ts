@@ -6,7 +6,7 @@
  */
 import type { CellValue } from '../change/change-event.ts';
 import type { ColumnDefinition } from '../schema-history/table-definition.ts';
-import { ColumnType } from './cell-encoder.ts';
+import { ColumnType } from './column-type.ts';
 import type { TableColumn } from './events/table-definition.ts';
 import { textDecoding } from './events/text-decoding.ts';
 

@@ -82,6 +82,13 @@ export class GtidSet {
   }
 
   private addRange(uuid: string, first: number, last: number): void {
+    const known = this.sets.get(uuid);
+    const tail = known?.at(-1);
+    // The common case, a primary's next transaction: extend the last interval in place.
+    if (tail && first >= tail[0] && first <= tail[1] + 1) {
+      tail[1] = Math.max(tail[1], last);
+      return;
+    }
     const merged: Interval[] = [];
     let [f, l] = [first, last];
     for (const [a, b] of this.sets.get(uuid) ?? []) {

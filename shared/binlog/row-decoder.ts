@@ -1,30 +1,27 @@
 /**
- * Row images decoded straight from a row event's bytes into CellValues, for the column types that
- * make up most tables: integers, FLOAT/DOUBLE, DECIMAL, DATETIME(fsp), text and BLOBs. zongji's own
- * path (lib/common.js readMysqlValue, then cell-encoder.ts) builds each value twice and spends a
- * quarter of the incremental CPU doing it; the output here is the same CellValue, value for value
- * (test/binlog-reader.test.ts compares every type through the binlog). MySQL's binary JSON is
- * decoded here too, into the text the server prints (mysql-json.ts), which zongji's JSON decoder
- * does not give. Every other type keeps zongji's decoder (`fallback`).
+ * Value decoders for the column types that make up most tables: integers, FLOAT/DOUBLE, DECIMAL,
+ * DATETIME(fsp), text and BLOBs, and MySQL's binary JSON as the text the server prints (mysql-json.ts).
+ * The event parser (events/column-values.ts) decodes those types through them; each reads one value
+ * at the cursor and moves it past the value.
  *
  * Wire formats: MySQL sql/log_event.cc (rows_event), strings/decimal.c (bin2decimal),
- * sql-common/my_time.c (TIME_to_longlong_datetime_packed); zongji lib/common.js reads the same.
+ * sql-common/my_time.c (TIME_to_longlong_datetime_packed).
  */
 import type { CellValue } from '../change/change-event.ts';
-import { ColumnType, latin1FromByteString } from './cell-encoder.ts';
+import { ColumnType } from './column-type.ts';
+import { latin1FromByteString } from './events/text-decoding.ts';
 import { decimalReader } from './mysql-decimal.ts';
 import { MysqlJsonError, mysqlJsonToText } from './mysql-json.ts';
 
-/** The cursor zongji's packet parser keeps over the event (node-mysql Parser): the bytes and the read offset. */
+/** A cursor over an event: the bytes and the read offset (events/byte-reader.ts has this shape). */
 export interface PacketCursor {
   _buffer: Buffer;
   _offset: number;
 }
 
 export type ValueDecoder = (p: PacketCursor) => CellValue;
-export type RowDecoder = (p: PacketCursor, present: Buffer) => Record<string, CellValue>;
 
-/** What the decoder needs to know of a column: zongji's TableMap column (after the reader's adjustments) and its schema row. */
+/** What the decoder needs to know of a column (from its TABLE_MAP). */
 export interface DecodedColumn {
   readonly name: string;
   readonly type: number;
@@ -32,35 +29,13 @@ export interface DecodedColumn {
   readonly charset: string | null;
   readonly metadata: Readonly<Record<string, number | undefined>>;
   readonly unsigned: boolean;
-  /** INFORMATION_SCHEMA-style COLUMN_TYPE as zongji rebuilt it from the binlog metadata. */
+  /** INFORMATION_SCHEMA-style COLUMN_TYPE (`varchar(20)`), '' where unknown. */
   readonly columnType: string;
-}
-
-/** Decodes one row image: the null bitmap covers the present columns only (an absent column is reported as NULL, as zongji does). */
-export function rowDecoder(names: readonly string[], decoders: readonly ValueDecoder[]): RowDecoder {
-  const n = names.length;
-  return (p, present) => {
-    let count = 0;
-    for (let i = 0; i < n; i++) if (present[i >> 3]! & (1 << (i & 7))) count++;
-    const nulls = p._offset;
-    p._offset += (count + 7) >> 3;
-    const buf = p._buffer;
-    const row: Record<string, CellValue> = {};
-    for (let i = 0, bit = 0; i < n; i++) {
-      if (!(present[i >> 3]! & (1 << (i & 7)))) {
-        row[names[i]!] = null;
-        continue;
-      }
-      row[names[i]!] = buf[nulls + (bit >> 3)]! & (1 << (bit & 7)) ? null : decoders[i]!(p);
-      bit++;
-    }
-    return row;
-  };
 }
 
 const UTF8 = new Set(['utf8mb4', 'utf8mb3', 'utf8']);
 
-/** A decoder of this column's values, or undefined when zongji's path must decode them. */
+/** A decoder of this column's values, or undefined when another decoder must take them (events/column-values.ts). */
 export function fastDecoder(c: DecodedColumn): ValueDecoder | undefined {
   switch (c.type) {
     case ColumnType.TINY:
@@ -87,7 +62,7 @@ export function fastDecoder(c: DecodedColumn): ValueDecoder | undefined {
     }
     case ColumnType.VARCHAR:
     case ColumnType.STRING: {
-      // BINARY/VARBINARY (and MariaDB's UUID, INET) ride on the same types: zongji pads or formats those.
+      // BINARY/VARBINARY (and MariaDB's UUID, INET) ride on the same types and are decoded as bytes elsewhere.
       if (!/^(var)?char\(/.test(c.columnType)) return undefined;
       const text = textOf(c.charset);
       const lengthBytes = (c.metadata.max_length ?? 0) > 255 ? 2 : 1;
@@ -143,7 +118,7 @@ type Slice = (b: Buffer, start: number, end: number) => CellValue;
 
 function textOf(charset: string | null): Slice | undefined {
   if (charset !== null && UTF8.has(charset)) return (b, s, e) => b.toString('utf8', s, e);
-  // MariaDB's latin1 is cp1252 with the five undefined bytes kept (cell-encoder.ts).
+  // MariaDB's latin1 is cp1252 with the five undefined bytes kept (events/text-decoding.ts).
   if (charset === 'latin1') return (b, s, e) => latin1FromByteString(b.toString('latin1', s, e));
   return undefined;
 }

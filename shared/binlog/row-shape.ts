@@ -8,7 +8,7 @@
 import type { CellValue } from '../change/change-event.ts';
 import { FcDtsError } from '../errors.ts';
 import type { ColumnDefinition, TableDefinition as HistoryDefinition } from '../schema-history/table-definition.ts';
-import { ColumnType } from './cell-encoder.ts';
+import { ColumnType } from './column-type.ts';
 import { withDefinition } from './definition-values.ts';
 import type { JsonDiffValue, RowImage } from './events/binlog-event.ts';
 import { VECTOR_TYPE, type TableColumn, type TableDefinition } from './events/table-definition.ts';
@@ -158,4 +158,12 @@ function baseTypeOf(c: TableColumn): string {
 
 function withPrecision(name: string, decimals: number | undefined): string {
   return decimals ? `${name}(${decimals})` : name;
+}
+
+export function noColumnNamesError(table: string, why: string): FcDtsError {
+  return new FcDtsError(
+    'PRECHECK_FAILED',
+    `the source binlog has no column names for ${table} (binlog_row_metadata is not FULL) and ${why}, so its rows could be decoded with a later table definition`,
+    'run SET GLOBAL binlog_row_metadata = FULL on the source (and in its configuration file), then delete the state directory and run again: events already written without it cannot be decoded safely',
+  );
 }

@@ -18,8 +18,7 @@ import type { BinlogDecodeError, SourceEvent } from './binlog-reader.ts';
 import type { BinlogEvent, QueryEvent, RowsEvent } from './events/binlog-event.ts';
 import { EventType } from './events/event-type.ts';
 import type { TableDefinition } from './events/table-definition.ts';
-import { noColumnNamesError } from './history-columns.ts';
-import { hasColumnNames, imageRecord, shapeOfDefinition, shapeOfTableMap, type RowShape } from './row-shape.ts';
+import { hasColumnNames, imageRecord, noColumnNamesError, shapeOfDefinition, shapeOfTableMap, type RowShape } from './row-shape.ts';
 
 /** Where an event lies: its file offset (the payload's, inside one), its `row` base, and the offset after it. */
 export interface Placement {

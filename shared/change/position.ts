@@ -4,7 +4,11 @@
  * again after a restart has the same position, which is what makes replays recognizable.
  */
 export interface BinlogPosition {
-  /** The numeric suffix of the binlog file name (mariadb-bin.000042 → 42). */
+  /**
+   * The binlog file's sequence: the numeric suffix of its name (mariadb-bin.000042 → 42), plus
+   * EPOCH_STRIDE × the source epoch (binlogSequence), so positions read from a new primary after a
+   * switchover order after every position of the old one.
+   */
   readonly file: number;
   /** Start offset of the event in that file. */
   readonly offset: number;
@@ -23,6 +27,21 @@ export function isAfter(a: BinlogPosition, b: BinlogPosition | null): boolean {
 
 export function formatPosition(p: BinlogPosition): string {
   return `${p.file}:${p.offset}#${p.row}`;
+}
+
+/**
+ * A switchover (docs/architecture.md §3.1) starts a new epoch: the new primary's binlog files are
+ * numbered on their own, so its positions are placed after all of the old one's. Ten million files
+ * per epoch is far beyond any server's binlog index; the destination's watermark column (INT
+ * UNSIGNED) holds 429 epochs.
+ */
+export const EPOCH_STRIDE = 10_000_000;
+
+/** The `file` of positions in `fileName` read in `epoch`. */
+export function binlogSequence(fileName: string, epoch: number): number {
+  const n = binlogFileNumber(fileName);
+  if (n >= EPOCH_STRIDE) throw new Error(`binlog file number ${n} of ${fileName} is beyond ${EPOCH_STRIDE - 1}, which positions cannot hold`);
+  return epoch * EPOCH_STRIDE + n;
 }
 
 /** mariadb-bin.000042 → 42. */
@@ -50,8 +69,24 @@ export interface ResumePoint {
 /** Where to start reading: a resume point, or a MariaDB GTID position (the last transaction already processed per domain). */
 export type BinlogStart = ResumePoint | { readonly gtid: string };
 
+/**
+ * Which server a resume point is on, for a switchover to be noticed, and the epoch: the number of
+ * switchovers the task has followed (EPOCH_STRIDE).
+ */
+export interface SourceIdentity {
+  /** MySQL's @@server_uuid; MariaDB, which has none: `server_id N`. */
+  readonly server?: string;
+  readonly epoch?: number;
+}
+
+/** A resume point with what a switchover needs: its server, and (MySQL) every transaction before it. */
+export interface SourceCheckpoint extends ResumePoint, SourceIdentity {
+  /** MySQL GTID set of the transactions before `file:offset` (absent for MariaDB, or with gtid_mode OFF). */
+  readonly gtidExecuted?: string;
+}
+
 /** Where the binlog reader resumes: the start of the oldest transaction not yet fully applied, and when it was saved. */
-export interface ReaderCheckpoint extends ResumePoint {
+export interface ReaderCheckpoint extends SourceCheckpoint {
   readonly at: string;
 }
 

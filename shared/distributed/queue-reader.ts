@@ -6,7 +6,7 @@
  * was taken stops without moving it. A DDL waits until the destination has applied everything sent
  * before it, and the reader goes on only once the DDL itself is applied.
  */
-import { resumePointOf, type BinlogPosition, type ResumePoint } from '../change/position.ts';
+import { resumePointOf, type BinlogPosition, type SourceCheckpoint } from '../change/position.ts';
 import { openSink } from '../apply/open-sink.ts';
 import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
 import { waitForWatermarks } from '../incremental/incremental-target.ts';
@@ -60,7 +60,7 @@ export async function runQueueReader(
   try {
     const saved = await store.getReaderPosition();
     const lastSent = new Map<number, BinlogPosition>(Object.entries(saved?.lastSent ?? {}).map(([b, p]) => [Number(b), p]));
-    const start: ResumePoint | undefined = saved ? resumePointOf(saved) : undefined;
+    const start: SourceCheckpoint | undefined = saved ? { ...resumePointOf(saved), ...sourceOf(saved) } : undefined;
     return await runIncremental(task, dbs, store, {
       ...(options.until ? { until: options.until } : {}),
       signal: stop.signal,
@@ -71,7 +71,7 @@ export async function runQueueReader(
         ...(start ? { start } : {}),
         lastSent,
         saveCheckpoint: (cp, sent) =>
-          store.putReaderPosition(lease, { file: cp.file, offset: cp.offset, lastSent: Object.fromEntries(sent), at: new Date().toISOString() }),
+          store.putReaderPosition(lease, { ...cp, lastSent: Object.fromEntries(sent), at: new Date().toISOString() }),
         appliedThrough: (positions) => waitForWatermarks(destination, positions, stop.signal),
       },
     });
@@ -109,4 +109,9 @@ async function waitForLease(store: DistributedStateStore, owner: string, leaseMs
     if (options.signal?.aborted) throw options.signal.reason;
     await new Promise((r) => setTimeout(r, Math.min(5000, leaseMs / 3)));
   }
+}
+
+/** The server and GTID set a saved reader position names (absent in positions saved before they were kept). */
+function sourceOf(p: SourceCheckpoint): Omit<SourceCheckpoint, 'file' | 'offset'> {
+  return { ...(p.server && { server: p.server }), ...(p.epoch !== undefined && { epoch: p.epoch }), ...(p.gtidExecuted !== undefined && { gtidExecuted: p.gtidExecuted }) };
 }

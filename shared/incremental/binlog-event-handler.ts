@@ -15,7 +15,7 @@ import { RateLimiter } from '../throttle.ts';
 import { ApplyDispatcher } from './apply-dispatcher.ts';
 import { Batcher, bucketOf, changeBytes } from './batcher.ts';
 import { ChangeMapper } from './change-mapper.ts';
-import { CheckpointTracker, type TrackedTransaction } from './checkpoint-tracker.ts';
+import { CheckpointTracker, type TrackedSource, type TrackedTransaction } from './checkpoint-tracker.ts';
 import { translateDdl } from './ddl-translator.ts';
 import { setRejectedChangeAside } from './dirty-data.ts';
 import type { IncrementalTarget } from './incremental-target.ts';
@@ -41,6 +41,8 @@ export interface EventHandlerContext {
   readonly store: StateStore;
   readonly target: IncrementalTarget;
   readonly start: ResumePoint;
+  /** The servers and MySQL GTIDs the checkpoint tracks (source-resume.ts). */
+  readonly source?: TrackedSource;
   readonly meter: SyncMeter;
   /** The DDL statements left unapplied so far (from the task state). */
   readonly ddlSkipped: DdlSkipLog;
@@ -69,7 +71,7 @@ export class BinlogEventHandler {
     this.batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs }, target.lastSent);
     this.trackBuckets = target.lastSent !== undefined;
     this.sentBelow = new Map(target.lastSent);
-    this.tracker = new CheckpointTracker(ctx.start, this.trackBuckets ? (tx) => this.passed(tx) : undefined);
+    this.tracker = new CheckpointTracker(ctx.start, this.trackBuckets ? (tx) => this.passed(tx) : undefined, ctx.source);
     const limits = task.advanced.throttle.incremental;
     this.rps = limits.rps ? new RateLimiter(limits.rps) : undefined;
     this.mbps = limits.mbps ? new RateLimiter(limits.mbps * 1024 * 1024) : undefined;
@@ -115,7 +117,7 @@ export class BinlogEventHandler {
   }
 
   onCommit(ev: EventOf<'commit'>): void {
-    this.tracker.commit(ev.next, ev.ts);
+    this.tracker.commit(ev.next, ev.ts, ev.gtid);
   }
 
   /** A DDL is a barrier: everything before it is applied first, nothing after it before it. */
@@ -159,7 +161,7 @@ export class BinlogEventHandler {
 
   /** Everything up to `end` is read and applied. */
   caughtUpTo(end: ResumePoint): boolean {
-    return atOrBefore(end, this.tracker.readThrough) && this.tracker.pendingTransactions === 0 && this.dispatcher.queuedChanges === 0 && this.batcher.pendingChanges === 0;
+    return this.tracker.onCurrentSource && atOrBefore(end, this.tracker.readThrough) && this.tracker.pendingTransactions === 0 && this.dispatcher.queuedChanges === 0 && this.batcher.pendingChanges === 0;
   }
 
   private newDispatcher(): ApplyDispatcher {

@@ -5,7 +5,19 @@
  * position after the last commit. Restarting there re-reads at most transactions whose changes the
  * destination's watermarks then recognize as applied.
  */
-import type { BinlogPosition, ResumePoint } from '../change/position.ts';
+import type { BinlogPosition, ResumePoint, SourceCheckpoint, SourceIdentity } from '../change/position.ts';
+import { GtidSet } from '../binlog/gtid-set.ts';
+
+/**
+ * The source a tracker's positions are on. `origin` is the start point's server; `current` the one
+ * being read (another after a switchover, until the first position read from it replaces the start).
+ */
+export interface TrackedSource {
+  readonly origin: SourceIdentity;
+  readonly current: SourceIdentity;
+  /** MySQL: the GTID set before the start point; the tracker adds each transaction the checkpoint passes. */
+  readonly gtidExecuted?: string;
+}
 
 export interface TrackedTransaction {
   readonly start: ResumePoint;
@@ -15,6 +27,8 @@ export interface TrackedTransaction {
   ts: number;
   /** Bucket → its last change in this transaction, when the caller tracks them (a reader that persists `prev`s). */
   lastInBucket?: Map<number, BinlogPosition>;
+  /** MySQL GTID of the transaction, once its commit was read. */
+  gtid?: string;
 }
 
 export class CheckpointTracker {
@@ -22,11 +36,20 @@ export class CheckpointTracker {
   private open: TrackedTransaction[] = [];
   private head = 0;
   private after: ResumePoint;
+  private afterOn: SourceIdentity;
   private lastAppliedTs = 0;
+  /** The MySQL GTIDs of every transaction before the checkpoint; undefined when not tracked. */
+  private readonly executed: GtidSet | undefined;
 
   /** `onSettled` sees each transaction as the checkpoint passes it, in binlog order. */
-  constructor(start: ResumePoint, private readonly onSettled?: (tx: TrackedTransaction) => void) {
+  constructor(
+    start: ResumePoint,
+    private readonly onSettled?: (tx: TrackedTransaction) => void,
+    private readonly source: TrackedSource = { origin: {}, current: {} },
+  ) {
     this.after = start;
+    this.afterOn = source.origin;
+    this.executed = source.gtidExecuted === undefined ? undefined : GtidSet.parse(source.gtidExecuted);
   }
 
   /** The transaction an event with this start belongs to (the current one, or a new one). */
@@ -39,12 +62,17 @@ export class CheckpointTracker {
   }
 
   /** The current transaction ended; reading resumes at `next` after it. */
-  commit(next: ResumePoint, ts: number): void {
+  commit(next: ResumePoint, ts: number, gtid?: string): void {
     const tail = this.tail();
     if (tail && !tail.committed) {
       tail.committed = true;
       tail.ts = ts;
+      if (gtid !== undefined) tail.gtid = gtid;
+    } else if (gtid !== undefined && this.executed && this.pendingTransactions > 0) {
+      // Nothing to apply, but behind a pending one: its GTID joins the set when the checkpoint passes it.
+      this.open.push({ start: next, pending: 0, committed: true, ts, gtid });
     } else {
+      if (gtid !== undefined) this.executed?.add(gtid);
       // A transaction with nothing to apply (another database's, the source heartbeat's) is complete
       // once read: with nothing pending before it, the copy is current as of its commit, which is what
       // keeps lag measurable while the selected tables are idle. Pending earlier ones take over the lag
@@ -52,13 +80,17 @@ export class CheckpointTracker {
       this.lastAppliedTs = Math.max(this.lastAppliedTs, ts);
     }
     this.after = next;
+    this.afterOn = this.source.current;
     this.settle();
   }
 
   /** Between transactions (an idle heartbeat, a skipped event): reading has reached `next`. */
   idle(next: ResumePoint): void {
     const tail = this.tail();
-    if (!tail || tail.committed) this.after = next;
+    if (!tail || tail.committed) {
+      this.after = next;
+      this.afterOn = this.source.current;
+    }
   }
 
   /** `count` changes of `tx` were applied. */
@@ -69,6 +101,18 @@ export class CheckpointTracker {
 
   get checkpoint(): ResumePoint {
     return this.open[this.head]?.start ?? this.after;
+  }
+
+  /** The checkpoint with its server and, for MySQL, the GTID set before it: what a switchover resumes from. */
+  get sourceCheckpoint(): SourceCheckpoint {
+    const open = this.open[this.head];
+    const on = open ? this.source.current : this.afterOn;
+    return { ...(open?.start ?? this.after), ...on, ...(this.executed ? { gtidExecuted: this.executed.toString() } : {}) };
+  }
+
+  /** Whether reading has reached a position on the server being read (not only the start point of another). */
+  get onCurrentSource(): boolean {
+    return this.open.length > this.head || this.afterOn === this.source.current;
   }
 
   get pendingTransactions(): number {
@@ -97,6 +141,7 @@ export class CheckpointTracker {
     while (this.head < this.open.length && this.open[this.head]!.committed && this.open[this.head]!.pending === 0) {
       const tx = this.open[this.head++]!;
       this.lastAppliedTs = Math.max(this.lastAppliedTs, tx.ts);
+      if (tx.gtid !== undefined) this.executed?.add(tx.gtid);
       this.onSettled?.(tx);
     }
     if (this.head > 1024 && this.head * 2 > this.open.length) {

@@ -9,7 +9,7 @@
  * moment re-reads only work the destination's watermarks recognize.
  */
 import type { Connection } from 'mysql2/promise';
-import { resumePointOf, type ReaderCheckpoint, type ResumePoint } from '../change/position.ts';
+import { resumePointOf, type BinlogCoordinates, type ReaderCheckpoint, type ResumePoint, type SourceCheckpoint } from '../change/position.ts';
 import type { Sink } from '../apply/sink.ts';
 import { BinlogReader } from '../binlog/binlog-reader.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
@@ -23,6 +23,7 @@ import { standaloneTarget, type IncrementalTarget } from './incremental-target.t
 import { ProgressKeeper } from './progress-keeper.ts';
 import { loadSchemaHistory, savingHistory, seedSchemaHistory } from './schema-history-keeper.ts';
 import type { DdlSkipLog } from './skipped-ddl.ts';
+import { planRead } from './source-resume.ts';
 import { SyncMeter } from './sync-meter.ts';
 
 export interface IncrementalOptions {
@@ -45,16 +46,18 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   const started = performance.now();
   const s = task.advanced.incremental;
   const baseTarget = options.target ?? (await standaloneTarget(task, dbs, store, s.workers));
-  const start = baseTarget.start ?? (await startPoint(task, store));
+  const read = await planRead(task.source, baseTarget.start ?? (await startPoint(task, store)));
+  if (read.switchover) options.log(`source switchover: ${task.source.host}:${task.source.port} is now server ${read.switchover.to} (was ${read.switchover.from}); resuming by GTID`);
+  const start = read.resumePoint;
   const history = await loadSchemaHistory(store);
-  const target = history ? savingHistory(baseTarget, history, store, start) : baseTarget;
+  const target = history ? savingHistory(baseTarget, history, store, { ...start, epoch: read.source.origin.epoch ?? 0 }) : baseTarget;
   const end = options.until === 'caught-up' ? await sourceEnd(task) : undefined;
   const heartbeat = await startHeartbeat(task, target.sink, options.log);
   const state = (await store.getTaskState())!;
   const meter = new SyncMeter(heartbeat !== undefined);
-  const handler = new BinlogEventHandler({ task, dbs, store, target, start, meter, ddlSkipped: skipLogOf(state), log: options.log });
+  const handler = new BinlogEventHandler({ task, dbs, store, target, start, source: read.source, meter, ddlSkipped: skipLogOf(state), log: options.log });
   const databases = task.objects.map((o) => o.database);
-  const reader = new BinlogReader({ endpoint: task.source, serverId: readerServerId(task.name), start, databases, ...(history ? { schemaHistory: history } : {}) });
+  const reader = new BinlogReader({ endpoint: task.source, serverId: readerServerId(task.name), start: read.from, epoch: read.epoch, databases, ...(history ? { schemaHistory: history } : {}) });
   const progress = new ProgressKeeper({ handler, meter, reader, store, target, state, end, onStatus: options.onStatus, log: options.log });
   progress.start(Math.min(250, s.batchMs));
   const onAbort = () => void reader.stop();
@@ -74,7 +77,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
     await heartbeat?.stop();
     await target.sink.close().catch(() => {});
   }
-  const checkpoint = { ...handler.tracker.checkpoint, at: new Date().toISOString() };
+  const checkpoint = { ...handler.tracker.sourceCheckpoint, at: new Date().toISOString() };
   return { applied: meter.applied, seconds: (performance.now() - started) / 1000, checkpoint, ddlFailures: meter.ddlFailures };
 }
 
@@ -104,23 +107,32 @@ function skipLogOf(state: TaskState): DdlSkipLog {
 }
 
 /** The reader starts at the checkpoint, else at the position the full load recorded, else now. */
-async function startPoint(task: Task, store: StateStore): Promise<ResumePoint> {
+async function startPoint(task: Task, store: StateStore): Promise<SourceCheckpoint> {
   const cp = await store.getCheckpoint();
-  if (cp) return resumePointOf(cp);
+  if (cp) return cp;
   const plan = await store.getPlan();
-  if (plan) return resumePointOf(plan.position);
+  if (plan) return checkpointAt(plan.position);
   // Incremental-only: the history starts here, read in the same session as the position.
-  const end = await sourceEnd(task, (src, at) => seedSchemaHistory(src, task, at, store));
-  await store.putCheckpoint({ ...end, at: new Date().toISOString() });
-  return end;
+  let start: SourceCheckpoint | undefined;
+  await sourceEnd(task, async (src, at) => {
+    start = checkpointAt(at);
+    await seedSchemaHistory(src, task, at, store);
+  });
+  await store.putCheckpoint({ ...start!, at: new Date().toISOString() });
+  return start!;
 }
 
-async function sourceEnd(task: Task, then?: (src: Connection, at: ResumePoint) => Promise<void>): Promise<ResumePoint> {
+/** The server's coordinates as a checkpoint: MySQL's GTID set goes with it (empty: gtid_mode OFF, nothing to resume by). */
+function checkpointAt(c: BinlogCoordinates): SourceCheckpoint {
+  return { ...resumePointOf(c), ...(c.flavor === 'mysql' && c.gtid !== '' ? { gtidExecuted: c.gtid } : {}) };
+}
+
+async function sourceEnd(task: Task, then?: (src: Connection, at: BinlogCoordinates) => Promise<void>): Promise<ResumePoint> {
   const src: Connection = await connect('source', task.source);
   try {
-    const end = resumePointOf(await currentBinlogCoordinates(src));
-    await then?.(src, end);
-    return end;
+    const coordinates = await currentBinlogCoordinates(src);
+    await then?.(src, coordinates);
+    return resumePointOf(coordinates);
   } finally {
     await src.end().catch(() => {});
   }

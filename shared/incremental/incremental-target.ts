@@ -2,7 +2,7 @@
  * Where incremental sync sends its batches and how it keeps its progress: the destination itself
  * (standalone, the default), or the destination's queue (the serverless reader, distributed/queue-reader.ts).
  */
-import { isAfter, type BinlogPosition, type ResumePoint } from '../change/position.ts';
+import { isAfter, type BinlogPosition, type SourceCheckpoint } from '../change/position.ts';
 import { openSink } from '../apply/open-sink.ts';
 import type { Sink } from '../apply/sink.ts';
 import type { StateStore } from '../state/state-store.ts';
@@ -12,11 +12,11 @@ import type { Task } from '../task/task.ts';
 export interface IncrementalTarget {
   readonly sink: Sink;
   /** Where reading starts; default: the store's checkpoint, else the full load's position. */
-  readonly start?: ResumePoint;
+  readonly start?: SourceCheckpoint;
   /** Per bucket, the last position sent before `start`: the `prev` of each bucket's first batch. */
   readonly lastSent?: ReadonlyMap<number, BinlogPosition>;
   /** Saves the resume point; `lastSent` has, per bucket, the last change sent before it. */
-  saveCheckpoint(checkpoint: ResumePoint, lastSent: ReadonlyMap<number, BinlogPosition>): Promise<void>;
+  saveCheckpoint(checkpoint: SourceCheckpoint, lastSent: ReadonlyMap<number, BinlogPosition>): Promise<void>;
   /**
    * Resolves once the destination has applied every bucket up to these positions (a DDL barrier).
    * Absent: the sink applies a batch before it returns, so draining is enough.

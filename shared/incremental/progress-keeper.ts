@@ -58,8 +58,8 @@ export class ProgressKeeper {
     // A failed apply ends the read loop even while the source is idle.
     if (handler.failed) return void (await reader.stop());
     handler.flush();
-    const cp = handler.tracker.checkpoint;
-    const key = `${cp.file}:${cp.offset}`;
+    const cp = handler.tracker.sourceCheckpoint;
+    const key = `${cp.file}:${cp.offset}:${cp.server ?? ''}:${cp.epoch ?? 0}`;
     const status = this.status();
     if (key !== this.saved) {
       await this.ctx.target.saveCheckpoint(cp, handler.sentBelow);
@@ -94,7 +94,7 @@ export class ProgressKeeper {
       lagSeconds: meter.lagSeconds(handler.tracker, now),
       rowsPerSecond: meter.rowsPerSecond(now),
       applied: meter.applied,
-      checkpoint: { ...handler.tracker.checkpoint, at: new Date(now).toISOString() },
+      checkpoint: { ...handler.tracker.sourceCheckpoint, at: new Date(now).toISOString() },
       ddlFailures: meter.ddlFailures,
       ddlSkipped: skipped.count,
       ...(skipped.last ? { lastDdlSkipped: skipped.last } : {}),

@@ -4,7 +4,7 @@
  * load is done, loaded by the reader, and saved with the checkpoint.
  */
 import type { Connection } from 'mysql2/promise';
-import { binlogFileNumber, type BinlogPosition, type ResumePoint } from '../change/position.ts';
+import { binlogSequence, type BinlogPosition, type ResumePoint, type SourceIdentity } from '../change/position.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { connect } from '../mysql/connection.ts';
 import { SchemaHistory } from '../schema-history/schema-history.ts';
@@ -14,9 +14,9 @@ import type { StateStore } from '../state/state-store.ts';
 import type { Task } from '../task/task.ts';
 import type { IncrementalTarget } from './incremental-target.ts';
 
-/** The history's position for a resume point: events of the transaction starting there come after it. */
-export function historyPosition(p: ResumePoint): BinlogPosition {
-  return { file: binlogFileNumber(p.file), offset: p.offset, row: 0 };
+/** The history's position for a resume point (of epoch `p.epoch`): events of the transaction starting there come after it. */
+export function historyPosition(p: ResumePoint & SourceIdentity): BinlogPosition {
+  return { file: binlogSequence(p.file, p.epoch ?? 0), offset: p.offset, row: 0 };
 }
 
 function trackedDatabases(task: Task): string[] {
@@ -59,9 +59,9 @@ export async function checkSnapshotStillHolds(task: Task, store: StateStore, sna
  * ahead of the saved history. Versions are pruned only behind the checkpoint already saved, since a
  * crash before the new checkpoint is saved restarts from the old one.
  */
-export function savingHistory(target: IncrementalTarget, history: SchemaHistory, store: StateStore, start: ResumePoint): IncrementalTarget {
+export function savingHistory(target: IncrementalTarget, history: SchemaHistory, store: StateStore, start: ResumePoint & SourceIdentity): IncrementalTarget {
   let saved = history.revision;
-  let durable = start;
+  let durable: ResumePoint & SourceIdentity = start;
   return {
     ...target,
     saveCheckpoint: async (checkpoint, lastSent) => {

@@ -4,7 +4,7 @@
  * MINIMAL, the PolarDB-X global binlog), so a history that has gone wrong shows up here rather than as
  * values decoded into the wrong columns.
  */
-import { ColumnType as T } from '../binlog/cell-encoder.ts';
+import { ColumnType as T } from '../binlog/column-type.ts';
 import { formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 import type { ColumnDefinition, TableDefinition } from './table-definition.ts';

@@ -1,6 +1,6 @@
 /**
  * A MySQL-protocol server on 127.0.0.1 that serves binlog files over replication (COM_BINLOG_DUMP,
- * COM_BINLOG_DUMP_GTID), so fc-dts's real BinlogReader (and zongji in it) reads bytes a real MySQL or
+ * COM_BINLOG_DUMP_GTID), so fc-dts's real BinlogReader reads bytes a real MySQL or
  * MariaDB server wrote. It answers the queries a binlog client makes around the dump
  * (binlog-replay/replay-queries.ts) and streams as a dump thread does (binlog-replay/dump-session.ts).
  */
@@ -30,6 +30,8 @@ export interface BinlogReplayServerOptions {
   readonly serverId?: number;
   /** @@gtid_executed; default the first file's Previous_gtids and every GTID in the files */
   readonly gtidExecuted?: string;
+  /** @@server_uuid (MySQL); default none, as MariaDB (the variable is unknown) */
+  readonly serverUuid?: string;
 }
 
 const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
@@ -68,6 +70,7 @@ export class BinlogReplayServer implements BinlogIndex {
   private readonly served: ServedBinlog[];
   private readonly version: string;
   private readonly gtidExecutedOption: string | undefined;
+  private readonly serverUuid: string | undefined;
   private readonly sessions = new Map<number, Session>();
   private readonly grown = new EventEmitter();
   private nextConnectionId = 1;
@@ -81,6 +84,7 @@ export class BinlogReplayServer implements BinlogIndex {
     this.password = options.password ?? 'replay-password';
     this.serverId = options.serverId ?? 1;
     this.gtidExecutedOption = options.gtidExecuted;
+    this.serverUuid = options.serverUuid;
   }
 
   /** Starts a server listening on an ephemeral port of 127.0.0.1. */
@@ -234,6 +238,7 @@ export class BinlogReplayServer implements BinlogIndex {
     return {
       version: this.version,
       serverId: this.serverId,
+      ...(this.serverUuid ? { serverUuid: this.serverUuid } : {}),
       checksum,
       gtidExecuted: this.gtidExecutedOption ?? this.served.reduce((set, f) => set.union(f.gtids()), this.served[0]!.previousGtids).toString(),
       files: this.served.map((f) => ({ name: f.name, size: f.size })),

@@ -9,7 +9,7 @@
  * not say which they are, and a guess would change values silently.
  */
 import type { CellValue } from '../../change/change-event.ts';
-import { ColumnType } from '../cell-encoder.ts';
+import { ColumnType } from '../column-type.ts';
 import { fastDecoder } from '../row-decoder.ts';
 import { BinlogFormatError } from './binlog-errors.ts';
 import type { ByteReader } from './byte-reader.ts';

@@ -5,7 +5,7 @@
  * (IsNumericColumn, IsCharacterColumn: GEOMETRY counts as character on MariaDB only); MySQL 9 lists
  * VECTOR columns (binary) among the character columns, as rmc--vector.binlog's DEFAULT_CHARSET shows.
  */
-import { ColumnType } from '../cell-encoder.ts';
+import { ColumnType } from '../column-type.ts';
 import { BinlogFormatError } from './binlog-errors.ts';
 import type { ByteReader } from './byte-reader.ts';
 import { charsetOfCollation } from './collations.ts';

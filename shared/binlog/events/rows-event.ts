@@ -6,7 +6,7 @@
 import type { ByteReader } from './byte-reader.ts';
 import { BinlogFormatError } from './binlog-errors.ts';
 import type { JsonDiffValue, RowImage, RowPair, RowsOperation } from './binlog-event.ts';
-import { ColumnType } from '../cell-encoder.ts';
+import { ColumnType } from '../column-type.ts';
 import { columnDecoder, type ColumnDecoder, type ValueOptions } from './column-values.ts';
 import { EventType } from './event-type.ts';
 import { parseJsonDiffs } from './json-diff.ts';

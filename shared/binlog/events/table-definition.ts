@@ -1,9 +1,9 @@
 /** What a TABLE_MAP_EVENT says about a table: the shape row events are decoded with. */
 
-/** MYSQL_TYPE_VECTOR (MySQL 9.0 include/field_types.h), which cell-encoder.ts's ColumnType does not list. */
+/** MYSQL_TYPE_VECTOR (MySQL 9.0 include/field_types.h), which column-type.ts's ColumnType does not list. */
 export const VECTOR_TYPE = 242;
 
-/** The per-column metadata of the TABLE_MAP, named as zongji names it (row-decoder.ts reads these keys). */
+/** The per-column metadata of the TABLE_MAP (row-decoder.ts reads these keys). */
 export interface ColumnMetadata {
   /** NEWDECIMAL */
   readonly precision?: number;

@@ -5,7 +5,7 @@
  * (Table_map_event), sql/log_event.cc (Table_map_log_event::save_field_metadata); go-mysql
  * replication/row_event.go; rust_mysql_common src/binlog/events/table_map_event.rs.
  */
-import { ColumnType } from '../cell-encoder.ts';
+import { ColumnType } from '../column-type.ts';
 import { BinlogFormatError } from './binlog-errors.ts';
 import type { ByteReader } from './byte-reader.ts';
 import { readOptionalMetadata } from './optional-metadata.ts';

@@ -5,7 +5,7 @@
  * my_timestamp_from_binary), sql/log_event.cc (log_event_print_value).
  */
 import type { CellValue } from '../../change/change-event.ts';
-import { ColumnType } from '../cell-encoder.ts';
+import { ColumnType } from '../column-type.ts';
 import type { ByteReader } from './byte-reader.ts';
 import type { TableColumn } from './table-definition.ts';
 

@@ -9,9 +9,6 @@ export const COM_BINLOG_DUMP = 0x12;
 export const COM_REGISTER_SLAVE = 0x15;
 export const COM_BINLOG_DUMP_GTID = 0x1e;
 
-/** The only flag a MySQL server reads: at the end of the binlog reply EOF instead of waiting. */
-export const BINLOG_DUMP_NON_BLOCK = 0x1;
-
 export interface DumpRequest {
   /** '' in a GTID dump: the server picks the first file with a transaction not in `excludeGtids` */
   readonly file: string;
@@ -28,7 +25,7 @@ export function parseBinlogDump(payload: Buffer): DumpRequest {
     position: payload.readUInt32LE(0),
     flags: payload.readUInt16LE(4),
     serverId: payload.readUInt32LE(6),
-    // Clients differ on a trailing NUL (zongji writes one); the server takes the name up to it.
+    // Clients differ on a trailing NUL (some write one); the server takes the name up to it.
     file: payload.subarray(10).toString('utf8').replace(/\0.*$/s, ''),
   };
 }

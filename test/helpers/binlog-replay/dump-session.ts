@@ -2,11 +2,11 @@
  * One binlog dump as a MySQL dump thread runs it (sql/rpl_binlog_sender.cc Binlog_sender: init,
  * check_start_file, run, send_binlog, send_events, wait_with_heartbeat): per file a fake ROTATE, the
  * file's FORMAT_DESCRIPTION_EVENT, then its events from the start position; at the end of the last
- * file EOF (non-blocking dump) or waiting with heartbeats until a file is added.
+ * file waiting with heartbeats until a file is added (blocking dumps only: fc-dts sends no NON_BLOCK flag).
  * Error texts are MySQL 5.7's (8.0.26+ says "source"/"replica" for "master"/"slave").
  */
 import { formatDescriptionToSend, fakeRotate, heartbeat } from './artificial-events.ts';
-import { BINLOG_DUMP_NON_BLOCK, type DumpRequest } from './dump-request.ts';
+import type { DumpRequest } from './dump-request.ts';
 import type { GtidSet } from './gtid-set.ts';
 import { EventType, type ChecksumAlgorithm, type EventSpan, type ServedBinlog } from './served-binlog.ts';
 
@@ -34,7 +34,7 @@ export interface DumpSettings {
   readonly heartbeatNs: bigint;
 }
 
-/** Streams until the end (non-blocking: resolves) or `signal` aborts; refusals throw DumpError. */
+/** Streams until `signal` aborts (a blocking dump: at the end of the binlog it waits with heartbeats); refusals throw DumpError. */
 export async function runDump(request: DumpRequest, settings: DumpSettings, index: BinlogIndex, out: DumpOutput, signal: AbortSignal): Promise<void> {
   let { fileIndex, position } = startOf(request, index);
   const firstGtid = request.excludeGtids ? firstGtidOf(index.files[fileIndex]!) : undefined;
@@ -46,7 +46,6 @@ export async function runDump(request: DumpRequest, settings: DumpSettings, inde
     checksumOn = await sendFormatDescription(file, settings, clearLogPos, out);
     await sendEvents(file, position, request.excludeGtids, index.serverId, out, signal);
     while (fileIndex === index.files.length - 1 && !signal.aborted) {
-      if (request.flags & BINLOG_DUMP_NON_BLOCK) return;
       await waitWithHeartbeats(file, settings.heartbeatNs, index, out, signal);
     }
     fileIndex++;

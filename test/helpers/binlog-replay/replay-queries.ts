@@ -1,7 +1,6 @@
 /**
  * What the replay server answers to the SQL a binlog client sends around the dump: the statements
- * fc-dts's BinlogReader and @vlasky/zongji send (shared/binlog/binlog-reader.ts start(),
- * node_modules/@vlasky/zongji/index.js), answered as a MySQL 8.0 / MariaDB server would. Anything
+ * fc-dts's BinlogReader sends (shared/binlog/dump-connection.ts announce()), answered as a MySQL 8.0 / MariaDB server would. Anything
  * else is an error, never a silent OK.
  */
 
@@ -21,6 +20,8 @@ export type Answer =
 export interface ServerFacts {
   readonly version: string;
   readonly serverId: number;
+  /** MySQL's @@server_uuid; absent: the variable is unknown (MariaDB) */
+  readonly serverUuid?: string;
   readonly checksum: string;
   readonly gtidExecuted: string;
   readonly files: ReadonlyArray<{ readonly name: string; readonly size: number }>;
@@ -86,6 +87,7 @@ function globalVariable(name: string, facts: ServerFacts): string | undefined {
     case 'gtid_executed': return facts.gtidExecuted;
     case 'gtid_mode': return facts.gtidExecuted === '' ? 'OFF' : 'ON';
     case 'server_id': return String(facts.serverId);
+    case 'server_uuid': return facts.serverUuid;
     case 'version': return facts.version;
     default: return undefined;
   }
