@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -234,6 +234,27 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
     const [[n]] = await dbs.admin.query<RowDataPacket[]>(`SELECT COUNT(*) n, SUM(a) s FROM \`${dst}\`.big`);
     expect(Number(n!.n)).toBe(1_000_000);
     expect(String(n!.s)).toBe(String((1_000_000n * 1_000_001n / 2n) * 1_000_003n));
+  });
+
+  it('records the source server with the checkpoint, and refuses a checkpoint of another server (a switchover without GTIDs) instead of reading its position here', async () => {
+    const src = await database('inc_server');
+    await dbs.admin.query('CREATE TABLE t (id INT PRIMARY KEY)');
+    const dst = dbs.newName('inc_server_dst');
+    const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }] }));
+    expect(run(t, 'full-done').code).toBe(0);
+    await dbs.admin.query(`INSERT INTO \`${src}\`.t VALUES (1)`);
+    expect(run(t, 'caught-up').code).toBe(0);
+    const [[id]] = await dbs.admin.query<RowDataPacket[]>('SELECT @@server_id AS id');
+    const checkpointFile = join(t.state, 'reader-checkpoint.json');
+    const checkpoint = JSON.parse(readFileSync(checkpointFile, 'utf8')) as Record<string, unknown>;
+    // MariaDB has no server UUID and its GTID positions are not kept: the identity is its server_id, no GTID set.
+    expect(checkpoint).toMatchObject({ server: `server_id ${id!.id}`, epoch: 0 });
+    expect(checkpoint.gtidExecuted).toBeUndefined();
+    writeFileSync(checkpointFile, JSON.stringify({ ...checkpoint, server: 'server_id 4000000' }));
+    const r = run(t, 'caught-up');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`is now server server_id ${id!.id}, but the checkpoint is a binlog position of server server_id 4000000`);
+    expect(r.err).toMatch(/new full load/);
   });
 
   it('says a new full load is needed when the recorded binlog position has been purged', async () => {

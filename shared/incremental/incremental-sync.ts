@@ -64,7 +64,12 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   options.signal?.addEventListener('abort', onAbort);
   try {
     await progress.stopIfCaughtUp();
-    await readAll(reader, handler);
+    await readAll(reader, handler).catch(async (e: unknown) => {
+      // The source went away (a failover, a lost connection): what was read is applied and its
+      // checkpoint saved, so the next run (on this server or a new primary) reads nothing twice.
+      if (!handler.failed) await saveApplied(handler, progress, options.log);
+      throw e;
+    });
     if (handler.failed) throw handler.failed;
     if (progress.leaseLost) throw progress.leaseLost;
     if (options.signal?.aborted) throw options.signal.reason;
@@ -90,6 +95,15 @@ async function readAll(reader: BinlogReader, handler: BinlogEventHandler): Promi
     // a quiet source sees its changes applied at once and a busy one still fills its batches.
     if (reader.buffered === 0) handler.flush(true);
     await handler.holdWhileBehind();
+  }
+}
+
+async function saveApplied(handler: BinlogEventHandler, progress: ProgressKeeper, log: (line: string) => void): Promise<void> {
+  try {
+    await handler.applyAll();
+    await progress.tick();
+  } catch (e) {
+    log(`checkpoint after the source failed: ${(e as Error).message}`);
   }
 }
 

@@ -2,9 +2,9 @@
  * Where the reader resumes, and on which server. A checkpoint is a binlog file and offset of the server
  * it was taken on; after a primary/secondary switchover (RDS and PolarDB high availability) the source
  * endpoint reaches another server, whose binlog files are its own but whose GTIDs are the same. The
- * checkpoint names its server (@@server_uuid, MariaDB's @@server_id) and keeps the GTID set before it (MySQL), so the reader then
- * resumes with COM_BINLOG_DUMP_GTID from that set, in a new epoch (position.ts EPOCH_STRIDE), whose
- * positions order after every position read before.
+ * checkpoint names its server (@@server_uuid; MariaDB's @@server_id) and keeps the MySQL GTID set
+ * before it, so the reader then resumes with COM_BINLOG_DUMP_GTID from that set, in a new epoch
+ * (position.ts EPOCH_STRIDE), whose positions order after every position read before.
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { BinlogStart, ResumePoint, SourceCheckpoint, SourceIdentity } from '../change/position.ts';
@@ -27,7 +27,7 @@ export interface ReadStart {
 
 /** Decides how to resume from `checkpoint` on the server `endpoint` reaches now. */
 export async function planRead(endpoint: MysqlEndpoint, checkpoint: SourceCheckpoint): Promise<ReadStart> {
-  return readStartOn(await serverOf(endpoint), checkpoint, endpoint);
+  return readStartOn(await serverIdentityOf(endpoint), checkpoint, endpoint);
 }
 
 /** `server`: the identity of the server reached now (serverIdentityOf). */
@@ -47,15 +47,19 @@ export function readStartOn(server: string | undefined, cp: SourceCheckpoint, en
 
 const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
 
-/** MySQL's @@server_uuid; undefined for MariaDB, which has none. */
-async function serverOf(endpoint: MysqlEndpoint): Promise<string | undefined> {
+/**
+ * MySQL's @@server_uuid; for MariaDB, which has none, its @@server_id (unique among the servers of a
+ * replication topology, so a promoted replica has another).
+ */
+async function serverIdentityOf(endpoint: MysqlEndpoint): Promise<string | undefined> {
   const conn = await connect('source', endpoint);
   try {
     const [[row]] = await conn.query<RowDataPacket[]>('SELECT @@server_uuid AS u');
     return row?.u ? String(row.u).toLowerCase() : undefined;
   } catch (e) {
-    if ((e as { errno?: number }).errno === ER_UNKNOWN_SYSTEM_VARIABLE) return undefined;
-    throw e;
+    if ((e as { errno?: number }).errno !== ER_UNKNOWN_SYSTEM_VARIABLE) throw e;
+    const [[row]] = await conn.query<RowDataPacket[]>('SELECT @@server_id AS id');
+    return row ? `server_id ${row.id}` : undefined;
   } finally {
     await conn.end().catch(() => {});
   }

@@ -19,7 +19,7 @@ const KNOWN_TYPES = new Set([
   'date', 'time', 'datetime', 'timestamp', 'year', 'char', 'varchar', 'binary', 'varbinary',
   'tinytext', 'text', 'mediumtext', 'longtext', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'enum', 'set', 'json',
   'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'geomcollection',
-  'inet4', 'inet6', 'uuid',
+  'inet4', 'inet6', 'uuid', 'vector',
 ]);
 
 /** Words ending a column definition in ALTER TABLE (the position clause) besides `,` and `)`. */

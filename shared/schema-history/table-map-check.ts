@@ -7,6 +7,7 @@
 import { ColumnType as T } from '../binlog/column-type.ts';
 import { formatPosition, type BinlogPosition } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
+import { VECTOR_TYPE } from '../binlog/events/table-definition.ts';
 import type { ColumnDefinition, TableDefinition } from './table-definition.ts';
 
 const TEXT_BLOB = [T.BLOB, T.TINY_BLOB, T.MEDIUM_BLOB, T.LONG_BLOB, T.BLOB_COMPRESSED];
@@ -27,6 +28,8 @@ const CODES: Readonly<Record<string, readonly number[]>> = {
   multilinestring: [T.GEOMETRY], multipolygon: [T.GEOMETRY], geometrycollection: [T.GEOMETRY], geomcollection: [T.GEOMETRY],
   // MariaDB's fixed-size data types travel as binary STRING.
   inet4: [T.STRING], inet6: [T.STRING], uuid: [T.STRING],
+  // MySQL 9's VECTOR(N): N float32 values behind a length, like a BLOB.
+  vector: [VECTOR_TYPE],
 };
 
 /** The binlog type codes a TABLE_MAP may carry for this column; empty for a type this table does not know. */
