@@ -59,6 +59,7 @@ interface CoreConnection {
   resume(): void;
   destroy(): void;
   readonly threadId: number | null;
+  readonly stream: { destroy(): void };
 }
 
 export class DumpConnection {
@@ -93,9 +94,13 @@ export class DumpConnection {
     this.core.resume();
   }
 
-  /** The dump thread notices the closed socket at its next write (a heartbeat at most). */
+  /**
+   * Closes the socket at once. (mysql2's destroy() only half-closes it, and the dump thread, which
+   * never reads, would keep it open until its next write.) The dump thread notices at that write.
+   */
   close(): void {
     this.conn.destroy();
+    this.core.stream.destroy();
   }
 }
 

@@ -93,13 +93,16 @@ const PARTIAL_JSON_UPDATES = 1;
 function readImage(r: ByteReader, table: TableDefinition, decoders: readonly ColumnDecoder[], present: readonly number[], options: ValueOptions, shared: boolean): RowImage {
   const partialJson = shared ? readPartialJsonColumns(r, table) : undefined;
   const nullsAt = r.take((present.length + 7) >> 3);
+  const buffer = r._buffer;
+  // A plain loop without closures: this runs for every column of every row the reader passes on.
   const values: Array<CellValue | JsonDiffValue | undefined> = new Array(table.columns.length).fill(undefined);
-  present.forEach((column, bit) => {
-    if (r._buffer[nullsAt + (bit >> 3)]! & (1 << (bit & 7))) values[column] = null;
+  for (let bit = 0; bit < present.length; bit++) {
+    const column = present[bit]!;
+    if (buffer[nullsAt + (bit >> 3)]! & (1 << (bit & 7))) values[column] = null;
     else if (partialJson?.has(column)) values[column] = { jsonDiffs: parseJsonDiffs(r.sub(r.uint(table.columns[column]!.metadata.length_size ?? 4)), options.jsonText) };
     else values[column] = decoders[column]!(r);
-    if (r._offset > r.end) throw new BinlogFormatError(r.where, `row value of column ${column + 1} of ${table.database}.${table.table} runs past the event`);
-  });
+  }
+  if (r._offset > r.end) throw new BinlogFormatError(r.where, `a row image of ${table.database}.${table.table} runs past the event`);
   return { values, present, partial: present.length < table.columns.length };
 }
 
