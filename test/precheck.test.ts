@@ -93,6 +93,9 @@ describe('decision functions', () => {
     expect(minimal.fix).toContain("SET GLOBAL binlog_row_image = 'FULL'");
     expect(minimal.fix).toContain("SET GLOBAL binlog_row_value_options = ''");
     expect(binlogFeaturesVerdict(vars([['binlog_checksum', 'SHA1']]), 'polardb-mysql')).toMatchObject({ status: 'failed', fix: expect.stringContaining('PolarDB console') });
+    // MariaDB's own compression: compressed QUERY and row events are not read.
+    expect(binlogFeaturesVerdict(vars([['log_bin_compress', 'ON']]), 'mysql')).toMatchObject({ status: 'failed', reason: expect.stringContaining('log_bin_compress is ON'), fix: expect.stringContaining('SET GLOBAL log_bin_compress = OFF') });
+    expect(binlogFeaturesVerdict(vars([['log_bin_compress', 'OFF']]), 'mysql').status).toBe('passed');
   });
 
   it('switchover: with gtid_mode ON a switchover resumes by GTID; OFF warns with the fix; MariaDB needs a new full load', () => {

@@ -18,6 +18,9 @@ export function binlogFeaturesVerdict(vars: ReadonlyMap<string, string>, type: S
   if (checksum !== 'NONE' && checksum !== 'CRC32') {
     return { status: 'failed', reason: `binlog_checksum is ${checksum}: fc-dts reads binlogs with CRC32 checksums or none`, fix: settingFix(type, 'binlog_checksum', 'CRC32', 'CRC32') };
   }
+  if (isOn(vars.get('log_bin_compress'))) {
+    return { status: 'failed', reason: 'log_bin_compress is ON: MariaDB writes compressed QUERY and row events, which fc-dts does not read yet', fix: settingFix(type, 'log_bin_compress', 'OFF', 'OFF') };
+  }
   const partialJson = /PARTIAL_JSON/i.test(vars.get('binlog_row_value_options') ?? '');
   const image = (vars.get('binlog_row_image') ?? 'FULL').toUpperCase();
   if (partialJson && image !== 'FULL') {

@@ -332,6 +332,7 @@ export const SOURCE_VARIABLES = [
   'binlog_transaction_compression',
   'binlog_row_value_options',
   'binlog_checksum',
+  'log_bin_compress',
   'gtid_mode',
   'gtid_binlog_pos',
 ] as const;
