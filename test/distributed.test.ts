@@ -176,6 +176,26 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     expect((rows as Array<{ id: number; status: string; total: string }>).map((x) => [x.id, x.status, x.total])).toEqual([[2, 'paid', '20.00'], [3, 'paid', '31.00'], [5, 'shipped', '50.00']]);
   });
 
+  it('applies swaps of unique values between rows with 16 buckets and three apply instances, nothing set aside', async () => {
+    const src = await database('dist_uk');
+    const dst = uniqueName('dist_uk_dst');
+    created.push(dst);
+    await admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, slot INT NOT NULL, UNIQUE KEY (email), UNIQUE KEY (slot));
+      INSERT INTO u SELECT seq, CONCAT('e', seq), seq FROM seq_1_to_200;`);
+    const d = await deploy('dist-uk', { objects: [{ database: src, as: dst }], sync: { dirtyData: 'block' }, advanced: { incremental: { buckets: 16, batchChanges: 3 } } });
+    await d.fullLoad(1, 120_000);
+    for (let i = 0; i < 60; i++) {
+      const [a, b] = [1 + ((i * 7) % 200), 1 + ((i * 13 + 5) % 200)];
+      await admin.query(`START TRANSACTION;
+        SELECT email, slot INTO @ea, @sa FROM u WHERE id = ${a}; SELECT email, slot INTO @eb, @sb FROM u WHERE id = ${b};
+        UPDATE u SET email = 'tmp', slot = -1 WHERE id = ${a}; UPDATE u SET email = @ea, slot = @sa WHERE id = ${b}; UPDATE u SET email = @eb, slot = @sb WHERE id = ${a};
+        COMMIT;`);
+    }
+    await d.catchUp(3, 240_000);
+    await sameRows(src, dst, 'u', ['id', 'email', 'slot']);
+    expect((await d.taskState())?.incremental?.ddlFailures ?? 0).toBe(0);
+  });
+
   it('syncs into a Tablestore destination: chunks fanned out, batches applied by several instances claiming their buckets', async () => {
     const ots = await startTestTablestore();
     try {

@@ -48,6 +48,11 @@ export interface RowChange {
    * every value themselves (Tablestore); MySQL destinations hold the schema.
    */
   readonly types?: ColumnTypes;
+  /**
+   * The table has unique keys beside `key` in a destination that enforces them: its changes share one
+   * bucket and apply in binlog order, each touching only the row its key names (docs/architecture.md §3.13).
+   */
+  readonly ordered?: boolean;
 }
 
 /** Column name → COLUMN_TYPE as of a binlog event (RowChange.types). */

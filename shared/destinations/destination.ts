@@ -105,6 +105,11 @@ export interface Destination<C extends DestinationConfigBase> {
   readonly ddl: DdlPolicy<C>;
   /** Changes carry their binlog event's column types: the kind types each value itself (schemaless columns). */
   readonly typedChanges: boolean;
+  /**
+   * The kind enforces unique keys beside the primary key, so the changes of a table with such keys
+   * must apply in binlog order (incremental/change-mapper.ts `ordered`, docs/architecture.md §3.13).
+   */
+  readonly enforcesUniqueKeys: boolean;
 
   /** The destination as `status` and the demo name it (never a secret). */
   describe(config: C): string;

@@ -69,8 +69,12 @@ export class Batcher {
   }
 }
 
-/** The bucket of a row: a stable hash (FNV-1a) of the destination table and the key values. */
+/**
+ * The bucket of a row: a stable hash (FNV-1a) of the destination table and the key values. An
+ * `ordered` table's changes (unique keys beside the key) all go to its table's bucket, in binlog order.
+ */
 export function bucketOf(change: RowChange, buckets: number): number {
+  if (change.ordered) return (tableHash(change.table) >>> 0) % buckets;
   const img = change.after ?? change.before!;
   // FNV-1a of `db.table` then `\0` + the cell text of each key value, fed piecewise (no joined string).
   let h = tableHash(change.table);

@@ -12,7 +12,7 @@ import type { CellValue, ColumnTypes, Row, RowChange, TableRef } from '../change
 import { isBytes, isExactNumber } from '../change/change-event.ts';
 import type { SourceEvent } from '../binlog/binlog-reader.ts';
 import { evaluateWhere, type WhereFilter } from '../filter/where-filter.ts';
-import type { TableInfo } from '../mysql/catalog.ts';
+import { hasOtherUniqueKeys, type TableInfo } from '../mysql/catalog.ts';
 import { applyCapitalization, type DatabaseMapping, type TableMapping } from '../task/object-mapper.ts';
 import type { Capitalization, Operation, Task } from '../task/task.ts';
 import { destinationOf } from '../destinations/registry.ts';
@@ -31,6 +31,8 @@ interface TableRoute {
   readonly generated: ReadonlySet<string>;
   /** Destination names of the key columns. */
   readonly key: readonly string[];
+  /** Changes apply in binlog order, by key only: the table has other unique keys the destination enforces. */
+  readonly ordered: boolean;
   /** The last event column types seen and their projection (destination names): reused while the table's definition is unchanged. */
   typesOf?: { readonly columnTypes: readonly string[]; readonly types: ColumnTypes };
 }
@@ -41,9 +43,11 @@ export class ChangeMapper {
   private readonly wholeDatabases = new Map<string, string>();
   /** Changes carry their event's column types (the destination gives each value its type itself). */
   private readonly typed: boolean;
+  private readonly uniqueKeysEnforced: boolean;
 
   constructor(private readonly task: Task, dbs: readonly DatabaseMapping[]) {
     this.typed = destinationOf(task).typedChanges;
+    this.uniqueKeysEnforced = destinationOf(task).enforcesUniqueKeys;
     for (const d of dbs) {
       if (d.whole) this.wholeDatabases.set(d.source.name, d.target);
       for (const t of d.tables) this.addTable(t);
@@ -78,6 +82,7 @@ export class ChangeMapper {
       columns: explicit ? new Map(t.columns.map((c) => [c.source.name, c.target])) : undefined,
       generated: new Set(t.columns.filter((c) => c.source.generated).map((c) => c.source.name.toLowerCase())),
       key: t.key.map((k) => t.columns.find((c) => c.source.name === k)?.target ?? applyCapitalization(k, this.capitalization)),
+      ordered: this.uniqueKeysEnforced && hasOtherUniqueKeys(t.source.indexes, t.key),
     });
   }
 
@@ -96,6 +101,7 @@ export class ChangeMapper {
       columns: known?.columns,
       generated: new Set(info.columns.filter((c) => c.generated).map((c) => c.name.toLowerCase())),
       key: info.keyColumns,
+      ordered: this.uniqueKeysEnforced && hasOtherUniqueKeys(info.indexes, info.keyColumns),
     });
   }
 
@@ -172,7 +178,7 @@ export class ChangeMapper {
 
 /** One object shape for every change (before/after present, possibly undefined): the hot path stays monomorphic. */
 function change(e: RowsEvent, route: TableRoute, row: number, op: RowChange['op'], before: Row | undefined, after: Row | undefined, types: ColumnTypes | undefined): RowChange {
-  return { kind: 'row', pos: { file: e.pos.file, offset: e.pos.offset, row }, ts: e.ts, table: route.target, key: route.key, op, before, after, types };
+  return { kind: 'row', pos: { file: e.pos.file, offset: e.pos.offset, row }, ts: e.ts, table: route.target, key: route.key, op, before, after, types, ordered: route.ordered };
 }
 
 /** Row values as the filter evaluator takes them: exact numbers as text, bytes as Buffers. */

@@ -68,6 +68,11 @@ type Row = RowDataPacket & Record<string, unknown>;
 const s = (v: unknown): string => (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
 const sn = (v: unknown): string | null => (v === null || v === undefined ? null : s(v));
 
+/** Whether the table has a unique key other than the one on `key` (its primary key, or the key chosen instead). */
+export function hasOtherUniqueKeys(indexes: readonly IndexInfo[], key: readonly string[]): boolean {
+  return indexes.some((i) => i.unique && !(i.columns.length === key.length && i.columns.every((c, n) => c.name === key[n])));
+}
+
 /** Reads the given databases; names not present on the server are simply absent from the result. */
 export async function readCatalog(conn: Connection, databases: readonly string[]): Promise<Map<string, DatabaseInfo>> {
   const out = new Map<string, DatabaseInfo>();

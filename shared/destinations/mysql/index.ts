@@ -48,6 +48,7 @@ export const mysqlDestination: Destination<MysqlDestinationConfig> = {
   limits: MYSQL_LIMITS,
   ddl: { applies: true, openCatalog },
   typedChanges: false,
+  enforcesUniqueKeys: true,
   describe: (config) => `MySQL ${config.host}:${config.port} as ${config.user}`,
   describeTable: (target) => `${target.database}.${target.table}`,
   // MySQL names are per database, and compared case-insensitively here.

@@ -21,6 +21,7 @@ import { connect, isConnectionLost, isConnectionProblem } from '../../mysql/conn
 import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import type { MysqlEndpoint } from '../../task/task.ts';
 import { MalformedChange, reduceRowChanges, type TableActions } from './batch-reducer.ts';
+import { orderedRuns } from './ordered-runs.ts';
 import { InvalidCellValue, sqlLiteral } from './mysql-literal.ts';
 import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sink } from '../../apply/sink.ts';
 
@@ -202,7 +203,7 @@ export class MysqlSink implements Sink {
 
   private async writeReduced(c: Connection, pending: readonly RowChange[]): Promise<void> {
     try {
-      await this.send(c, this.statements(reduceRowChanges(pending)));
+      await this.send(c, this.rowStatements(pending));
     } catch (e) {
       if (refused(e)) throw new ReducedBatchRefused(e);
       throw e;
@@ -213,12 +214,29 @@ export class MysqlSink implements Sink {
   private async writeOneByOne(c: Connection, pending: readonly RowChange[]): Promise<void> {
     for (const change of pending) {
       try {
-        await this.send(c, this.statements(reduceRowChanges([change])));
+        await this.send(c, this.rowStatements([change]));
       } catch (e) {
         if (refused(e)) throw new ApplyRejected(change, e);
         throw e;
       }
     }
+  }
+
+  /**
+   * Tables with unique keys beside their key (`ordered` changes) in binlog order, by key only
+   * (ordered-runs.ts); the others reduced to one action per row (batch-reducer.ts). Tables never
+   * constrain each other, so the two groups go one after the other.
+   */
+  private rowStatements(changes: readonly RowChange[]): string[] {
+    let ordered = 0;
+    for (const ch of changes) if (ch.ordered) ordered++;
+    if (ordered === 0) return this.statements(reduceRowChanges(changes));
+    const runs = orderedRuns(changes.filter((ch) => ch.ordered));
+    const runStatements = runs.flatMap((r) => {
+      const target = qualified(r.table.database, r.table.table);
+      return [...deleteStatements(target, r.key, r.deletes, this.maxStatementBytes, this.maxPacket), ...insertStatements(target, r.inserts, this.maxStatementBytes, this.maxPacket)];
+    });
+    return ordered === changes.length ? runStatements : [...runStatements, ...this.statements(reduceRowChanges(changes.filter((ch) => !ch.ordered)))];
   }
 
   private statements(actions: readonly TableActions[]): string[] {
@@ -485,6 +503,15 @@ export function deleteStatements(
  * redone change by change).
  */
 export function upsertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes): string[] {
+  return valuesStatements(target, rows, (quoted) => ` ON DUPLICATE KEY UPDATE ${quoted.map((q) => `${q} = VALUES(${q})`).join(', ')}`, maxBytes, maxPacket);
+}
+
+/** Plain `INSERT ... VALUES (...),(...)` for runs of rows with the same columns, in row order: a collision on any key fails. */
+export function insertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes): string[] {
+  return valuesStatements(target, rows, () => '', maxBytes, maxPacket);
+}
+
+function valuesStatements(target: string, rows: readonly Row[], tailOf: (quoted: readonly string[]) => string, maxBytes: number, maxPacket: number): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < rows.length) {
@@ -493,7 +520,7 @@ export function upsertStatements(target: string, rows: readonly Row[], maxBytes 
     while (j < rows.length && hasColumns(rows[j]!, cols)) j++;
     const quoted = cols.map(quoteIdent);
     const head = `INSERT INTO ${target} (${quoted.join(',')}) VALUES `;
-    const tail = ` ON DUPLICATE KEY UPDATE ${quoted.map((q) => `${q} = VALUES(${q})`).join(', ')}`;
+    const tail = tailOf(quoted);
     const tuples: string[] = [];
     for (let r = i; r < j; r++) tuples.push(tuple(rows[r]!, cols));
     out.push(...chunked(head, ',', tail, tuples, maxBytes, maxPacket));

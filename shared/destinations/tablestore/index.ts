@@ -57,6 +57,8 @@ export const tablestoreDestination: Destination<TablestoreDestinationConfig> = {
   limits: TABLESTORE_LIMITS,
   ddl: { applies: false, refusal: (kind) => `Tablestore takes no DDL: ${DDL_EFFECT[kind] ?? 'nothing changed in the destination'}` },
   typedChanges: true,
+  // A Tablestore table has its primary key and nothing else unique.
+  enforcesUniqueKeys: false,
   describe: (config) => `Tablestore instance ${config.instance} at ${config.endpoint} (AccessKey ID ${config.accessKeyId})`,
   describeTable: (target) => `Tablestore table ${target.table}`,
   // One case-sensitive namespace of tables per instance: databases do not exist there.

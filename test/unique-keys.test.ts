@@ -1,0 +1,165 @@
+/**
+ * Tables with unique keys beside the primary key, through `fc-dts run` (bin/fc-dts.js) against the real
+ * MariaDB binlog: source transactions that move unique values between rows (swaps through a temporary
+ * value, a value freed by a delete and reused, a chain, composite and nullable keys, several unique keys
+ * on one table, ADD UNIQUE / DROP INDEX mid-stream) must all apply, at 16 buckets, with nothing set aside.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Connection } from 'mysql2/promise';
+import { adminConnection, taskDoc, testDatabases } from './helpers/mariadb.ts';
+import { diffTables } from './helpers/fixtures.ts';
+import { fcDtsChildren, writeTaskFile, type TaskFiles } from './helpers/fc-dts-process.ts';
+
+const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-uk-'));
+const dbs = testDatabases();
+const children = fcDtsChildren();
+afterEach(() => children.killAll());
+
+/** 16 buckets and small batches: the changes of one source transaction land in many batches. */
+function task(src: string, dst: string, dirtyData: 'block' | 'skip' = 'block'): TaskFiles {
+  return writeTaskFile(dirs, taskDoc({ objects: [{ database: src, as: dst }], sync: { dirtyData }, advanced: { incremental: { buckets: 16, batchChanges: 3, workers: 4 } } }));
+}
+
+async function same(src: string, dst: string, table: string, columns: readonly string[]): Promise<void> {
+  const there = await diffTables(dbs.admin, { db: src, table }, { db: dst, table }, columns);
+  const back = await diffTables(dbs.admin, { db: dst, table }, { db: src, table }, columns);
+  expect({ unmatched: there.unmatched, back: back.unmatched, count: back.countA }).toEqual({ unmatched: 0, back: 0, count: back.countB });
+}
+
+/** Swaps the values of `column` between rows a and b through a temporary value, in one transaction. */
+async function swap(c: Connection, table: string, column: string, a: number, b: number, temp: string): Promise<void> {
+  await c.query(`START TRANSACTION;
+    SELECT ${column} INTO @va FROM ${table} WHERE id = ${a};
+    SELECT ${column} INTO @vb FROM ${table} WHERE id = ${b};
+    UPDATE ${table} SET ${column} = ${temp} WHERE id = ${a};
+    UPDATE ${table} SET ${column} = @va WHERE id = ${b};
+    UPDATE ${table} SET ${column} = @vb WHERE id = ${a};
+    COMMIT;`);
+}
+
+describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)', () => {
+  it('swaps of unique values between rows apply, every one, with dirtyData block', async () => {
+    const src = await dbs.database('uk_swap');
+    const dst = dbs.newName('uk_swap_dst');
+    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
+      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_200;`);
+    const t = task(src, dst);
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    const c = await adminConnection();
+    try {
+      await c.query(`USE \`${src}\``);
+      for (let i = 0; i < 120; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 200), 1 + ((i * 13 + 5) % 200), `'swap-${i}'`);
+    } finally {
+      await c.end();
+    }
+    const r = await children.run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    await same(src, dst, 'u', ['id', 'email']);
+  });
+
+  it('composite, nullable and several unique keys; a value freed by a delete and reused; a chain of moves', async () => {
+    const src = await dbs.database('uk_shapes');
+    const dst = dbs.newName('uk_shapes_dst');
+    await dbs.admin.query(`CREATE TABLE m (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(8) NOT NULL, n INT NULL, slot INT NOT NULL,
+        UNIQUE KEY ab (a, b), UNIQUE KEY nn (n), UNIQUE KEY s (slot));
+      INSERT INTO m SELECT seq, seq % 10, CONCAT('b', seq DIV 10), IF(seq % 3 = 0, NULL, seq), seq FROM seq_1_to_100;`);
+    const t = task(src, dst);
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    const c = await adminConnection();
+    try {
+      await c.query(`USE \`${src}\``);
+      for (let i = 0; i < 30; i++) {
+        const [x, y] = [1 + ((i * 11) % 100), 1 + ((i * 17 + 3) % 100)];
+        if (x === y) continue;
+        await swap(c, 'm', 'slot', x, y, `-${i + 1}`);
+        // The composite key moves between two rows through a temporary pair.
+        await c.query(`START TRANSACTION;
+          SELECT a, b INTO @a1, @b1 FROM m WHERE id = ${x}; SELECT a, b INTO @a2, @b2 FROM m WHERE id = ${y};
+          UPDATE m SET a = -1, b = 'tmp' WHERE id = ${x}; UPDATE m SET a = @a1, b = @b1 WHERE id = ${y}; UPDATE m SET a = @a2, b = @b2 WHERE id = ${x};
+          COMMIT;`);
+        // A nullable unique value handed over (NULLs never collide).
+        await c.query(`START TRANSACTION; SELECT n INTO @n FROM m WHERE id = ${x}; UPDATE m SET n = NULL WHERE id = ${x}; UPDATE m SET n = @n WHERE id = ${y} AND n IS NULL; COMMIT;`);
+      }
+      // A value freed by a delete and reused by another row's insert, in one transaction.
+      await c.query(`START TRANSACTION; SELECT a, b, n, slot INTO @a, @b, @n, @s FROM m WHERE id = 50;
+        DELETE FROM m WHERE id = 50; INSERT INTO m VALUES (1050, @a, @b, @n, @s); COMMIT;`);
+      // A chain: each row takes the next one's slot, the last the first's.
+      await c.query(`START TRANSACTION;
+        SELECT slot INTO @s10 FROM m WHERE id = 10; SELECT slot INTO @s11 FROM m WHERE id = 11; SELECT slot INTO @s12 FROM m WHERE id = 12; SELECT slot INTO @s13 FROM m WHERE id = 13;
+        UPDATE m SET slot = -1000 WHERE id = 10; UPDATE m SET slot = @s10 WHERE id = 11; UPDATE m SET slot = @s11 WHERE id = 12;
+        UPDATE m SET slot = @s12 WHERE id = 13; UPDATE m SET slot = @s13 WHERE id = 10; COMMIT;`);
+    } finally {
+      await c.end();
+    }
+    const r = await children.run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    await same(src, dst, 'm', ['id', 'a', 'b', 'n', 'slot']);
+  });
+
+  it('a run killed with SIGKILL mid-way and run again ends exact, nothing set aside', async () => {
+    const src = await dbs.database('uk_kill');
+    const dst = dbs.newName('uk_kill_dst');
+    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
+      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_300;`);
+    const t = task(src, dst);
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    const c = await adminConnection();
+    try {
+      await c.query(`USE \`${src}\``);
+      for (let i = 0; i < 400; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 300), 1 + ((i * 13 + 5) % 300), `'swap-${i}'`);
+    } finally {
+      await c.end();
+    }
+    // Killed while it applies (small batches: many destination transactions), then run to the end.
+    const running = children.spawn(['run', '-c', t.file, '--state', t.state]);
+    await new Promise((r) => setTimeout(r, 1500));
+    running.kill('SIGKILL');
+    await new Promise((r) => running.once('exit', r));
+    const r = await children.run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).not.toMatch(/set aside/);
+    await same(src, dst, 'u', ['id', 'email']);
+  });
+
+  it('an upsert never touches a row other than the one its primary key names', async () => {
+    // The destination row 2 holds the email that row 1's replayed insert carries: INSERT … ON DUPLICATE KEY
+    // UPDATE would overwrite row 2. The change must fail (dirtyData: skip sets it aside) and leave row 2 alone.
+    const src = await dbs.database('uk_upsert');
+    const dst = dbs.newName('uk_upsert_dst');
+    await dbs.admin.query('CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email))');
+    const t = task(src, dst, 'skip');
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    await dbs.admin.query(`INSERT INTO \`${dst}\`.u VALUES (2, 'taken')`);
+    await dbs.admin.query(`INSERT INTO \`${src}\`.u VALUES (1, 'taken')`);
+    const r = await children.run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    const [rows] = await dbs.admin.query(`SELECT id, email FROM \`${dst}\`.u ORDER BY id`);
+    expect(rows).toEqual([{ id: 2, email: 'taken' }]);
+  });
+
+  it('ALTER TABLE … ADD UNIQUE and DROP INDEX mid-stream: the table is applied by its keys as of each position', async () => {
+    const src = await dbs.database('uk_ddl');
+    const dst = dbs.newName('uk_ddl_dst');
+    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL);
+      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_60;`);
+    const t = task(src, dst);
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    const c = await adminConnection();
+    try {
+      await c.query(`USE \`${src}\``);
+      for (let i = 0; i < 10; i++) await swap(c, 'u', 'email', 1 + i, 30 + i, `'pre-${i}'`);
+      await c.query('ALTER TABLE u ADD UNIQUE KEY uemail (email)');
+      for (let i = 0; i < 20; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 60), 1 + ((i * 11 + 3) % 60), `'mid-${i}'`);
+      await c.query('ALTER TABLE u DROP INDEX uemail');
+      for (let i = 0; i < 10; i++) await swap(c, 'u', 'email', 5 + i, 40 + i, `'post-${i}'`);
+    } finally {
+      await c.end();
+    }
+    const r = await children.run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    await same(src, dst, 'u', ['id', 'email']);
+  });
+});
