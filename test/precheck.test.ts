@@ -235,6 +235,8 @@ describe('runPrecheck against MariaDB', () => {
   const conflictDst = db('pc_cf_dst');
   const csSrc = db('pc_cs_src');
   const csDst = db('pc_cs_dst');
+  const ukSrc = db('pc_uk_src');
+  const ukDst = db('pc_uk_dst');
 
   beforeAll(async () => {
     admin = await adminConnection();
@@ -266,6 +268,11 @@ describe('runPrecheck against MariaDB', () => {
       INSERT INTO \`${csSrc}\`.wide VALUES (1, 'ü 中', 'ü 中', 'ü 中'), (2, 'x 🎉', 'x 🎉', 'x 🎉'), (3, NULL, NULL, NULL);
       CREATE DATABASE \`${csDst}\`;
       CREATE TABLE \`${csDst}\`.msgs (id INT PRIMARY KEY, body VARCHAR(100) CHARACTER SET latin1, title VARCHAR(100) CHARACTER SET utf8mb3);
+      CREATE DATABASE \`${ukSrc}\`;
+      CREATE TABLE \`${ukSrc}\`.users (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, nick VARCHAR(20), UNIQUE KEY uemail (email));
+      CREATE TABLE \`${ukSrc}\`.plain (id INT PRIMARY KEY, v INT);
+      CREATE DATABASE \`${ukDst}\`;
+      CREATE TABLE \`${ukDst}\`.users (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, nick VARCHAR(20), UNIQUE KEY uemail (email), UNIQUE KEY unick (nick));
     `);
   });
 
@@ -300,11 +307,13 @@ describe('runPrecheck against MariaDB', () => {
       'task-objects',
       'task-table-limit',
       'source-primary-keys',
+      'source-unique-keys',
       'source-invisible-columns',
       'source-fk-cascade',
       'destination-connectivity',
       'destination-privileges',
       'destination-name-conflicts',
+      'destination-unique-keys',
       'destination-charset',
       'destination-max-allowed-packet',
       'destination-local-infile',
@@ -312,7 +321,16 @@ describe('runPrecheck against MariaDB', () => {
     expect(item(report, 'task-objects').reason).toBe('3 tables in 1 database');
     expect(item(report, 'source-binlog-retention').reason).toContain('7 days');
     expect(item(report, 'source-connectivity').reason).toContain('MariaDB');
-    expect(formatPrecheckReport(report)).toContain('19 passed, 0 warnings, 0 failed: the task can start.');
+    expect(formatPrecheckReport(report)).toContain('21 passed, 0 warnings, 0 failed: the task can start.');
+  });
+
+  it('unique keys: names the source tables applied in binlog order, and warns of a unique key only the destination has', async () => {
+    const report = await runPrecheck(task({ name: 'uk', objects: [{ database: ukSrc, as: ukDst }], sync: { conflictMode: 'ignore-and-proceed' } }));
+    expect(item(report, 'source-unique-keys')).toMatchObject({ status: 'passed', objects: [`${ukSrc}.users`], reason: expect.stringMatching(/^1 table with unique keys beside the primary key .*: their changes apply in binlog order, one bucket per table/) });
+    expect(item(report, 'destination-unique-keys')).toMatchObject({ status: 'warning', objects: [`${ukDst}.users (unick)`], fix: expect.stringContaining('drop those keys in the destination') });
+    const none = await runPrecheck(task({ name: 'uk-none', objects: [{ database: ukSrc, as: db('pc_uk_new'), tables: [{ name: 'plain' }] }] }));
+    expect(item(none, 'source-unique-keys').reason).toBe('no selected table has a unique key beside its primary key');
+    expect(item(none, 'destination-unique-keys').status).toBe('passed');
   });
 
   it('names missing privileges with the exact GRANT statements that fix them', async () => {

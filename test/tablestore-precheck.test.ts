@@ -122,6 +122,7 @@ describe('runPrecheck with a Tablestore destination', () => {
       'task-objects',
       'task-table-limit',
       'source-primary-keys',
+      'source-unique-keys',
       'source-invisible-columns',
       'source-fk-cascade',
       'destination-connectivity',
@@ -134,7 +135,7 @@ describe('runPrecheck with a Tablestore destination', () => {
     // orders + customers + fc_dts_watermarks in an empty instance.
     expect(item(report, 'tablestore-table-limit').reason).toMatch(/^3 of the 64 tables/);
     expect(item(report, 'tablestore-existing-tables').reason).toBe('none of the 2 destination tables exists yet');
-    expect(formatPrecheckReport(report)).toContain('18 passed, 0 warnings, 0 failed: the task can start.');
+    expect(formatPrecheckReport(report)).toContain('19 passed, 0 warnings, 0 failed: the task can start.');
   });
 
   it('a wrong secret fails connectivity naming the keys to check, never printing a secret; instance items are left out', async () => {

@@ -75,7 +75,7 @@ export async function runPrecheck(task: Task, options: PrecheckOptions = {}): Pr
       const resolved = await resolve(source.conn, task, privilegesFailed);
       items.push(resolved.item);
       mapping = resolved.mapping;
-      if (mapping) items.push(...sourceObjectChecks(task, mapping));
+      if (mapping) items.push(...sourceObjectChecks(task, mapping, destinationOf(task).enforcesUniqueKeys));
     }
     items.push(destination.connectivity);
     items.push(

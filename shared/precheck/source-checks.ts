@@ -11,6 +11,7 @@ import { isMysqlReservedWord } from './mysql-reserved-words.ts';
 import type { CheckResult, CheckStatus } from './check-result.ts';
 import { binlogFeaturesVerdict, switchoverVerdict } from './binlog-features.ts';
 import { isOn, settingFix } from './source-settings.ts';
+import { hasOtherUniqueKeys } from '../mysql/catalog.ts';
 
 /** What a check concluded, before it is labelled with the item's id, name and side. */
 export interface Verdict {
@@ -346,6 +347,7 @@ export const SOURCE_ITEMS = {
   retention: { id: 'source-binlog-retention', name: 'Source binlog retention', side: 'source' },
   logSlaveUpdates: { id: 'source-log-slave-updates', name: 'Source log_slave_updates', side: 'source' },
   primaryKeys: { id: 'source-primary-keys', name: 'Primary keys of selected tables', side: 'source' },
+  uniqueKeys: { id: 'source-unique-keys', name: 'Unique keys beside the primary key', side: 'source' },
   objectNames: { id: 'source-object-names', name: 'PolarDB-X table names', side: 'source' },
   invisibleColumns: { id: 'source-invisible-columns', name: 'Invisible columns', side: 'source' },
   tableLimit: { id: 'task-table-limit', name: 'Tables selected one by one per task', side: 'task' },
@@ -538,6 +540,19 @@ export function primaryKeysVerdict(tables: readonly TableMapping[]): Verdict {
   };
 }
 
+/**
+ * Tables with unique keys beside their key: in a destination that enforces them, their changes apply
+ * in binlog order in one bucket per table (docs/architecture.md §3.13); elsewhere like any table.
+ */
+export function uniqueKeysVerdict(tables: readonly TableMapping[], enforced: boolean): Verdict {
+  const keyed = tables.filter((t) => t.key.length > 0 && hasOtherUniqueKeys(t.source.indexes, t.key)).map(label);
+  if (keyed.length === 0) return { status: 'passed', reason: 'no selected table has a unique key beside its primary key' };
+  const how = enforced
+    ? 'their changes apply in binlog order, one bucket per table, each touching only the row its key names (values swapped or moved between rows apply as on the source); the other tables stay parallel'
+    : 'the destination has no unique keys but the primary key, so they apply in parallel like the other tables';
+  return { status: 'passed', reason: `${plural(keyed.length, 'table')} with unique keys beside the primary key (${listNames(keyed, 6)}): ${how}`, objects: keyed };
+}
+
 function example(tables: readonly TableMapping[], which: string): string {
   const t = tables.find((x) => label(x) === which)!.source;
   return `${quoteIdent(t.database)}.${quoteIdent(t.name)} TO ${quoteIdent(t.database)}.${quoteIdent(`${t.name.toLowerCase()}_t`)}`;
@@ -621,12 +636,13 @@ export function fkCascadeVerdict(tables: readonly TableMapping[]): Verdict {
   };
 }
 
-/** Items 7–10 and 12 about the resolved tables (no queries). */
-export function sourceObjectChecks(task: Task, mapping: readonly DatabaseMapping[]): CheckResult[] {
+/** Items 7–10 and 12 about the resolved tables (no queries); `uniqueKeysEnforced`: the destination kind enforces unique keys beside the primary key. */
+export function sourceObjectChecks(task: Task, mapping: readonly DatabaseMapping[], uniqueKeysEnforced: boolean): CheckResult[] {
   const tables = mapping.flatMap((d) => d.tables);
   return [
     toItem(SOURCE_ITEMS.tableLimit, tableLimitVerdict(mapping, task.source.type)),
     toItem(SOURCE_ITEMS.primaryKeys, primaryKeysVerdict(tables)),
+    toItem(SOURCE_ITEMS.uniqueKeys, uniqueKeysVerdict(tables, uniqueKeysEnforced)),
     ...(task.source.type === 'polardb-x' ? [toItem(SOURCE_ITEMS.objectNames, objectNamesVerdict(tables))] : []),
     toItem(SOURCE_ITEMS.invisibleColumns, invisibleColumnsVerdict(tables)),
     toItem(SOURCE_ITEMS.fkCascade, fkCascadeVerdict(tables)),

@@ -26,6 +26,7 @@ import {
 export const DESTINATION_ITEMS = {
   privileges: { id: 'destination-privileges', name: 'Destination account privileges', side: 'destination' },
   nameConflicts: { id: 'destination-name-conflicts', name: 'Existing destination tables', side: 'destination' },
+  uniqueKeys: { id: 'destination-unique-keys', name: 'Destination unique keys', side: 'destination' },
   charset: { id: 'destination-charset', name: 'Destination character sets', side: 'destination' },
   maxAllowedPacket: { id: 'destination-max-allowed-packet', name: 'Destination max_allowed_packet', side: 'destination' },
   localInfile: { id: 'destination-local-infile', name: 'Destination LOAD DATA LOCAL', side: 'destination' },
@@ -143,6 +144,46 @@ export function nameConflictsVerdict(task: Task, tables: readonly TableMapping[]
   };
 }
 
+/** Unique keys of destination tables (destination names, in key order): `db.table` → index name → columns. */
+export type DestinationUniqueKeys = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+
+async function readUniqueKeys(conn: Connection, databases: readonly string[]): Promise<DestinationUniqueKeys> {
+  const [rows] = await conn.query<Row[]>(
+    'SELECT TABLE_SCHEMA db, TABLE_NAME t, INDEX_NAME i, COLUMN_NAME c FROM information_schema.STATISTICS WHERE NON_UNIQUE = 0 AND TABLE_SCHEMA IN (?) ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX',
+    [databases],
+  );
+  const out = new Map<string, Map<string, string[]>>();
+  for (const r of rows) {
+    const table = `${text(r.db)}.${text(r.t)}`.toLowerCase();
+    const keys = out.get(table) ?? out.set(table, new Map()).get(table)!;
+    const columns = keys.get(text(r.i)) ?? keys.set(text(r.i), []).get(text(r.i))!;
+    columns.push(text(r.c).toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * A unique key the destination table has and the source does not can refuse rows the source holds
+ * (two source rows with one value there): the change is then set aside or stops the task (sync.dirtyData).
+ */
+export function uniqueKeysVerdict(tables: readonly TableMapping[], destinationKeys: DestinationUniqueKeys): Verdict {
+  const extra: string[] = [];
+  for (const t of tables) {
+    const there = destinationKeys.get(targetLabel(t).toLowerCase());
+    if (!there) continue;
+    const targetOf = new Map(t.columns.map((c) => [c.source.name, c.target.toLowerCase()]));
+    const source = new Set(t.source.indexes.filter((i) => i.unique).map((i) => i.columns.map((c) => targetOf.get(c.name) ?? c.name.toLowerCase()).join('\0')));
+    for (const [name, columns] of there) if (!source.has(columns.join('\0'))) extra.push(`${targetLabel(t)} (${name})`);
+  }
+  if (extra.length === 0) return { status: 'passed', reason: 'no existing destination table has a unique key the source table lacks' };
+  return {
+    status: 'warning',
+    reason: `unique keys only the destination has can refuse rows the source holds (the change is then set aside or stops the task, as sync.dirtyData says): ${listNames(extra, 6)}`,
+    fix: 'drop those keys in the destination, or add them on the source, so both hold the same rows',
+    objects: extra,
+  };
+}
+
 /** Character sets in which a character outside the BMP (emoji, rare CJK) can be stored. */
 const FOUR_BYTE_CHARSETS = new Set(['utf8mb4', 'utf16', 'utf16le', 'utf32']);
 
@@ -239,6 +280,7 @@ export async function destinationChecks(conn: Connection, task: Task, context: D
   if (mapping) {
     const tables = mapping.flatMap((d) => d.tables);
     items.push(await guarded(DESTINATION_ITEMS.nameConflicts, async () => nameConflictsVerdict(task, tables, await existingTables(), context.ownedTables)));
+    items.push(await guarded(DESTINATION_ITEMS.uniqueKeys, async () => uniqueKeysVerdict(tables, await readUniqueKeys(conn, targetDatabases(task).map((d) => d.name)))));
     items.push(
       await guarded(DESTINATION_ITEMS.charset, async () => charsetCheck(conn, task, tables, await existingTables(), context, (await variables()).get('character_set_server'))),
     );
