@@ -1,6 +1,6 @@
 /**
  * npm run bench:incremental -- [--changes N] [--writers W] [--seed-rows N] [--lag-seconds S] [--lag-rate R]
- *                              [--skip-durable] [--skip-native-lag] [--keep]
+ *                              [--skip-durable] [--skip-native-lag] [--keep] [--pin] [--unique-key]
  *
  * Incremental-sync benchmark. A private source MariaDB gets 20 seeded tables, then an OLTP-shaped
  * workload (2-DML transactions, insert:update:delete = 3:1:2, ~1 KB rows) is written to it and kept
@@ -84,6 +84,8 @@ interface Options {
   readonly keep: boolean;
   /** Each side on a core of its own, as on separate machines: the replica server on CPU 1, the source server and the apply tools on CPU 0. */
   readonly pin: boolean;
+  /** Each table also gets a unique key beside its primary key: fc-dts applies such tables in binlog order from one bucket each. */
+  readonly uniqueKey: boolean;
 }
 
 /** One timed apply of the stored binlog range (or a failure to make one). */
@@ -171,6 +173,8 @@ const USAGE = `usage: npm run bench:incremental -- [options]
   --pin              the replica server on CPU 1, the source server and the apply tools (fc-dts,
                      mariadb-binlog | mariadb) on CPU 0: each apply path gets the destination's core
                      to itself, as when the destination is a machine of its own
+  --unique-key       every table also gets UNIQUE KEY (k, id) beside its primary key: it never
+                     collides, but makes fc-dts apply each table in binlog order from one bucket
 `;
 
 function parseCount(name: string, raw: string, min: number, max: number): number {
@@ -192,6 +196,7 @@ function parseOptions(argv: readonly string[]): Options {
       'skip-native-lag': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
+      'unique-key': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -209,6 +214,7 @@ function parseOptions(argv: readonly string[]): Options {
     nativeLag: !values['skip-native-lag'],
     keep: values.keep,
     pin: values.pin,
+    uniqueKey: values['unique-key'],
   };
 }
 
@@ -294,7 +300,7 @@ async function binlogBytes(conn: mysql.Connection, start: ResumePoint, end: Resu
 // schema and seed
 
 /** About 1 KB a row: numbers, a DATETIME(6) write time, an 80-byte VARCHAR and a 900-byte TEXT. */
-function createTableSql(db: string, table: string): string {
+function createTableSql(db: string, table: string, uniqueKey: boolean): string {
   return `CREATE TABLE ${quoteIdent(db)}.${quoteIdent(table)} (
   id BIGINT NOT NULL PRIMARY KEY,
   k INT NOT NULL,
@@ -303,7 +309,7 @@ function createTableSql(db: string, table: string): string {
   written_at DATETIME(6) NOT NULL,
   c VARCHAR(128) NOT NULL,
   pad TEXT NOT NULL,
-  KEY k_idx (k)
+  ${uniqueKey ? 'UNIQUE KEY k_uniq (k, id)' : 'KEY k_idx (k)'}
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`;
 }
 
@@ -313,14 +319,14 @@ const cExpr = (r: string): string => `CONCAT(SHA2(${r}, 256), '-', ${r})`;
 const padExpr = (r: string): string => `CONCAT(${Array.from({ length: 7 }, (_, i) => `SHA2(${r} + ${i}, 512)`).join(', ')})`;
 
 /** Creates `db` with the 20 tables and `seedRows` rows spread over them: deterministic, so every copy is identical. */
-async function createSeededDatabase(conn: mysql.Connection, db: string, seedRows: number): Promise<void> {
+async function createSeededDatabase(conn: mysql.Connection, db: string, seedRows: number, uniqueKey: boolean): Promise<void> {
   await conn.query('SET SESSION sql_log_bin = 0');
   try {
     await dropDatabase(conn, db);
     await conn.query(`CREATE DATABASE ${quoteIdent(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
     const perTable = seedRowsPerTable(seedRows);
     for (const [i, table] of TABLES.entries()) {
-      await conn.query(createTableSql(db, table));
+      await conn.query(createTableSql(db, table, uniqueKey));
       const r = `((seq * 2654435761 + ${i * 40503}) % 2147483647)`;
       await conn.query(
         `INSERT INTO ${quoteIdent(db)}.${quoteIdent(table)} (${COLUMNS})
@@ -650,7 +656,7 @@ async function runNativeReplica(
   const tool = threads > 0 ? `native replica, ${threads} threads (optimistic)` : NATIVE_SINGLE;
   const dst = bench.dst;
   await stopReplication(dst);
-  await createSeededDatabase(dst, DB, bench.opts.seedRows);
+  await createSeededDatabase(dst, DB, bench.opts.seedRows, bench.opts.uniqueKey);
   await resetReplicaBinlog(dst);
   await configureParallel(dst, threads);
   await setDurability(dst, durability);
@@ -683,7 +689,7 @@ async function runNativeReplica(
 async function runMariadbBinlog(bench: Bench, range: { start: ResumePoint; end: ResumePoint }, expected: Map<string, TableChecksum>): Promise<RunResult> {
   const tool = 'mariadb-binlog | mariadb';
   const durability: Durability = 'relaxed';
-  await createSeededDatabase(bench.dst, DB_BINLOG, bench.opts.seedRows);
+  await createSeededDatabase(bench.dst, DB_BINLOG, bench.opts.seedRows, bench.opts.uniqueKey);
   await resetReplicaBinlog(bench.dst);
   await setDurability(bench.dst, durability);
   await settle(bench.dst);
@@ -1160,6 +1166,7 @@ function report(rep: Report): string {
     `Incremental apply of ${fmtInt(w.changes)} row changes (${fmtInt(w.transactions)} transactions of 2 DML: ${fmtInt(w.inserts)} inserts, ${fmtInt(w.updates)} updates, ${fmtInt(w.deletes)} deletes) over ${TABLE_COUNT} tables, ~${w.avgRowBytes} bytes a row`,
     `binlog ${formatCoordinates(w.start)} → ${formatCoordinates(w.end)}: ${(w.binlogBytes / (1 << 20)).toFixed(0)} MiB; written to the source by ${w.writers} connections in ${w.writeSeconds.toFixed(1)} s (${fmtInt(w.changes / w.writeSeconds)} rows/s)`,
     `${rep.machine.server}, source and replica servers on one machine (${rep.machine.cpus} CPUs, load average at start ${rep.machine.loadAverageAtStart.join(' ')}); replica binlog on, log_slave_updates=ON`,
+    ...(rep.options.uniqueKey ? ['--unique-key: every table has UNIQUE KEY (k, id) beside its primary key (fc-dts applies each table in binlog order from one bucket)'] : []),
     ...(rep.options.pin ? ['--pin: the replica server alone on CPU 1; the source server, the benchmark and the apply tools (fc-dts, mariadb-binlog | mariadb) on CPU 0'] : []),
     `fc-dts from commit ${rep.machine.fcDts.commit}${rep.machine.fcDts.uncommittedFiles > 0 ? ` + ${rep.machine.fcDts.uncommittedFiles} uncommitted file(s) in shared/ and bin/` : ''} at the start of the run`,
     '',
@@ -1310,7 +1317,7 @@ async function main(): Promise<number> {
   try {
     await resetServers(src, dst);
     log(`seeding ${DB} on the source: ${TABLE_COUNT} tables, ${fmtInt(seedRowsPerTable(opts.seedRows) * TABLE_COUNT)} rows ...`);
-    await createSeededDatabase(src, DB, opts.seedRows);
+    await createSeededDatabase(src, DB, opts.seedRows, opts.uniqueKey);
     const seedEnd = await masterStatus(src);
 
     // fc-dts copies the seed and records the binlog position before the workload exists.
