@@ -7,7 +7,7 @@ const u: TableRef = { database: 'd', table: 'u' };
 const v: TableRef = { database: 'd', table: 'v' };
 let row = 0;
 function ch(table: TableRef, op: RowChange['op'], before?: { id: number; e: string }, after?: { id: number; e: string }): RowChange {
-  return { kind: 'row', pos: { file: 1, offset: 100, row: row++ }, ts: 0, table, key: ['id'], op, ...(before && { before }), ...(after && { after }), ordered: true };
+  return { kind: 'row', pos: { file: 1, offset: 100, row: row++ }, ts: 0, table, key: ['id'], op, ...(before && { before }), ...(after && { after }), ordered: 'in-order' };
 }
 
 describe('orderedRuns', () => {

@@ -5,7 +5,10 @@
  * on one table, ADD UNIQUE / DROP INDEX mid-stream) must all apply, at 16 buckets, with nothing set aside.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { resumePointOf } from '../shared/change/position.ts';
+import { currentBinlogCoordinates } from '../shared/mysql/binlog-coordinates.ts';
+import type { FullLoadPlan } from '../shared/state/state-store.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
@@ -138,6 +141,25 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
     expect(r.code, r.err).toBe(0);
     const [rows] = await dbs.admin.query(`SELECT id, email FROM \`${dst}\`.u ORDER BY id`);
     expect(rows).toEqual([{ id: 2, email: 'taken' }]);
+  });
+
+  it('in the catch-up window after a full load, a row ahead of the replay that holds a unique value is replaced, and the copy ends exact', async () => {
+    // Chunks are read at different times: here row 1 as after t3, row 2 as before t1. Replaying t1
+    // (row 2 takes 'x') collides with row 1's 'x', which t3's replay then rewrites.
+    const src = await dbs.database('uk_window');
+    const dst = dbs.newName('uk_window_dst');
+    await dbs.admin.query("CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email)); INSERT INTO u VALUES (1, 'a'), (2, 'b')");
+    const t = task(src, dst);
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    await dbs.admin.query("UPDATE u SET email = 'x' WHERE id = 2; UPDATE u SET email = 'z' WHERE id = 2; UPDATE u SET email = 'x' WHERE id = 1");
+    await dbs.admin.query(`UPDATE \`${dst}\`.u SET email = 'x' WHERE id = 1`);
+    const planFile = join(t.state, 'full-load-plan.json');
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as FullLoadPlan;
+    expect(plan.end).toBeDefined();
+    writeFileSync(planFile, JSON.stringify({ ...plan, end: resumePointOf(await currentBinlogCoordinates(dbs.admin)) }));
+    const r = await children.run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    await same(src, dst, 'u', ['id', 'email']);
   });
 
   it('ALTER TABLE … ADD UNIQUE and DROP INDEX mid-stream: the table is applied by its keys as of each position', async () => {

@@ -50,9 +50,11 @@ export interface RowChange {
   readonly types?: ColumnTypes;
   /**
    * The table has unique keys beside `key` in a destination that enforces them: its changes share one
-   * bucket and apply in binlog order, each touching only the row its key names (docs/architecture.md §3.13).
+   * bucket and apply in binlog order, each touching only the row its key names (docs/architecture.md
+   * §3.13). `catch-up`: the change is before the full load's end, where the destination may hold rows
+   * ahead of it; a row colliding on a unique key is one of those and is replaced.
    */
-  readonly ordered?: boolean;
+  readonly ordered?: 'in-order' | 'catch-up';
 }
 
 /** Column name → COLUMN_TYPE as of a binlog event (RowChange.types). */

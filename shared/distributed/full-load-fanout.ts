@@ -8,7 +8,7 @@
  */
 import { FcDtsError, isFcDtsError } from '../errors.ts';
 import { ChunkLedger } from '../fullload/chunk-ledger.ts';
-import { runFullLoad } from '../fullload/full-load.ts';
+import { recordLoadEnd, runFullLoad } from '../fullload/full-load.ts';
 import { checkSnapshotStillHolds } from '../incremental/schema-history-keeper.ts';
 import type { ProgressReporter } from '../fullload/progress.ts';
 import { runTask } from '../pipeline/standalone-runner.ts';
@@ -54,6 +54,7 @@ export async function loadChunkWork(task: Task, dbs: readonly DatabaseMapping[],
   const all = plan ? (await ChunkLedger.load(store)).allDone(plan) : false;
   if (plan && all) {
     await snapshotStillHolds(task, store, plan);
+    await recordLoadEnd(task, store);
     await markFullDone(store);
   }
   return { rows: summary.rows, fullDone: all };

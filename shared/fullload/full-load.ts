@@ -4,6 +4,7 @@
  * A chunk is recorded done only after its last batch is written, so a kill at any moment costs at
  * most the chunks in flight, which reload idempotently on the next run.
  */
+import { resumePointOf } from '../change/position.ts';
 import { FcDtsError } from '../errors.ts';
 import { connect } from '../mysql/connection.ts';
 import { currentBinlogCoordinates } from '../mysql/binlog-coordinates.ts';
@@ -66,6 +67,21 @@ async function ensurePlan(task: Task, tables: readonly TableMapping[], store: St
     const plan: FullLoadPlan = { position, tables: [...(existing?.tables ?? []), ...added] };
     await store.putPlan(plan);
     return plan;
+  } finally {
+    await src.end().catch(() => {});
+  }
+}
+
+/**
+ * Records in the plan where the source is once every chunk has been read (`FullLoadPlan.end`): the end
+ * of the catch-up window. Once per plan; a plan extended with new tables is recorded again.
+ */
+export async function recordLoadEnd(task: Task, store: StateStore): Promise<void> {
+  const plan = await store.getPlan();
+  if (!plan || plan.end) return;
+  const src = await connect('source', task.source);
+  try {
+    await store.putPlan({ ...plan, end: resumePointOf(await currentBinlogCoordinates(src)) });
   } finally {
     await src.end().catch(() => {});
   }

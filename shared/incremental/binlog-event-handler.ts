@@ -43,6 +43,8 @@ export interface EventHandlerContext {
   readonly start: ResumePoint;
   /** The servers and MySQL GTIDs the checkpoint tracks (source-resume.ts). */
   readonly source?: TrackedSource;
+  /** The full load's end (FullLoadPlan.end) as a position: before it is the catch-up window. */
+  readonly catchUpEnd?: BinlogPosition;
   readonly meter: SyncMeter;
   /** The DDL statements left unapplied so far (from the task state). */
   readonly ddlSkipped: DdlSkipLog;
@@ -67,7 +69,7 @@ export class BinlogEventHandler {
   constructor(private readonly ctx: EventHandlerContext) {
     const { task, target } = ctx;
     const s = task.advanced.incremental;
-    this.mapper = new ChangeMapper(task, ctx.dbs);
+    this.mapper = new ChangeMapper(task, ctx.dbs, ctx.catchUpEnd);
     this.batcher = new Batcher(s.buckets, { changes: s.batchChanges, bytes: s.batchBytes, ms: s.batchMs }, target.lastSent);
     this.trackBuckets = target.lastSent !== undefined;
     this.sentBelow = new Map(target.lastSent);

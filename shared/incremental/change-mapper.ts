@@ -9,6 +9,7 @@
  * statement's type (not syncing deletes ignores source DELETEs, not rows leaving a filter).
  */
 import type { CellValue, ColumnTypes, Row, RowChange, TableRef } from '../change/change-event.ts';
+import { comparePositions, type BinlogPosition } from '../change/position.ts';
 import { isBytes, isExactNumber } from '../change/change-event.ts';
 import type { SourceEvent } from '../binlog/binlog-reader.ts';
 import { evaluateWhere, type WhereFilter } from '../filter/where-filter.ts';
@@ -45,7 +46,8 @@ export class ChangeMapper {
   private readonly typed: boolean;
   private readonly uniqueKeysEnforced: boolean;
 
-  constructor(private readonly task: Task, dbs: readonly DatabaseMapping[]) {
+  /** `catchUpEnd`: the full load's end (FullLoadPlan.end) as a position; ordered changes before it are `catch-up`. */
+  constructor(private readonly task: Task, dbs: readonly DatabaseMapping[], private readonly catchUpEnd?: BinlogPosition) {
     this.typed = destinationOf(task).typedChanges;
     this.uniqueKeysEnforced = destinationOf(task).enforcesUniqueKeys;
     for (const d of dbs) {
@@ -115,6 +117,7 @@ export class ChangeMapper {
     const out: RowChange[] = [];
     const { op, rows } = e;
     const types = this.typed ? this.eventTypes(route, e) : undefined;
+    const ordered = !route.ordered ? undefined : this.catchUpEnd && comparePositions(e.pos, this.catchUpEnd) < 0 ? 'catch-up' : 'in-order';
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       // Row index doubled: the insert half of a key change takes the odd position after its delete,
@@ -126,12 +129,12 @@ export class ChangeMapper {
         // A key change is a delete of the old row and an insert of the new one: the two keys may
         // hash to different buckets, and each half must be ordered with its own row's changes.
         if (keyChanged(route.key, before, after)) {
-          out.push(change(e, route, row, 'delete', before, undefined, types), change(e, route, row + 1, 'insert', undefined, after, types));
+          out.push(change(e, route, row, 'delete', before, undefined, types, ordered), change(e, route, row + 1, 'insert', undefined, after, types, ordered));
         } else {
-          out.push(change(e, route, row, 'update', before, after, types));
+          out.push(change(e, route, row, 'update', before, after, types, ordered));
         }
-      } else if (before) out.push(change(e, route, row, 'delete', before, undefined, types));
-      else if (after) out.push(change(e, route, row, 'insert', undefined, after, types));
+      } else if (before) out.push(change(e, route, row, 'delete', before, undefined, types, ordered));
+      else if (after) out.push(change(e, route, row, 'insert', undefined, after, types, ordered));
     }
     return out;
   }
@@ -177,8 +180,8 @@ export class ChangeMapper {
 }
 
 /** One object shape for every change (before/after present, possibly undefined): the hot path stays monomorphic. */
-function change(e: RowsEvent, route: TableRoute, row: number, op: RowChange['op'], before: Row | undefined, after: Row | undefined, types: ColumnTypes | undefined): RowChange {
-  return { kind: 'row', pos: { file: e.pos.file, offset: e.pos.offset, row }, ts: e.ts, table: route.target, key: route.key, op, before, after, types, ordered: route.ordered };
+function change(e: RowsEvent, route: TableRoute, row: number, op: RowChange['op'], before: Row | undefined, after: Row | undefined, types: ColumnTypes | undefined, ordered: RowChange['ordered']): RowChange {
+  return { kind: 'row', pos: { file: e.pos.file, offset: e.pos.offset, row }, ts: e.ts, table: route.target, key: route.key, op, before, after, types, ordered };
 }
 
 /** Row values as the filter evaluator takes them: exact numbers as text, bytes as Buffers. */

@@ -8,7 +8,7 @@ import { connect, isConnectionProblem } from '../mysql/connection.ts';
 import { readCatalog } from '../mysql/catalog.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
 import { destinationOf } from '../destinations/registry.ts';
-import { planFullLoad, runFullLoad, type FullLoadSummary } from '../fullload/full-load.ts';
+import { planFullLoad, recordLoadEnd, runFullLoad, type FullLoadSummary } from '../fullload/full-load.ts';
 import { createProgressReporter, type ProgressStream } from '../fullload/progress.ts';
 import { initialTaskState, type FullLoadPlan, type StateStore, type TaskState } from '../state/state-store.ts';
 import { allTables, resolveObjects, type DatabaseMapping } from '../task/object-mapper.ts';
@@ -135,6 +135,7 @@ class StandaloneRun {
     });
     const plan = await store.getPlan();
     if (plan) await checkSnapshotStillHolds(task, store, plan.position);
+    await recordLoadEnd(task, store);
   }
 
   private async incremental(dbs: readonly DatabaseMapping[]): Promise<void> {

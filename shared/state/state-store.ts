@@ -2,7 +2,7 @@
  * The StateStore port: what a task remembers between runs. The standalone runner keeps it in a
  * directory (file-state-store.ts); the serverless pipeline keeps it in a Tablestore table.
  */
-import type { BinlogCoordinates, BinlogPosition, ReaderCheckpoint } from '../change/position.ts';
+import type { BinlogCoordinates, BinlogPosition, ReaderCheckpoint, ResumePoint } from '../change/position.ts';
 import type { Chunk } from '../fullload/chunk-planner.ts';
 import type { SerializedHistory } from '../schema-history/schema-history.ts';
 
@@ -58,6 +58,12 @@ export interface FullLoadPlan {
   /** Recorded before the first chunk was read: incremental sync starts here. */
   readonly position: BinlogCoordinates;
   readonly tables: readonly PlannedTable[];
+  /**
+   * The source's position once every chunk was read (absent until then). Chunks are read at different
+   * times, so until incremental sync passes it the destination can hold rows ahead of the binlog being
+   * replayed: the catch-up window (docs/architecture.md §3.13).
+   */
+  readonly end?: ResumePoint;
 }
 
 export interface ChunkDone {

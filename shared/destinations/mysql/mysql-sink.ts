@@ -234,7 +234,8 @@ export class MysqlSink implements Sink {
     const runs = orderedRuns(changes.filter((ch) => ch.ordered));
     const runStatements = runs.flatMap((r) => {
       const target = qualified(r.table.database, r.table.table);
-      return [...deleteStatements(target, r.key, r.deletes, this.maxStatementBytes, this.maxPacket), ...insertStatements(target, r.inserts, this.maxStatementBytes, this.maxPacket)];
+      const inserts = insertStatements(target, r.inserts, this.maxStatementBytes, this.maxPacket, r.replace ? 'REPLACE' : 'INSERT');
+      return [...deleteStatements(target, r.key, r.deletes, this.maxStatementBytes, this.maxPacket), ...inserts];
     });
     return ordered === changes.length ? runStatements : [...runStatements, ...this.statements(reduceRowChanges(changes.filter((ch) => !ch.ordered)))];
   }
@@ -506,12 +507,15 @@ export function upsertStatements(target: string, rows: readonly Row[], maxBytes 
   return valuesStatements(target, rows, (quoted) => ` ON DUPLICATE KEY UPDATE ${quoted.map((q) => `${q} = VALUES(${q})`).join(', ')}`, maxBytes, maxPacket);
 }
 
-/** Plain `INSERT ... VALUES (...),(...)` for runs of rows with the same columns, in row order: a collision on any key fails. */
-export function insertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes): string[] {
-  return valuesStatements(target, rows, () => '', maxBytes, maxPacket);
+/**
+ * Plain `INSERT ... VALUES (...),(...)` for runs of rows with the same columns, in row order: a collision
+ * on any key fails. `REPLACE` deletes the colliding rows first (only for the catch-up window, ordered-runs.ts).
+ */
+export function insertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes, verb: 'INSERT' | 'REPLACE' = 'INSERT'): string[] {
+  return valuesStatements(target, rows, () => '', maxBytes, maxPacket, verb);
 }
 
-function valuesStatements(target: string, rows: readonly Row[], tailOf: (quoted: readonly string[]) => string, maxBytes: number, maxPacket: number): string[] {
+function valuesStatements(target: string, rows: readonly Row[], tailOf: (quoted: readonly string[]) => string, maxBytes: number, maxPacket: number, verb: 'INSERT' | 'REPLACE' = 'INSERT'): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < rows.length) {
@@ -519,7 +523,7 @@ function valuesStatements(target: string, rows: readonly Row[], tailOf: (quoted:
     let j = i + 1;
     while (j < rows.length && hasColumns(rows[j]!, cols)) j++;
     const quoted = cols.map(quoteIdent);
-    const head = `INSERT INTO ${target} (${quoted.join(',')}) VALUES `;
+    const head = `${verb} INTO ${target} (${quoted.join(',')}) VALUES `;
     const tail = tailOf(quoted);
     const tuples: string[] = [];
     for (let r = i; r < j; r++) tuples.push(tuple(rows[r]!, cols));

@@ -2,7 +2,9 @@
  * The changes of a table with unique keys beside its primary key (`RowChange.ordered`), as runs of
  * statements that keep binlog order and touch only the rows their keys name: each change deletes its
  * row by key and inserts its after-image with a plain INSERT. Never `INSERT … ON DUPLICATE KEY UPDATE`:
- * on another unique key it would rewrite the row holding the value; never REPLACE: it would delete it.
+ * on another unique key it would rewrite the row holding the value; no REPLACE, which would delete it,
+ * except in the catch-up window after a full load, where a colliding row is one that is ahead of the
+ * replay (its chunk was read after this change) and its own later change, still to come, rewrites it.
  *
  * A run is a stretch of one table's changes on distinct keys, written as its deletes, then its inserts
  * in order. That is exact: before each insert the run's state holds a subset of the rows the source held
@@ -21,6 +23,12 @@ export interface OrderedRun {
   readonly deletes: ReadonlyArray<readonly CellValue[]>;
   /** After-images, in binlog order. */
   readonly inserts: readonly Row[];
+  /**
+   * A change of the run is in the catch-up window (`ordered: 'catch-up'`): a row colliding with an
+   * insert on a unique key is ahead of the replay there, and its own later change rewrites it, so the
+   * inserts are REPLACEs (docs/architecture.md §3.13).
+   */
+  readonly replace: boolean;
 }
 
 interface OpenRun {
@@ -29,6 +37,7 @@ interface OpenRun {
   readonly deletes: CellValue[][];
   readonly inserts: Row[];
   readonly seen: Set<string>;
+  replace: boolean;
 }
 
 export function orderedRuns(changes: readonly RowChange[]): OrderedRun[] {
@@ -43,7 +52,7 @@ export function orderedRuns(changes: readonly RowChange[]): OrderedRun[] {
       run = undefined;
     }
     if (!run) {
-      run = { table: c.table, key: c.key, deletes: [], inserts: [], seen: new Set() };
+      run = { table: c.table, key: c.key, deletes: [], inserts: [], seen: new Set(), replace: false };
       open.set(c.table, run);
     }
     for (const k of keys) {
@@ -51,9 +60,10 @@ export function orderedRuns(changes: readonly RowChange[]): OrderedRun[] {
       run.deletes.push(k);
     }
     if (c.after) run.inserts.push(c.after);
+    if (c.ordered === 'catch-up') run.replace = true;
   }
   out.push(...open.values());
-  return out.map(({ table, key, deletes, inserts }) => ({ table, key, deletes, inserts }));
+  return out.map(({ table, key, deletes, inserts, replace }) => ({ table, key, deletes, inserts, replace }));
 }
 
 /** The keys a change touches: the before-image's and, when it differs, the after-image's. */
