@@ -107,8 +107,24 @@ describe('bucketing and batching', () => {
     expect(out[1]!.prev).toEqual({ file: 7, offset: 30, row: 0 });
     batcher.add(change(7, 70));
     expect(batcher.pendingChanges).toBe(1);
-    const [rest] = batcher.due(true);
+    const [rest] = batcher.due('all');
     expect(rest!.prev).toEqual({ file: 7, offset: 60, row: 0 });
+  });
+
+  it('keeps an ordered batch (unique keys beside the key) open to the end of its source transaction, up to 8 times its limits', () => {
+    const batcher = new Batcher(1, { changes: 3, bytes: 1 << 20, ms: 0 });
+    const ordered = (i: number): RowChange => ({ ...change(i, i * 10), ordered: 'in-order' });
+    // A swap of five changes: past the limit of 3, not closed inside the transaction, by size or by age.
+    expect([1, 2, 3, 4, 5].map((i) => batcher.add(ordered(i))).filter(Boolean)).toEqual([]);
+    expect(batcher.due('age')).toEqual([]);
+    expect(batcher.due('idle')).toEqual([]);
+    const [whole] = batcher.endTransaction();
+    expect(whole!.changes.map((c) => c.pos.offset)).toEqual([10, 20, 30, 40, 50]);
+    // A transaction of any size still closes batches: at 8 x 3 changes.
+    const big = Array.from({ length: 30 }, (_, i) => batcher.add(ordered(i + 10))).filter((b) => b !== undefined);
+    expect(big.map((b) => b.changes.length)).toEqual([24]);
+    // `all` (a DDL barrier, the end of a run) closes it inside a transaction too.
+    expect(batcher.due('all').map((b) => b.changes.length)).toEqual([6]);
   });
 
   it('closes a batch at its byte limit', () => {

@@ -11,7 +11,7 @@ import { currentBinlogCoordinates } from '../shared/mysql/binlog-coordinates.ts'
 import type { FullLoadPlan } from '../shared/state/state-store.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Connection } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { adminConnection, taskDoc, testDatabases } from './helpers/mariadb.ts';
 import { diffTables } from './helpers/fixtures.ts';
 import { fcDtsChildren, writeTaskFile, type TaskFiles } from './helpers/fc-dts-process.ts';
@@ -60,6 +60,42 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
     }
     const r = await children.run(t, 'caught-up');
     expect(r.code, r.err).toBe(0);
+    await same(src, dst, 'u', ['id', 'email']);
+  });
+
+  it('a destination reader never sees half of a swap: a source transaction on such a table is one destination transaction', async () => {
+    const src = await dbs.database('uk_visible');
+    const dst = dbs.newName('uk_visible_dst');
+    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
+      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_100;`);
+    // Batches of 2 changes: without the hold, every 3-change swap would be cut between two batches.
+    const t = writeTaskFile(dirs, taskDoc({ objects: [{ database: src, as: dst }], advanced: { incremental: { buckets: 16, batchChanges: 2, workers: 4 } } }));
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    const c = await adminConnection();
+    try {
+      await c.query(`USE \`${src}\``);
+      for (let i = 0; i < 300; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 100), 1 + ((i * 13 + 5) % 100), `'swap-${i}'`);
+    } finally {
+      await c.end();
+    }
+    const reader = await adminConnection();
+    let seen = 0;
+    let reads = 0;
+    let done = false;
+    const watching = (async () => {
+      while (!done) {
+        const [[row]] = await reader.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${dst}\`.u WHERE email LIKE 'swap-%'`).catch(() => [[{ n: 0 }]] as unknown as [RowDataPacket[]]);
+        seen += Number(row!.n);
+        reads++;
+      }
+    })();
+    const r = await children.run(t, 'caught-up');
+    done = true;
+    await watching;
+    await reader.end();
+    expect(r.code, r.err).toBe(0);
+    expect(reads).toBeGreaterThan(10);
+    expect(seen).toBe(0);
     await same(src, dst, 'u', ['id', 'email']);
   });
 

@@ -3,6 +3,10 @@
  * changes of one row stay in one bucket in binlog order; a bucket's batch is closed at a number of
  * changes, a number of bytes or an age, and carries `prev`, the position of the last change the
  * batcher sent to that bucket before it.
+ *
+ * A batch holding `ordered` changes (a table with unique keys beside its key, §3.13) is not closed
+ * inside a source transaction, so a destination reader does not see half of a swap of unique values,
+ * unless it grows to HOLD_LIMIT times the limits: memory stays bounded whatever the transaction size.
  */
 import type { CellValue, ChangeBatch, Row, RowChange, TableRef } from '../change/change-event.ts';
 import type { BinlogPosition } from '../change/position.ts';
@@ -18,11 +22,21 @@ interface OpenBatch {
   changes: RowChange[];
   bytes: number;
   opened: number;
+  /** It holds `ordered` changes: kept open until the source transaction ends. */
+  ordered: boolean;
 }
+
+/** How far past its limits an ordered batch may grow while it waits for the end of the transaction. */
+const HOLD_LIMIT = 8;
+
+/** `age`: batches past the age limit; `idle`: all, as the reader has nothing buffered; `all`: all, ordered ones inside a transaction too. */
+export type DueMode = 'age' | 'idle' | 'all';
 
 export class Batcher {
   private readonly open = new Map<number, OpenBatch>();
   private readonly lastSent: Map<number, BinlogPosition>;
+  /** A source transaction is being read (rows seen, its commit not yet). */
+  private inTransaction = false;
 
   /** `lastSent`: per bucket, the last position sent before this batcher (a reader resuming from a saved position). */
   constructor(readonly buckets: number, private readonly limits: BatchLimits, lastSent?: ReadonlyMap<number, BinlogPosition>) {
@@ -33,19 +47,35 @@ export class Batcher {
   add(change: RowChange, bucket = bucketOf(change, this.buckets)): ChangeBatch | undefined {
     let b = this.open.get(bucket);
     if (!b) {
-      b = { changes: [], bytes: 0, opened: Date.now() };
+      b = { changes: [], bytes: 0, opened: Date.now(), ordered: false };
       this.open.set(bucket, b);
     }
     b.changes.push(change);
     b.bytes += changeBytes(change);
-    return b.changes.length >= this.limits.changes || b.bytes >= this.limits.bytes ? this.close(bucket) : undefined;
+    if (change.ordered) b.ordered = true;
+    this.inTransaction = true;
+    const { changes, bytes } = this.limits;
+    if (b.changes.length < changes && b.bytes < bytes) return undefined;
+    if (b.ordered && b.changes.length < changes * HOLD_LIMIT && b.bytes < bytes * HOLD_LIMIT) return undefined;
+    return this.close(bucket);
   }
 
-  /** Closes the batches older than the age limit (or all of them). */
-  due(all = false): ChangeBatch[] {
+  /** The source transaction ended: the ordered batches it kept open past their limits close. */
+  endTransaction(): ChangeBatch[] {
+    this.inTransaction = false;
+    const out: ChangeBatch[] = [];
+    for (const [bucket, b] of this.open) if (b.ordered && (b.changes.length >= this.limits.changes || b.bytes >= this.limits.bytes)) out.push(this.close(bucket));
+    return out;
+  }
+
+  /** Closes the batches that are due (DueMode); ordered ones stay open inside a source transaction except for `all`. */
+  due(mode: DueMode = 'age'): ChangeBatch[] {
     const now = Date.now();
     const out: ChangeBatch[] = [];
-    for (const [bucket, b] of this.open) if (all || now - b.opened >= this.limits.ms) out.push(this.close(bucket));
+    for (const [bucket, b] of this.open) {
+      if (b.ordered && this.inTransaction && mode !== 'all') continue;
+      if (mode !== 'age' || now - b.opened >= this.limits.ms) out.push(this.close(bucket));
+    }
     return out;
   }
 

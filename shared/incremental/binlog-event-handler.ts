@@ -13,7 +13,7 @@ import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { RateLimiter } from '../throttle.ts';
 import { ApplyDispatcher } from './apply-dispatcher.ts';
-import { Batcher, bucketOf, changeBytes } from './batcher.ts';
+import { Batcher, bucketOf, changeBytes, type DueMode } from './batcher.ts';
 import { ChangeMapper } from './change-mapper.ts';
 import { CheckpointTracker, type TrackedSource, type TrackedTransaction } from './checkpoint-tracker.ts';
 import { translateDdl } from './ddl-translator.ts';
@@ -120,6 +120,7 @@ export class BinlogEventHandler {
 
   onCommit(ev: EventOf<'commit'>): void {
     this.tracker.commit(ev.next, ev.ts, ev.gtid);
+    for (const b of this.batcher.endTransaction()) this.send(b);
   }
 
   /** A DDL is a barrier: everything before it is applied first, nothing after it before it. */
@@ -145,14 +146,14 @@ export class BinlogEventHandler {
     this.tracker.idle(ev.next);
   }
 
-  /** Sends the batches that are due by age, or all of them. */
-  flush(all = false): void {
-    for (const b of this.batcher.due(all)) this.send(b);
+  /** Sends the batches that are due (batcher.ts DueMode: by age, the reader idle, or all). */
+  flush(mode: DueMode = 'age'): void {
+    for (const b of this.batcher.due(mode)) this.send(b);
   }
 
   /** Sends every batch and waits until all are applied. */
   async applyAll(): Promise<void> {
-    this.flush(true);
+    this.flush('all');
     await this.dispatcher.drain();
   }
 

@@ -95,7 +95,7 @@ async function readAll(reader: BinlogReader, handler: BinlogEventHandler): Promi
     await handler.handle(ev);
     // Nothing more is waiting to be read: send what is batched now rather than at the age limit, so
     // a quiet source sees its changes applied at once and a busy one still fills its batches.
-    if (reader.buffered === 0) handler.flush(true);
+    if (reader.buffered === 0) handler.flush('idle');
     await handler.holdWhileBehind();
   }
 }
