@@ -176,25 +176,53 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     expect((rows as Array<{ id: number; status: string; total: string }>).map((x) => [x.id, x.status, x.total])).toEqual([[2, 'paid', '20.00'], [3, 'paid', '31.00'], [5, 'shipped', '50.00']]);
   });
 
-  it('applies swaps of unique values between rows with 16 buckets and three apply instances, nothing set aside', async () => {
+  it('applies moves of unique values between rows with 16 buckets, apply instances and the reader killed with SIGKILL, nothing set aside', async () => {
     const src = await database('dist_uk');
     const dst = uniqueName('dist_uk_dst');
     created.push(dst);
-    await admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, slot INT NOT NULL, UNIQUE KEY (email), UNIQUE KEY (slot));
-      INSERT INTO u SELECT seq, CONCAT('e', seq), seq FROM seq_1_to_200;`);
+    await admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, a INT NOT NULL, b INT NOT NULL, slot INT NOT NULL, n INT NULL,
+        UNIQUE KEY (email), UNIQUE KEY ab (a, b), UNIQUE KEY nn (n));
+      INSERT INTO u SELECT seq, CONCAT('e', seq), seq % 10, seq DIV 10, seq, IF(seq % 3 = 0, NULL, seq) FROM seq_1_to_200;`);
     const d = await deploy('dist-uk', { objects: [{ database: src, as: dst }], sync: { dirtyData: 'block' }, advanced: { incremental: { buckets: 16, batchChanges: 3 } } });
     await d.fullLoad(1, 120_000);
-    for (let i = 0; i < 60; i++) {
-      const [a, b] = [1 + ((i * 7) % 200), 1 + ((i * 13 + 5) % 200)];
-      await admin.query(`START TRANSACTION;
-        SELECT email, slot INTO @ea, @sa FROM u WHERE id = ${a}; SELECT email, slot INTO @eb, @sb FROM u WHERE id = ${b};
-        UPDATE u SET email = 'tmp', slot = -1 WHERE id = ${a}; UPDATE u SET email = @ea, slot = @sa WHERE id = ${b}; UPDATE u SET email = @eb, slot = @sb WHERE id = ${a};
-        COMMIT;`);
+    const swaps = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const [x, y] = [1 + ((i * 7) % 200), 1 + ((i * 13 + 5) % 200)];
+        await admin.query(`START TRANSACTION;
+          SELECT email, a, b INTO @ex, @ax, @bx FROM u WHERE id = ${x}; SELECT email, a, b INTO @ey, @ay, @by FROM u WHERE id = ${y};
+          UPDATE u SET email = 'tmp', a = -1, b = -1 WHERE id = ${x}; UPDATE u SET email = @ex, a = @ax, b = @bx WHERE id = ${y}; UPDATE u SET email = @ey, a = @ay, b = @by WHERE id = ${x};
+          COMMIT;`);
+      }
+    };
+    await swaps(0, 40);
+    // A value freed by a delete and reused; a chain of slots; a unique key added mid-stream.
+    await admin.query(`START TRANSACTION; SELECT email, a, b INTO @e, @a, @b FROM u WHERE id = 50; DELETE FROM u WHERE id = 50; INSERT INTO u VALUES (1050, @e, @a, @b, 50, NULL); COMMIT;
+      ALTER TABLE u ADD UNIQUE KEY s (slot);
+      START TRANSACTION; UPDATE u SET slot = -1 WHERE id = 10; UPDATE u SET slot = 10 WHERE id = 11; UPDATE u SET slot = 11 WHERE id = 12; UPDATE u SET slot = 12 WHERE id = 10; COMMIT;`);
+    await swaps(40, 80);
+    // A nullable unique value handed over (NULLs never collide), then the composite key dropped mid-stream.
+    await admin.query(`START TRANSACTION; UPDATE u SET n = NULL WHERE id = 1; UPDATE u SET n = 1 WHERE id = 3; COMMIT;
+      ALTER TABLE u DROP INDEX ab;`);
+    await swaps(80, 100);
+
+    let reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
+    const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes'), d.spawn('apply-changes')];
+    for (let round = 0; round < 2; round++) {
+      await new Promise((r) => setTimeout(r, 800 + Math.random() * 800));
+      appliers.shift()!.kill('SIGKILL');
+      appliers.push(d.spawn('apply-changes'));
+      if (round === 0) {
+        reader.kill('SIGKILL');
+        await exited(reader);
+        reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
+      }
     }
-    await d.catchUp(3, 240_000);
-    await sameRows(src, dst, 'u', ['id', 'email', 'slot']);
-    expect((await d.taskState())?.incremental?.ddlFailures ?? 0).toBe(0);
-  });
+    await stopProcess(reader, 5000);
+    await d.catchUp(3, 240_000, { DTS_LEASE_MS: '5000' });
+    await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+    await sameRows(src, dst, 'u', ['id', 'email', 'a', 'b', 'slot', 'n']);
+    expect((await d.taskState())?.lastError).toBeUndefined();
+  }, 300_000);
 
   it('syncs into a Tablestore destination: chunks fanned out, batches applied by several instances claiming their buckets', async () => {
     const ots = await startTestTablestore();

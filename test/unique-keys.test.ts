@@ -142,19 +142,34 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
     const src = await dbs.database('uk_kill');
     const dst = dbs.newName('uk_kill_dst');
     await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
-      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_300;`);
+      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_310;`);
     const t = task(src, dst);
     expect((await children.run(t, 'full-done')).code).toBe(0);
     const c = await adminConnection();
     try {
       await c.query(`USE \`${src}\``);
-      for (let i = 0; i < 400; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 300), 1 + ((i * 13 + 5) % 300), `'swap-${i}'`);
+      for (let i = 0; i < 400; i++) {
+        await swap(c, 'u', 'email', 1 + ((i * 7) % 300), 1 + ((i * 13 + 5) % 300), `'swap-${i}'`);
+        // Every 50th: a value freed by a delete and reused by a new row, and a chain of three moves.
+        if (i % 50 === 0) {
+          await c.query(`START TRANSACTION; SELECT email INTO @e FROM u WHERE id = ${301 + i / 50}; DELETE FROM u WHERE id = ${301 + i / 50}; INSERT INTO u VALUES (${1000 + i}, @e); COMMIT;
+            START TRANSACTION; SELECT email INTO @a FROM u WHERE id = 290; SELECT email INTO @b FROM u WHERE id = 291; SELECT email INTO @c FROM u WHERE id = 292;
+            UPDATE u SET email = 'chain' WHERE id = 290; UPDATE u SET email = @a WHERE id = 291; UPDATE u SET email = @b WHERE id = 292; UPDATE u SET email = @c WHERE id = 290; COMMIT;`);
+        }
+      }
     } finally {
       await c.end();
     }
-    // Killed while it applies (small batches: many destination transactions), then run to the end.
+    // Killed once it applies (its first reused value is in the destination; small batches: many
+    // destination transactions after it), then run to the end.
     const running = children.spawn(['run', '-c', t.file, '--state', t.state]);
-    await new Promise((r) => setTimeout(r, 1500));
+    const applying = Date.now() + 20_000;
+    for (;;) {
+      const [[n]] = await dbs.admin.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'u'`, [dst]);
+      const [[r]] = Number(n!.n) > 0 ? await dbs.admin.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${dst}\`.u WHERE id >= 1000`) : [[{ n: 0 }]];
+      if (Number(r!.n) > 0 || Date.now() > applying) break;
+      await new Promise((res) => setTimeout(res, 10));
+    }
     running.kill('SIGKILL');
     await new Promise((r) => running.once('exit', r));
     const r = await children.run(t, 'caught-up');
