@@ -32,6 +32,27 @@ async function same(src: string, dst: string, table: string, columns: readonly s
   expect({ unmatched: there.unmatched, back: back.unmatched, count: back.countA }).toEqual({ unmatched: 0, back: 0, count: back.countB });
 }
 
+/** A source database with `ddl` run in it, loaded into a new destination database by `run --until full-done`. */
+async function fullyLoaded(prefix: string, ddl: string, taskOf: (src: string, dst: string) => TaskFiles = task): Promise<{ src: string; dst: string; t: TaskFiles }> {
+  const src = await dbs.database(prefix);
+  const dst = dbs.newName(`${prefix}_dst`);
+  await dbs.admin.query(ddl);
+  const t = taskOf(src, dst);
+  expect((await children.run(t, 'full-done')).code).toBe(0);
+  return { src, dst, t };
+}
+
+/** Runs `writes` on a connection of its own whose default database is `db`. */
+async function onSource(db: string, writes: (c: Connection) => Promise<void>): Promise<void> {
+  const c = await adminConnection();
+  try {
+    await c.query(`USE \`${db}\``);
+    await writes(c);
+  } finally {
+    await c.end();
+  }
+}
+
 /** Swaps the values of `column` between rows a and b through a temporary value, in one transaction. */
 async function swap(c: Connection, table: string, column: string, a: number, b: number, temp: string): Promise<void> {
   await c.query(`START TRANSACTION;
@@ -45,39 +66,23 @@ async function swap(c: Connection, table: string, column: string, a: number, b: 
 
 describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)', () => {
   it('swaps of unique values between rows apply, every one, with dirtyData block', async () => {
-    const src = await dbs.database('uk_swap');
-    const dst = dbs.newName('uk_swap_dst');
-    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
+    const { src, dst, t } = await fullyLoaded('uk_swap', `CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
       INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_200;`);
-    const t = task(src, dst);
-    expect((await children.run(t, 'full-done')).code).toBe(0);
-    const c = await adminConnection();
-    try {
-      await c.query(`USE \`${src}\``);
+    await onSource(src, async (c) => {
       for (let i = 0; i < 120; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 200), 1 + ((i * 13 + 5) % 200), `'swap-${i}'`);
-    } finally {
-      await c.end();
-    }
+    });
     const r = await children.run(t, 'caught-up');
     expect(r.code, r.err).toBe(0);
     await same(src, dst, 'u', ['id', 'email']);
   });
 
   it('a destination reader never sees half of a swap: a source transaction on such a table is one destination transaction', async () => {
-    const src = await dbs.database('uk_visible');
-    const dst = dbs.newName('uk_visible_dst');
-    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
-      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_100;`);
     // Batches of 2 changes: without the hold, every 3-change swap would be cut between two batches.
-    const t = writeTaskFile(dirs, taskDoc({ objects: [{ database: src, as: dst }], advanced: { incremental: { buckets: 16, batchChanges: 2, workers: 4 } } }));
-    expect((await children.run(t, 'full-done')).code).toBe(0);
-    const c = await adminConnection();
-    try {
-      await c.query(`USE \`${src}\``);
+    const { src, dst, t } = await fullyLoaded('uk_visible', `CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
+      INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_100;`, (s, d) => writeTaskFile(dirs, taskDoc({ objects: [{ database: s, as: d }], advanced: { incremental: { buckets: 16, batchChanges: 2, workers: 4 } } })));
+    await onSource(src, async (c) => {
       for (let i = 0; i < 300; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 100), 1 + ((i * 13 + 5) % 100), `'swap-${i}'`);
-    } finally {
-      await c.end();
-    }
+    });
     const reader = await adminConnection();
     let seen = 0;
     let reads = 0;
@@ -100,16 +105,10 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
   });
 
   it('composite, nullable and several unique keys; a value freed by a delete and reused; a chain of moves', async () => {
-    const src = await dbs.database('uk_shapes');
-    const dst = dbs.newName('uk_shapes_dst');
-    await dbs.admin.query(`CREATE TABLE m (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(8) NOT NULL, n INT NULL, slot INT NOT NULL,
+    const { src, dst, t } = await fullyLoaded('uk_shapes', `CREATE TABLE m (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(8) NOT NULL, n INT NULL, slot INT NOT NULL,
         UNIQUE KEY ab (a, b), UNIQUE KEY nn (n), UNIQUE KEY s (slot));
       INSERT INTO m SELECT seq, seq % 10, CONCAT('b', seq DIV 10), IF(seq % 3 = 0, NULL, seq), seq FROM seq_1_to_100;`);
-    const t = task(src, dst);
-    expect((await children.run(t, 'full-done')).code).toBe(0);
-    const c = await adminConnection();
-    try {
-      await c.query(`USE \`${src}\``);
+    await onSource(src, async (c) => {
       for (let i = 0; i < 30; i++) {
         const [x, y] = [1 + ((i * 11) % 100), 1 + ((i * 17 + 3) % 100)];
         if (x === y) continue;
@@ -130,24 +129,16 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
         SELECT slot INTO @s10 FROM m WHERE id = 10; SELECT slot INTO @s11 FROM m WHERE id = 11; SELECT slot INTO @s12 FROM m WHERE id = 12; SELECT slot INTO @s13 FROM m WHERE id = 13;
         UPDATE m SET slot = -1000 WHERE id = 10; UPDATE m SET slot = @s10 WHERE id = 11; UPDATE m SET slot = @s11 WHERE id = 12;
         UPDATE m SET slot = @s12 WHERE id = 13; UPDATE m SET slot = @s13 WHERE id = 10; COMMIT;`);
-    } finally {
-      await c.end();
-    }
+    });
     const r = await children.run(t, 'caught-up');
     expect(r.code, r.err).toBe(0);
     await same(src, dst, 'm', ['id', 'a', 'b', 'n', 'slot']);
   });
 
   it('a run killed with SIGKILL mid-way and run again ends exact, nothing set aside', async () => {
-    const src = await dbs.database('uk_kill');
-    const dst = dbs.newName('uk_kill_dst');
-    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
+    const { src, dst, t } = await fullyLoaded('uk_kill', `CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email));
       INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_310;`);
-    const t = task(src, dst);
-    expect((await children.run(t, 'full-done')).code).toBe(0);
-    const c = await adminConnection();
-    try {
-      await c.query(`USE \`${src}\``);
+    await onSource(src, async (c) => {
       for (let i = 0; i < 400; i++) {
         await swap(c, 'u', 'email', 1 + ((i * 7) % 300), 1 + ((i * 13 + 5) % 300), `'swap-${i}'`);
         // Every 50th: a value freed by a delete and reused by a new row, and a chain of three moves.
@@ -157,9 +148,7 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
             UPDATE u SET email = 'chain' WHERE id = 290; UPDATE u SET email = @a WHERE id = 291; UPDATE u SET email = @b WHERE id = 292; UPDATE u SET email = @c WHERE id = 290; COMMIT;`);
         }
       }
-    } finally {
-      await c.end();
-    }
+    });
     // Killed once it applies (its first reused value is in the destination; small batches: many
     // destination transactions after it), then run to the end.
     const running = children.spawn(['run', '-c', t.file, '--state', t.state]);
@@ -181,11 +170,7 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
   it('an upsert never touches a row other than the one its primary key names', async () => {
     // The destination row 2 holds the email that row 1's replayed insert carries: INSERT … ON DUPLICATE KEY
     // UPDATE would overwrite row 2. The change must fail (dirtyData: skip sets it aside) and leave row 2 alone.
-    const src = await dbs.database('uk_upsert');
-    const dst = dbs.newName('uk_upsert_dst');
-    await dbs.admin.query('CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email))');
-    const t = task(src, dst, 'skip');
-    expect((await children.run(t, 'full-done')).code).toBe(0);
+    const { src, dst, t } = await fullyLoaded('uk_upsert', 'CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email))', (s, d) => task(s, d, 'skip'));
     await dbs.admin.query(`INSERT INTO \`${dst}\`.u VALUES (2, 'taken')`);
     await dbs.admin.query(`INSERT INTO \`${src}\`.u VALUES (1, 'taken')`);
     const r = await children.run(t, 'caught-up');
@@ -197,11 +182,7 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
   it('in the catch-up window after a full load, a row ahead of the replay that holds a unique value is replaced, and the copy ends exact', async () => {
     // Chunks are read at different times: here row 1 as after t3, row 2 as before t1. Replaying t1
     // (row 2 takes 'x') collides with row 1's 'x', which t3's replay then rewrites.
-    const src = await dbs.database('uk_window');
-    const dst = dbs.newName('uk_window_dst');
-    await dbs.admin.query("CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email)); INSERT INTO u VALUES (1, 'a'), (2, 'b')");
-    const t = task(src, dst);
-    expect((await children.run(t, 'full-done')).code).toBe(0);
+    const { src, dst, t } = await fullyLoaded('uk_window', "CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY (email)); INSERT INTO u VALUES (1, 'a'), (2, 'b')");
     await dbs.admin.query("UPDATE u SET email = 'x' WHERE id = 2; UPDATE u SET email = 'z' WHERE id = 2; UPDATE u SET email = 'x' WHERE id = 1");
     await dbs.admin.query(`UPDATE \`${dst}\`.u SET email = 'x' WHERE id = 1`);
     const planFile = join(t.state, 'full-load-plan.json');
@@ -214,23 +195,15 @@ describe('unique keys beside the primary key (real MariaDB binlog, 16 buckets)',
   });
 
   it('ALTER TABLE … ADD UNIQUE and DROP INDEX mid-stream: the table is applied by its keys as of each position', async () => {
-    const src = await dbs.database('uk_ddl');
-    const dst = dbs.newName('uk_ddl_dst');
-    await dbs.admin.query(`CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL);
+    const { src, dst, t } = await fullyLoaded('uk_ddl', `CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL);
       INSERT INTO u SELECT seq, CONCAT('e', seq) FROM seq_1_to_60;`);
-    const t = task(src, dst);
-    expect((await children.run(t, 'full-done')).code).toBe(0);
-    const c = await adminConnection();
-    try {
-      await c.query(`USE \`${src}\``);
+    await onSource(src, async (c) => {
       for (let i = 0; i < 10; i++) await swap(c, 'u', 'email', 1 + i, 30 + i, `'pre-${i}'`);
       await c.query('ALTER TABLE u ADD UNIQUE KEY uemail (email)');
       for (let i = 0; i < 20; i++) await swap(c, 'u', 'email', 1 + ((i * 7) % 60), 1 + ((i * 11 + 3) % 60), `'mid-${i}'`);
       await c.query('ALTER TABLE u DROP INDEX uemail');
       for (let i = 0; i < 10; i++) await swap(c, 'u', 'email', 5 + i, 40 + i, `'post-${i}'`);
-    } finally {
-      await c.end();
-    }
+    });
     const r = await children.run(t, 'caught-up');
     expect(r.code, r.err).toBe(0);
     await same(src, dst, 'u', ['id', 'email']);
