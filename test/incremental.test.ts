@@ -257,6 +257,20 @@ describe('incremental sync MySQL → MySQL (real MariaDB binlog)', () => {
     expect(r.err).toMatch(/new full load/);
   });
 
+  it('applies a 24 MiB BLOB update (it used to overflow the stack in a retry loop that never ended)', async () => {
+    const src = await database('inc_big');
+    await dbs.admin.query("CREATE TABLE big (id INT PRIMARY KEY, b LONGBLOB); INSERT INTO big VALUES (1, REPEAT('x', 20 * 1024 * 1024)), (2, REPEAT('z', 12 * 1024 * 1024)), (3, 'small')");
+    const dst = dbs.newName('inc_big_dst');
+    const t = taskFile(taskDoc({ objects: [{ database: src, as: dst }] }));
+    expect(run(t, 'full-done').code).toBe(0);
+    await dbs.admin.query(`UPDATE \`${src}\`.big SET b = REPEAT('y', 24 * 1024 * 1024) WHERE id = 1`);
+    const r = run(t, 'caught-up');
+    expect(r.code, r.err).toBe(0);
+    const digest = async (db: string) => (await dbs.admin.query<RowDataPacket[]>(`SELECT id, LENGTH(b) AS n, MD5(b) AS m FROM \`${db}\`.big ORDER BY id`))[0].map((x) => ({ ...x }));
+    expect(await digest(dst)).toEqual(await digest(src));
+    expect((await digest(dst))[0]).toMatchObject({ n: 24 * 1024 * 1024 });
+  });
+
   it('says a new full load is needed when the recorded binlog position has been purged', async () => {
     const src = await database('inc_purged');
     await dbs.admin.query('CREATE TABLE t (id INT PRIMARY KEY)');

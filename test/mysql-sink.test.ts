@@ -612,8 +612,15 @@ describe('sqlLiteral', () => {
     expect({ ...rows[0] }).toEqual({ s: "it's \"q\" \\ \0 \n 😀", b: '0001FF00', n: '18446744073709551615', d: 0.1 });
   });
 
+  it('writes the bytes of a 32 MiB value (a regex of 4-character groups overflowed the stack on such a value)', () => {
+    const bytes = Buffer.alloc(32 * 1024 * 1024, 0xab);
+    const literal = sqlLiteral({ b: bytes.toString('base64') });
+    expect(literal.length).toBe(3 + 2 * bytes.length);
+    expect(literal.slice(0, 8)).toBe("X'ababab");
+  });
+
   it('refuses values without a literal', () => {
-    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, -Infinity, { n: '1; DROP TABLE t' }, { n: '0x10' }, { n: '' }, { b: 'not base64!' }, { b: 'AAE' }]) {
+    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, -Infinity, { n: '1; DROP TABLE t' }, { n: '0x10' }, { n: '' }, { b: 'not base64!' }, { b: 'AAE' }, { b: 'AA=A' }, { b: 'A===' }, { b: '====' }, { b: 'AAAA\n' }]) {
       expect(() => sqlLiteral(v as CellValue), JSON.stringify(v)).toThrow(InvalidCellValue);
     }
   });
