@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointTracker } from '../shared/incremental/checkpoint-tracker.ts';
 import { Batcher, bucketOf } from '../shared/incremental/batcher.ts';
 import { SyncMeter } from '../shared/incremental/sync-meter.ts';
+import { ApplyDispatcher } from '../shared/incremental/apply-dispatcher.ts';
+import type { Sink } from '../shared/apply/sink.ts';
 import { atOrBefore, compareResumePoints } from '../shared/change/position.ts';
 import type { CellValue, RowChange } from '../shared/change/change-event.ts';
 
@@ -161,5 +163,46 @@ describe('resume points', () => {
     expect(atOrBefore(p('bin.000010', 4), p('bin.000010', 4))).toBe(true);
     expect(atOrBefore(p('bin.000010', 5), p('bin.000010', 4))).toBe(false);
     expect(atOrBefore(p('bin.000010', 5), p('bin.000011', 4))).toBe(true);
+  });
+});
+
+describe('apply dispatcher retries', () => {
+  /** A sink whose apply fails with `error` `failures` times, then applies. */
+  function failing(error: () => Error, failures: number): { sink: Sink; calls: () => number } {
+    let calls = 0;
+    const sink: Sink = {
+      async apply(batch) {
+        calls++;
+        if (calls <= failures) throw error();
+        return { status: 'applied', applied: batch.changes.length, skipped: 0, watermark: batch.changes.at(-1)!.pos, ddlFailures: [] };
+      },
+      watermark: async () => null,
+      close: async () => {},
+    };
+    return { sink, calls: () => calls };
+  }
+
+  function dispatcherOf(sink: Sink, log: string[]): ApplyDispatcher {
+    return new ApplyDispatcher({
+      sink, concurrency: 1, mergeLimit: 10, log: (l) => log.push(l), onApplied: () => {},
+      onRejected: async (b) => b, isRejection: () => false, retry: { connectionMinutes: 1, otherMinutes: 1 },
+    });
+  }
+
+  it('fails at once on an error no retry can cure (a stack overflow), and retries a server error', async () => {
+    const log: string[] = [];
+    const overflow = failing(() => new RangeError('Maximum call stack size exceeded'), 100);
+    const d = dispatcherOf(overflow.sink, log);
+    d.submit({ bucket: 0, prev: null, changes: [change(1, 10)] });
+    await expect(d.drain()).rejects.toThrow('Maximum call stack size exceeded');
+    expect(overflow.calls()).toBe(1);
+    expect(log).toEqual([]);
+
+    const busy = failing(() => Object.assign(new Error('Lock wait timeout exceeded'), { errno: 1205 }), 1);
+    const again = dispatcherOf(busy.sink, log);
+    again.submit({ bucket: 0, prev: null, changes: [change(1, 10)] });
+    await again.drain();
+    expect(busy.calls()).toBe(2);
+    expect(log).toEqual([expect.stringMatching(/^applying bucket 0: Lock wait timeout exceeded; retrying in 0\.2 s$/)]);
   });
 });

@@ -117,6 +117,9 @@ export class ApplyDispatcher {
           current = await this.options.onRejected(current, e);
           continue;
         }
+        // A fault of fc-dts's own or of the data (a stack overflow, a value without a literal) fails the
+        // same way every time: retrying it only holds the bucket, and the task, for the retry window.
+        if (isPermanent(e)) throw e;
         const lost = isConnectionProblem(e);
         const minutes = lost ? this.options.retry.connectionMinutes : this.options.retry.otherMinutes;
         if (Date.now() - started >= minutes * 60_000) throw e;
@@ -126,4 +129,11 @@ export class ApplyDispatcher {
       }
     }
   }
+}
+
+/** Errors no retry can cure: JavaScript's own (RangeError: a stack overflow; TypeError) and refused data. */
+const PERMANENT = new Set(['InvalidCellValue', 'MalformedChange', 'StatementTooLarge']);
+
+export function isPermanent(e: unknown): boolean {
+  return e instanceof RangeError || e instanceof TypeError || (e instanceof Error && PERMANENT.has(e.name));
 }
