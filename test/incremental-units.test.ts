@@ -184,7 +184,7 @@ describe('apply dispatcher retries', () => {
 
   function dispatcherOf(sink: Sink, log: string[]): ApplyDispatcher {
     return new ApplyDispatcher({
-      sink, concurrency: 1, mergeLimit: 10, log: (l) => log.push(l), onApplied: () => {},
+      sink, concurrency: 1, mergeLimit: { changes: 10, bytes: 1 << 20 }, log: (l) => log.push(l), onApplied: () => {},
       onRejected: async (b) => b, isRejection: () => false, retry: { connectionMinutes: 1, otherMinutes: 1 },
     });
   }

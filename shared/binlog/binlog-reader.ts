@@ -34,6 +34,8 @@ export interface BinlogReaderOptions {
   readonly databases?: readonly string[];
   /** max events buffered before the stream is paused (backpressure); rows of a row event each count, default 10,000 */
   readonly highWaterMark?: number;
+  /** bytes of binlog events buffered before the stream is paused, default 16 MiB (one larger event is always let through) */
+  readonly highWaterBytes?: number;
   /** Seconds of source idleness after which the server sends a heartbeat (MariaDB/MySQL @master_heartbeat_period); 0 turns them off. Default 10. */
   readonly heartbeatSeconds?: number;
   /**
@@ -119,6 +121,7 @@ export class BinlogDecodeError extends FcDtsError {
 
 
 const DEFAULT_HIGH_WATER_MARK = 10_000;
+const DEFAULT_HIGH_WATER_BYTES = 16 << 20;
 const DEFAULT_HEARTBEAT_SECONDS = 10;
 /** LOG_EVENT_ARTIFICIAL_F: an event the dump thread made up (the ROTATE naming the first file), not read from a file. */
 const ARTIFICIAL_EVENT = 0x20;
@@ -131,6 +134,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   private readonly options: BinlogReaderOptions;
   private readonly highWaterMark: number;
   private readonly lowWaterMark: number;
+  private readonly highWaterBytes: number;
   private readonly databases: ReadonlySet<string> | undefined;
 
   private dump: DumpConnection | undefined;
@@ -146,6 +150,11 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   private queue: SourceEvent[] = [];
   private head = 0;
   private bufferedCount = 0;
+  /** The binlog bytes behind the buffered events; `sizes[i]` is queue[i]'s share. */
+  private bufferedBytes = 0;
+  private sizes: number[] = [];
+  /** Bytes of the binlog event being parsed: what the events it yields weigh. */
+  private eventBytes = 0;
   private paused = false;
   private readonly waiters: Waiter[] = [];
 
@@ -153,6 +162,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     this.options = options;
     this.highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK);
     this.lowWaterMark = Math.floor(this.highWaterMark / 2);
+    this.highWaterBytes = Math.max(1, options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES);
     this.databases = options.databases ? new Set(options.databases) : undefined;
     this.assembler = new SourceEventAssembler({
       ...(options.schemaHistory ? { schemaHistory: options.schemaHistory } : {}),
@@ -186,8 +196,10 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   stop(): Promise<void> {
     this.stopped = true;
     this.queue = [];
+    this.sizes = [];
     this.head = 0;
     this.bufferedCount = 0;
+    this.bufferedBytes = 0;
     for (const w of this.waiters.splice(0)) w.resolve({ done: true, value: undefined });
     this.dump?.close();
     return Promise.resolve();
@@ -200,13 +212,15 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     }
     if (this.head < this.queue.length) {
       const value = this.queue[this.head]!;
+      this.bufferedBytes -= this.sizes[this.head]!;
       this.queue[this.head++] = undefined as unknown as SourceEvent; // let it be collected
       if (this.head > 4096 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
+        this.sizes = this.sizes.slice(this.head);
         this.head = 0;
       }
       this.bufferedCount -= weight(value);
-      if (this.paused && this.bufferedCount <= this.lowWaterMark) {
+      if (this.paused && this.bufferedCount <= this.lowWaterMark && this.bufferedBytes <= this.highWaterBytes / 2) {
         this.paused = false;
         // Replays the parked packets synchronously (they may pause again), then reads the socket.
         this.dump?.resume();
@@ -219,16 +233,21 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   }
 
   private push(event: SourceEvent): void {
+    // The events of one compressed transaction share its bytes: only the first carries them.
+    const size = this.eventBytes;
+    this.eventBytes = 0;
     const waiter = this.waiters.shift();
     if (waiter) {
       waiter.resolve({ done: false, value: event });
       return;
     }
     this.queue.push(event);
+    this.sizes.push(size);
     this.bufferedCount += weight(event);
-    if (!this.paused && this.bufferedCount > this.highWaterMark) {
+    this.bufferedBytes += size;
+    if (!this.paused && (this.bufferedCount > this.highWaterMark || this.bufferedBytes > this.highWaterBytes)) {
       // Called inside the dump's packet handler, so no further packet is parsed before the consumer
-      // drains: the buffer exceeds the mark by at most one event's rows.
+      // drains: the buffer exceeds the marks by at most one event.
       this.paused = true;
       this.dump?.pause();
     }
@@ -277,6 +296,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
 
   private onEvent(bytes: Buffer): void {
     const parser = this.parser!;
+    this.eventBytes = bytes.length;
     const type = bytes[4];
     const flags = bytes.readUInt16LE(17);
     const end = bytes.readUInt32LE(13);

@@ -95,6 +95,17 @@ export function isBytes(v: CellValue): v is { readonly b: string } {
   return typeof v === 'object' && v !== null && 'b' in v;
 }
 
+/**
+ * A value of at least this many characters (of text, or of base64) is large: before images leave it out
+ * where no destination reads it, and the MySQL sink sends its row as parameters rather than SQL text
+ * (docs/architecture.md §3.14).
+ */
+export const LARGE_VALUE_CHARS = 64 * 1024;
+
+export function isLargeValue(v: CellValue): boolean {
+  return typeof v === 'string' ? v.length >= LARGE_VALUE_CHARS : v !== null && typeof v === 'object' && 'b' in v && v.b.length >= LARGE_VALUE_CHARS;
+}
+
 export function isExactNumber(v: CellValue): v is { readonly n: string } {
   return typeof v === 'object' && v !== null && 'n' in v;
 }

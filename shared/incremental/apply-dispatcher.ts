@@ -8,6 +8,7 @@
 import type { ChangeBatch } from '../change/change-event.ts';
 import { isConnectionProblem } from '../mysql/connection.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
+import { changeBytes } from './batcher.ts';
 
 export interface DispatcherOptions {
   readonly sink: Sink;
@@ -18,28 +19,55 @@ export interface DispatcherOptions {
   readonly retry: { readonly connectionMinutes: number; readonly otherMinutes: number };
   readonly isRejection: (error: unknown) => boolean;
   readonly log: (line: string) => void;
-  /** Batches of a bucket that queued up while it was busy are applied together, up to this many changes. */
-  readonly mergeLimit: number;
+  /** Batches of a bucket that queued up while it was busy are applied together, up to this many changes and bytes. */
+  readonly mergeLimit: { readonly changes: number; readonly bytes: number };
 }
+
+/** A submitted batch and its size (batcher.ts changeBytes). */
+interface Queued {
+  readonly batch: ChangeBatch;
+  readonly bytes: number;
+}
+
+/**
+ * A batch over this many bytes (a row with large values) is applied only while no other such batch is:
+ * with the reader's and the backlog's byte limits, this bounds memory at a small multiple of the
+ * largest value, while the buckets of small changes go on beside it.
+ */
+export const LARGE_BATCH_BYTES = 16 << 20;
 
 /**
  * The next batch of a bucket's queue, merged with the ones queued behind it: consecutive batches of
  * one bucket are one ordered run of changes, so small batches cut on a quiet source become one
  * destination transaction once the destination falls behind.
  */
-function takeMerged(queue: ChangeBatch[], limit: number): ChangeBatch {
+function takeMerged(queue: Queued[], limits: { changes: number; bytes: number }): Queued {
   const first = queue.shift()!;
-  if (queue.length === 0 || first.changes.length >= limit) return first;
-  const changes = [...first.changes];
-  while (queue.length > 0 && changes.length + queue[0]!.changes.length <= limit) changes.push(...queue.shift()!.changes);
-  return { bucket: first.bucket, prev: first.prev, changes };
+  if (queue.length === 0 || first.batch.changes.length >= limits.changes || first.bytes >= limits.bytes) return first;
+  const changes = [...first.batch.changes];
+  let bytes = first.bytes;
+  while (queue.length > 0 && changes.length + queue[0]!.batch.changes.length <= limits.changes && bytes + queue[0]!.bytes <= limits.bytes) {
+    const next = queue.shift()!;
+    changes.push(...next.batch.changes);
+    bytes += next.bytes;
+  }
+  return { batch: { bucket: first.batch.bucket, prev: first.batch.prev, changes }, bytes };
+}
+
+function sizeOf(batch: ChangeBatch): number {
+  let n = 0;
+  for (const c of batch.changes) n += c.kind === 'row' ? changeBytes(c) : c.sql.length;
+  return n;
 }
 
 export class ApplyDispatcher {
-  private readonly queues = new Map<number, ChangeBatch[]>();
+  private readonly queues = new Map<number, Queued[]>();
   private readonly busy = new Set<number>();
   private running = 0;
   private queued = 0;
+  private queuedBytes = 0;
+  /** Bytes of the large batch being applied (LARGE_BATCH_BYTES), 0 when none is. */
+  private largeRunning = 0;
   private failure: unknown;
   private waiters: Array<() => void> = [];
 
@@ -48,9 +76,11 @@ export class ApplyDispatcher {
   submit(batch: ChangeBatch): void {
     if (this.failure) return;
     const q = this.queues.get(batch.bucket) ?? [];
-    q.push(batch);
+    const bytes = sizeOf(batch);
+    q.push({ batch, bytes });
     this.queues.set(batch.bucket, q);
     this.queued += batch.changes.length;
+    this.queuedBytes += bytes;
     this.pump();
   }
 
@@ -59,14 +89,19 @@ export class ApplyDispatcher {
     return this.queued;
   }
 
-  /** Resolves when at most `changes` are outstanding; rejects once the dispatcher has failed. */
-  async waitBelow(changes: number): Promise<void> {
-    while (!this.failure && this.queued > changes) await new Promise<void>((r) => this.waiters.push(r));
+  /** Bytes submitted and not yet applied, but for the large batch being applied (it holds no one else up). */
+  get backlogBytes(): number {
+    return this.queuedBytes - this.largeRunning;
+  }
+
+  /** Resolves when at most `changes` and `bytes` (backlogBytes) are outstanding; rejects once the dispatcher has failed. */
+  async waitBelow(changes: number, bytes = Infinity): Promise<void> {
+    while (!this.failure && (this.queued > changes || this.backlogBytes > bytes)) await new Promise<void>((r) => this.waiters.push(r));
     if (this.failure) throw this.failure;
   }
 
   drain(): Promise<void> {
-    return this.waitBelow(0);
+    return this.waitBelow(0, 0);
   }
 
   get failed(): unknown {
@@ -77,10 +112,14 @@ export class ApplyDispatcher {
     for (const [bucket, q] of this.queues) {
       if (this.running >= this.options.concurrency) return;
       if (this.busy.has(bucket) || q.length === 0) continue;
-      const batch = takeMerged(q, this.options.mergeLimit);
+      if (this.largeRunning > 0 && q[0]!.bytes > LARGE_BATCH_BYTES) continue;
+      const item = takeMerged(q, this.options.mergeLimit);
+      const large = item.bytes > LARGE_BATCH_BYTES ? item.bytes : 0;
+      this.largeRunning += large;
       this.busy.add(bucket);
       this.running++;
-      void this.run(batch).finally(() => {
+      void this.run(item).finally(() => {
+        this.largeRunning -= large;
         this.busy.delete(bucket);
         this.running--;
         this.pump();
@@ -88,16 +127,17 @@ export class ApplyDispatcher {
     }
   }
 
-  private async run(batch: ChangeBatch): Promise<void> {
+  private async run({ batch, bytes }: Queued): Promise<void> {
     try {
       const outcome = await this.applyWithRetry(batch);
       if (outcome.status === 'early') {
         // Its predecessor has not been applied yet: back to the front of its bucket, a little later.
         await new Promise((r) => setTimeout(r, 20));
-        this.queues.get(batch.bucket)!.unshift(batch);
+        this.queues.get(batch.bucket)!.unshift({ batch, bytes });
         return;
       }
       this.queued -= batch.changes.length;
+      this.queuedBytes -= bytes;
       this.options.onApplied(batch, outcome);
     } catch (e) {
       this.failure ??= e;

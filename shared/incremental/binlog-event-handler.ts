@@ -34,6 +34,8 @@ type Tracked = { [TX]?: TrackedTransaction };
 
 /** Changes allowed to wait for the destination before the reader is held. */
 const MAX_OUTSTANDING = 20_000;
+/** Bytes of changes allowed to wait for the destination before the reader is held (a large batch being applied aside). */
+const MAX_OUTSTANDING_BYTES = 64 << 20;
 
 export interface EventHandlerContext {
   readonly task: Task;
@@ -159,7 +161,8 @@ export class BinlogEventHandler {
 
   /** Holds the reader while too many changes wait for the destination. */
   async holdWhileBehind(): Promise<void> {
-    if (this.dispatcher.queuedChanges > MAX_OUTSTANDING) await this.dispatcher.waitBelow(MAX_OUTSTANDING / 2);
+    const d = this.dispatcher;
+    if (d.queuedChanges > MAX_OUTSTANDING || d.backlogBytes > MAX_OUTSTANDING_BYTES) await d.waitBelow(MAX_OUTSTANDING / 2, MAX_OUTSTANDING_BYTES / 2);
   }
 
   /** Everything up to `end` is read and applied. */
@@ -173,7 +176,7 @@ export class BinlogEventHandler {
     return new ApplyDispatcher({
       sink: this.ctx.target.sink,
       concurrency: s.workers,
-      mergeLimit: s.batchChanges * 4,
+      mergeLimit: { changes: s.batchChanges * 4, bytes: s.batchBytes * 4 },
       retry: task.advanced.retry,
       log,
       isRejection: (e) => e instanceof ApplyRejected,

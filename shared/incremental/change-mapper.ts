@@ -10,7 +10,7 @@
  */
 import type { CellValue, ColumnTypes, Row, RowChange, TableRef } from '../change/change-event.ts';
 import { comparePositions, type BinlogPosition } from '../change/position.ts';
-import { isBytes, isExactNumber } from '../change/change-event.ts';
+import { isBytes, isExactNumber, isLargeValue } from '../change/change-event.ts';
 import type { SourceEvent } from '../binlog/binlog-reader.ts';
 import { evaluateWhere, type WhereFilter } from '../filter/where-filter.ts';
 import { hasOtherUniqueKeys, type TableInfo } from '../mysql/catalog.ts';
@@ -123,8 +123,8 @@ export class ChangeMapper {
       // Row index doubled: the insert half of a key change takes the odd position after its delete,
       // so both halves stay distinct (and ordered) even when a batch boundary falls between them.
       const row = (e.pos.row + i) * 2;
-      const before = op === 'insert' ? undefined : this.passing(route, r.before);
       const after = op === 'delete' ? undefined : this.passing(route, r.after);
+      const before = op === 'insert' ? undefined : leanBefore(this.passing(route, r.before), after, route.key);
       if (before && after) {
         // A key change is a delete of the old row and an insert of the new one: the two keys may
         // hash to different buckets, and each half must be ordered with its own row's changes.
@@ -191,6 +191,26 @@ function filterRow(img: Record<string, CellValue>): Record<string, unknown> {
     out[k] = isExactNumber(v) ? v.n : isBytes(v) ? Buffer.from(v.b, 'base64') : v;
   }
   return out;
+}
+
+/**
+ * The before image without its large non-key values: destinations read a before image only for its key
+ * and for which columns an update changed. A large value the update left as it was becomes the after
+ * image's own (one copy in memory and in queue messages, and still equal); one it changed is left out,
+ * which reads as changed. Filters have been evaluated on the whole image before this.
+ */
+function leanBefore(before: Row | undefined, after: Row | undefined, key: readonly string[]): Row | undefined {
+  if (before === undefined) return undefined;
+  let out: Record<string, CellValue> | undefined;
+  for (const name in before) {
+    const v = before[name]!;
+    if (!isLargeValue(v) || key.includes(name)) continue;
+    out ??= { ...before };
+    const now = after?.[name];
+    if (now !== undefined && sameCell(v, now)) out[name] = now;
+    else delete out[name];
+  }
+  return out ?? before;
 }
 
 function keyChanged(key: readonly string[], before: Row, after: Row): boolean {

@@ -25,6 +25,29 @@ function isBase64(text: string): boolean {
   return text.length % 4 === 0 && BASE64_CHARS.test(text);
 }
 
+/** A value as a statement parameter (binary protocol): what sqlLiteral writes as text, in its own bytes. */
+export type SqlParam = null | number | string | Buffer;
+
+export function sqlParam(v: CellValue): SqlParam {
+  if (v === null || typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new InvalidCellValue(`${v} has no SQL literal`);
+    return v;
+  }
+  if (isExactNumber(v)) {
+    // As text, which the server converts to the column's type exactly (a double would round it).
+    if (typeof v.n !== 'string' || !EXACT_NUMBER.test(v.n)) throw new InvalidCellValue(`not an exact number: ${JSON.stringify(v.n)}`);
+    return v.n;
+  }
+  if (isBytes(v)) return Buffer.from(checkedBase64(v.b), 'base64');
+  throw new InvalidCellValue(`not a cell value: ${JSON.stringify(v)}`);
+}
+
+function checkedBase64(b: unknown): string {
+  if (typeof b !== 'string' || !isBase64(b)) throw new InvalidCellValue(`bytes that are not base64: ${JSON.stringify(b).slice(0, 80)}`);
+  return b;
+}
+
 export function sqlLiteral(v: CellValue): string {
   if (v === null) return 'NULL';
   if (typeof v === 'number') {
@@ -37,8 +60,8 @@ export function sqlLiteral(v: CellValue): string {
     return v.n;
   }
   if (isBytes(v)) {
-    if (typeof v.b !== 'string' || !isBase64(v.b)) throw new InvalidCellValue(`bytes that are not base64: ${JSON.stringify(v.b).slice(0, 80)}`);
-    return v.b.length === 0 ? "''" : `X'${Buffer.from(v.b, 'base64').toString('hex')}'`;
+    const b = checkedBase64(v.b);
+    return b.length === 0 ? "''" : `X'${Buffer.from(b, 'base64').toString('hex')}'`;
   }
   throw new InvalidCellValue(`not a cell value: ${JSON.stringify(v)}`);
 }

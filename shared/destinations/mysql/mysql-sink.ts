@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { CellValue, ChangeBatch, DdlChange, Row, RowChange, TableRef } from '../../change/change-event.ts';
+import { isLargeValue, type CellValue, type ChangeBatch, type DdlChange, type Row, type RowChange, type TableRef } from '../../change/change-event.ts';
 import { comparePositions, formatPosition, isAfter, type BinlogPosition } from '../../change/position.ts';
 import { FcDtsError, TaskFileError } from '../../errors.ts';
 import { connect, isConnectionLost, isConnectionProblem } from '../../mysql/connection.ts';
@@ -22,7 +22,7 @@ import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import type { MysqlEndpoint } from '../../task/task.ts';
 import { MalformedChange, reduceRowChanges, type TableActions } from './batch-reducer.ts';
 import { orderedRuns } from './ordered-runs.ts';
-import { InvalidCellValue, sqlLiteral } from './mysql-literal.ts';
+import { InvalidCellValue, sqlLiteral, sqlParam, type SqlParam } from './mysql-literal.ts';
 import { ApplyRejected, DDL_BUCKET, type ApplyOutcome, type DdlFailure, type Sink } from '../../apply/sink.ts';
 
 export const WATERMARK_DATABASE = 'fc_dts';
@@ -52,8 +52,10 @@ export class InvalidBatch extends Error {
 
 /** One statement alone is larger than the server accepts: sending it would only get the connection dropped. */
 class StatementTooLarge extends Error {
-  constructor(bytes: number, limit: number) {
-    super(`a single row makes a ${bytes}-byte statement, over the destination's max_allowed_packet (${limit})`);
+  /** `largest`: the row's largest value, where the statement carries it as a parameter. */
+  constructor(bytes: number, limit: number, largest?: { column: string; bytes: number }) {
+    const value = largest ? `column ${largest.column} holds ${largest.bytes} bytes; ` : '';
+    super(`${value}a single row makes a ${bytes}-byte statement, over the destination's max_allowed_packet (${limit})`);
     this.name = 'StatementTooLarge';
   }
 }
@@ -227,7 +229,7 @@ export class MysqlSink implements Sink {
    * (ordered-runs.ts); the others reduced to one action per row (batch-reducer.ts). Tables never
    * constrain each other, so the two groups go one after the other.
    */
-  private rowStatements(changes: readonly RowChange[]): string[] {
+  private rowStatements(changes: readonly RowChange[]): Statement[] {
     let ordered = 0;
     for (const ch of changes) if (ch.ordered) ordered++;
     if (ordered === 0) return this.statements(reduceRowChanges(changes));
@@ -240,7 +242,7 @@ export class MysqlSink implements Sink {
     return ordered === changes.length ? runStatements : [...runStatements, ...this.statements(reduceRowChanges(changes.filter((ch) => !ch.ordered)))];
   }
 
-  private statements(actions: readonly TableActions[]): string[] {
+  private statements(actions: readonly TableActions[]): Statement[] {
     return actions.flatMap((t) => {
       const target = qualified(t.table.database, t.table.table);
       return [
@@ -250,9 +252,25 @@ export class MysqlSink implements Sink {
     });
   }
 
-  /** Statements in order, several to a round trip (multi-statement packets of bounded size); the server stops at the first error. */
-  private async send(c: Connection, statements: readonly string[]): Promise<void> {
-    for (const packet of chunked('', ';', '', statements, this.maxStatementBytes, this.maxPacket)) await c.query(packet);
+  /**
+   * Statements in order, several to a round trip (multi-statement packets of bounded size); the server
+   * stops at the first error. A row with large values goes alone, its values as parameters.
+   */
+  private async send(c: Connection, statements: readonly Statement[]): Promise<void> {
+    let texts: string[] = [];
+    const flush = async (): Promise<void> => {
+      for (const packet of chunked('', ';', '', texts, this.maxStatementBytes, this.maxPacket)) await c.query(packet);
+      texts = [];
+    };
+    for (const s of statements) {
+      if (typeof s === 'string') {
+        texts.push(s);
+        continue;
+      }
+      await flush();
+      await executeLargeRow(c, s, this.maxPacket);
+    }
+    await flush();
   }
 
   // ---- DDL batches --------------------------------------------------------------------------------
@@ -503,7 +521,7 @@ export function deleteStatements(
  * and is then rewritten by its own upsert (a collision this cannot resolve fails, and the batch is
  * redone change by change).
  */
-export function upsertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes): string[] {
+export function upsertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes): Statement[] {
   return valuesStatements(target, rows, (quoted) => ` ON DUPLICATE KEY UPDATE ${quoted.map((q) => `${q} = VALUES(${q})`).join(', ')}`, maxBytes, maxPacket);
 }
 
@@ -511,12 +529,12 @@ export function upsertStatements(target: string, rows: readonly Row[], maxBytes 
  * Plain `INSERT ... VALUES (...),(...)` for runs of rows with the same columns, in row order: a collision
  * on any key fails. `REPLACE` deletes the colliding rows first (only for the catch-up window, ordered-runs.ts).
  */
-export function insertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes, verb: 'INSERT' | 'REPLACE' = 'INSERT'): string[] {
+export function insertStatements(target: string, rows: readonly Row[], maxBytes = MAX_STATEMENT_BYTES, maxPacket = maxBytes, verb: 'INSERT' | 'REPLACE' = 'INSERT'): Statement[] {
   return valuesStatements(target, rows, () => '', maxBytes, maxPacket, verb);
 }
 
-function valuesStatements(target: string, rows: readonly Row[], tailOf: (quoted: readonly string[]) => string, maxBytes: number, maxPacket: number, verb: 'INSERT' | 'REPLACE' = 'INSERT'): string[] {
-  const out: string[] = [];
+function valuesStatements(target: string, rows: readonly Row[], tailOf: (quoted: readonly string[]) => string, maxBytes: number, maxPacket: number, verb: 'INSERT' | 'REPLACE' = 'INSERT'): Statement[] {
+  const out: Statement[] = [];
   let i = 0;
   while (i < rows.length) {
     const cols = Object.keys(rows[i]!);
@@ -525,12 +543,47 @@ function valuesStatements(target: string, rows: readonly Row[], tailOf: (quoted:
     const quoted = cols.map(quoteIdent);
     const head = `${verb} INTO ${target} (${quoted.join(',')}) VALUES `;
     const tail = tailOf(quoted);
-    const tuples: string[] = [];
-    for (let r = i; r < j; r++) tuples.push(tuple(rows[r]!, cols));
+    let tuples: string[] = [];
+    for (let r = i; r < j; r++) {
+      const row = rows[r]!;
+      if (!hasLargeValue(row)) {
+        tuples.push(tuple(row, cols));
+        continue;
+      }
+      out.push(...chunked(head, ',', tail, tuples, maxBytes, maxPacket));
+      tuples = [];
+      out.push({ sql: `${head}(${cols.map(() => '?').join(',')})${tail}`, columns: cols, params: cols.map((c) => sqlParam(row[c]!)) });
+    }
     out.push(...chunked(head, ',', tail, tuples, maxBytes, maxPacket));
     i = j;
   }
   return out;
+}
+
+/**
+ * A statement: SQL text, or a row with large values as a prepared statement whose values travel as
+ * parameters in the binary protocol. As text, a value is escaped or hex-encoded into a string that
+ * V8 then flattens (as two-byte characters if any character needs them) and mysql2 encodes again:
+ * several copies of the value, each larger than it.
+ */
+export type Statement = string | { readonly sql: string; readonly columns: readonly string[]; readonly params: readonly SqlParam[] };
+
+function hasLargeValue(row: Row): boolean {
+  for (const k in row) if (isLargeValue(row[k]!)) return true;
+  return false;
+}
+
+/** Runs a prepared row statement; mysql2 keeps the statement prepared per connection (one per table and column list). */
+async function executeLargeRow(c: Connection, s: Exclude<Statement, string>, maxPacket: number): Promise<void> {
+  let bytes = s.sql.length;
+  let largest = { column: '', bytes: -1 };
+  s.params.forEach((p, i) => {
+    const size = p === null || typeof p === 'number' ? 8 : typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+    bytes += size + 9; // with its length prefix and type
+    if (size > largest.bytes) largest = { column: s.columns[i]!, bytes: size };
+  });
+  if (bytes > maxPacket) throw new StatementTooLarge(bytes, maxPacket, largest);
+  await c.execute(s.sql, s.params as SqlParam[]);
 }
 
 /** `row` has exactly `cols`, in that order. */
