@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkLedger } from '../shared/fullload/chunk-ledger.ts';
 import { ChunkWorkList } from '../shared/fullload/chunk-work-list.ts';
 import { WorkerPool } from '../shared/fullload/worker-pool.ts';
+import { LoadDataWriter } from '../shared/destinations/mysql/load-data-format.ts';
 import type { FullLoadPlan, PlannedTable } from '../shared/state/state-store.ts';
 import type { TableMapping } from '../shared/task/object-mapper.ts';
 
@@ -100,5 +101,36 @@ describe('worker pool', () => {
     controller.abort(new Error('interrupted'));
     await expect(run).rejects.toThrow('interrupted');
     expect([cutOff, release.length]).toEqual([1, 1]);
+  });
+});
+
+describe('LOAD DATA writer', () => {
+  const write = (rows: Array<Array<Buffer | null>>, pieceBytes: number) => {
+    const pieces: Buffer[] = [];
+    const writer = new LoadDataWriter((p) => pieces.push(p), pieceBytes);
+    for (const row of rows) writer.writeRow(row);
+    writer.flush();
+    return pieces;
+  };
+
+  it('escapes TAB, LF, backslash and NUL and writes NULL as \\N', () => {
+    const out = Buffer.concat(write([[Buffer.from('a\tb\nc\\d\0e'), null], [Buffer.from('x'), Buffer.from('')]], 64));
+    expect(out.toString('latin1')).toBe('a\\tb\\nc\\\\d\\0e\t\\N\nx\t\n');
+  });
+
+  it('writes a value many pieces long in pieces no larger than the piece size, escaped byte for byte', () => {
+    const value = Buffer.alloc(10_000, 'ab\tcd\\');
+    const pieces = write([[Buffer.from('1'), value]], 1024);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(1024);
+    const expected = '1\t' + value.toString('latin1').replace(/\\/g, '\\\\').replace(/\t/g, '\\t') + '\n';
+    expect(Buffer.concat(pieces).toString('latin1')).toBe(expected);
+  });
+
+  it('hands a large value with nothing to escape (a hex field) over as slices of itself', () => {
+    const hex = Buffer.alloc(5000, '0A1B');
+    const pieces = write([[Buffer.from('7'), hex]], 1024);
+    expect(Buffer.concat(pieces).toString('latin1')).toBe('7\t' + hex.toString('latin1') + '\n');
+    const slices = pieces.filter((p) => p.buffer === hex.buffer);
+    expect(slices.reduce((n, p) => n + p.length, 0)).toBe(hex.length);
   });
 });

@@ -45,15 +45,20 @@ const LF = 0x0a;
 const BACKSLASH = 0x5c;
 const NUL = 0x00;
 
-/** Appends rows to a growing byte buffer; `take()` hands over what is written so far. */
+/**
+ * Writes rows into pieces of at most `pieceBytes` handed to `emit`, so a value of any size costs at
+ * most one piece of buffer (plus its escaped copy): a value of a piece or more with nothing to escape
+ * (every hex field) is handed over as slices of itself, without a copy.
+ */
 export class LoadDataWriter {
   private buf: Buffer;
   private at = 0;
 
-  constructor(capacity = 256 * 1024) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  constructor(private readonly emit: (piece: Buffer) => void, private readonly pieceBytes = 256 * 1024) {
+    this.buf = Buffer.allocUnsafe(pieceBytes);
   }
 
+  /** Bytes written and not yet emitted. */
   get length(): number {
     return this.at;
   }
@@ -61,30 +66,52 @@ export class LoadDataWriter {
   writeRow(row: ReadonlyArray<Buffer | null>): void {
     for (let i = 0; i < row.length; i++) {
       const v = row[i]!;
-      // Worst case every byte is escaped; +3 for a separator and \N.
-      this.ensure((v === null ? 0 : v.length * 2) + 3);
-      if (i > 0) this.buf[this.at++] = TAB;
+      if (i > 0) this.byte(TAB);
       if (v === null) {
-        this.buf[this.at++] = BACKSLASH;
-        this.buf[this.at++] = 0x4e; // N
+        this.byte(BACKSLASH);
+        this.byte(0x4e); // N
       } else {
-        this.escape(v);
+        this.value(v);
       }
     }
-    this.ensure(1);
-    this.buf[this.at++] = LF;
+    this.byte(LF);
   }
 
-  take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.at));
+  /** Emits what is written so far. */
+  flush(): void {
+    if (this.at === 0) return;
+    this.emit(this.buf.subarray(0, this.at));
+    this.buf = Buffer.allocUnsafe(this.pieceBytes);
     this.at = 0;
-    return out;
   }
 
-  private escape(v: Buffer): void {
+  private byte(b: number): void {
+    if (this.at === this.buf.length) this.flush();
+    this.buf[this.at++] = b;
+  }
+
+  private value(v: Buffer): void {
+    if (v.length >= this.pieceBytes && !needsEscape(v)) {
+      this.flush();
+      for (let from = 0; from < v.length; from += this.pieceBytes) this.emit(v.subarray(from, from + this.pieceBytes));
+      return;
+    }
+    for (let from = 0; from < v.length;) {
+      const room = (this.buf.length - this.at) >> 1; // an escaped byte takes two
+      if (room === 0) {
+        this.flush();
+        continue;
+      }
+      const to = Math.min(v.length, from + room);
+      this.escape(v, from, to);
+      from = to;
+    }
+  }
+
+  private escape(v: Buffer, from: number, to: number): void {
     const out = this.buf;
     let at = this.at;
-    for (let i = 0; i < v.length; i++) {
+    for (let i = from; i < to; i++) {
       const b = v[i]!;
       if (b === BACKSLASH || b === TAB || b === LF || b === NUL) {
         out[at++] = BACKSLASH;
@@ -95,11 +122,8 @@ export class LoadDataWriter {
     }
     this.at = at;
   }
+}
 
-  private ensure(extra: number): void {
-    if (this.at + extra <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + extra));
-    this.buf.copy(bigger, 0, 0, this.at);
-    this.buf = bigger;
-  }
+function needsEscape(v: Buffer): boolean {
+  return v.includes(BACKSLASH) || v.includes(TAB) || v.includes(LF) || v.includes(NUL);
 }

@@ -59,7 +59,8 @@ class SourceFilePump {
   sourceError: unknown;
   private readonly raw: ReturnType<typeof streamingConnection>;
   private readonly socket: { writableLength: number };
-  private readonly writer = new LoadDataWriter();
+  private readonly writer = new LoadDataWriter((piece) => this.push(piece), PIECE);
+  private throttledBytes = 0;
   private paused: NodeJS.Timeout | undefined;
   private throttling = false;
   private pendingRows = 0;
@@ -81,7 +82,7 @@ class SourceFilePump {
         done();
       });
       query.on('end', () => {
-        if (!this.discard && this.writer.length > 0) this.push(this.writer.take());
+        if (!this.discard) this.writer.flush();
         this.file.push(null);
         done();
       });
@@ -103,7 +104,6 @@ class SourceFilePump {
   private onRow(row: Array<Buffer | null>): void {
     if (this.discard) return;
     this.writer.writeRow(row);
-    if (this.writer.length >= PIECE) this.push(this.writer.take());
     if (this.settings.throttle.active && ++this.pendingRows >= this.settings.batchRows) this.throttle();
   }
 
@@ -131,10 +131,12 @@ class SourceFilePump {
   /** Throttling (rows/s, MB/s) holds the source every batchRows rows until the limiter lets it go on. */
   private throttle(): void {
     const rows = this.pendingRows;
+    const bytes = this.bytes + this.writer.length - this.throttledBytes;
     this.pendingRows = 0;
+    this.throttledBytes += bytes;
     this.throttling = true;
     this.pauseSource();
-    this.settings.throttle.beforeWrite(rows, this.writer.length).then(() => (this.throttling = false), () => {});
+    this.settings.throttle.beforeWrite(rows, bytes).then(() => (this.throttling = false), () => {});
   }
 }
 
