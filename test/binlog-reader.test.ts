@@ -446,6 +446,28 @@ describe('binlog reader', () => {
     await expect(denied).rejects.toMatchObject({ code: 'AUTH_FAILED' });
   });
 
+  it('reads no further event into memory while the consumer holds one over its byte mark', async () => {
+    const db = await database('blr_large');
+    const start = await masterStatus();
+    await admin.query(`CREATE TABLE ${qualified(db, 'big')} (id INT PRIMARY KEY, b LONGBLOB)`);
+    for (const id of [1, 2, 3]) await admin.query(`INSERT INTO ${qualified(db, 'big')} VALUES (${id}, REPEAT('x', 8 * 1024 * 1024))`);
+    await writeMarker(db);
+
+    const reader = new BinlogReader({ endpoint: testEndpoint(), serverId: serverId(), start, databases: [db], highWaterBytes: 4 * 1024 * 1024 });
+    const seen: number[] = [];
+    const bufferedWhileHeld: number[] = [];
+    for await (const e of reader) {
+      if (e.kind !== 'rows') continue;
+      if (e.table === 'marker') break;
+      seen.push(Number(e.rows[0]!.after!.id));
+      await new Promise((r) => setTimeout(r, 300)); // the consumer applies the 8 MiB row
+      bufferedWhileHeld.push(reader.buffered);
+    }
+    await reader.stop();
+    expect(seen).toEqual([1, 2, 3]);
+    expect(bufferedWhileHeld).toEqual([0, 0, 0]);
+  });
+
   it('streams a 200,000-row transaction to a slow consumer with bounded buffering', async () => {
     const db = await database('blr_big');
     const N = 200_000;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointTracker } from '../shared/incremental/checkpoint-tracker.ts';
 import { Batcher, bucketOf } from '../shared/incremental/batcher.ts';
 import { SyncMeter } from '../shared/incremental/sync-meter.ts';
-import { ApplyDispatcher } from '../shared/incremental/apply-dispatcher.ts';
+import { ApplyDispatcher, LARGE_BATCH_BYTES } from '../shared/incremental/apply-dispatcher.ts';
 import type { Sink } from '../shared/apply/sink.ts';
 import { atOrBefore, compareResumePoints } from '../shared/change/position.ts';
 import type { CellValue, RowChange } from '../shared/change/change-event.ts';
@@ -204,5 +204,41 @@ describe('apply dispatcher retries', () => {
     await again.drain();
     expect(busy.calls()).toBe(2);
     expect(log).toEqual([expect.stringMatching(/^applying bucket 0: Lock wait timeout exceeded; retrying in 0\.2 s$/)]);
+  });
+});
+
+describe('apply dispatcher with large batches', () => {
+  it('applies one batch over LARGE_BATCH_BYTES at a time while the buckets of small changes go on, and counts it in the backlog', async () => {
+    const large = (id: number, offset: number): RowChange => ({ ...change(id, offset), after: { id, v: 'x'.repeat(LARGE_BATCH_BYTES + 1) } });
+    const started: number[] = [];
+    const gates = new Map<number, () => void>();
+    const sink: Sink = {
+      async apply(batch) {
+        started.push(batch.bucket);
+        if (batch.bucket < 2) await new Promise<void>((open) => gates.set(batch.bucket, open));
+        return { status: 'applied', applied: batch.changes.length, skipped: 0, watermark: batch.changes.at(-1)!.pos, ddlFailures: [] };
+      },
+      watermark: async () => null,
+      close: async () => {},
+    };
+    const d = new ApplyDispatcher({
+      sink, concurrency: 3, mergeLimit: { changes: 10, bytes: 1 << 20 }, log: () => {}, onApplied: () => {},
+      onRejected: async (b) => b, isRejection: () => false, retry: { connectionMinutes: 1, otherMinutes: 1 },
+    });
+    d.submit({ bucket: 0, prev: null, changes: [large(1, 10)] });
+    d.submit({ bucket: 1, prev: null, changes: [large(2, 20)] });
+    d.submit({ bucket: 2, prev: null, changes: [change(3, 30)] });
+    const tick = () => new Promise((r) => setTimeout(r, 20));
+    await tick();
+    expect(started).toEqual([0, 2]);
+    expect(d.backlogBytes).toBeGreaterThan(2 * LARGE_BATCH_BYTES);
+    gates.get(0)!();
+    await tick();
+    expect(started).toEqual([0, 2, 1]);
+    expect(d.backlogBytes).toBeGreaterThan(LARGE_BATCH_BYTES);
+    expect(d.backlogBytes).toBeLessThan(2 * LARGE_BATCH_BYTES);
+    gates.get(1)!();
+    await d.drain();
+    expect(d.backlogBytes).toBe(0);
   });
 });

@@ -152,6 +152,8 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
   private bufferedCount = 0;
   /** The binlog bytes behind the buffered events; `sizes[i]` is queue[i]'s share. */
   private bufferedBytes = 0;
+  /** Bytes of the event the consumer holds (release()). */
+  private inHand = 0;
   private sizes: number[] = [];
   /** Bytes of the binlog event being parsed: what the events it yields weigh. */
   private eventBytes = 0;
@@ -200,6 +202,7 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     this.head = 0;
     this.bufferedCount = 0;
     this.bufferedBytes = 0;
+    this.inHand = 0;
     for (const w of this.waiters.splice(0)) w.resolve({ done: true, value: undefined });
     this.dump?.close();
     return Promise.resolve();
@@ -210,9 +213,10 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
       this.started = true;
       this.start().catch((e: unknown) => this.fail(e));
     }
+    this.release();
     if (this.head < this.queue.length) {
       const value = this.queue[this.head]!;
-      this.bufferedBytes -= this.sizes[this.head]!;
+      this.inHand = this.sizes[this.head]!;
       this.queue[this.head++] = undefined as unknown as SourceEvent; // let it be collected
       if (this.head > 4096 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
@@ -220,11 +224,6 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
         this.head = 0;
       }
       this.bufferedCount -= weight(value);
-      if (this.paused && this.bufferedCount <= this.lowWaterMark && this.bufferedBytes <= this.highWaterBytes / 2) {
-        this.paused = false;
-        // Replays the parked packets synchronously (they may pause again), then reads the socket.
-        this.dump?.resume();
-      }
       return Promise.resolve({ done: false, value });
     }
     if (this.stopped) return Promise.resolve({ done: true, value: undefined });
@@ -236,20 +235,35 @@ export class BinlogReader implements AsyncIterable<SourceEvent> {
     // The events of one compressed transaction share its bytes: only the first carries them.
     const size = this.eventBytes;
     this.eventBytes = 0;
+    this.bufferedBytes += size;
     const waiter = this.waiters.shift();
     if (waiter) {
+      this.inHand = size;
       waiter.resolve({ done: false, value: event });
-      return;
+    } else {
+      this.queue.push(event);
+      this.sizes.push(size);
+      this.bufferedCount += weight(event);
     }
-    this.queue.push(event);
-    this.sizes.push(size);
-    this.bufferedCount += weight(event);
-    this.bufferedBytes += size;
     if (!this.paused && (this.bufferedCount > this.highWaterMark || this.bufferedBytes > this.highWaterBytes)) {
       // Called inside the dump's packet handler, so no further packet is parsed before the consumer
       // drains: the buffer exceeds the marks by at most one event.
       this.paused = true;
       this.dump?.pause();
+    }
+  }
+
+  /**
+   * The event handed out last stays the consumer's until it asks for the next one, and its bytes count
+   * until then: while a large event is being applied, the next is not read into memory beside it.
+   */
+  private release(): void {
+    this.bufferedBytes -= this.inHand;
+    this.inHand = 0;
+    if (this.paused && this.bufferedCount <= this.lowWaterMark && this.bufferedBytes <= this.highWaterBytes / 2) {
+      this.paused = false;
+      // Replays the parked packets synchronously (they may pause again), then reads the socket.
+      this.dump?.resume();
     }
   }
 

@@ -89,9 +89,9 @@ export class ApplyDispatcher {
     return this.queued;
   }
 
-  /** Bytes submitted and not yet applied, but for the large batch being applied (it holds no one else up). */
+  /** Bytes submitted and not yet applied, those being applied included (a large batch being applied holds the reader back). */
   get backlogBytes(): number {
-    return this.queuedBytes - this.largeRunning;
+    return this.queuedBytes;
   }
 
   /** Resolves when at most `changes` and `bytes` (backlogBytes) are outstanding; rejects once the dispatcher has failed. */
