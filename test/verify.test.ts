@@ -4,6 +4,8 @@ import { FcDtsError } from '../shared/errors.ts';
 import { validateTask } from '../shared/task/task-file.ts';
 import { formatVerifyReport, verifyTask, type TableVerification, type VerifyOptions } from '../shared/verify/verify.ts';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
+import type { ColumnInfo } from '../shared/mysql/catalog.ts';
+import { rowImageExpr } from '../shared/destinations/mysql/row-checksum.ts';
 
 const SRC = uniqueName('vfy_src');
 const DST = uniqueName('vfy_dst');
@@ -211,5 +213,37 @@ describe('verify', () => {
     const err = await verifyTask(task).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FcDtsError);
     expect((err as FcDtsError).code).toBe('CONNECTION_FAILED');
+  });
+
+  it('compares rows of 16 MiB values: equal copies, one byte changed in the middle, a row missing', async () => {
+    const mib16 = 16 * 1024 * 1024;
+    await admin.query(`USE \`${SRC}\`; CREATE TABLE big (id INT PRIMARY KEY, b LONGBLOB, t LONGTEXT);
+      INSERT INTO big SELECT seq, IF(seq <= 2, REPEAT(UNHEX(SHA2(seq, 512)), ${mib16} DIV 64), UNHEX(SHA2(seq, 256))),
+        IF(seq = 2, REPEAT('tëxt', 1024 * 1024), CONCAT('t', seq)) FROM seq_1_to_6`);
+    await copy('big');
+    const same = await one({ name: 'big' });
+    expect(same).toMatchObject({ sourceRows: 6, destinationRows: 6, chunks: 1, differingChunks: [], differences: [] });
+
+    const middle = mib16 / 2;
+    await admin.query(`USE \`${DST}\`; UPDATE big SET b = INSERT(b, ${middle}, 1, IF(SUBSTRING(b, ${middle}, 1) = 'Z', 'Y', 'Z')) WHERE id = 2;
+      DELETE FROM big WHERE id = 5`);
+    const changed = await one({ name: 'big' });
+    expect(changed).toMatchObject({ sourceRows: 6, destinationRows: 5, differingChunks: [{ chunk: 0, sourceRows: 6, destinationRows: 5 }] });
+    expect(sorted(changed.differences)).toEqual([
+      { key: '(id)=(2)', kind: 'different' },
+      { key: '(id)=(5)', kind: 'missing' },
+    ]);
+  });
+
+  it('puts long values into the row image as their MD5, never as the value (a long CONCAT_WS is NULL past max_allowed_packet)', () => {
+    const col = (name: string, dataType: string, charset: string | null): ColumnInfo => ({
+      name, ordinal: 0, columnType: dataType, dataType, nullable: true, defaultValue: null, extra: '', charset, collation: null,
+      comment: '', generationExpression: null, generated: false, invisible: false,
+    });
+    const image = rowImageExpr([col('id', 'int', null), col('b', 'longblob', 'binary'), col('t', 'mediumtext', 'latin1'), col('v', 'varchar', 'utf8mb4')]);
+    expect(image).toBe(
+      "CONCAT_WS('#', CONCAT_WS(',', IFNULL(CHAR_LENGTH(`id`), 'N'), IFNULL(CHAR_LENGTH(`b`), 'N'), IFNULL(CHAR_LENGTH(`t`), 'N'), IFNULL(CHAR_LENGTH(`v`), 'N')), " +
+        '`id`, MD5(`b`), MD5(CONVERT(`t` USING utf8mb4)), CONVERT(`v` USING utf8mb4))',
+    );
   });
 });

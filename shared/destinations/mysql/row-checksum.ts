@@ -7,6 +7,11 @@
  * CONCAT_WS('#', shape, v1, v2, ...) where `shape` lists each value's length (or N for NULL):
  * CONCAT_WS skips NULLs, so without it NULL and '' would look alike, and a '#' inside a value could
  * move between neighbouring columns unnoticed.
+ *
+ * Long values (BLOB, TEXT, JSON) enter the image as their own MD5, never as the value itself: a
+ * CONCAT_WS longer than the server's max_allowed_packet is NULL (MariaDB's default is 16 MiB), and a
+ * NULL digest is skipped by the chunk's SUM, so a 20 MB value that differed would pass unnoticed.
+ * MD5() of a column reads it once and has no such limit, so the work per row stays the bytes of the row.
  */
 import type { ColumnInfo } from '../../mysql/catalog.ts';
 import { quoteIdent } from '../../mysql/identifier.ts';
@@ -35,6 +40,14 @@ export function valueExpr(col: ColumnInfo): string {
   return selectExpr(col);
 }
 
+/** Types whose values can exceed max_allowed_packet, hashed on their own in the row image. */
+const LONG_TYPES: ReadonlySet<string> = new Set(['blob', 'mediumblob', 'longblob', 'text', 'mediumtext', 'longtext', 'json']);
+
+/** The column's part of the row image: its exact text, or the MD5 of it for long types. */
+export function imagePartExpr(col: ColumnInfo): string {
+  return LONG_TYPES.has(col.dataType) ? `MD5(${valueExpr(col)})` : valueExpr(col);
+}
+
 function lengthExpr(col: ColumnInfo): string {
   // Character counts do not depend on the charset, so text needs no conversion here.
   return `IFNULL(CHAR_LENGTH(${isText(col) ? quoteIdent(col.name) : valueExpr(col)}), 'N')`;
@@ -43,7 +56,7 @@ function lengthExpr(col: ColumnInfo): string {
 /** The row image the digests are taken of. */
 export function rowImageExpr(columns: readonly ColumnInfo[]): string {
   const shape = `CONCAT_WS(',', ${columns.map(lengthExpr).join(', ')})`;
-  return `CONCAT_WS('#', ${[shape, ...columns.map(valueExpr)].join(', ')})`;
+  return `CONCAT_WS('#', ${[shape, ...columns.map(imagePartExpr)].join(', ')})`;
 }
 
 /** 32 hex digits identifying one row's compared values. */
