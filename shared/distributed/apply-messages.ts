@@ -19,6 +19,7 @@ import { setRejectedChangeAside } from '../incremental/dirty-data.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
 import { decodeMessage, UndecodableMessage, type PayloadStore } from '../queue/batch-codec.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
+import { capValue } from '../state/dirty-row.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { Task } from '../task/task.ts';
 
@@ -107,7 +108,7 @@ async function decodeOne(original: IncomingMessage, ctx: ApplyContext): Promise<
     // Not a batch this task's reader wrote: under skip it is recorded and dropped, under block the
     // invocation fails and the message stays in the queue.
     if (!(e instanceof UndecodableMessage) || ctx.task.sync.dirtyData === 'block') throw e;
-    await ctx.store.recordDirty({ table: '(queue)', phase: 'incremental', position: `message ${message.id}`, reason: e.message, row: message.body.slice(0, 200), at: new Date().toISOString() });
+    await ctx.store.recordDirty({ table: '(queue)', phase: 'incremental', position: `message ${message.id}`, reason: e.message, row: capValue(message.body), at: new Date().toISOString() });
     ctx.log(`dirty data skipped: ${e.message}`);
     return undefined;
   }

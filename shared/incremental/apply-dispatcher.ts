@@ -172,7 +172,7 @@ export class ApplyDispatcher {
 }
 
 /** Errors no retry can cure: JavaScript's own (RangeError: a stack overflow; TypeError) and refused data. */
-const PERMANENT = new Set(['InvalidCellValue', 'MalformedChange', 'StatementTooLarge']);
+const PERMANENT = new Set(['InvalidCellValue', 'MalformedChange', 'StatementTooLarge', 'OversizeRow', 'UnwritableChange']);
 
 export function isPermanent(e: unknown): boolean {
   return e instanceof RangeError || e instanceof TypeError || (e instanceof Error && PERMANENT.has(e.name));

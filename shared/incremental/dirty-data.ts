@@ -6,6 +6,7 @@
 import type { ApplyRejected } from '../apply/sink.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
 import { comparePositions, formatPosition } from '../change/position.ts';
+import { dirtyRowJson } from '../state/dirty-row.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { Task } from '../task/task.ts';
 
@@ -20,7 +21,7 @@ export async function setRejectedChangeAside(task: Task, store: StateStore, batc
     phase: 'incremental',
     position: formatPosition(e.pos),
     reason: e.serverMessage,
-    row: JSON.stringify(bad.kind === 'row' ? (bad.after ?? bad.before) : bad.sql),
+    row: dirtyRowJson(bad.kind === 'row' ? (bad.after ?? bad.before) : bad.sql),
     at: new Date().toISOString(),
   });
   log(`dirty data skipped: ${e.op} of ${table} at ${formatPosition(e.pos)}: ${e.serverMessage}`);

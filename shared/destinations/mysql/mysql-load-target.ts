@@ -5,6 +5,7 @@
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { connect, isConnectionLost } from '../../mysql/connection.ts';
+import { capValue } from '../../state/dirty-row.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import { tableLabel, type TableMapping } from '../../task/object-mapper.ts';
 import type { Task } from '../../task/task.ts';
@@ -71,7 +72,7 @@ async function rejected(
         phase: 'full-load',
         position: `chunk ${chunk.index}`,
         reason: (rowError as { sqlMessage?: string }).sqlMessage ?? (rowError as Error).message,
-        row,
+        row: capValue(row),
         at: new Date().toISOString(),
       });
     }

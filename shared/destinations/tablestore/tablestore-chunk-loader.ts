@@ -14,10 +14,11 @@
  */
 import type { Connection } from 'mysql2/promise';
 import { quoteIdent } from '../../mysql/identifier.ts';
-import type { TableMapping } from '../../task/object-mapper.ts';
+import { tableLabel, type TableMapping } from '../../task/object-mapper.ts';
 import type { Throttle } from '../../throttle.ts';
 import type { Chunk } from '../../fullload/chunk-planner.ts';
 import { chunkSelect, streamingConnection, WriteBehind, type ChunkLoadResult } from '../../fullload/chunk-query.ts';
+import { keyLabel, sizeProblem } from './tablestore-limits.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { fromText, sourceExpression, type TablestoreValue } from './tablestore-values.ts';
 import type { FailedRow, RowWrite, TablestoreWriter } from './tablestore-writer.ts';
@@ -83,6 +84,8 @@ export async function loadChunkToTablestore(
         if (v === null) problem = `primary-key column ${cols[i]!.name} is NULL: Tablestore rows need every key column`;
         else primaryKey.push([cols[i]!.name, v]);
       }
+      const oversize = problem ? undefined : sizeProblem(primaryKey, columns);
+      if (oversize) problem = `${tableLabel(mapping)} key ${keyLabel(primaryKey)}: ${oversize}`;
       const write: RowWrite = { table: table.name, type: 'put', primaryKey, columns, ...(settings.ifAbsent ? { ifAbsent: true } : {}) };
       if (problem) refused.push({ row: write, reason: problem });
       else batch.push(write);

@@ -4,6 +4,7 @@
  * the dirty-data policy: recorded and skipped, or the load stops naming the first of them.
  */
 import { FcDtsError } from '../../errors.ts';
+import { dirtyRowJson } from '../../state/dirty-row.ts';
 import type { StateStore } from '../../state/state-store.ts';
 import { tableLabel, type TableMapping } from '../../task/object-mapper.ts';
 import type { Task } from '../../task/task.ts';
@@ -61,7 +62,7 @@ function describeKey(row: RowWrite): string {
 
 /** A refused row as the dirty-data log keeps it: JSON, binary values as hex, integers as digits. */
 export function describeRow(row: RowWrite): string {
-  return JSON.stringify(Object.fromEntries([...row.primaryKey, ...(row.columns ?? [])].map(([k, v]) => [k, show(v)])));
+  return dirtyRowJson(Object.fromEntries([...row.primaryKey, ...(row.columns ?? [])].map(([k, v]) => [k, show(v)])));
 }
 
 function show(v: RowWrite['primaryKey'][number][1]): string | number | boolean {

@@ -13,6 +13,7 @@
  */
 import type { CellValue, ColumnTypes, Row, RowChange } from '../../change/change-event.ts';
 import type { TablestoreWriteMode } from './config.ts';
+import { checkRowSize } from './tablestore-limits.ts';
 import type { TablestoreTable } from './tablestore-table.ts';
 import { eventKind, fromCell, type TablestoreValue, type ValueKind } from './tablestore-values.ts';
 import type { RowWrite } from './tablestore-writer.ts';
@@ -94,6 +95,7 @@ function rowWrite(s: RowState, mode: TablestoreWriteMode): RowWrite | undefined 
     if (v !== null) columns.push([name, v]);
     else if (!whole) deleted.push(name);
   }
+  checkRowSize(`${s.last.table.database}.${s.last.table.table}`, key, columns);
   if (whole) return { table: table.name, type: 'put', primaryKey: key, columns };
   if (columns.length === 0 && deleted.length === 0) return undefined; // only unselected columns changed
   return { table: table.name, type: 'update', primaryKey: key, columns, deleted };
