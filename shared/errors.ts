@@ -24,7 +24,9 @@ export type ErrorCode =
   /** A DDL statement on a tracked table that the schema history cannot turn into the table's new definition. */
   | 'DDL_NOT_UNDERSTOOD'
   /** A table's definition changed between the snapshot and the start of incremental sync. */
-  | 'SCHEMA_CHANGED_DURING_LOAD';
+  | 'SCHEMA_CHANGED_DURING_LOAD'
+  /** A batch of changes failed in the destination in a way retrying cannot cure, or past the retry window. */
+  | 'APPLY_FAILED';
 
 export class FcDtsError extends Error {
   readonly code: ErrorCode;

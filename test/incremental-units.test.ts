@@ -5,6 +5,7 @@ import { Batcher, bucketOf } from '../shared/incremental/batcher.ts';
 import { SyncMeter } from '../shared/incremental/sync-meter.ts';
 import { ApplyDispatcher, LARGE_BATCH_BYTES } from '../shared/incremental/apply-dispatcher.ts';
 import type { Sink } from '../shared/apply/sink.ts';
+import { ApplyFailed } from '../shared/apply/apply-failure.ts';
 import { atOrBefore, compareResumePoints } from '../shared/change/position.ts';
 import type { CellValue, RowChange } from '../shared/change/change-event.ts';
 
@@ -194,7 +195,11 @@ describe('apply dispatcher retries', () => {
     const overflow = failing(() => new RangeError('Maximum call stack size exceeded'), 100);
     const d = dispatcherOf(overflow.sink, log);
     d.submit({ bucket: 0, prev: null, changes: [change(1, 10)] });
-    await expect(d.drain()).rejects.toThrow('Maximum call stack size exceeded');
+    const failure = await d.drain().then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplyFailed);
+    expect(failure).toMatchObject({ code: 'APPLY_FAILED', bucket: 0, tables: ['d.t'] });
+    expect((failure as ApplyFailed).message).toBe('applying bucket 0 (d.t, changes from 7:10#0) failed: Maximum call stack size exceeded');
+    expect((failure as ApplyFailed).fix).toMatch(/bug in fc-dts.*resumes there with nothing lost/);
     expect(overflow.calls()).toBe(1);
     expect(log).toEqual([]);
 
@@ -204,6 +209,32 @@ describe('apply dispatcher retries', () => {
     await again.drain();
     expect(busy.calls()).toBe(2);
     expect(log).toEqual([expect.stringMatching(/^applying bucket 0: Lock wait timeout exceeded; retrying in 0\.2 s$/)]);
+  });
+  it('names the bucket held by a failing batch while it is retried (tables, position, attempts, last error), and forgets it once applied', async () => {
+    const log: string[] = [];
+    const busy = failing(() => Object.assign(new Error('Lock wait timeout exceeded'), { errno: 1205 }), 2);
+    const d = dispatcherOf(busy.sink, log);
+    expect(d.retrying).toEqual([]);
+    d.submit({ bucket: 5, prev: null, changes: [change(1, 10, 'orders'), change(2, 20, 'items')] });
+    while (busy.calls() < 2) await new Promise((r) => setTimeout(r, 5));
+    // Each failed call is noted before the next macrotask: the attempts are the calls so far.
+    expect(d.retrying).toEqual([
+      { bucket: 5, tables: ['d.orders', 'd.items'], position: '7:10#0', since: expect.any(String), attempts: busy.calls(), lastError: 'Lock wait timeout exceeded' },
+    ]);
+    await d.drain();
+    expect(busy.calls()).toBe(3);
+    expect(d.retrying).toEqual([]);
+  });
+
+  it('stops with the bucket named once the retry window has run out', async () => {
+    const down = failing(() => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), Infinity);
+    const d = new ApplyDispatcher({
+      sink: down.sink, concurrency: 1, mergeLimit: { changes: 10, bytes: 1 << 20 }, log: () => {}, onApplied: () => {},
+      onRejected: async (b) => b, isRejection: () => false, retry: { connectionMinutes: 0, otherMinutes: 0 },
+    });
+    d.submit({ bucket: 2, prev: null, changes: [change(1, 30)] });
+    await expect(d.drain()).rejects.toMatchObject({ code: 'APPLY_FAILED', message: 'applying bucket 2 (d.t, changes from 7:30#0) failed: connect ECONNREFUSED 127.0.0.1:1' });
+    expect(d.retrying).toEqual([]);
   });
 });
 

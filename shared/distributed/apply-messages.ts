@@ -13,6 +13,8 @@
  * mid-way.
  */
 import { ApplyRejected } from '../apply/sink.ts';
+import { ApplyFailed } from '../apply/apply-failure.ts';
+import { recordHeldBucket } from './held-buckets.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
 import { comparePositions, formatPosition } from '../change/position.ts';
 import { setRejectedChangeAside } from '../incremental/dirty-data.ts';
@@ -71,7 +73,7 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       await applier.deferRest(decoded.slice(i));
       break;
     }
-    await applier.apply(decoded[i]!);
+    await applyOrHold(applier, decoded[i]!, ctx);
   }
   // Sweeps are the fast path only (the queue copy is the guarantee): at most a few a second per instance.
   if (applier.early > 0 || Date.now() - lastSweep >= SWEEP_INTERVAL_MS) {
@@ -79,6 +81,21 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
     await applier.sweepParked();
   }
   return applier.report();
+}
+
+/**
+ * Applies one message; when that fails (other than a change refused under the dirty-data policy) the
+ * bucket is recorded as held (held-buckets.ts) and the invocation fails with the bucket named, so the
+ * queue delivers the message again.
+ */
+async function applyOrHold(applier: InvocationApplier, message: DecodedMessage, ctx: ApplyContext): Promise<void> {
+  try {
+    await applier.apply(message);
+  } catch (e) {
+    if (e instanceof ApplyRejected) throw e;
+    const attempts = await recordHeldBucket(ctx.store, ctx.task.name, message.batch, e).catch(() => 1);
+    throw new ApplyFailed(message.batch, e, attempts);
+  }
 }
 
 interface DecodedMessage {

@@ -10,6 +10,7 @@ import { resumePointOf, type BinlogPosition, type SourceCheckpoint } from '../ch
 import { openSink } from '../apply/open-sink.ts';
 import { runIncremental, type IncrementalSummary } from '../incremental/incremental-sync.ts';
 import { waitForWatermarks } from '../incremental/incremental-target.ts';
+import { heldBuckets } from './held-buckets.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
 import { ChangeBatchSender } from '../queue/batch-sender.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease } from '../state/distributed-state.ts';
@@ -73,6 +74,7 @@ export async function runQueueReader(
         saveCheckpoint: (cp, sent) =>
           store.putReaderPosition(lease, { ...cp, lastSent: Object.fromEntries(sent), at: new Date().toISOString() }),
         appliedThrough: (positions) => waitForWatermarks(destination, positions, stop.signal),
+        heldBuckets: () => heldBuckets(store, task.name, (bucket) => destination.watermark(bucket)),
       },
     });
   } catch (e) {

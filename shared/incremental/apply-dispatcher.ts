@@ -8,6 +8,8 @@
 import type { ChangeBatch } from '../change/change-event.ts';
 import { isConnectionProblem } from '../mysql/connection.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
+import { ApplyFailed, batchTables, isPermanent, type RetryingBucket } from '../apply/apply-failure.ts';
+import { formatPosition } from '../change/position.ts';
 import { changeBytes } from './batcher.ts';
 
 export interface DispatcherOptions {
@@ -69,6 +71,8 @@ export class ApplyDispatcher {
   /** Bytes of the large batch being applied (LARGE_BATCH_BYTES), 0 when none is. */
   private largeRunning = 0;
   private failure: unknown;
+  /** Buckets whose batch failed and is being retried, by bucket. */
+  private readonly retries = new Map<number, RetryingBucket>();
   private waiters: Array<() => void> = [];
 
   constructor(private readonly options: DispatcherOptions) {}
@@ -106,6 +110,11 @@ export class ApplyDispatcher {
 
   get failed(): unknown {
     return this.failure;
+  }
+
+  /** The buckets held by a failing batch that is being retried, in bucket order. */
+  get retrying(): RetryingBucket[] {
+    return [...this.retries.values()].sort((a, b) => a.bucket - b.bucket);
   }
 
   private pump(): void {
@@ -148,32 +157,43 @@ export class ApplyDispatcher {
   private async applyWithRetry(batch: ChangeBatch): Promise<ApplyOutcome> {
     const started = Date.now();
     let current = batch;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         // The caller counts the batch as submitted done, including changes the dirty-data policy dropped.
-        return await this.options.sink.apply(current);
+        const outcome = await this.options.sink.apply(current);
+        this.retries.delete(batch.bucket);
+        return outcome;
       } catch (e) {
         if (this.options.isRejection(e)) {
           current = await this.options.onRejected(current, e);
           continue;
         }
-        // A fault of fc-dts's own or of the data (a stack overflow, a value without a literal) fails the
-        // same way every time: retrying it only holds the bucket, and the task, for the retry window.
-        if (isPermanent(e)) throw e;
         const lost = isConnectionProblem(e);
         const minutes = lost ? this.options.retry.connectionMinutes : this.options.retry.otherMinutes;
-        if (Date.now() - started >= minutes * 60_000) throw e;
-        const delay = Math.min(30_000, 200 * 2 ** attempt);
+        // A fault of fc-dts's own or of the data (a stack overflow, a value without a literal) fails the
+        // same way every time: retrying it only holds the bucket, and the task, for the retry window.
+        if (isPermanent(e) || Date.now() - started >= minutes * 60_000) {
+          this.retries.delete(batch.bucket);
+          throw new ApplyFailed(current, e, attempt);
+        }
+        const delay = Math.min(30_000, 200 * 2 ** (attempt - 1));
+        this.noteRetry(current, e, attempt, started);
         this.options.log(`applying bucket ${batch.bucket}: ${(e as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await new Promise((r) => setTimeout(r, delay));
       }
     }
   }
+
+  private noteRetry(batch: ChangeBatch, e: unknown, attempts: number, started: number): void {
+    const first = batch.changes[0]!;
+    this.retries.set(batch.bucket, {
+      bucket: batch.bucket,
+      tables: batchTables(batch),
+      position: formatPosition(first.pos),
+      since: new Date(started).toISOString(),
+      attempts,
+      lastError: (e as Error | undefined)?.message ?? String(e),
+    });
+  }
 }
 
-/** Errors no retry can cure: JavaScript's own (RangeError: a stack overflow; TypeError) and refused data. */
-const PERMANENT = new Set(['InvalidCellValue', 'MalformedChange', 'StatementTooLarge', 'OversizeRow', 'UnwritableChange']);
-
-export function isPermanent(e: unknown): boolean {
-  return e instanceof RangeError || e instanceof TypeError || (e instanceof Error && PERMANENT.has(e.name));
-}

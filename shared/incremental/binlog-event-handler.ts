@@ -13,6 +13,7 @@ import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
 import { RateLimiter } from '../throttle.ts';
 import { ApplyDispatcher } from './apply-dispatcher.ts';
+import type { RetryingBucket } from '../apply/apply-failure.ts';
 import { Batcher, bucketOf, changeBytes, type DueMode } from './batcher.ts';
 import { ChangeMapper } from './change-mapper.ts';
 import { CheckpointTracker, type TrackedSource, type TrackedTransaction } from './checkpoint-tracker.ts';
@@ -90,6 +91,11 @@ export class BinlogEventHandler {
   /** The apply error that stopped the dispatcher, if one did. */
   get failed(): unknown {
     return this.dispatcher.failed;
+  }
+
+  /** Buckets held by a failing batch under retry. */
+  get retrying(): RetryingBucket[] {
+    return this.dispatcher.retrying;
   }
 
   async handle(ev: SourceEvent): Promise<void> {

@@ -5,6 +5,7 @@
 import { isAfter, type BinlogPosition, type SourceCheckpoint } from '../change/position.ts';
 import { openSink } from '../apply/open-sink.ts';
 import type { Sink } from '../apply/sink.ts';
+import type { RetryingBucket } from '../apply/apply-failure.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { DatabaseMapping } from '../task/object-mapper.ts';
 import type { Task } from '../task/task.ts';
@@ -22,6 +23,11 @@ export interface IncrementalTarget {
    * Absent: the sink applies a batch before it returns, so draining is enough.
    */
   appliedThrough?(positions: ReadonlyMap<number, BinlogPosition>): Promise<void>;
+  /**
+   * The buckets held by a batch that failed where it is applied (the apply-changes functions).
+   * Absent: the dispatcher applies, and knows them itself.
+   */
+  heldBuckets?(): Promise<RetryingBucket[]>;
 }
 
 /** The destination's own sink, the checkpoint in the task's state store. */

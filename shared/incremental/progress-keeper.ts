@@ -3,6 +3,7 @@
  * saves the checkpoint once it moved, publishes the status (task state and `onStatus`), and stops
  * the reader once caught up with the target position or when an apply has failed.
  */
+import type { RetryingBucket } from '../apply/apply-failure.ts';
 import type { ResumePoint } from '../change/position.ts';
 import { LeaseLost } from '../state/distributed-state.ts';
 import type { IncrementalStatus, StateStore, TaskState } from '../state/state-store.ts';
@@ -24,6 +25,9 @@ export interface ProgressContext {
   readonly log: (line: string) => void;
 }
 
+/** How often the held buckets recorded by the apply functions are read (serverless). */
+const HELD_REFRESH_MS = 5_000;
+
 export class ProgressKeeper {
   private state: TaskState;
   private saved = '';
@@ -31,6 +35,8 @@ export class ProgressKeeper {
   private lost: LeaseLost | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private held: readonly RetryingBucket[] = [];
+  private heldRead = 0;
 
   constructor(private readonly ctx: ProgressContext) {
     this.state = ctx.state;
@@ -60,7 +66,7 @@ export class ProgressKeeper {
     handler.flush();
     const cp = handler.tracker.sourceCheckpoint;
     const key = `${cp.file}:${cp.offset}:${cp.server ?? ''}:${cp.epoch ?? 0}`;
-    const status = this.status();
+    const status = this.status(await this.retrying());
     if (key !== this.saved) {
       await this.ctx.target.saveCheckpoint(cp, handler.sentBelow);
       this.saved = key;
@@ -86,7 +92,25 @@ export class ProgressKeeper {
     } else this.ctx.log(`checkpoint: ${(e as Error).message}`);
   }
 
-  private status(): IncrementalStatus {
+  /**
+   * Held buckets: the dispatcher's own, or those the appliers recorded — read from the state store at
+   * most every HELD_REFRESH_MS (a tick is every 250 ms; a listing is a billed read). A failed listing
+   * keeps the last one.
+   */
+  private async retrying(): Promise<readonly RetryingBucket[]> {
+    const { handler, target, log } = this.ctx;
+    if (!target.heldBuckets) return handler.retrying;
+    if (Date.now() - this.heldRead >= HELD_REFRESH_MS) {
+      this.heldRead = Date.now();
+      this.held = await target.heldBuckets().catch((e: unknown) => {
+        log(`status: listing held buckets: ${(e as Error).message}`);
+        return this.held;
+      });
+    }
+    return this.held;
+  }
+
+  private status(retrying: readonly RetryingBucket[]): IncrementalStatus {
     const { handler, meter } = this.ctx;
     const now = Date.now();
     const skipped = handler.ddlSkipped;
@@ -98,6 +122,7 @@ export class ProgressKeeper {
       ddlFailures: meter.ddlFailures,
       ddlSkipped: skipped.count,
       ...(skipped.last ? { lastDdlSkipped: skipped.last } : {}),
+      ...(retrying.length > 0 ? { retrying } : {}),
       updatedAt: new Date(now).toISOString(),
     };
   }

@@ -83,14 +83,18 @@ class StandaloneRun {
 
   async recordError(e: unknown): Promise<void> {
     const err = e as { code?: string; message?: string };
-    await this.save({ lastError: { code: err.code ?? 'INTERNAL', message: err.message ?? String(e), at: new Date().toISOString() } }).catch(() => {});
+    const lastError = { code: err.code ?? 'INTERNAL', message: err.message ?? String(e), at: new Date().toISOString() };
+    // Buckets noted as retrying are no longer retried once the run has stopped.
+    await this.save({ lastError }, ({ incremental }) => (incremental ? { incremental: { ...incremental, retrying: undefined } } : {})).catch(() => {});
   }
 
-  private async save(patch: Partial<TaskState>): Promise<void> {
+  private async save(patch: Partial<TaskState>, also?: (current: TaskState) => Partial<TaskState>): Promise<void> {
     // Re-read: incremental sync updates its status in the same record while it runs.
-    this.state = { ...((await this.store.getTaskState()) ?? this.state), ...patch, updatedAt: new Date().toISOString() };
+    const current = (await this.store.getTaskState()) ?? this.state;
+    this.state = { ...current, ...also?.(current), ...patch, updatedAt: new Date().toISOString() };
     await this.store.putTaskState(this.state);
   }
+
 
   private async precheck(): Promise<void> {
     const report = await runPrecheck(this.task, { ownedTables: new Set(this.state.ownedTables) });

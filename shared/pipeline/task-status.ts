@@ -59,6 +59,9 @@ export function formatTaskStatus(s: TaskStatus): string {
     if (inc.ddlSkipped && last) {
       lines.push(`  ${inc.ddlSkipped} DDL statements not applied to the destination; the last: ${last.statement} on ${last.tables.join(', ')} (committed ${last.at}): ${last.reason}`);
     }
+    for (const r of inc.retrying ?? []) {
+      lines.push(`  bucket ${r.bucket} held: ${r.tables.join(', ')} from ${r.position}, failing since ${r.since} (${r.attempts} attempts, retrying): ${r.lastError}`);
+    }
   } else {
     lines.push('  incremental: not started');
   }

@@ -2,6 +2,7 @@
  * The StateStore port: what a task remembers between runs. The standalone runner keeps it in a
  * directory (file-state-store.ts); the serverless pipeline keeps it in a Tablestore table.
  */
+import type { RetryingBucket } from '../apply/apply-failure.ts';
 import type { BinlogCoordinates, BinlogPosition, ReaderCheckpoint, ResumePoint } from '../change/position.ts';
 import type { Chunk } from '../fullload/chunk-planner.ts';
 import type { SerializedHistory } from '../schema-history/schema-history.ts';
@@ -20,6 +21,8 @@ export interface IncrementalStatus {
   /** DDL statements on synchronized tables left unapplied (Tablestore takes no DDL; sync.ddl off; a column-mapped table), since incremental sync began. */
   readonly ddlSkipped?: number;
   readonly lastDdlSkipped?: SkippedDdl;
+  /** Buckets held by a batch that failed and is being retried (absent: none). */
+  readonly retrying?: readonly RetryingBucket[];
   readonly updatedAt: string;
 }
 
