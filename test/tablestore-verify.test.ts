@@ -43,7 +43,7 @@ async function one(table: unknown, options: VerifyOptions = {}): Promise<TableVe
 
 const sorted = <T extends { key: string }>(d: readonly T[]): T[] => [...d].sort((a, b) => a.key.localeCompare(b.key));
 
-const LOADED = ['comp', 'types', 'ukey', 'tkey', 'bkey', 'big', 'pages', 'live'];
+const LOADED = ['comp', 'types', 'ukey', 'tkey', 'bkey', 'big', 'pages', 'live', 'large'];
 
 beforeAll(async () => {
   admin = await adminConnection();
@@ -92,6 +92,13 @@ beforeAll(async () => {
 
     CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(10) NOT NULL, amount DECIMAL(12,2), secret VARCHAR(20));
     INSERT INTO orders SELECT seq, IF(seq % 3 = 0, 'draft', 'paid'), seq * 10.5, 'not copied' FROM seq_1_to_200;
+
+    -- Values near Tablestore's 2 MiB per value: 1.5 MiB of every byte value, 1.8 MB of 3-byte UTF-8 text.
+    CREATE TABLE large (id INT PRIMARY KEY, b LONGBLOB, t LONGTEXT CHARACTER SET utf8mb4);
+    INSERT INTO large VALUES
+      (1, REPEAT(UNHEX('000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F5C27225C6E0D0AFF80FE'), 36000), REPEAT('€', 600000)),
+      (2, REPEAT(X'FF', 1572864), CONCAT(REPEAT('a', 1000000), '😀')),
+      (3, '', NULL);
 
     CREATE TABLE live (id INT PRIMARY KEY, v VARCHAR(10));
     INSERT INTO live SELECT seq, CONCAT('v', seq) FROM seq_1_to_20;
@@ -177,6 +184,26 @@ describe('verify with a Tablestore destination', () => {
     expect(text).toMatch(/^ +\.\.\. 4 more differing keys not listed$/m);
     expect(text).toMatch(/^NOT consistent: 1 of 2 tables differ$/m);
     expect(formatVerifyReport(await verify([{ name: 'comp' }]))).toMatch(/^ +different (\(a,b\)=\(1,'Äpfel'\)) +columns v$/m);
+  });
+
+  it('compares values of 1.5 to 1.8 MB byte for byte: equal after the load, a one-byte change found', async () => {
+    const before = await one({ name: 'large' });
+    expect([before.sourceRows, before.destinationRows, before.differences]).toEqual([3, 3, []]);
+
+    const [row] = (await readTable(ts.client, 'large')).filter((r) => Number(r.id) === 1);
+    const bytes = Buffer.from(row!.b as Buffer);
+    expect(bytes.length).toBe(42 * 36000);
+    bytes[bytes.length >> 1]! ^= 1;
+    const [row2] = (await readTable(ts.client, 'large')).filter((r) => Number(r.id) === 2);
+    const text = (row2!.t as string).slice(0, -2) + '¢'; // the emoji is two UTF-16 units
+    await ts.client.updateRow({ tableName: 'large', primaryKey: [{ id: Long.fromNumber(1) }], updateOfAttributeColumns: [{ PUT: [{ b: bytes }] }], condition: IGNORE });
+    await ts.client.updateRow({ tableName: 'large', primaryKey: [{ id: Long.fromNumber(2) }], updateOfAttributeColumns: [{ PUT: [{ t: text }] }], condition: IGNORE });
+
+    const after = await one({ name: 'large' });
+    expect(sorted(after.differences)).toEqual([
+      { key: '(id)=(1)', kind: 'different', columns: ['b'] },
+      { key: '(id)=(2)', kind: 'different', columns: ['t'] },
+    ]);
   });
 
   it('compares string-typed exact, temporal and binary keys in Tablestore order', async () => {
