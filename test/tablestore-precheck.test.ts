@@ -11,9 +11,12 @@ import { stringify } from 'yaml';
 import type { Connection } from 'mysql2/promise';
 import type TableStore from 'tablestore';
 import { formatPrecheckReport, runPrecheck, type CheckResult, type PrecheckReport } from '../shared/precheck/precheck.ts';
-import { instanceTableLimitVerdict, tablestoreNameFor } from '../shared/destinations/tablestore/tablestore-checks.ts';
+import { instanceTableLimitVerdict, sizeLabel, tablestoreNameFor, valueSizesVerdict } from '../shared/destinations/tablestore/tablestore-checks.ts';
+import { maxValueBytes } from '../shared/destinations/tablestore/tablestore-limits.ts';
+import type { ColumnInfo } from '../shared/mysql/catalog.ts';
+import type { TableMapping } from '../shared/task/object-mapper.ts';
 import { validateTask } from '../shared/task/task-file.ts';
-import type { Task } from '../shared/task/task.ts';
+import type { Operation, Task } from '../shared/task/task.ts';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 import { startTestTablestore, type TestTablestore } from './helpers/tablestore.ts';
 
@@ -47,6 +50,78 @@ describe('decision functions', () => {
     expect(over.objects).toEqual(['c', 'd']);
     expect(instanceTableLimitVerdict(new Set(), ['a'], 1).objects).toEqual(['a', 'fc_dts_watermarks']);
   });
+
+  const col = (name: string, columnType: string, charset: string | null = 'utf8mb4'): ColumnInfo => ({
+    name, ordinal: 0, columnType, dataType: /^[a-z]+/.exec(columnType)![0], nullable: true, defaultValue: null, extra: '',
+    charset, collation: null, comment: '', generationExpression: null, generated: false, invisible: false,
+  });
+  /** shop.<name> with key id INT, as resolveObjects gives it for `{ database: shop }`. */
+  const mapping = (name: string, columns: readonly ColumnInfo[]): TableMapping => {
+    const all = [col('id', 'int(11)', null), ...columns].map((c, ordinal) => ({ ...c, ordinal }));
+    return {
+      source: { database: 'shop', name, engine: 'InnoDB', collation: null, comment: '', estimatedRows: 0, avgRowLength: 0, columns: all, indexes: [], foreignKeys: [], keyColumns: ['id'] },
+      target: { database: 'shop', table: name },
+      columns: all.map((c) => ({ source: c, target: c.name })),
+      key: ['id'],
+      operations: new Set<Operation>(['insert', 'update', 'delete']),
+      origin: 'objects[0]',
+      renamed: false,
+    };
+  };
+  const texts = (n: number) => Array.from({ length: n }, (_, i) => col(`t${i + 1}`, 'text'));
+
+  it('value sizes: the largest value of each type, as Tablestore counts it (UTF-8 bytes for text)', () => {
+    expect(maxValueBytes(col('b', 'longblob', null))).toBe(4 * 1024 ** 3 - 1);
+    expect(maxValueBytes(col('b', 'longtext'))).toBe(4 * 1024 ** 3 - 1);
+    expect(maxValueBytes(col('j', 'json'))).toBe(4 * 1024 ** 3 - 1);
+    expect(maxValueBytes(col('g', 'geometry', null))).toBe(4 * 1024 ** 3 - 1);
+    expect(maxValueBytes(col('b', 'bit(12)', null))).toBe(2);
+    expect(maxValueBytes(col('b', 'mediumblob', null))).toBe(16 * 1024 ** 2 - 1);
+    expect(maxValueBytes(col('b', 'mediumtext'))).toBe(16 * 1024 ** 2 - 1);
+    expect(maxValueBytes(col('b', 'blob', null))).toBe(65_535);
+    expect(maxValueBytes(col('b', 'text'))).toBe(65_535);
+    expect(maxValueBytes(col('b', 'text', 'latin1'))).toBe(3 * 65_535); // 'é' is 1 byte in latin1, 2 in UTF-8; '€' 3
+    expect(maxValueBytes(col('v', 'varchar(1000)'))).toBe(4_000);
+    expect(maxValueBytes(col('v', 'varchar(1000)', 'utf8mb3'))).toBe(3_000);
+    expect(maxValueBytes(col('v', 'char(10)', 'ascii'))).toBe(10);
+    expect(maxValueBytes(col('v', 'varbinary(300)', null))).toBe(300);
+    expect(maxValueBytes(col('e', "enum('a','bc')"))).toBe(14);
+    expect(maxValueBytes(col('n', 'bigint(20)', null))).toBe(8);
+    expect(maxValueBytes(col('n', 'double', null))).toBe(8);
+    expect(maxValueBytes(col('n', 'tinyint(1)', null))).toBe(1);
+    expect(maxValueBytes(col('n', 'decimal(65,30)', null))).toBe(67);
+    expect([65_535, 16 * 1024 ** 2 - 1, 2 * 1024 ** 2, 4 * 1024 ** 3 - 1].map(sizeLabel)).toEqual(['65,535 bytes', '16 MiB', '2 MiB', '4 GiB']);
+  });
+
+  it('value sizes: warns for columns over 2 MiB a value, and for rows over 4 MiB when each column fits', () => {
+    const small = mapping('small', [col('name', 'varchar(100)'), col('notes', 'varchar(1000)'), col('body', 'text')]);
+    expect(valueSizesVerdict([small], 'block')).toMatchObject({ status: 'passed', reason: expect.stringContaining("over Tablestore's 2 MiB per value") });
+
+    const docs = mapping('docs', [col('img', 'longblob', null), col('summary', 'mediumtext'), col('notes', 'varchar(1000)')]);
+    const v = valueSizesVerdict([small, docs], 'block');
+    expect(v.status).toBe('warning');
+    expect(v.reason).toBe(
+      "2 columns can hold values over Tablestore's 2 MiB per value: shop.docs.img LONGBLOB holds up to 4 GiB, shop.docs.summary MEDIUMTEXT holds up to 16 MiB (in practice a value is at most the source's max_allowed_packet, 1 GiB or less)",
+    );
+    expect(v.objects).toEqual(['docs.img', 'docs.summary']);
+    expect(v.fix).toContain('stops the task (sync.dirtyData: block)');
+    expect(v.fix).toContain('{ name: "docs", columns: { <the columns to keep> } } in objects[0].tables');
+    expect(v.fix).toContain('MySQL destination');
+    expect(valueSizesVerdict([docs], 'skip').fix).toContain('sync.dirtyData: skip records it in the dirty-data log with a reason naming table, key, column and size');
+
+    // 64 TEXT columns of 65,535 bytes (plus names and the key) are over 4 MiB a row; 63 are not.
+    expect(valueSizesVerdict([mapping('wide', texts(63))], 'block').status).toBe('passed');
+    const wide = valueSizesVerdict([mapping('wide', texts(64))], 'block');
+    expect(wide.status).toBe('warning');
+    expect(wide.reason).toBe("1 table whose rows can exceed Tablestore's 4 MiB per row, though each column fits: shop.wide rows hold up to 4,194,433 bytes (65 columns, the largest shop.wide.t1 TEXT holds up to 65,535 bytes)");
+    expect(wide.objects).toEqual(['wide']);
+
+    // Many columns: the first five, then how many more.
+    const many = valueSizesVerdict([mapping('blobs', Array.from({ length: 8 }, (_, i) => col(`b${i}`, 'mediumblob', null)))], 'block');
+    expect(many.reason).toContain('8 columns can hold');
+    expect(many.reason).toContain('shop.blobs.b4 MEDIUMBLOB holds up to 16 MiB and 3 more');
+    expect(many.reason).not.toContain('max_allowed_packet');
+  });
 });
 
 describe('runPrecheck with a Tablestore destination', () => {
@@ -63,6 +138,7 @@ describe('runPrecheck with a Tablestore destination', () => {
   const badNames = db('tp_names');
   const keyless = db('tp_keyless');
   const keys = db('tp_keys');
+  const sizes = db('tp_sizes');
 
   beforeAll(async () => {
     admin = await adminConnection();
@@ -84,6 +160,9 @@ describe('runPrecheck with a Tablestore destination', () => {
       CREATE TABLE \`${keys}\`.measures (ratio DOUBLE PRIMARY KEY, v INT);
       CREATE TABLE \`${keys}\`.people (id INT PRIMARY KEY, email VARCHAR(100) NULL);
       CREATE TABLE \`${keys}\`.docs (slug VARCHAR(300) PRIMARY KEY, body TEXT);
+      CREATE DATABASE \`${sizes}\` CHARACTER SET latin1;
+      CREATE TABLE \`${sizes}\`.docs (id INT PRIMARY KEY, img LONGBLOB, summary MEDIUMTEXT, notes VARCHAR(1000) CHARACTER SET utf8mb4);
+      CREATE TABLE \`${sizes}\`.small (id INT PRIMARY KEY, name VARCHAR(100), qty INT, body TEXT CHARACTER SET utf8mb4);
     `);
   });
 
@@ -129,13 +208,15 @@ describe('runPrecheck with a Tablestore destination', () => {
       'tablestore-table-limit',
       'tablestore-names',
       'tablestore-primary-keys',
+      'tablestore-value-sizes',
       'tablestore-existing-tables',
     ]);
     expect(item(report, 'destination-connectivity').reason).toContain(`instance "${ts.standIn.instance}"`);
     // orders + customers + fc_dts_watermarks in an empty instance.
     expect(item(report, 'tablestore-table-limit').reason).toMatch(/^3 of the 64 tables/);
     expect(item(report, 'tablestore-existing-tables').reason).toBe('none of the 2 destination tables exists yet');
-    expect(formatPrecheckReport(report)).toContain('19 passed, 0 warnings, 0 failed: the task can start.');
+    expect(item(report, 'tablestore-value-sizes').reason).toBe("no column of the 2 tables can hold a value over Tablestore's 2 MiB per value, and no row can exceed its 4 MiB per row");
+    expect(formatPrecheckReport(report)).toContain('20 passed, 0 warnings, 0 failed: the task can start.');
   });
 
   it('a wrong secret fails connectivity naming the keys to check, never printing a secret; instance items are left out', async () => {
@@ -154,9 +235,10 @@ describe('runPrecheck with a Tablestore destination', () => {
     const ids = report.items.map((i) => i.id);
     expect(ids).not.toContain('tablestore-table-limit');
     expect(ids).not.toContain('tablestore-existing-tables');
-    // Names and keys need no instance: they are still checked.
+    // Names, keys and value sizes need no instance: they are still checked.
     expect(item(report, 'tablestore-names').status).toBe('passed');
     expect(item(report, 'tablestore-primary-keys').status).toBe('passed');
+    expect(item(report, 'tablestore-value-sizes').status).toBe('passed');
   });
 
   it('a wrong instance name is refused as well, and the fix names destination.instance', async () => {
@@ -176,7 +258,7 @@ describe('runPrecheck with a Tablestore destination', () => {
     expect(conn.reason).toContain('http://127.0.0.1:1');
     expect(conn.reason).toContain('refused');
     expect(conn.fix).toContain('destination.endpoint');
-    expect(report.items.filter((i) => i.id.startsWith('tablestore-')).map((i) => i.id)).toEqual(['tablestore-names', 'tablestore-primary-keys']);
+    expect(report.items.filter((i) => i.id.startsWith('tablestore-')).map((i) => i.id)).toEqual(['tablestore-names', 'tablestore-primary-keys', 'tablestore-value-sizes']);
     expect(item(report, 'source-binlog').status).toBe('passed');
   });
 
@@ -268,6 +350,28 @@ describe('runPrecheck with a Tablestore destination', () => {
     expect(pk.objects).toEqual(['people.email', 'docs.slug']);
     expect(pk.fix).toContain(`make ${keys}.people.email NOT NULL`);
     expect(report.ok).toBe(true);
+  });
+
+  it('columns that can hold values over 2 MiB warn, naming each with its type and largest value; the task can still start', async () => {
+    const report = await checked(task({ objects: [{ database: sizes }] }));
+    const vs = item(report, 'tablestore-value-sizes');
+    expect(vs.status).toBe('warning');
+    expect(vs.name).toBe('Column values Tablestore can store');
+    // MEDIUMTEXT in latin1: 16 MiB of characters of up to 3 UTF-8 bytes each.
+    expect(vs.reason).toBe(
+      `2 columns can hold values over Tablestore's 2 MiB per value: ${sizes}.docs.img LONGBLOB holds up to 4 GiB, ${sizes}.docs.summary MEDIUMTEXT holds up to 48 MiB (in practice a value is at most the source's max_allowed_packet, 1 GiB or less)`,
+    );
+    expect(vs.objects).toEqual(['docs.img', 'docs.summary']);
+    expect(vs.fix).toContain('stops the task (sync.dirtyData: block)');
+    expect(vs.fix).toContain('{ name: "docs", columns: { <the columns to keep> } } in objects[0].tables');
+    expect(report.ok).toBe(true);
+    expect(formatPrecheckReport(report)).toContain('1 warning, 0 failed');
+
+    // Without those columns (a column selection) or without that table: passed.
+    const selected = await checked(task({ objects: [{ database: sizes, tables: [{ name: 'docs', columns: { id: 'id', notes: 'notes' } }, 'small'] }] }));
+    expect(item(selected, 'tablestore-value-sizes').status).toBe('passed');
+    const small = await checked(task({ objects: [{ database: sizes, tables: ['small'] }], sync: { dirtyData: 'skip' } }));
+    expect(item(small, 'tablestore-value-sizes')).toMatchObject({ status: 'passed', reason: expect.stringContaining('no column of the 1 table can hold a value over') });
   });
 
   it('an existing table the task did not create fails under precheck-and-report, passes when owned', async () => {

@@ -72,6 +72,12 @@ function sized(sizes: readonly string[], bytes: number): string {
   return sizes[SIZE_LIMITS.findIndex((limit) => bytes <= limit)] ?? sizes[sizes.length - 1]!;
 }
 
+/** The most bytes a TEXT or BLOB type stores: 255 (TINY…), 65,535, 16 MiB − 1 (MEDIUM…), 4 GiB − 1 (LONG…); undefined for other types. */
+export function lobStorageBytes(dataType: string): number | undefined {
+  const i = Math.max((TEXT_SIZES as readonly string[]).indexOf(dataType), (BLOB_SIZES as readonly string[]).indexOf(dataType));
+  return i < 0 ? undefined : SIZE_LIMITS[i];
+}
+
 export function maxLen(dialect: ServerDialect, charset: string): number {
   return dialect.charsets[normalizeCharset(dialect, charset)]?.maxLen ?? 4;
 }

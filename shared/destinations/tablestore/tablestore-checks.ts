@@ -1,9 +1,10 @@
 /**
  * Precheck items about a Tablestore destination (references 000 and 003, "Destination database
  * limitations"): the endpoint and credentials, the tables per instance, Tablestore's naming rules, the
- * primary keys the tables get, and tables that already exist under the names the task writes.
+ * primary keys the tables get, columns whose values can exceed Tablestore's size limits, and tables that
+ * already exist under the names the task writes.
  *
- * Names and keys need only the resolved objects; the table limit and the existing tables also need the
+ * Names, keys and value sizes need only the resolved objects; the table limit and the existing tables also need the
  * instance, and are left out when it cannot be reached (as the MySQL items are).
  */
 import { connect as netConnect } from 'node:net';
@@ -14,8 +15,9 @@ import { describeKey, formatKeySchema, openTablestoreClient, type KeySchemaColum
 import { ownershipKey } from './tablestore-schema.ts';
 import { WATERMARK_TABLE } from './tablestore-sink.ts';
 import { isTablestoreName, tablestoreTable, TABLESTORE_LIMITS, type KeyColumn } from './tablestore-table.ts';
-import { tableLabel, type DatabaseMapping, type TableMapping } from '../../task/object-mapper.ts';
-import type { Task } from '../../task/task.ts';
+import { COLUMN_VALUE_LIMIT, maxValueBytes, ROW_SIZE_LIMIT } from './tablestore-limits.ts';
+import { loadColumns, tableLabel, type ColumnMapping, type DatabaseMapping, type TableMapping } from '../../task/object-mapper.ts';
+import type { DirtyDataPolicy, Task } from '../../task/task.ts';
 import type { TablestoreDestinationConfig } from './config.ts';
 import type { CheckResult } from '../../precheck/check-result.ts';
 import type { DestinationCheckContext } from '../destination.ts';
@@ -26,6 +28,7 @@ export const TABLESTORE_ITEMS = {
   tableLimit: { id: 'tablestore-table-limit', name: 'Tables per Tablestore instance', side: 'destination' },
   names: { id: 'tablestore-names', name: 'Tablestore table and column names', side: 'destination' },
   primaryKeys: { id: 'tablestore-primary-keys', name: 'Tablestore primary keys', side: 'destination' },
+  valueSizes: { id: 'tablestore-value-sizes', name: 'Column values Tablestore can store', side: 'destination' },
   existingTables: { id: 'tablestore-existing-tables', name: 'Existing Tablestore tables', side: 'destination' },
 } as const satisfies Record<string, ItemMeta>;
 
@@ -274,6 +277,90 @@ export function tablestoreKeysVerdict(tables: readonly TableMapping[]): Verdict 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Value and row sizes (no I/O)
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const bytesLabel = (n: number) => `${n.toLocaleString('en-US')} bytes`;
+
+/** A size as reasons print it: `65,535 bytes`, `16 MiB` (for 16 MiB − 1), `4 GiB`. */
+export function sizeLabel(n: number): string {
+  if (n < MiB) return bytesLabel(n);
+  const [unit, name] = n < GiB ? [MiB, 'MiB'] : [GiB, 'GiB'];
+  return `${Number((n / unit).toFixed(1))} ${name}`;
+}
+
+interface ColumnSize {
+  readonly column: ColumnMapping;
+  readonly bytes: number;
+}
+
+interface TableSizes {
+  readonly table: TableMapping;
+  /** Attribute columns that can hold a value over COLUMN_VALUE_LIMIT. */
+  readonly over: readonly ColumnSize[];
+  /** The largest row: column names and largest values, as Tablestore sizes a row. */
+  readonly row: number;
+  readonly largest: ColumnSize | undefined;
+}
+
+/**
+ * The largest value of each column a load writes, and of the row. A key value counts at most 1 KB (a
+ * longer one is refused as a key, which tablestore-primary-keys warns about); a column of a type with no
+ * known bound counts 0.
+ */
+function tableSizes(t: TableMapping): TableSizes {
+  const key = new Set(t.key.map((k) => k.toLowerCase()));
+  const sizes = loadColumns(t).map((column): ColumnSize => {
+    const max = maxValueBytes(column.source);
+    const isKey = key.has(column.source.name.toLowerCase());
+    return { column, bytes: isKey ? Math.min(max ?? Infinity, TABLESTORE_LIMITS.primaryKeyValueBytes) : (max ?? 0) };
+  });
+  const row = sizes.reduce((n, s) => n + Buffer.byteLength(s.column.target, 'utf8') + s.bytes, 0);
+  const largest = sizes.reduce<ColumnSize | undefined>((a, s) => (a && a.bytes >= s.bytes ? a : s), undefined);
+  return { table: t, over: sizes.filter((s) => s.bytes > COLUMN_VALUE_LIMIT), row, largest };
+}
+
+const holds = (t: TableMapping, s: ColumnSize) => `${tableLabel(t)}.${s.column.source.name} ${s.column.source.columnType.toUpperCase()} holds up to ${sizeLabel(s.bytes)}`;
+
+/** What happens to a row over a limit under the task's dirty-data policy, and the ways around it. */
+function valueSizesFix(first: TableMapping, dirtyData: DirtyDataPolicy, listNote: boolean): string {
+  const happens =
+    dirtyData === 'skip'
+      ? 'a row with a larger value is not written: sync.dirtyData: skip records it in the dirty-data log with a reason naming table, key, column and size'
+      : 'a row with a larger value stops the task (sync.dirtyData: block) with an error naming table, key, column and size; sync.dirtyData: skip records such rows and goes on';
+  const columns = setting(first, 'columns', '{ <the columns to keep> }');
+  return `${happens}. If such values occur: leave the columns out with the table's column selection, e.g. ${columns} (columns selects as well as renames: list every column to keep)${listNote ? LIST_NOTE : ''}; or keep large values elsewhere (e.g. OSS) and synchronize a reference to them; or synchronize these tables to a MySQL destination`;
+}
+
+/** Columns whose values can exceed Tablestore's 2 MiB per value, and tables whose rows can exceed 4 MiB though each column fits. */
+export function valueSizesVerdict(tables: readonly TableMapping[], dirtyData: DirtyDataPolicy): Verdict {
+  const sized = tables.map(tableSizes);
+  const columns = sized.flatMap((s) => s.over.map((c) => ({ t: s.table, c })));
+  const rows = sized.filter((s) => s.over.length === 0 && s.row > ROW_SIZE_LIMIT);
+  if (columns.length === 0 && rows.length === 0) {
+    return { status: 'passed', reason: `no column of the ${plural(tables.length, 'table')} can hold a value over Tablestore's ${sizeLabel(COLUMN_VALUE_LIMIT)} per value, and no row can exceed its ${sizeLabel(ROW_SIZE_LIMIT)} per row` };
+  }
+  const problems: string[] = [];
+  if (columns.length > 0) {
+    const packet = columns.some(({ c }) => c.bytes > GiB) ? " (in practice a value is at most the source's max_allowed_packet, 1 GiB or less)" : '';
+    problems.push(`${plural(columns.length, 'column')} can hold values over Tablestore's ${sizeLabel(COLUMN_VALUE_LIMIT)} per value: ${listNames(columns.map(({ t, c }) => holds(t, c)), 5)}${packet}`);
+  }
+  if (rows.length > 0) {
+    const text = (s: TableSizes) => `${tableLabel(s.table)} rows hold up to ${bytesLabel(s.row)} (${plural(loadColumns(s.table).length, 'column')}${s.largest ? `, the largest ${holds(s.table, s.largest)}` : ''})`;
+    problems.push(`${plural(rows.length, 'table')} whose rows can exceed Tablestore's ${sizeLabel(ROW_SIZE_LIMIT)} per row, though each column fits: ${listNames(rows.map(text), 5)}`);
+  }
+  const affected = sized.filter((s) => s.over.length > 0 || rows.includes(s)).map((s) => s.table);
+  return {
+    status: 'warning',
+    reason: problems.join('; '),
+    fix: valueSizesFix(affected[0]!, dirtyData, affected.some((t) => !listed(t))),
+    objects: [...columns.map(({ t, c }) => `${t.target.table}.${c.column.target}`), ...rows.map((s) => s.table.target.table)],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The instance: table limit and existing tables
 
 /** Existing tables ∪ the task's tables ∪ the watermark table, against destination.maxTables. */
@@ -382,6 +469,7 @@ export async function tablestoreChecks(task: Task, d: TablestoreDestinationConfi
   }
   items.push(toItem(TABLESTORE_ITEMS.names, tablestoreNamesVerdict(tables)));
   items.push(toItem(TABLESTORE_ITEMS.primaryKeys, tablestoreKeysVerdict(tables)));
+  items.push(toItem(TABLESTORE_ITEMS.valueSizes, valueSizesVerdict(tables, task.sync.dirtyData)));
   if (instance) {
     items.push(
       await guarded(

@@ -6,6 +6,7 @@
 import type { TableMapping } from '../../task/object-mapper.ts';
 import { loadColumns } from '../../task/object-mapper.ts';
 import { primaryKeyType, valueKind, type PrimaryKeyType, type ValueKind } from './tablestore-values.ts';
+import { maxValueBytes } from './tablestore-limits.ts';
 
 /** Tablestore limits (product docs "General limits"; docs/protocols.md §2.3). */
 export const TABLESTORE_LIMITS = {
@@ -49,18 +50,8 @@ export function tablestoreTable(t: TableMapping): TablestoreTable {
   const primaryKey = t.key.map((k): KeyColumn => {
     const c = bySource.get(k.toLowerCase())!;
     const kind = valueKind(c.source);
-    return { name: c.target, kind, type: primaryKeyType(kind), maxBytes: maxBytes(c.source.columnType, c.source.charset), nullable: c.source.nullable };
+    return { name: c.target, kind, type: primaryKeyType(kind), maxBytes: maxValueBytes(c.source), nullable: c.source.nullable };
   });
   const columns = loadColumns(t).map((c) => ({ source: c.source.name, name: c.target, kind: valueKind(c.source) }));
   return { name: t.target.table, primaryKey, kinds: new Map(columns.map((c) => [c.name, c.kind])), columns };
-}
-
-/** char(n)/varchar(n)/binary(n)/varbinary(n): n characters at up to 4 bytes each (1 for binary). */
-function maxBytes(columnType: string, charset: string | null): number | undefined {
-  const m = /^(var)?(char|binary)\((\d+)\)/i.exec(columnType);
-  // Numbers and temporals print in at most 67 characters (DECIMAL(65) with sign and point).
-  if (!m) return /^(tiny|small|medium|big)?int|^year|^decimal|^numeric|^date|^time/i.test(columnType) ? 67 : undefined;
-  const n = Number(m[3]);
-  if (m[2]!.toLowerCase() === 'binary') return n;
-  return n * (charset === null ? 1 : /^utf8mb4/.test(charset) ? 4 : /^utf8/.test(charset) ? 3 : /^(latin|ascii|binary)/.test(charset) ? 1 : 4);
 }
