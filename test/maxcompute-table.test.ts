@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseMaxComputeDestination } from '../shared/destinations/maxcompute/config.ts';
 import { additionalNames, isMaxComputeName, maxComputeType, partitionsPerDay, partitionValues, recordId } from '../shared/destinations/maxcompute/maxcompute-table.ts';
 import { TaskFileError } from '../shared/errors.ts';
+import { entriesByPartition, logEntries, partitionSpec } from '../shared/destinations/maxcompute/log-rows.ts';
+import type { RowChange } from '../shared/change/change-event.ts';
 
 const col = (columnType: string) => ({ dataType: columnType.replace(/[(\s].*$/, ''), columnType });
 
@@ -104,5 +106,31 @@ describe('destination block of a MaxCompute task', () => {
     expect(keyOf({ additionalColumnRule: 'old' })).toBe('destination.additionalColumnRule');
     expect(keyOf({ region: 'cn-hangzhou' })).toBe('destination.region');
     expect(keyOf({ endpoint: 'service.cn-hangzhou.maxcompute.aliyun.com' })).toBe('destination.endpoint');
+  });
+});
+
+describe('row changes as log entries', () => {
+  const at = (offset: number, ts: number) => ({ pos: { file: 3, offset, row: 0 }, ts });
+  const ref = { database: 'shop', table: 'orders' };
+  const ins: RowChange = { kind: 'row', ...at(100, 1565944878), table: ref, key: ['id'], op: 'insert', after: { id: 1, v: 'a' } };
+  const upd: RowChange = { kind: 'row', ...at(200, 1565944879), table: ref, key: ['id'], op: 'update', before: { id: 1, v: 'a' }, after: { id: 1, v: 'b' } };
+  const del: RowChange = { kind: 'row', ...at(300, 1565948400), table: ref, key: ['id'], op: 'delete', before: { id: 1, v: 'b' } };
+
+  it('logs an INSERT as (N,Y), an UPDATE as (Y,N) then (N,Y) under one record id, a DELETE as (Y,N)', () => {
+    const flags = (c: RowChange) => logEntries(c).map((e) => [e.operation, e.beforeFlag, e.afterFlag, e.image.v, e.recordId - 3n * 2n ** 32n, e.utcTimestamp]);
+    expect(flags(ins)).toEqual([['I', 'N', 'Y', 'a', 100n, 1565944878]]);
+    expect(flags(upd)).toEqual([['U', 'Y', 'N', 'a', 200n, 1565944879], ['U', 'N', 'Y', 'b', 200n, 1565944879]]);
+    expect(flags(del)).toEqual([['D', 'Y', 'N', 'b', 300n, 1565948400]]);
+    expect(() => logEntries({ ...upd, before: undefined })).toThrow('a update of shop.orders at 3:200#0 without its before image');
+  });
+
+  it('groups the entries by log table and partition, in binlog order within each', () => {
+    const groups = entriesByPartition([ins, upd, del, { ...ins, table: { database: 'shop', table: 'items' } }], ['modifytime_day', 'modifytime_hour'], (c) => `${c.table.table}_log`);
+    expect(groups.map((g) => [g.table, g.partition, g.entries.map((e) => e.operation)])).toEqual([
+      ['orders_log', ['16', '08'], ['I', 'U', 'U']],
+      ['orders_log', ['16', '09'], ['D']],
+      ['items_log', ['16', '08'], ['I']],
+    ]);
+    expect(partitionSpec(['modifytime_day', 'modifytime_hour'], ['16', '08'])).toBe('modifytime_day=16,modifytime_hour=08');
   });
 });
