@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ChangeBatch, RowChange } from '../shared/change/change-event.ts';
-import { decodeMessage, encodeBatch, MNS_MESSAGE_BYTES, UndecodableMessage, type PayloadStore } from '../shared/queue/batch-codec.ts';
+import { ClaimMissing, decodeMessage, encodeBatch, MNS_MESSAGE_BYTES, openMessage, UndecodableMessage, type PayloadStore } from '../shared/queue/batch-codec.ts';
 import { sendGroups } from '../shared/queue/mns-change-queue.ts';
 
 /** Payloads kept in memory: the store's contract (put, then get the same bytes). */
@@ -68,6 +68,31 @@ describe('batch codec', () => {
     expect(parts.flatMap((p) => p.changes)).toEqual(JSON.parse(JSON.stringify(batch.changes)));
     const ticket = bodies.find((b) => inflateRawSync(Buffer.from(b, 'base64')).toString().includes('"claim"'))!;
     await expect(decodeMessage(ticket, memoryPayloads(), 'm-1')).rejects.toThrow(/queue message m-1 .*claim-check payload t1\/1\/3:1070#0 is not in the state store/);
+  });
+
+  it('sends a change far over the message size by claim check at once, even one that would deflate into a message', async () => {
+    const payloads = memoryPayloads();
+    // 2 MB of one letter deflates to a few KB: it would fit a message, but is not packed to find out.
+    const batch: ChangeBatch = { bucket: 3, prev: null, changes: [change(1, 'y'.repeat(2_000_000)), change(2, 'y'.repeat(500_000))] };
+    const bodies = await encodeBatch(batch, { task: 't1', payloads });
+    expect([...payloads.items.keys()]).toEqual(['t1/3/3:1010#0']);
+    expect(bodies).toHaveLength(2);
+    expect((await decodeAll(bodies, payloads)).flatMap((p) => p.changes)).toEqual(JSON.parse(JSON.stringify(batch.changes)));
+  });
+
+  it('opens a claim check without fetching its payload; a payload gone names the bucket and the change\'s position', async () => {
+    const payloads = memoryPayloads();
+    const types = { id: 'bigint', note: 'longtext' };
+    const huge: RowChange = { ...change(7, randomBytes(300_000).toString('base64')), types };
+    const batch: ChangeBatch = { bucket: 4, prev: { file: 3, offset: 900, row: 0 }, changes: [huge] };
+    const [ticket] = await encodeBatch(batch, { task: 't1', payloads });
+    const opened = await openMessage(ticket!, memoryPayloads(), 'm-2'); // an empty store: nothing fetched yet
+    expect({ task: opened.task, bucket: opened.bucket, first: opened.first, claim: opened.claim }).toEqual({ task: 't1', bucket: 4, first: huge.pos, claim: 't1/4/3:1070#0' });
+    const gone = await opened.load().catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(ClaimMissing);
+    expect(gone).toMatchObject({ claim: 't1/4/3:1070#0', bucket: 4, at: huge.pos });
+    // With the payload there, the change comes back whole, its column types resolved from the message.
+    expect((await decodeMessage(ticket!, payloads)).batch.changes).toEqual([JSON.parse(JSON.stringify(huge))]);
   });
 
   it('carries each table definition\'s column types once a message, shared again by its changes after decoding', async () => {

@@ -1,6 +1,7 @@
 /**
  * What the apply-changes function does with the queue messages one invocation brings (docs/architecture.md §3.3):
- * decode each into its batch and apply it with the destination's sink. An early batch (its
+ * decode each into its batch and apply it with the destination's sink. A claim-check payload is fetched
+ * only as its batch is applied, so an invocation holds one large change at a time. An early batch (its
  * predecessor in the bucket is not applied yet) is retried for a moment, then parked in the state
  * store; every invocation ends by applying the parked batches that are no longer early, so an
  * out-of-order chain resolves without queue round trips. A parked batch also goes back to the queue
@@ -10,16 +11,17 @@
  * applies the rest of its batch; block fails the invocation, so the message stays queued and the task
  * stalls at that change; a message that is no change batch is treated the same way. When the
  * invocation's time runs short the remaining messages go back to the queue instead of being cut off
- * mid-way.
+ * mid-way. A claim-check payload is deleted once its batch is applied; a copy of its message delivered
+ * after that is known for a replay by the bucket's watermark, and dropped.
  */
 import { ApplyRejected } from '../apply/sink.ts';
 import { ApplyFailed } from '../apply/apply-failure.ts';
 import { recordHeldBucket } from './held-buckets.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
-import { comparePositions, formatPosition } from '../change/position.ts';
+import { comparePositions, formatPosition, isAfter } from '../change/position.ts';
 import { setRejectedChangeAside } from '../incremental/dirty-data.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
-import { decodeMessage, UndecodableMessage, type PayloadStore } from '../queue/batch-codec.ts';
+import { ClaimMissing, openMessage, UndecodableMessage, type OpenedMessage, type PayloadStore } from '../queue/batch-codec.ts';
 import type { ChangeQueue } from '../queue/change-queue.ts';
 import { capValue } from '../state/dirty-row.ts';
 import type { StateStore } from '../state/state-store.ts';
@@ -100,7 +102,8 @@ async function applyOrHold(applier: InvocationApplier, message: DecodedMessage, 
 
 interface DecodedMessage {
   readonly message: IncomingMessage;
-  readonly batch: ChangeBatch;
+  /** Its envelope: the batch is loaded (a claim-check payload fetched) only as it is applied, one at a time. */
+  readonly opened: OpenedMessage;
   /** The queue copy of a parked batch: whoever applies it also removes it from the park. */
   readonly parked: boolean;
 }
@@ -112,29 +115,39 @@ async function decodeAll(messages: readonly IncomingMessage[], ctx: ApplyContext
     const d = await decodeOne(original, ctx);
     if (d) decoded.push(d);
   }
-  return decoded.sort((a, b) => comparePositions(a.batch.changes[0]!.pos, b.batch.changes[0]!.pos));
+  return decoded.sort((a, b) => comparePositions(a.opened.first, b.opened.first));
 }
 
 async function decodeOne(original: IncomingMessage, ctx: ApplyContext): Promise<DecodedMessage | undefined> {
   const parked = original.body.startsWith(PARKED_MARK);
   const message = parked ? { ...original, body: original.body.slice(PARKED_MARK.length) } : original;
-  let decodedMessage: Awaited<ReturnType<typeof decodeMessage>>;
+  const opened = await readOrDrop(message, ctx, () => openMessage(message.body, ctx.store, message.id));
+  if (!opened) return undefined;
+  if (opened.task !== ctx.task.name) {
+    ctx.log(`message ${message.id} belongs to task ${opened.task}, not ${ctx.task.name}: left out`);
+    return undefined;
+  }
+  return { message, opened, parked };
+}
+
+/**
+ * What `read` (opening a message, or loading its batch) returns; undefined for a message to leave out:
+ * a replay of an applied claim check, or, under skip, a message that is not a batch this task's reader
+ * wrote (recorded). Under block that fails the invocation, and the message stays in the queue.
+ */
+async function readOrDrop<T>(message: IncomingMessage, ctx: ApplyContext, read: () => Promise<T>): Promise<T | undefined> {
   try {
-    decodedMessage = await decodeMessage(message.body, ctx.store, message.id);
+    return await read();
   } catch (e) {
-    // Not a batch this task's reader wrote: under skip it is recorded and dropped, under block the
-    // invocation fails and the message stays in the queue.
+    if (await isReplay(e, ctx)) {
+      ctx.log(`message ${message.id} is a replay: its change is applied and its claim-check payload ${(e as ClaimMissing).claim} deleted; left out`);
+      return undefined;
+    }
     if (!(e instanceof UndecodableMessage) || ctx.task.sync.dirtyData === 'block') throw e;
     await ctx.store.recordDirty({ table: '(queue)', phase: 'incremental', position: `message ${message.id}`, reason: e.message, row: capValue(message.body), at: new Date().toISOString() });
     ctx.log(`dirty data skipped: ${e.message}`);
     return undefined;
   }
-  const { task, batch } = decodedMessage;
-  if (task !== ctx.task.name) {
-    ctx.log(`message ${message.id} belongs to task ${task}, not ${ctx.task.name}: left out`);
-    return undefined;
-  }
-  return { message, batch, parked };
 }
 
 /** Applies one invocation's batches, waiting for or parking the early ones, and tallies what happened. */
@@ -153,7 +166,9 @@ class InvocationApplier {
     return this.parkedEarly;
   }
 
-  async apply({ message, batch, parked }: DecodedMessage): Promise<void> {
+  async apply({ message, opened, parked }: DecodedMessage): Promise<void> {
+    const batch = await readOrDrop(message, this.ctx, () => opened.load());
+    if (!batch) return;
     let outcome: ApplyOutcome | undefined = await this.applyWaiting(batch);
     if (outcome.status === 'early') {
       outcome = await this.park(message, batch);
@@ -161,6 +176,8 @@ class InvocationApplier {
     } else if (parked) {
       await this.ctx.store.deletePayload(parkedId(this.ctx.task.name, batch));
     }
+    // Not needed any more: a copy of the message delivered again is told a replay (isReplay).
+    if (opened.claim !== undefined) await this.ctx.store.deletePayload(opened.claim);
     this.count(outcome);
   }
 
@@ -179,16 +196,25 @@ class InvocationApplier {
     const { ctx } = this;
     const ids = await ctx.store.payloadIds(`parked/${ctx.task.name}/`);
     if (ids.length === 0) return;
-    const parked: Array<{ id: string; batch: ChangeBatch }> = [];
+    const parked: Array<{ id: string; opened: OpenedMessage }> = [];
     for (const id of ids) {
       const body = await ctx.store.getPayload(id);
-      if (body) parked.push({ id, batch: (await decodeMessage(body.toString('utf8'), ctx.store, `parked ${id}`)).batch });
+      if (body) parked.push({ id, opened: await openMessage(body.toString('utf8'), ctx.store, `parked ${id}`) });
     }
-    parked.sort((a, b) => a.batch.bucket - b.batch.bucket || comparePositions(a.batch.changes[0]!.pos, b.batch.changes[0]!.pos));
-    for (const { id, batch } of parked) {
+    parked.sort((a, b) => a.opened.bucket - b.opened.bucket || comparePositions(a.opened.first, b.opened.first));
+    for (const { id, opened } of parked) {
+      let batch: ChangeBatch;
+      try {
+        batch = await opened.load();
+      } catch (e) {
+        if (!(await isReplay(e, ctx))) throw e;
+        await ctx.store.deletePayload(id); // applied by another instance, which had yet to remove it from the park
+        continue;
+      }
       const outcome = await applyWithPolicy(batch, ctx);
       if (outcome.status === 'early') continue;
       await ctx.store.deletePayload(id);
+      if (opened.claim !== undefined) await ctx.store.deletePayload(opened.claim);
       this.count(outcome);
     }
   }
@@ -240,6 +266,16 @@ class InvocationApplier {
       this.ctx.log(`DDL failed in the destination (the task goes on): ${f.sql} — ${f.error}`);
     }
   }
+}
+
+/**
+ * A claim check whose payload is gone because its change was applied (and the payload deleted): the
+ * bucket's watermark is at or past the change. Only a watermark passes a change once it is applied,
+ * so any other missing payload stays an error.
+ */
+async function isReplay(e: unknown, ctx: ApplyContext): Promise<boolean> {
+  if (!(e instanceof ClaimMissing) || e.at === undefined) return false;
+  return !isAfter(e.at, await ctx.sink.watermark(e.bucket));
 }
 
 function parkedId(task: string, batch: ChangeBatch): string {

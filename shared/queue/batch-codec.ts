@@ -36,6 +36,17 @@ export class UndecodableMessage extends FcDtsError {
   }
 }
 
+/**
+ * A claim check whose payload is gone: the apply function deletes a payload once its change is applied,
+ * so a message delivered again after that finds none. `at` (the change's position; absent in messages
+ * of older versions) tells the caller whether the bucket's watermark has passed it, i.e. a replay.
+ */
+export class ClaimMissing extends UndecodableMessage {
+  constructor(what: string, readonly claim: string, readonly bucket: number, readonly at: BinlogPosition | undefined) {
+    super(what, `its claim-check payload ${claim} is not in the state store`);
+  }
+}
+
 interface Envelope {
   readonly v: 1;
   readonly task: string;
@@ -45,6 +56,8 @@ interface Envelope {
   readonly through?: BinlogPosition;
   /** Instead of `changes`: the id of the payload holding them. */
   readonly claim?: string;
+  /** With `claim`: the position of the change it holds (to tell a replay once the payload is deleted). */
+  readonly at?: BinlogPosition;
   /** The column types its changes refer to by index (`"types": 0`). */
   readonly types?: readonly ColumnTypes[];
 }
@@ -52,6 +65,12 @@ interface Envelope {
 const VERSION = 1;
 /** Changes are first grouped by their JSON size: about this many raw bytes per message before compression. */
 const RAW_BYTES_PER_MESSAGE = 4;
+/**
+ * A single change whose JSON is over this many times the message size goes straight to a claim check.
+ * Row images rarely deflate that well; one that would (a long run of one byte) still arrives intact,
+ * at the cost of a state-store round trip. Deflate's own limit (~1000:1) makes this a trade-off only.
+ */
+const CLAIM_RATIO = 16;
 
 export interface EncodeOptions {
   readonly task: string;
@@ -86,30 +105,49 @@ export async function encodeBatch(batch: ChangeBatch, options: EncodeOptions): P
   /** Encodes changes [from, to) as one body, or halves them until each half fits; returns the last position sent. */
   async function emit(from: number, to: number, prevPos: BinlogPosition | null): Promise<BinlogPosition | null> {
     const head = headOf(prevPos, to);
-    const body = pack(`${JSON.stringify(head).slice(0, -1)},"changes":[${pieces.slice(from, to).join(',')}]}`);
     const last = batch.changes[to - 1]!.pos;
-    if (body.length <= max) {
-      out.push(body);
-      return last;
-    }
-    if (to - from > 1) {
-      const mid = from + ((to - from) >> 1);
-      return emit(mid, to, await emit(from, mid, prevPos));
+    // A piece far over the message size goes to the state store without first packing it into a body
+    // only to find that too large: for a 64 MB value that is seconds of deflate and a second copy.
+    // groups() keeps such a piece alone, so no multi-change body is ever built around it.
+    if (to - from > 1 || pieces[from]!.length <= max * CLAIM_RATIO) {
+      const body = pack(`${JSON.stringify(head).slice(0, -1)},"changes":[${pieces.slice(from, to).join(',')}]}`);
+      if (body.length <= max) {
+        out.push(body);
+        return last;
+      }
+      if (to - from > 1) {
+        const mid = from + ((to - from) >> 1);
+        return emit(mid, to, await emit(from, mid, prevPos));
+      }
     }
     // One change alone is too large: its payload goes to the state store, under an id its position
     // makes unique, so a reader that sends it again after a restart overwrites the same payload.
     const claim = `${options.task}/${batch.bucket}/${formatPosition(last)}`;
-    // The payload holds the change as it is, its types inline.
-    await options.payloads.putPayload(claim, deflateRawSync(Buffer.from(JSON.stringify(batch.changes[from])), { level: 1 }));
-    const ticket = pack(JSON.stringify({ ...head, claim }));
+    // The payload is the change's piece as it is (its types by index, into the ticket's `types`).
+    await options.payloads.putPayload(claim, deflateRawSync(pieces[from]!, { level: 1 }));
+    const ticket = pack(JSON.stringify({ ...head, claim, at: last }));
     if (ticket.length > max) throw new RangeError(`a claim-check message is ${ticket.length} bytes, over the queue's ${max}`);
     out.push(ticket);
     return last;
   }
 }
 
-/** The batch a message body carries (its claim-check payload fetched). `what` names the message in errors. */
-export async function decodeMessage(body: string, payloads: PayloadStore, what = ''): Promise<{ task: string; batch: ChangeBatch }> {
+/**
+ * A message opened: its envelope read, its claim-check payload (if any) not fetched yet, so that a
+ * caller holding many messages holds one large change at a time. `first` is the position of its first
+ * change (what callers order batches by); `load()` fetches the payload and checks the changes.
+ */
+export interface OpenedMessage {
+  readonly task: string;
+  readonly bucket: number;
+  readonly first: BinlogPosition;
+  /** The id of its claim-check payload, for deleting it once the batch is applied. */
+  readonly claim: string | undefined;
+  load(): Promise<ChangeBatch>;
+}
+
+/** Reads a message body's envelope (UndecodableMessage when it is not one). `what` names the message in errors. */
+export async function openMessage(body: string, payloads: PayloadStore, what = ''): Promise<OpenedMessage> {
   let env: Envelope;
   try {
     env = JSON.parse(inflateRawSync(Buffer.from(body, 'base64')).toString('utf8')) as Envelope;
@@ -118,24 +156,52 @@ export async function decodeMessage(body: string, payloads: PayloadStore, what =
   }
   if (typeof env !== 'object' || env === null || env.v !== VERSION) throw new UndecodableMessage(what, `unknown format version ${JSON.stringify((env as { v?: unknown } | null)?.v)}`);
   if (typeof env.task !== 'string' || !Number.isInteger(env.bucket)) throw new UndecodableMessage(what, 'no task or bucket');
-  let changes = env.changes;
-  if (env.claim !== undefined) {
-    const data = await payloads.getPayload(env.claim);
-    if (!data) throw new UndecodableMessage(what, `its claim-check payload ${env.claim} is not in the state store`);
-    changes = [JSON.parse(inflateRawSync(data).toString('utf8')) as Change];
-  }
-  if (!Array.isArray(changes) || changes.length === 0) throw new UndecodableMessage(what, 'no changes');
-  for (const c of changes) {
-    if (typeof c !== 'object' || c === null || (c.kind !== 'row' && c.kind !== 'ddl') || typeof c.pos !== 'object' || c.pos === null) {
-      throw new UndecodableMessage(what, 'a change without kind or position');
+  const { claim, task, bucket } = env;
+  const at = isPosition(env.at) ? env.at : undefined;
+  const load = async (): Promise<ChangeBatch> => {
+    let changes = env.changes;
+    if (claim !== undefined) {
+      changes = [parsePayload(await payloads.getPayload(claim), () => new ClaimMissing(what, claim, bucket, at))];
     }
-    if (c.kind === 'row' && typeof c.types === 'number') {
-      const types = env.types?.[c.types];
-      if (typeof types !== 'object' || types === null) throw new UndecodableMessage(what, `a change refers to column types ${c.types}, which the message does not hold`);
-      (c as { types?: ColumnTypes }).types = types;
+    if (!Array.isArray(changes) || changes.length === 0) throw new UndecodableMessage(what, 'no changes');
+    for (const c of changes) {
+      if (typeof c !== 'object' || c === null || (c.kind !== 'row' && c.kind !== 'ddl') || typeof c.pos !== 'object' || c.pos === null) {
+        throw new UndecodableMessage(what, 'a change without kind or position');
+      }
+      if (c.kind === 'row' && typeof c.types === 'number') {
+        const types = env.types?.[c.types];
+        if (typeof types !== 'object' || types === null) throw new UndecodableMessage(what, `a change refers to column types ${c.types}, which the message does not hold`);
+        (c as { types?: ColumnTypes }).types = types;
+      }
     }
-  }
-  return { task: env.task, batch: { bucket: env.bucket, prev: env.prev ?? null, changes, ...(env.through ? { through: env.through } : {}) } };
+    return { bucket, prev: env.prev ?? null, changes, ...(env.through ? { through: env.through } : {}) };
+  };
+  if (claim !== undefined && at !== undefined) return { task, bucket, first: at, claim, load };
+  // Inline changes (or a claim check of an older version, without `at`): checked now, `load` returns them.
+  const batch = await load();
+  return { task, bucket, first: batch.changes[0]!.pos, claim, load: async () => batch };
+}
+
+/** The batch a message body carries, its claim-check payload fetched. `what` names the message in errors. */
+export async function decodeMessage(body: string, payloads: PayloadStore, what = ''): Promise<{ task: string; batch: ChangeBatch }> {
+  const opened = await openMessage(body, payloads, what);
+  return { task: opened.task, batch: await opened.load() };
+}
+
+/**
+ * The change a claim-check payload holds. Neither the payload nor its inflated bytes are referenced
+ * while JSON.parse runs: only the text and the change it makes are (a 64 MB value is ~90 MB of each).
+ */
+function parsePayload(data: Buffer | undefined, missing: () => Error): Change {
+  if (!data) throw missing();
+  const text = inflateRawSync(data).toString('utf8');
+  data = undefined;
+  return JSON.parse(text) as Change;
+}
+
+function isPosition(p: unknown): p is BinlogPosition {
+  const { file, offset, row } = (p ?? {}) as Partial<BinlogPosition>;
+  return Number.isInteger(file) && Number.isInteger(offset) && Number.isInteger(row);
 }
 
 function pack(json: string): string {

@@ -66,6 +66,8 @@ const MUST_NOT_EXIST = new Condition(Expect.EXPECT_NOT_EXIST, null);
 const COLUMN_BYTES = 2_000_000;
 const DATA_COLUMNS = ['d0', 'd1'] as const;
 const ROW_BYTES = COLUMN_BYTES * DATA_COLUMNS.length;
+/** Part rows a read of a document has in flight. */
+const PARTS_READ_AT_ONCE = 4;
 const ATTRIBUTE_BYTES = 2 * 1024 * 1024;
 /** A primary-key STRING holds 1 KB. */
 const KEY_BYTES = 1024;
@@ -418,20 +420,38 @@ export class TablestoreStateStore implements DistributedStateStore {
     for (let attempt = 0; ; attempt++) {
       if (columns === undefined) return undefined;
       const head = this.head(item, columns);
-      let data: Buffer | undefined = head.inline;
-      if (head.parts > 0) {
-        const parts = await Promise.all(Array.from({ length: head.parts }, (_, i) => this.getRow(partItem(item, head.gen ?? '', i))));
-        data = parts.every((p) => p !== undefined) ? Buffer.concat(parts.map((p) => joinData(p!))) : undefined;
-      }
-      if (data !== undefined && data.length === head.bytes && sha256(data) === head.sha256) return data;
+      const data = head.parts > 0 ? await this.readParts(item, head) : head.inline;
+      if (typeof data !== 'string' && data.length === head.bytes && sha256(data) === head.sha256) return data;
       // A writer may have replaced the document, and deleted the parts named here, since the head was read.
       columns = await this.getRow(item);
       const again = columns && this.head(item, columns);
       if (attempt >= 2 || (again?.sha256 === head.sha256 && again.gen === head.gen)) {
-        const found = data === undefined ? 'parts are missing' : `${data.length} bytes with another checksum`;
+        const found = typeof data === 'string' ? data : `${data.length} bytes with another checksum`;
         throw this.damaged(item, `a document of ${head.bytes} bytes in ${head.parts || 1} row(s) of which ${found}`);
       }
     }
+  }
+
+  /**
+   * A document's part rows, read a few at a time and copied into one buffer of its size (a claim-check
+   * payload may be 100 MB: the parts as read and the document are not held side by side). When they
+   * are not all there, or add up to more than `head.bytes`: what is wrong, for the error.
+   */
+  private async readParts(item: string, head: Head): Promise<Buffer | string> {
+    if (head.bytes > head.parts * ROW_BYTES) return `more bytes than its ${head.parts} part(s) hold`;
+    const data = Buffer.allocUnsafe(head.bytes);
+    let bytes = 0;
+    for (let from = 0; from < head.parts; from += PARTS_READ_AT_ONCE) {
+      const indexes = Array.from({ length: Math.min(PARTS_READ_AT_ONCE, head.parts - from) }, (_, i) => from + i);
+      for (const part of await Promise.all(indexes.map((i) => this.getRow(partItem(item, head.gen ?? '', i))))) {
+        if (part === undefined) return 'parts are missing';
+        for (const piece of dataPieces(part)) {
+          if (bytes + piece.length <= data.length) piece.copy(data, bytes);
+          bytes += piece.length;
+        }
+      }
+    }
+    return bytes <= data.length ? data.subarray(0, bytes) : `${bytes} bytes`;
   }
 
   private head(item: string, columns: Columns): Head {
@@ -577,12 +597,17 @@ function dataColumns(data: Buffer): TableStore.AttributeColumns {
   return out;
 }
 
-function joinData(columns: Columns): Buffer {
+function dataPieces(columns: Columns): Buffer[] {
   const pieces: Buffer[] = [];
   for (const name of DATA_COLUMNS) {
     const value = columns.get(name);
     if (Buffer.isBuffer(value)) pieces.push(value);
   }
+  return pieces;
+}
+
+function joinData(columns: Columns): Buffer {
+  const pieces = dataPieces(columns);
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }
 
