@@ -75,7 +75,7 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
       await applier.deferRest(decoded.slice(i));
       break;
     }
-    await applyOrHold(applier, decoded[i]!, ctx);
+    await applier.apply(decoded[i]!);
   }
   // Sweeps are the fast path only (the queue copy is the guarantee): at most a few a second per instance.
   if (applier.early > 0 || Date.now() - lastSweep >= SWEEP_INTERVAL_MS) {
@@ -83,21 +83,6 @@ export async function applyMessages(messages: readonly IncomingMessage[], ctx: A
     await applier.sweepParked();
   }
   return applier.report();
-}
-
-/**
- * Applies one message; when that fails (other than a change refused under the dirty-data policy) the
- * bucket is recorded as held (held-buckets.ts) and the invocation fails with the bucket named, so the
- * queue delivers the message again.
- */
-async function applyOrHold(applier: InvocationApplier, message: DecodedMessage, ctx: ApplyContext): Promise<void> {
-  try {
-    await applier.apply(message);
-  } catch (e) {
-    if (e instanceof ApplyRejected) throw e;
-    const attempts = await recordHeldBucket(ctx.store, ctx.task.name, message.batch, e).catch(() => 1);
-    throw new ApplyFailed(message.batch, e, attempts);
-  }
 }
 
 interface DecodedMessage {
@@ -169,6 +154,25 @@ class InvocationApplier {
   async apply({ message, opened, parked }: DecodedMessage): Promise<void> {
     const batch = await readOrDrop(message, this.ctx, () => opened.load());
     if (!batch) return;
+    try {
+      await this.applyLoaded(message, opened, parked, batch);
+    } catch (e) {
+      throw await this.held(batch, e);
+    }
+  }
+
+  /**
+   * A batch that failed (other than a change refused under the dirty-data policy) holds its bucket:
+   * recorded (held-buckets.ts), and the invocation fails with the bucket named, so the queue delivers
+   * the message again.
+   */
+  private async held(batch: ChangeBatch, e: unknown): Promise<unknown> {
+    if (e instanceof ApplyRejected) return e;
+    const attempts = await recordHeldBucket(this.ctx.store, this.ctx.task.name, batch, e).catch(() => 1);
+    return new ApplyFailed(batch, e, attempts);
+  }
+
+  private async applyLoaded(message: IncomingMessage, opened: OpenedMessage, parked: boolean, batch: ChangeBatch): Promise<void> {
     let outcome: ApplyOutcome | undefined = await this.applyWaiting(batch);
     if (outcome.status === 'early') {
       outcome = await this.park(message, batch);
