@@ -9,6 +9,7 @@ import { MaxComputeError } from '../shared/maxcompute/maxcompute-errors.ts';
 import { OdpsRestClient } from '../shared/maxcompute/odps-rest.ts';
 import { signablePathAndQuery, verifyAuthorization } from '../shared/maxcompute/odps-signature.ts';
 import { OdpsSql } from '../shared/maxcompute/odps-sql.ts';
+import { failure as failureOf } from './helpers/failure.ts';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
@@ -48,15 +49,7 @@ function xmlError(res: ServerResponse, status: number, code: string, message: st
   res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message><![CDATA[${message}]]></Message><RequestId>REQ-1</RequestId><HostId>h</HostId></Error>`);
 }
 
-async function failure(p: Promise<unknown>): Promise<MaxComputeError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MaxComputeError);
-    return e as MaxComputeError;
-  }
-  throw new Error('the call succeeded');
-}
+const failure = (call: Promise<unknown>): Promise<MaxComputeError> => failureOf(call, MaxComputeError);
 
 describe('OdpsRestClient', () => {
   it('signs requests (bare and encoded query parameters, a body) so that the server-side check passes', async () => {

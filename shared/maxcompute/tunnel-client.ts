@@ -26,21 +26,23 @@ export interface SessionColumn {
   readonly nullable: boolean;
 }
 
-export interface UploadSessionInfo {
+/** The table schema a session reports: data columns (the record stream's) and partition keys. */
+export interface SessionSchema {
+  readonly columns: readonly SessionColumn[];
+  readonly partitionKeys: readonly SessionColumn[];
+}
+
+export interface UploadSessionInfo extends SessionSchema {
   readonly uploadId: string;
   readonly status: UploadStatus;
   readonly isOverwrite: boolean;
-  readonly columns: readonly SessionColumn[];
-  readonly partitionKeys: readonly SessionColumn[];
   readonly blocks: ReadonlyArray<{ readonly blockId: number; readonly recordCount: number }>;
 }
 
-export interface DownloadSessionInfo {
+export interface DownloadSessionInfo extends SessionSchema {
   readonly downloadId: string;
   readonly status: string;
   readonly recordCount: number;
-  readonly columns: readonly SessionColumn[];
-  readonly partitionKeys: readonly SessionColumn[];
 }
 
 export interface UploadTarget {
@@ -226,8 +228,7 @@ function uploadInfo(json: unknown, what: string): UploadSessionInfo {
     uploadId: j.UploadID,
     status,
     isOverwrite: j.IsOverwrite === true,
-    columns: (j.Schema?.columns ?? []).map(sessionColumn),
-    partitionKeys: (j.Schema?.partitionKeys ?? []).map(sessionColumn),
+    ...sessionSchema(j),
     blocks: (j.UploadedBlockList ?? []).map((b) => ({ blockId: b.BlockID ?? -1, recordCount: b.RecordCount ?? 0 })),
   };
 }
@@ -238,9 +239,12 @@ function downloadInfo(json: unknown): DownloadSessionInfo {
     downloadId: j.DownloadID ?? '',
     status: j.Status ?? 'UNKNOWN',
     recordCount: j.RecordCount ?? 0,
-    columns: (j.Schema?.columns ?? []).map(sessionColumn),
-    partitionKeys: (j.Schema?.partitionKeys ?? []).map(sessionColumn),
+    ...sessionSchema(j),
   };
+}
+
+function sessionSchema(j: SessionJson): SessionSchema {
+  return { columns: (j.Schema?.columns ?? []).map(sessionColumn), partitionKeys: (j.Schema?.partitionKeys ?? []).map(sessionColumn) };
 }
 
 function sessionColumn(c: ColumnJson): SessionColumn {

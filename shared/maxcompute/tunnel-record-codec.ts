@@ -510,35 +510,24 @@ function readValue(r: WireReader, crc: RecordChecksum, type: MaxComputeType): Ma
   switch (type.kind) {
     case 'TINYINT':
     case 'SMALLINT':
-    case 'INT': {
-      const v = r.sint64();
-      crc.int64(v);
-      return Number(v);
-    }
-    case 'BIGINT': {
-      const v = r.sint64();
-      crc.int64(v);
-      return v;
-    }
+    case 'INT':
+    case 'BIGINT':
     case 'DATETIME':
     case 'DATE': {
       const v = r.sint64();
       crc.int64(v);
-      return type.kind === 'DATE' ? epochDaysToDate(Number(v)) : Number(v);
+      return type.kind === 'BIGINT' ? v : type.kind === 'DATE' ? epochDaysToDate(Number(v)) : Number(v);
     }
     case 'BOOLEAN': {
       const v = r.bool();
       crc.bool(v);
       return v;
     }
-    case 'DOUBLE': {
-      const v = r.float64();
-      crc.float64(v);
-      return v;
-    }
+    case 'DOUBLE':
     case 'FLOAT': {
-      const v = r.float32();
-      crc.float32(v);
+      const v = type.kind === 'DOUBLE' ? r.float64() : r.float32();
+      if (type.kind === 'DOUBLE') crc.float64(v);
+      else crc.float32(v);
       return v;
     }
     case 'TIMESTAMP':
