@@ -35,6 +35,7 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
 });
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 beforeEach(() => {
@@ -129,6 +130,13 @@ describe('OdpsRestClient', () => {
     expect([e.code, e.serviceCode, e.transient]).toEqual(['CONNECTION_FAILED', undefined, true]);
     expect(requests).toHaveLength(1);
   });
+  it('gives up on a server that never answers within timeoutMs, as a transient connection failure', async () => {
+    handler = () => {}; // never answers
+    const e = await failure(client().request({ method: 'GET', path: '/projects/p1', what: 'project p1', timeoutMs: 50 }));
+    expect([e.code, e.transient]).toEqual(['CONNECTION_FAILED', true]);
+    expect(e.message).toMatch(/^MaxCompute project p1: ETIMEDOUT/);
+    expect(requests).toHaveLength(3);
+  });
 });
 
 describe('OdpsSql failure', () => {
@@ -146,7 +154,7 @@ describe('OdpsSql failure', () => {
     };
     const e = await failure(new OdpsSql(client(), 'p1').run('select * from orders_log', { firstPollMs: 1 }));
     expect(e.serviceCode).toBe('ODPS-0130071');
-    expect(e.message).toBe(`MaxCompute project p1, SQL instance 20261204ABC: ODPS-0130071: ${text}`);
+    expect(e.message).toBe(`MaxCompute project p1, SQL instance 20261204ABC: ${text}`);
     expect(requests.map((r) => `${r.method} ${r.url} ${r.signature}`)).toEqual([
       'POST /api/projects/p1/instances ok',
       'GET /api/projects/p1/instances/20261204ABC?taskstatus ok',

@@ -28,7 +28,9 @@ export class MaxComputeError extends FcDtsError {
   }) {
     const meaning = meaningOf(init.serviceCode, init.httpStatus);
     const status = init.httpStatus === undefined ? '' : ` (HTTP ${init.httpStatus})`;
-    const code = init.serviceCode === undefined ? '' : `${init.serviceCode}${status}: `;
+    // A task's error text starts with its own ODPS code: say it once.
+    const codeInText = init.serviceCode !== undefined && init.serviceMessage.startsWith(init.serviceCode) && status === '';
+    const code = init.serviceCode === undefined || codeInText ? '' : `${init.serviceCode}${status}: `;
     const request = init.requestId === undefined ? '' : ` [request ${init.requestId}]`;
     super(meaning.code, `MaxCompute ${init.what}: ${code}${init.serviceMessage}${request}`, meaning.fix, { cause: init.cause });
     this.serviceCode = init.serviceCode;

@@ -27,6 +27,8 @@ export interface OdpsRequest {
   readonly what: string;
   /** Another endpoint signed with the same credentials (the tunnel's). Default: the client's endpoint. */
   readonly endpoint?: string;
+  /** This request's limit until the response headers arrive (so including a streamed upload). Default: the client's. */
+  readonly timeoutMs?: number;
 }
 
 export interface OdpsResponse {
@@ -54,7 +56,7 @@ export interface OdpsRestOptions {
   readonly endpoint: string;
   readonly credentials: OdpsCredentials;
   readonly retry?: RetryPolicy;
-  /** Per-attempt timeout until the response headers arrive. Default 120 s. */
+  /** Per-attempt limit until the response headers arrive (and, for buffered calls, the body). Default 120 s. */
   readonly timeoutMs?: number;
   readonly userAgent?: string;
 }
@@ -104,8 +106,11 @@ export class OdpsRestClient {
     for (let attempt = 1; ; attempt++) {
       let failure: MaxComputeError;
       let retryable: boolean;
+      // The timer stops once `read` has what it needs: a streamed download may then take as long as it takes.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new DOMException('request timed out', 'TimeoutError')), req.timeoutMs ?? this.timeoutMs);
       try {
-        const res = await this.send(req);
+        const res = await this.send(req, deadline.signal);
         if (res.status < 400) return await read(res);
         failure = await errorOf(req, res);
         retryable = idempotent && failure.transient;
@@ -114,13 +119,15 @@ export class OdpsRestClient {
         const code = networkCode(e);
         failure = new MaxComputeError({ what: req.what, serviceMessage: `${code ?? 'request failed'}: ${describe(e)}`, cause: e });
         retryable = idempotent || (code !== undefined && NOT_SENT.has(code));
+      } finally {
+        clearTimeout(timer);
       }
       if (!retryable || attempt >= this.attempts) throw failure;
       await sleep(Math.min(this.maxDelayMs, this.firstDelayMs * 2 ** (attempt - 1)));
     }
   }
 
-  private async send(req: OdpsRequest): Promise<Response> {
+  private async send(req: OdpsRequest, signal: AbortSignal): Promise<Response> {
     const base = (req.endpoint ?? this.endpoint).replace(/\/+$/, '');
     const url = new URL(base + encodePath(req.path) + encodeQuery(req.query ?? []));
     const headers: Record<string, string> = {
@@ -133,13 +140,7 @@ export class OdpsRestClient {
       { method: req.method, path: req.path, query: req.query ?? [], headers },
       this.credentials,
     );
-    const init: RequestInit & { duplex?: 'half' } = {
-      method: req.method,
-      headers,
-      body: body as RequestInit['body'],
-      signal: AbortSignal.timeout(this.timeoutMs),
-      redirect: 'manual',
-    };
+    const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, body: body as RequestInit['body'], signal, redirect: 'manual' };
     if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) init.duplex = 'half';
     return fetch(url, init);
   }

@@ -50,6 +50,9 @@ export interface UploadTarget {
   readonly partition?: PartitionSpec;
 }
 
+/** A block's whole upload must finish within this (the body streams while rows are produced). */
+const BLOCK_TIMEOUT_MS = 30 * 60_000;
+
 /** Block ids the service accepts. */
 export const MAX_BLOCK_ID = 19_999;
 
@@ -93,7 +96,7 @@ export class TableTunnel {
     blockId: number,
     columns: readonly TunnelColumn[],
     rows: () => Iterable<MaxComputeRow> | AsyncIterable<MaxComputeRow>,
-    options: TunnelEncoderOptions = {},
+    options: TunnelEncoderOptions & { readonly timeoutMs?: number } = {},
   ): Promise<void> {
     if (!Number.isInteger(blockId) || blockId < 0 || blockId > MAX_BLOCK_ID) {
       throw new FcDtsError('LOAD_FAILED', `MaxCompute ${this.what(target, `upload session ${uploadId}`)}: block id ${blockId} is outside 0–${MAX_BLOCK_ID}`, 'split the data over fewer blocks or more upload sessions');
@@ -108,6 +111,7 @@ export class TableTunnel {
       headers: { ...COMMON_HEADERS, 'Content-Type': 'application/octet-stream' },
       body: () => encodeRecordStream(columns, rows(), options),
       idempotent: true,
+      timeoutMs: options.timeoutMs ?? BLOCK_TIMEOUT_MS,
       what: this.what(target, `upload session ${uploadId}, block ${blockId}`),
     });
   }
