@@ -87,8 +87,3 @@ export function parseCsv(text: string): string[][] {
     throw new CsvParseError(`unexpected '${c}' after a quoted field at ${i}`);
   }
 }
-
-/** One CSV line (the stand-in writes results with it); null becomes `\N`. */
-export function formatCsvRecord(fields: ReadonlyArray<string | null>): string {
-  return fields.map((f) => (f === null ? CSV_NULL : /[",\r\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(',');
-}
