@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { FcDtsError } from '../errors.ts';
 import type { ReaderCheckpoint } from '../change/position.ts';
 import type { SerializedHistory } from '../schema-history/schema-history.ts';
-import type { ChunkDone, DirtyRecord, FullLoadPlan, StateStore, TaskState } from './state-store.ts';
+import type { BucketRecords, ChunkDone, DirtyRecord, FullLoadPlan, StateStore, TaskState, VersionedRecord } from './state-store.ts';
 
-export class FileStateStore implements StateStore {
+export class FileStateStore implements StateStore, BucketRecords {
   private writes = 0;
+  /** Bucket-record writes, one at a time: a compare-and-set is a read and a write (one process owns the directory). */
+  private recordWrites: Promise<unknown> = Promise.resolve();
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -65,6 +67,21 @@ export class FileStateStore implements StateStore {
     await this.writeJson('schema-history.json', history);
   }
 
+  async getBucketRecord(name: string, bucket: number): Promise<VersionedRecord | undefined> {
+    return this.readJson<VersionedRecord>(bucketRecordFile(name, bucket));
+  }
+
+  putBucketRecord(name: string, bucket: number, expected: number | undefined, value: string): Promise<boolean> {
+    const write = this.recordWrites.then(async () => {
+      const file = bucketRecordFile(name, bucket);
+      if (this.readJson<VersionedRecord>(file)?.version !== expected) return false;
+      await this.writeJson(file, { version: (expected ?? 0) + 1, value });
+      return true;
+    });
+    this.recordWrites = write.catch(() => {});
+    return write;
+  }
+
   private append(name: string, entry: unknown): void {
     const fd = openSync(join(this.dir, name), 'a');
     try {
@@ -113,4 +130,10 @@ export class FileStateStore implements StateStore {
     }
     await rename(tmp, path);
   }
+}
+
+/** `bucket-<name>-<bucket>.json`; names are the destination's own identifiers (letters, digits, `-`, `_`). */
+function bucketRecordFile(name: string, bucket: number): string {
+  if (!/^[\w-]+$/.test(name)) throw new RangeError(`bucket record name ${JSON.stringify(name)}: letters, digits, '-' and '_' only`);
+  return `bucket-${name}-${bucket}.json`;
 }

@@ -107,6 +107,24 @@ export interface StateStore {
   putSchemaHistory(history: SerializedHistory): Promise<void>;
 }
 
+/** A record a destination keeps per bucket in the state store (BucketRecords), with the version it was written at. */
+export interface VersionedRecord {
+  /** 1 for the first write, one more for each after it. */
+  readonly version: number;
+  readonly value: string;
+}
+
+/**
+ * Small records per destination bucket, written by compare-and-set on their version: the apply
+ * bookkeeping of a destination that cannot keep it beside its rows (MaxCompute's log commits). Safe
+ * with several appliers: of two writes expecting the same version, one wins.
+ */
+export interface BucketRecords {
+  getBucketRecord(name: string, bucket: number): Promise<VersionedRecord | undefined>;
+  /** Writes `value` at version `expected + 1` (1 when `expected` is undefined: the record must not exist); false when the record is not at `expected`. */
+  putBucketRecord(name: string, bucket: number, expected: number | undefined, value: string): Promise<boolean>;
+}
+
 export function initialTaskState(): TaskState {
   return { phase: 'new', ownedTables: [], schemaDone: false, updatedAt: new Date().toISOString() };
 }

@@ -11,6 +11,7 @@
  *   lease                              owner STRING, token INTEGER, expiresAt INTEGER (ms since the epoch),
  *                                      position STRING (ReaderPosition JSON, ≤ 2 MB)
  *   watermark/<destination>/<bucket>   position STRING, `file:offset#row` (formatPosition)
+ *   record/<name>/<bucket>             version INTEGER, value STRING (≤ 2 MB): BucketRecords
  *   payload/<id>                       claim-check payload (document)
  *   part/<item>/<gen>/<n, 6 digits>    d0, d1 BINARY: part n of a document too large for its head row
  *
@@ -32,7 +33,7 @@ import TableStore from 'tablestore';
 import { formatPosition, type BinlogPosition, type ReaderCheckpoint, type ReaderPosition } from '../change/position.ts';
 import { FcDtsError, TaskFileError } from '../errors.ts';
 import { LeaseLost, type DistributedStateStore, type ReaderLease } from './distributed-state.ts';
-import type { ChunkDone, DirtyRecord, FullLoadPlan, TaskState } from './state-store.ts';
+import type { BucketRecords, ChunkDone, DirtyRecord, FullLoadPlan, TaskState, VersionedRecord } from './state-store.ts';
 import type { SerializedHistory } from '../schema-history/schema-history.ts';
 import { ensureTable, formatKeySchema, openTablestoreClient, type KeySchemaColumn } from '../tablestore/tablestore-client.ts';
 import { retryTransient, type RetryFailure } from '../tablestore/tablestore-errors.ts';
@@ -80,6 +81,7 @@ const ITEM_LEASE = 'lease';
 const CHUNK = 'chunk/';
 const DIRTY = 'dirty/';
 const WATERMARK = 'watermark/';
+const RECORD = 'record/';
 const PAYLOAD = 'payload/';
 const PART = 'part/';
 
@@ -98,7 +100,7 @@ interface Head {
   readonly inline: Buffer;
 }
 
-export class TablestoreStateStore implements DistributedStateStore {
+export class TablestoreStateStore implements DistributedStateStore, BucketRecords {
   /** A store whose table exists and answers. */
   static async open(options: TablestoreStateStoreOptions): Promise<TablestoreStateStore> {
     const store = new TablestoreStateStore(options);
@@ -334,6 +336,45 @@ export class TablestoreStateStore implements DistributedStateStore {
               condition: new Condition(Expect.EXPECT_EXIST, allEqual([{ position: formatPosition(from) }])),
             }),
       async () => (await this.getRow(item, ['position']))?.get('position') === next,
+    );
+  }
+
+  // --- Bucket records -----------------------------------------------------------------------------
+
+  async getBucketRecord(name: string, bucket: number): Promise<VersionedRecord | undefined> {
+    const item = `${RECORD}${name}/${bucket}`;
+    const columns = await this.getRow(item, ['version', 'value']);
+    if (columns === undefined) return undefined;
+    const version = int(columns.get('version'));
+    const value = columns.get('value');
+    if (version === undefined || typeof value !== 'string') throw this.damaged(item, 'a bucket record without version or value');
+    return { version, value };
+  }
+
+  async putBucketRecord(name: string, bucket: number, expected: number | undefined, value: string): Promise<boolean> {
+    const item = `${RECORD}${name}/${bucket}`;
+    if (Buffer.byteLength(value) > ATTRIBUTE_BYTES) {
+      throw new FcDtsError('STATE_INVALID', `${this.where()}: bucket record ${item} of task ${this.task} is ${Buffer.byteLength(value)} bytes, over the 2 MB a Tablestore column holds`, 'report this to the fc-dts maintainers: the record should stay small');
+    }
+    const version = (expected ?? 0) + 1;
+    const attributes: TableStore.AttributeColumns = [{ version: Long.fromNumber(version) }, { value }];
+    const primaryKey = this.key(item);
+    return this.conditionalWrite(
+      'write the bucket record',
+      item,
+      () =>
+        expected === undefined
+          ? this.client.putRow({ tableName: this.table, primaryKey, attributeColumns: attributes, condition: MUST_NOT_EXIST })
+          : this.client.updateRow({
+              tableName: this.table,
+              primaryKey,
+              updateOfAttributeColumns: [{ PUT: attributes }],
+              condition: new Condition(Expect.EXPECT_EXIST, allEqual([{ version: Long.fromNumber(expected) }])),
+            }),
+      async () => {
+        const now = await this.getBucketRecord(name, bucket);
+        return now?.version === version && now.value === value;
+      },
     );
   }
 
