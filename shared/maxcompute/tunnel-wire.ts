@@ -1,0 +1,266 @@
+/**
+ * Protobuf-style primitives of the tunnel record stream: varints, zigzag, fixed-width little-endian values, and an
+ * incremental CRC32C fed the same little-endian images the SDKs feed theirs. The stream is protobuf framing, not a
+ * .proto message, so this small layer is all the codec needs (notes/maxcompute.md §2.8).
+ */
+import { Crc32c } from '@aws-crypto/crc32c';
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_BYTES = 2;
+export const WIRE_FIXED32 = 5;
+
+/** Field numbers of the stream's control tags (py odps/tunnel/wireconstants.py, go odps/tunnel/protoc_common.go). */
+export const TAG_END_RECORD = 33553408;
+export const TAG_END_METRICS = 33554176;
+export const TAG_META_COUNT = 33554430;
+export const TAG_META_CHECKSUM = 33554431;
+
+const TWO_63 = 1n << 63n;
+const MASK_64 = (1n << 64n) - 1n;
+
+/** An incremental CRC32C whose inputs are the little-endian images of integers and raw bytes. */
+export class RecordChecksum {
+  private crc = new Crc32c();
+  private readonly scratch = Buffer.alloc(8);
+
+  int32(v: number): void {
+    this.scratch.writeInt32LE(v, 0);
+    this.crc.update(this.scratch.subarray(0, 4));
+  }
+  uint32(v: number): void {
+    this.scratch.writeUInt32LE(v >>> 0, 0);
+    this.crc.update(this.scratch.subarray(0, 4));
+  }
+  int64(v: bigint): void {
+    this.scratch.writeBigInt64LE(v, 0);
+    this.crc.update(this.scratch.subarray(0, 8));
+  }
+  float32(v: number): void {
+    this.scratch.writeFloatLE(v, 0);
+    this.crc.update(this.scratch.subarray(0, 4));
+  }
+  float64(v: number): void {
+    this.scratch.writeDoubleLE(v, 0);
+    this.crc.update(this.scratch.subarray(0, 8));
+  }
+  bool(v: boolean): void {
+    this.scratch[0] = v ? 1 : 0;
+    this.crc.update(this.scratch.subarray(0, 1));
+  }
+  bytes(v: Uint8Array): void {
+    this.crc.update(v);
+  }
+  value(): number {
+    return this.crc.digest();
+  }
+  reset(): void {
+    this.crc = new Crc32c();
+  }
+}
+
+export function zigzag64(v: bigint): bigint {
+  return v >= 0n ? v << 1n : ((-v) << 1n) - 1n;
+}
+
+export function unzigzag64(u: bigint): bigint {
+  return (u & 1n) === 0n ? u >> 1n : -((u + 1n) >> 1n);
+}
+
+/** A growable byte buffer with protobuf writers. */
+export class WireWriter {
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(initial = 256) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** The bytes written so far (a view; valid until the next write or clear). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  clear(): void {
+    this.len = 0;
+  }
+
+  tag(field: number, wireType: number): void {
+    this.uvarint(field * 8 + wireType);
+  }
+
+  /** An unsigned varint of a non-negative safe integer. */
+  uvarint(v: number): void {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.len++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.len++] = v;
+  }
+
+  /** An unsigned 64-bit varint (negative int64 values are written as their two's complement, as protobuf does). */
+  uvarint64(v: bigint): void {
+    let u = v & MASK_64;
+    this.ensure(10);
+    while (u >= 0x80n) {
+      this.buf[this.len++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[this.len++] = Number(u);
+  }
+
+  sint64(v: bigint): void {
+    this.uvarint64(zigzag64(v));
+  }
+
+  sint32(v: number): void {
+    this.uvarint(((v << 1) ^ (v >> 31)) >>> 0);
+  }
+
+  bool(v: boolean): void {
+    this.ensure(1);
+    this.buf[this.len++] = v ? 1 : 0;
+  }
+
+  float32(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatLE(v, this.len);
+    this.len += 4;
+  }
+
+  float64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.len);
+    this.len += 8;
+  }
+
+  /** Length-prefixed bytes. */
+  lengthDelimited(v: Uint8Array): void {
+    this.uvarint(v.length);
+    this.raw(v);
+  }
+
+  raw(v: Uint8Array): void {
+    this.ensure(v.length);
+    this.buf.set(v, this.len);
+    this.len += v.length;
+  }
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+}
+
+/** Thrown by WireReader when the bytes end inside a value; `needed` is the absolute offset that would suffice. */
+export class NeedMoreBytes extends Error {
+  constructor(readonly needed: number) {
+    super(`stream ends early: ${needed} bytes needed`);
+  }
+}
+
+/** Thrown by WireReader for bytes that cannot be a valid encoding (e.g. a varint longer than 10 bytes). */
+export class MalformedWire extends Error {}
+
+/** A cursor over a byte buffer with protobuf readers. */
+export class WireReader {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+  ) {
+    this.pos = start;
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  /** A varint that must fit in a safe integer (tags, lengths, counts, CRCs). */
+  uvarint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 0x80;
+    }
+    throw new MalformedWire('varint too long for a length, tag or count');
+  }
+
+  /** An unsigned 32-bit varint; protobuf writers may sign-extend to 10 bytes, so the high bits are dropped. */
+  uint32(): number {
+    return Number(this.uvarint64() & 0xffffffffn);
+  }
+
+  uvarint64(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return result & MASK_64;
+      shift += 7n;
+    }
+    throw new MalformedWire('varint longer than 10 bytes');
+  }
+
+  sint64(): bigint {
+    return unzigzag64(this.uvarint64());
+  }
+
+  sint32(): number {
+    const u = this.uint32();
+    return (u >>> 1) ^ -(u & 1);
+  }
+
+  /** A varint read as a signed int64 in two's complement (protobuf int32/int64). */
+  int64(): bigint {
+    const u = this.uvarint64();
+    return u >= TWO_63 ? u - (1n << 64n) : u;
+  }
+
+  bool(): boolean {
+    return this.uvarint64() !== 0n;
+  }
+
+  float32(): number {
+    this.need(4);
+    const v = this.buf.readFloatLE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  float64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Length-prefixed bytes, as a view into the buffer. */
+  lengthDelimited(): Buffer {
+    const n = this.uvarint();
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  private byte(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new NeedMoreBytes(this.pos + n);
+  }
+}
