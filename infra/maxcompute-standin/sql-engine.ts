@@ -301,9 +301,10 @@ async function select(ctx: SqlContext, tokens: readonly Token[], sql: string, se
   const query = toDuckDb(tokens, ctx.catalog.project);
   const reader = await duck(() => ctx.db.connection.streamAndReadUntil(query, ctx.resultRows + 1));
   const columns = reader.columnNames();
+  const floating = reader.columnTypes().map((t) => ['FLOAT', 'DOUBLE'].includes(String(t)));
   const all = reader.getRows() as DuckDBValue[][];
   const truncated = all.length > ctx.resultRows;
-  const rows = all.slice(0, ctx.resultRows).map((row) => row.map((v) => formatValue(v)));
+  const rows = all.slice(0, ctx.resultRows).map((row) => row.map((v, i) => formatValue(v, floating[i] ?? false)));
   return { kind: 'rows', columns, rows, truncated };
 }
 

@@ -16,11 +16,12 @@ import {
 
 export const NULL_TOKEN = '\\N';
 
-export function formatValue(v: DuckDBValue): string {
+/** `v` as MaxCompute prints it; `floating` for FLOAT/DOUBLE columns (DuckDB hands integers of INT and below out as numbers too). */
+export function formatValue(v: DuckDBValue, floating: boolean): string {
   if (v === null) return NULL_TOKEN;
   if (typeof v === 'bigint' || typeof v === 'string') return String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return formatDouble(v);
+  if (typeof v === 'number') return floating ? formatDouble(v) : String(v);
   if (v instanceof DuckDBDecimalValue) return v.toString();
   if (v instanceof DuckDBTimestampMillisecondsValue) return formatWall(v.millis, 3);
   if (v instanceof DuckDBTimestampNanosecondsValue) return formatWall(v.nanos, 9);
