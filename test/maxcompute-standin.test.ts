@@ -517,6 +517,28 @@ describe('tunnel', () => {
     expect(await rows(mc, "select count(*) as n from atomic where ds = 'a';")).toEqual([['3']]);
   });
 
+  it('rolls a commit back when a value fails while rows are being added: none of the blocks become visible', async () => {
+    await ok(mc, 'create table atomic_values (id bigint, amount decimal(5,2));');
+    const columns = cols([['id', 'bigint'], ['amount', 'decimal(5,2)']]);
+    const id = await createUpload(mc, 'atomic_values');
+    await putBlock(mc, 'atomic_values', id, 0, encodeRecords(columns, [[1n, '1.50'], [2n, '2.50']]));
+    // The decimal text travels as bytes; 123456.78 does not fit DECIMAL(5,2), which only the commit finds out.
+    const overflow = encodeRecords(cols([['id', 'bigint'], ['amount', 'string']]), [[3n, '123456.78']]);
+    expect((await putBlock(mc, 'atomic_values', id, 1, overflow)).status).toBe(200);
+    const failed = await commit(mc, 'atomic_values', id);
+    expect(failed.status).toBe(400);
+    expect(failed.json.Code).toBe('DataStoreError');
+    expect(await rows(mc, 'select count(*) as n from atomic_values;')).toEqual([['0']]);
+    expect((await reload(mc, 'atomic_values', id)).json.Status).toBe('NORMAL');
+    await putBlock(mc, 'atomic_values', id, 1, encodeRecords(columns, [[3n, '3.50']]));
+    expect((await commit(mc, 'atomic_values', id)).json.Status).toBe('CLOSED');
+    expect(await rows(mc, 'select id, amount from atomic_values order by id;')).toEqual([
+      ['1', '1.50'],
+      ['2', '2.50'],
+      ['3', '3.50'],
+    ]);
+  });
+
   it('needs an existing partition unless create_partition=true; overwrite=true replaces the partition', async () => {
     const missing = await tunnelJson(mc, { method: 'POST', path: tablePath(mc, 'up_part'), query: [['uploads', ''], ['partition', 'ds=20190816']] });
     expect(missing.status).toBe(404);

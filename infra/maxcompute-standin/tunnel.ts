@@ -141,7 +141,12 @@ export class Tunnel {
             const where = session.partition ? ` WHERE ${partitionPredicate(table, session.partition)}` : '';
             await db.run(`DELETE FROM ${ident(table.name)}${where}`);
           }
-          await this.appendBlocks(table, session, blocks);
+          try {
+            await this.appendBlocks(table, session, blocks);
+          } catch (e) {
+            if (e instanceof McError) throw e;
+            throw new McError('DataStoreError', `DataStoreError: ${e instanceof Error ? e.message : String(e)}`, 400);
+          }
           session.status = 'CLOSED';
           await this.saveUpload(session);
           await db.run('DELETE FROM __mc_blocks WHERE upload_id = $1', [id]);
