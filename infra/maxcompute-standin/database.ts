@@ -10,14 +10,11 @@ import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node
 
 export const DATABASE_FILE = 'maxcompute.duckdb';
 
-/** MaxCompute built-ins that DuckDB lacks or names differently: a small documented set (infra/README.md). */
-const MACROS = [
-  'CREATE OR REPLACE MACRO nvl(a, b) AS coalesce(a, b)',
-  'CREATE OR REPLACE MACRO getdate() AS CAST(now() AS TIMESTAMP_MS)',
-  'CREATE OR REPLACE MACRO from_unixtime(s) AS CAST(to_timestamp(s) AS TIMESTAMP_MS)',
-  'CREATE OR REPLACE MACRO unix_timestamp(t) AS CAST(epoch(CAST(t AS TIMESTAMP)) AS BIGINT)',
-  'CREATE OR REPLACE MACRO datediff(a, b, part) AS date_diff(part, CAST(b AS TIMESTAMP), CAST(a AS TIMESTAMP))',
-];
+/**
+ * MaxCompute built-ins DuckDB lacks: a deliberately small set (infra/README.md). Time functions are left out:
+ * DuckDB's run in UTC while DATETIME here is wall-clock time in the project's zone, so they would answer wrong.
+ */
+const MACROS = ['CREATE OR REPLACE MACRO nvl(a, b) AS coalesce(a, b)'];
 
 const BOOKKEEPING = [
   'CREATE TABLE IF NOT EXISTS __mc_tables (name VARCHAR, definition VARCHAR)',
