@@ -8,6 +8,7 @@
  * For tests it counts requests per operation (`requests`) and misbehaves on request (`faults`): a commit whose
  * answer is lost, a block write failing once, a session expiring now, requests refused with 503.
  */
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Catalog } from './catalog.ts';
@@ -116,13 +117,9 @@ export async function startMaxComputeStandIn(options: MaxComputeStandInOptions):
   };
 }
 
+/** Listens on 127.0.0.1:`port` (0: a free one); resolves to the port (`once` rejects on 'error'). */
 async function listen(server: Server, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
   return (server.address() as AddressInfo).port;
 }
