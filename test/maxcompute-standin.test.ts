@@ -94,7 +94,7 @@ interface SqlOutcome {
   readonly taskStatus: string;
   readonly format: string | undefined;
   readonly result: string;
-  readonly descriptor: { IsSelect?: boolean; SelectResultStatus?: string } | undefined;
+  readonly descriptor: { IsSelect?: boolean; SelectResultStatus?: string; Schema?: { Columns: Array<{ Name: string; Type: string }> } } | undefined;
   /** `?taskstatus` answers seen while polling, in order. */
   readonly polled: string[];
 }
@@ -256,6 +256,8 @@ describe('authentication and routing', () => {
 
   it('serves the project XML with its time zone and the tunnel endpoint as host:port', async () => {
     const project = await send(mc, { path: `/projects/${mc.project}` });
+    expect(project.headers['x-odps-owner']).toBe(xmlText(project.text, 'Owner'));
+    expect(Date.parse(String(project.headers['x-odps-creation-time']))).not.toBeNaN();
     expect(project.text).toMatch(/<Property><Name>odps.sql.timezone<\/Name><Value>Asia\/Shanghai<\/Value><\/Property>/);
     const tunnel = await send(mc, { path: `/projects/${mc.project}/tunnel`, query: [['service', '']] });
     expect(tunnel.status).toBe(200);
@@ -283,7 +285,10 @@ describe('SQL instances', () => {
     const outcome = await waitSql(mc, id);
     expect(outcome.taskStatus).toBe('Success');
     expect(outcome.result).toBe('one\n1\n');
-    expect(outcome.descriptor).toEqual({ IsSelect: true, SelectResultStatus: 'FULL' });
+    expect(outcome.descriptor).toEqual({ IsSelect: true, SelectResultStatus: 'FULL', Schema: { Columns: [{ Name: 'one', Type: 'int' }] } });
+    // PyODPS reads the task names from the submitted job.
+    const source = await send(mc, { path: `/projects/${mc.project}/instances/${id}`, query: [['source', '']] });
+    expect(source.text).toContain('<Job><Priority>9</Priority><Tasks><SQL><Name>AnonymousSQLTask</Name>');
   });
 
   it('answers an unknown instance with NoSuchObject', async () => {
@@ -382,6 +387,7 @@ describe('SQL instances', () => {
     expect(outcome.taskStatus).toBe('Success');
     expect(outcome.result).toBe('i\n0\n1\n2\n3\n4\n');
     expect(outcome.descriptor?.SelectResultStatus).toBe('TRUNCATED');
+    expect(outcome.descriptor?.Schema).toEqual({ Columns: [{ Name: 'i', Type: 'bigint' }] });
     const exact = await sql(mc, 'select * from range(5) t(i) order by i;');
     expect(exact.descriptor?.SelectResultStatus).toBe('FULL');
   });

@@ -14,6 +14,7 @@ type TaskStatus = 'Running' | 'Success' | 'Failed';
 interface Instance {
   readonly id: string;
   readonly taskName: string;
+  readonly job: string;
   readonly startTime: number;
   endTime: number | undefined;
   status: TaskStatus;
@@ -39,7 +40,7 @@ export class Instances {
   submit(sql: SubmittedSql): string {
     const now = Date.now();
     const id = `${new Date(now).toISOString().replace(/\D/g, '').slice(0, 17)}g${randomBytes(5).toString('hex')}`;
-    const instance: Instance = { id, taskName: sql.taskName, startTime: now, endTime: undefined, status: 'Running', result: undefined, error: undefined };
+    const instance: Instance = { id, taskName: sql.taskName, job: sql.job, startTime: now, endTime: undefined, status: 'Running', result: undefined, error: undefined };
     this.forgetOld();
     this.instances.set(id, instance);
     const gate = this.gate();
@@ -71,6 +72,11 @@ export class Instances {
     return renderXml(el('Instance', el('Name', i.id), el('Owner', this.owner), ...times(i), el('Status', instanceStatus(i))));
   }
 
+  /** `GET …/instances/{id}?source`: the job as submitted (PyODPS reads the task names from it). */
+  sourceXml(id: string): string {
+    return `<?xml version="1.0" encoding="UTF-8"?>\n${this.get(id).job}`;
+  }
+
   /** `GET …/instances/{id}?taskstatus`. */
   taskStatusXml(id: string): string {
     const i = this.get(id);
@@ -85,7 +91,9 @@ export class Instances {
     if (i.status === 'Failed') parts.push(cdata('Result', i.error ?? '', { Format: 'text' }));
     else if (i.result?.kind === 'rows') {
       parts.push(cdata('Result', formatCsv(i.result.columns, i.result.rows), { Format: 'csv' }));
-      parts.push(cdata('ResultDescriptor', JSON.stringify({ IsSelect: true, SelectResultStatus: i.result.truncated ? 'TRUNCATED' : 'FULL' })));
+      const { columns, types, truncated } = i.result;
+      const schema = { Columns: columns.map((name, k) => ({ Name: name, Type: types[k] })) };
+      parts.push(cdata('ResultDescriptor', JSON.stringify({ IsSelect: true, SelectResultStatus: truncated ? 'TRUNCATED' : 'FULL', Schema: schema })));
     } else parts.push(cdata('Result', i.result?.text ?? '', { Format: 'text' }));
     parts.push(el('Status', i.status));
     return renderXml(el('Instance', el('Tasks', elAttrs('Task', { Type: 'SQL' }, ...parts))));

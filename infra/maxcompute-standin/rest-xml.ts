@@ -73,6 +73,8 @@ function xmlText(raw: string): string {
 }
 
 export interface SubmittedSql {
+  /** The submitted `<Job>…</Job>` element, answered again by `?source`. */
+  readonly job: string;
   readonly taskName: string;
   readonly query: string;
   readonly settings: Record<string, string>;
@@ -100,7 +102,10 @@ export function parseInstanceSubmission(xml: string): SubmittedSql {
       }
     }
   }
-  return { taskName: elementText(task, 'Name') ?? 'AnonymousSQLTask', query, settings };
+  const jobStart = xml.indexOf('<Job>');
+  const jobEnd = xml.lastIndexOf('</Job>');
+  const job = jobStart >= 0 && jobEnd > jobStart ? xml.slice(jobStart, jobEnd + 6) : '<Job/>';
+  return { job, taskName: elementText(task, 'Name') ?? 'AnonymousSQLTask', query, settings };
 }
 
 /** RFC 1123, as the service prints times in XML. */

@@ -151,7 +151,11 @@ async function route(ctx: ServerContext, r: Request): Promise<Reply> {
   const [root, project, collection, name, ...rest] = r.segments;
   if (root !== 'projects' || project === undefined) throw restErrors.invalidArgument(`unknown resource /${r.segments.join('/')}`);
   if (project !== ctx.project) throw restErrors.noSuchProject(project);
-  if (collection === undefined) return operation(ctx, 'GetProject', r, 'GET', () => xml(projectXml(ctx)));
+  if (collection === undefined) {
+    // PyODPS's Project.reload reads the owner and times from these headers.
+    const headers = { 'x-odps-owner': ctx.owner, 'x-odps-creation-time': rfc1123(ctx.createdAt), 'Last-Modified': rfc1123(ctx.createdAt) };
+    return operation(ctx, 'GetProject', r, 'GET', () => ({ ...xml(projectXml(ctx)), headers }));
+  }
   if (collection === 'tunnel' && name === undefined && r.query.has('service')) {
     return operation(ctx, 'GetTunnelEndpoint', r, 'GET', () => ({ status: 200, body: r.host, contentType: 'text/plain' }));
   }
@@ -160,6 +164,7 @@ async function route(ctx: ServerContext, r: Request): Promise<Reply> {
     if (rest.length === 0) {
       if (r.query.has('taskstatus')) return operation(ctx, 'GetTaskStatus', r, 'GET', () => xml(ctx.instances.taskStatusXml(name)));
       if (r.query.has('result')) return operation(ctx, 'GetResult', r, 'GET', () => xml(ctx.instances.resultXml(name)));
+      if (r.query.has('source')) return operation(ctx, 'GetSource', r, 'GET', () => xml(ctx.instances.sourceXml(name)));
       return operation(ctx, 'GetInstance', r, 'GET', () => xml(ctx.instances.statusXml(name)));
     }
   }

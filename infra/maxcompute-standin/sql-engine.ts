@@ -25,7 +25,14 @@ import { referencedTables, toDuckDb } from './sql-translate.ts';
 
 export type SqlResult =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'rows'; readonly columns: readonly string[]; readonly rows: ReadonlyArray<readonly string[]>; readonly truncated: boolean };
+  | {
+      readonly kind: 'rows';
+      readonly columns: readonly string[];
+      /** MaxCompute type names of the columns (the ResultDescriptor's Schema). */
+      readonly types: readonly string[];
+      readonly rows: ReadonlyArray<readonly string[]>;
+      readonly truncated: boolean;
+    };
 
 export interface SqlContext {
   readonly db: Database;
@@ -301,11 +308,12 @@ async function select(ctx: SqlContext, tokens: readonly Token[], sql: string, se
   const query = toDuckDb(tokens, ctx.catalog.project);
   const reader = await duck(() => ctx.db.connection.streamAndReadUntil(query, ctx.resultRows + 1));
   const columns = reader.columnNames();
-  const floating = reader.columnTypes().map((t) => ['FLOAT', 'DOUBLE'].includes(String(t)));
+  const duckTypes = reader.columnTypes().map((t) => String(t));
+  const floating = duckTypes.map((t) => t === 'FLOAT' || t === 'DOUBLE');
   const all = reader.getRows() as DuckDBValue[][];
   const truncated = all.length > ctx.resultRows;
   const rows = all.slice(0, ctx.resultRows).map((row) => row.map((v, i) => formatValue(v, floating[i] ?? false)));
-  return { kind: 'rows', columns, rows, truncated };
+  return { kind: 'rows', columns, types: duckTypes.map(maxComputeTypeOf), rows, truncated };
 }
 
 async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[], sql: string, session: Readonly<Record<string, string>>): Promise<SqlResult> {
@@ -373,6 +381,29 @@ async function insertStaged(ctx: SqlContext, table: TableDef, spec: Array<string
   await duck(() => ctx.db.run(`INSERT INTO ${ident(table.name)} SELECT ${[...dataSelect, ...partitionSelect].join(', ')} FROM __mc_stage`));
   await ctx.catalog.touch(table);
   return { kind: 'text', text: 'OK' };
+}
+
+const MAXCOMPUTE_TYPES: Readonly<Record<string, string>> = {
+  TINYINT: 'tinyint',
+  SMALLINT: 'smallint',
+  INTEGER: 'int',
+  BIGINT: 'bigint',
+  HUGEINT: 'bigint',
+  FLOAT: 'float',
+  DOUBLE: 'double',
+  VARCHAR: 'string',
+  BOOLEAN: 'boolean',
+  TIMESTAMP_MS: 'datetime',
+  TIMESTAMP: 'datetime',
+  DATE: 'date',
+  TIMESTAMP_NS: 'timestamp',
+  BLOB: 'binary',
+};
+
+/** The MaxCompute type a DuckDB result column stands for (string for anything else). */
+function maxComputeTypeOf(duckType: string): string {
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(duckType);
+  return decimal ? `decimal(${decimal[1]},${decimal[2]})` : (MAXCOMPUTE_TYPES[duckType] ?? 'string');
 }
 
 function duckTypeOf(col: ColumnDef): string {
