@@ -310,6 +310,8 @@ describe('SQL instances', () => {
       'id,name,born,balance,email,score\n1,ann,2019-08-16 08:41:18,12345678901234567890.123456789012345678,\\N,\\N\n2,bob,\\N,0.500000000000000000,b@x,1.5\n',
     );
     expect(await ok(mc, 'show tables;')).toContain(':people\n');
+    const listed = await send(mc, { path: `/projects/${mc.project}/tables`, query: [['expectmarker', 'true'], ['name', 'peo']] });
+    expect(listed.text).toMatch(/<Tables><Table><Name>people<\/Name>.*<\/Table><Marker><\/Marker>/);
     const desc = await ok(mc, 'desc people;');
     expect(desc).toMatch(/\| email +\| string/);
     expect(desc).toMatch(/\| name +\| string +\| the name/);
@@ -368,6 +370,14 @@ describe('SQL instances', () => {
     const dup = await sql(mc, "alter table logs add partition (y='2019', m='08');");
     expect(dup.result).toMatch(/^ODPS-0130071:.*Partition already exists/);
     expect(await ok(mc, 'show partitions logs;')).toBe('y=2019/m=08\ny=2019/m=09\n');
+    // REST: the partition listing, one partition (PyODPS writes values quoted), a missing one.
+    const listing = await send(mc, { path: tablePath(mc, 'logs'), query: [['partitions', ''], ['expectmarker', 'true']] });
+    expect(listing.text).toContain('<Partitions><Partition><Column Name="y" Value="2019"></Column><Column Name="m" Value="08"></Column></Partition>');
+    const one = await send(mc, { path: tablePath(mc, 'logs'), query: [['partition', "y='2019',m='09'"]] });
+    expect(xmlText(one.text, 'PartitionRecordCount')).toBe('0');
+    const none = await send(mc, { path: tablePath(mc, 'logs'), query: [['partition', 'y=2019,m=12']] });
+    expect(none.status).toBe(404);
+    expect(xmlText(none.text, 'Code')).toBe('NoSuchPartition');
     await ok(mc, "insert into table logs partition (y='2019', m) select 1, 'a', '10';");
     expect(await ok(mc, 'show partitions logs;')).toBe('y=2019/m=08\ny=2019/m=09\ny=2019/m=10\n');
     const over = await sql(mc, "alter table logs add partition (y='2020', m='01');");

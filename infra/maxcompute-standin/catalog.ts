@@ -207,6 +207,16 @@ export function partitionValues(table: TableDef, pairs: ReadonlyArray<readonly [
   return table.partitionKeys.map((k) => byName.get(k.name));
 }
 
+/** `k1=v1,k2=v2` (values may be quoted, as PyODPS writes them: `ds='1'`) → values in key order. */
+export function parsePartitionSpec(table: TableDef, spec: string, onError: (detail: string) => McError): PartitionValues {
+  const pairs = spec.split(',').map((part) => {
+    const eq = part.indexOf('=');
+    if (eq < 0) throw onError(spec);
+    return [part.slice(0, eq).trim(), part.slice(eq + 1).trim().replace(/^'(.*)'$|^"(.*)"$/, '$1$2')] as const;
+  });
+  return partitionValues(table, pairs, onError) as string[];
+}
+
 function checkPartitionValue(value: string, onError: (detail: string) => McError): void {
   if (value === '' || /[/=\n\r\t,]/.test(value) || Buffer.byteLength(value) > 255) throw onError(`invalid partition value '${value}'`);
 }

@@ -49,7 +49,7 @@ export interface MaxComputeStandIn {
   /** `http://127.0.0.1:<port>`, what `GET /projects/{p}/tunnel?service` points at. */
   readonly tunnelEndpoint: string;
   readonly project: string;
-  /** Requests that reached their operation (authenticated), per operation: GetProject, GetTable, CreateInstance, GetInstance, GetTaskStatus, GetResult, GetSource, GetTunnelEndpoint, CreateUpload, GetUpload, WriteBlock, CommitUpload, CreateDownload, GetDownload, ReadDownload. */
+  /** Requests that reached their operation (authenticated), per operation: GetProject, ListTables, GetTable, ListPartitions, GetPartition, CreateInstance, GetInstance, GetTaskStatus, GetResult, GetSource, GetTunnelEndpoint, CreateUpload, GetUpload, WriteBlock, CommitUpload, CreateDownload, GetDownload, ReadDownload. */
   readonly requests: Readonly<Record<string, number>>;
   readonly faults: MaxComputeFaults;
   /** Waits for running SQL, stops the server and closes the database. */

@@ -10,14 +10,13 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { signablePathAndQuery, verifyAuthorization } from '../../shared/maxcompute/odps-signature.ts';
-import type { Catalog } from './catalog.ts';
+import { parsePartitionSpec, partitionPredicate, specKey, type Catalog, type PartitionValues, type TableDef } from './catalog.ts';
 import { ident, type Database } from './database.ts';
 import { McError, restErrors, tunnelErrors } from './errors.ts';
 import type { FaultInjector } from './fault-injector.ts';
 import type { Instances } from './instances.ts';
 import { LIMITS } from './limits.ts';
-import { cdata, el, renderXml, rfc1123 } from './rest-xml.ts';
-import { parseInstanceSubmission } from './rest-xml.ts';
+import { cdata, el, elAttrs, parseInstanceSubmission, renderXml, rfc1123, type XmlNode } from './rest-xml.ts';
 import type { Tunnel } from './tunnel.ts';
 
 export interface ServerContext {
@@ -72,6 +71,8 @@ async function serve(ctx: ServerContext, req: http.IncomingMessage, res: http.Se
     authenticate(ctx, req, request);
     reply = await route(ctx, request);
   } catch (e) {
+    // The client went away mid-request: nobody to answer.
+    if (req.destroyed && (e as NodeJS.ErrnoException).code === 'ECONNRESET') return;
     reply = errorReply(e, tunnel, requestId);
   }
   if (res.destroyed) return;
@@ -168,6 +169,7 @@ async function route(ctx: ServerContext, r: Request): Promise<Reply> {
       return operation(ctx, 'GetInstance', r, 'GET', () => xml(ctx.instances.statusXml(name)));
     }
   }
+  if (collection === 'tables' && name === undefined) return operation(ctx, 'ListTables', r, 'GET', () => xml(tablesXml(ctx, r.query.get('name') ?? '')));
   // Tables: /projects/p/tables/t, or /projects/p/schemas/default/tables/t in schema mode.
   const table = collection === 'tables' && rest.length === 0 ? name : collection === 'schemas' && rest[0] === 'tables' && rest.length === 2 ? rest[1] : undefined;
   if (table !== undefined) return tableRoute(ctx, r, table);
@@ -211,6 +213,8 @@ async function tableRoute(ctx: ServerContext, r: Request, table: string): Promis
     }
     return operation(ctx, 'GetDownload', r, 'GET', () => json(200, ctx.tunnel.reloadDownload(downloadId)));
   }
+  if (q.has('partitions')) return operation(ctx, 'ListPartitions', r, 'GET', () => xml(partitionsXml(ctx, table)));
+  if (partition !== undefined) return operation(ctx, 'GetPartition', r, 'GET', async () => xml(await partitionXml(ctx, table, partition)));
   return operation(ctx, 'GetTable', r, 'GET', async () => xml(await tableXml(ctx, table)));
 }
 
@@ -255,8 +259,7 @@ function projectXml(ctx: ServerContext): string {
 }
 
 async function tableXml(ctx: ServerContext, name: string): Promise<string> {
-  const def = ctx.catalog.get(name);
-  if (!def) throw restErrors.noSuchTable(ctx.project, name.toLowerCase());
+  const def = requireTable(ctx, name);
   const [[count]] = (await ctx.db.exclusive(() => ctx.db.rows(`SELECT count(*) FROM ${ident(def.name)}`))) as [[bigint]];
   const seconds = (ms: number) => Math.floor(ms / 1000);
   const schema = {
@@ -285,6 +288,55 @@ async function tableXml(ctx: ServerContext, name: string): Promise<string> {
       el('CreationTime', rfc1123(def.createTime)),
       el('LastModifiedTime', rfc1123(def.lastModifiedTime)),
       el('Type', 'MANAGED_TABLE'),
+    ),
+  );
+}
+
+/** `GET /projects/{p}/tables[?name=prefix]`: every table in one page (an empty Marker ends the listing). */
+function tablesXml(ctx: ServerContext, prefix: string): string {
+  const tables = ctx.catalog
+    .names()
+    .filter((n) => n.startsWith(prefix.toLowerCase()))
+    .map((n) => ctx.catalog.get(n)!)
+    .map((t) => el('Table', el('Name', t.name), el('Owner', ctx.owner), el('CreationTime', rfc1123(t.createTime)), el('LastModifiedTime', rfc1123(t.lastModifiedTime)), el('Type', 'MANAGED_TABLE')));
+  return renderXml(el('Tables', ...tables, el('Marker', ''), el('MaxItems', '1000')));
+}
+
+function requireTable(ctx: ServerContext, name: string): TableDef {
+  const def = ctx.catalog.get(name);
+  if (!def) throw restErrors.noSuchTable(ctx.project, name.toLowerCase());
+  return def;
+}
+
+function partitionColumns(def: TableDef, values: PartitionValues): XmlNode[] {
+  return def.partitionKeys.map((k, i) => elAttrs('Column', { Name: k.name, Value: values[i]! }));
+}
+
+/** `GET …/tables/{t}?partitions`: every partition in one page. */
+function partitionsXml(ctx: ServerContext, name: string): string {
+  const def = requireTable(ctx, name);
+  const partitions = ctx.catalog.partitionsOf(def.name).map((values) => el('Partition', ...partitionColumns(def, values)));
+  return renderXml(el('Partitions', ...partitions, el('Marker', ''), el('MaxItems', '1000')));
+}
+
+/** `GET …/tables/{t}?partition=k=v,…`: one partition (times in epoch seconds, as the service gives them here). */
+async function partitionXml(ctx: ServerContext, name: string, spec: string): Promise<string> {
+  const def = requireTable(ctx, name);
+  const values = parsePartitionSpec(def, spec, (detail) => new McError('InvalidPartitionSpec', `ODPS-0420061:Invalid parameter in HTTP request - invalid partition spec: ${detail}`, 400));
+  if (!ctx.catalog.hasPartition(def, values)) throw new McError('NoSuchPartition', `ODPS-0130131:Partition not found - ${specKey(def, values)}`, 404);
+  const [[count]] = (await ctx.db.exclusive(() => ctx.db.rows(`SELECT count(*) FROM ${ident(def.name)} WHERE ${partitionPredicate(def, values)}`))) as [[bigint]];
+  const seconds = String(Math.floor(def.lastModifiedTime / 1000));
+  const meta = { createTime: Math.floor(def.createTime / 1000), lastDDLTime: Math.floor(def.lastDdlTime / 1000), lastModifiedTime: Number(seconds), partitionSize: 0, partitionRecordNum: Number(count) };
+  return renderXml(
+    el(
+      'Partition',
+      ...partitionColumns(def, values),
+      cdata('Schema', JSON.stringify(meta)),
+      el('CreationTime', String(meta.createTime)),
+      el('LastDDLTime', String(meta.lastDDLTime)),
+      el('LastModifiedTime', seconds),
+      el('PartitionSize', '0'),
+      el('PartitionRecordCount', String(count)),
     ),
   );
 }

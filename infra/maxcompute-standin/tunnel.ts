@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { decodeRecords, encodeRecords } from '../../shared/maxcompute/tunnel-record-codec.ts';
-import { partitionPredicate, partitionValues, type Catalog, type ColumnDef, type PartitionValues, type TableDef } from './catalog.ts';
+import { parsePartitionSpec, partitionPredicate, type Catalog, type ColumnDef, type PartitionValues, type TableDef } from './catalog.ts';
 import { ident, type Database } from './database.ts';
 import { McError, tunnelErrors } from './errors.ts';
 import { LIMITS } from './limits.ts';
@@ -242,12 +242,7 @@ export class Tunnel {
       if (table.partitionKeys.length > 0) throw tunnelErrors.missingPartitionSpec();
       return null;
     }
-    const pairs = spec.split(',').map((part) => {
-      const eq = part.indexOf('=');
-      if (eq < 0) throw tunnelErrors.invalidPartitionSpec(spec);
-      return [part.slice(0, eq).trim(), part.slice(eq + 1).trim().replace(/^'(.*)'$/, '$1')] as const;
-    });
-    return partitionValues(table, pairs, (detail) => tunnelErrors.invalidPartitionSpec(detail)) as string[];
+    return parsePartitionSpec(table, spec, (detail) => tunnelErrors.invalidPartitionSpec(detail));
   }
 
   private async upload(id: string): Promise<UploadSession> {
