@@ -307,7 +307,8 @@ async function select(ctx: SqlContext, tokens: readonly Token[], sql: string, se
   checkFullScan(ctx, tokens, session);
   const query = toDuckDb(tokens, ctx.catalog.project);
   const reader = await duck(() => ctx.db.connection.streamAndReadUntil(query, ctx.resultRows + 1));
-  const columns = reader.columnNames();
+  // An expression without an alias is named `_c<position>` by MaxCompute; DuckDB names it by its text.
+  const columns = reader.columnNames().map((name, i) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `_c${i}`));
   const duckTypes = reader.columnTypes().map((t) => String(t));
   const floating = duckTypes.map((t) => t === 'FLOAT' || t === 'DOUBLE');
   const all = reader.getRows() as DuckDBValue[][];
