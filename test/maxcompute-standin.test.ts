@@ -340,7 +340,9 @@ describe('SQL instances', () => {
     await ok(mc, 'drop table if exists to_drop;');
     const gone = await sql(mc, 'select * from to_drop;');
     expect(gone.taskStatus).toBe('Failed');
-    expect(gone.result).toMatch(/^ODPS-0130071:|^ODPS-0130131:/);
+    expect(gone.result).toMatch(/^ODPS-0130131:\[0,0\] Table not found - table to_drop cannot be resolved/);
+    const column = await sql(mc, 'select no_such_column from people;');
+    expect(column.result).toMatch(/^ODPS-0130071:\[0,0\] Semantic analysis exception - .*no_such_column/);
     const drop = await sql(mc, 'drop table to_drop;');
     expect(drop.result).toMatch(/^ODPS-0130131:/);
     const parse = await sql(mc, "select 'unterminated;");

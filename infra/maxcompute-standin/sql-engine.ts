@@ -419,6 +419,8 @@ async function duck<T>(work: () => Promise<T>): Promise<T> {
     if (e instanceof McError) throw e;
     const message = e instanceof Error ? e.message : String(e);
     if (/^Parser Error/i.test(message)) throw McError.sql('ODPS-0130161', `[0,0] Parse exception - ${message}`);
+    const table = /^Catalog Error: Table with name (\S+) does not exist/.exec(message);
+    if (table) throw McError.sql('ODPS-0130131', `[0,0] Table not found - table ${table[1]} cannot be resolved`);
     throw McError.sql('ODPS-0130071', `[0,0] Semantic analysis exception - ${message}`);
   }
 }
