@@ -284,8 +284,9 @@ export class Tunnel {
           for (const value of session.partition ?? []) appender.appendVarchar(value);
           appender.endRow();
         }
+        // Each block goes to the table as it is read (memory stays bounded); the transaction keeps it invisible.
+        appender.flushSync();
       }
-      appender.flushSync();
     } finally {
       appender.closeSync();
     }
