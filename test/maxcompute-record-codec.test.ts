@@ -11,6 +11,7 @@ import {
   TunnelStreamError,
   type TunnelColumn,
 } from '../shared/maxcompute/tunnel-record-codec.ts';
+import { RecordChecksum, WireReader, WireWriter } from '../shared/maxcompute/tunnel-wire.ts';
 
 const cols = (spec: Array<[string, string]>): TunnelColumn[] => spec.map(([name, t]) => ({ name, type: parseType(t) }));
 
@@ -230,5 +231,33 @@ describe('tunnel record codec: corrupt streams', () => {
 
   it('rejects data after the trailer', () => {
     expect(decodeError(Buffer.concat([good, Buffer.from([0x08, 0x02])])).message).toMatch(/data after the end-of-stream trailer/);
+  });
+});
+
+describe('tunnel wire primitives: the number fast paths agree with the bigint ones', () => {
+  const values = [0, 1, -1, 63, -64, 64, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32), 2 ** 52 - 1, -(2 ** 52), 2 ** 53 - 1, -(2 ** 53 - 1), 1666170000000, -62135596800000];
+
+  it.each(values)('%d: the same CRC input, zigzag bytes and decoded value', (n) => {
+    const viaNumber = new RecordChecksum();
+    const viaBigint = new RecordChecksum();
+    viaNumber.int64(n);
+    viaBigint.int64(BigInt(n));
+    expect(viaNumber.value()).toBe(viaBigint.value());
+
+    const a = new WireWriter();
+    const b = new WireWriter();
+    a.sint64(n);
+    b.sint64(BigInt(n));
+    expect(a.view().toString('hex')).toBe(b.view().toString('hex'));
+    expect(new WireReader(Buffer.from(a.view())).sint64()).toBe(BigInt(n));
+    expect(BigInt(new WireReader(Buffer.from(a.view())).sint64Small())).toBe(BigInt(n));
+  });
+
+  it('reads extreme int64 zigzag values as bigint through the small path', () => {
+    for (const v of [9223372036854775807n, -9223372036854775808n]) {
+      const w = new WireWriter();
+      w.sint64(v);
+      expect(new WireReader(Buffer.from(w.view())).sint64Small()).toBe(v);
+    }
   });
 });

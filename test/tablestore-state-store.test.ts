@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTablestoreStandIn, type TablestoreStandIn } from '../infra/tablestore-standin/index.ts';
 import type { BinlogPosition, ReaderPosition } from '../shared/change/position.ts';
 import { FcDtsError } from '../shared/errors.ts';
+import { failure as failureOf } from './helpers/failure.ts';
 import { LeaseLost, type ReaderLease } from '../shared/state/distributed-state.ts';
 import { initialTaskState, type DirtyRecord, type FullLoadPlan, type TaskState } from '../shared/state/state-store.ts';
 import { TablestoreStateStore, type TablestoreStateStoreOptions } from '../shared/state/tablestore-state-store.ts';
@@ -47,15 +48,7 @@ async function itemsUnder(client: TableStore.Client, task: string, prefix: strin
   }
 }
 
-async function failure(call: Promise<unknown>): Promise<FcDtsError> {
-  try {
-    await call;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FcDtsError);
-    return e as FcDtsError;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (call: Promise<unknown>): Promise<FcDtsError> => failureOf(call, FcDtsError);
 
 const pos = (file: number, offset: number, row = 0): BinlogPosition => ({ file, offset, row });
 

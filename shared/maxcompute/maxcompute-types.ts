@@ -96,6 +96,15 @@ export function parseType(text: string): MaxComputeType {
   return type;
 }
 
+/** The parsed type, or undefined for a type fc-dts does not support (a table may still hold such columns). */
+export function tryParseType(text: string): MaxComputeType | undefined {
+  try {
+    return parseType(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The canonical upper-case spelling: `DECIMAL(38,18)`, `ARRAY<STRING>`, `STRUCT<a:INT,b:STRING>`. */
 export function formatType(type: MaxComputeType): string {
   switch (type.kind) {

@@ -85,6 +85,7 @@ export class TunnelRecordEncoder {
   private readonly record = new WireWriter(1024);
   private readonly crc = new RecordChecksum();
   private readonly crcOfCrc = new RecordChecksum();
+  private readonly field = new FieldWriter(this.record, this.crc);
   private current: Buffer;
   private used = 0;
   private ready: Buffer[] = [];
@@ -116,10 +117,9 @@ export class TunnelRecordEncoder {
       const value = row[i];
       if (value === null || value === undefined) continue;
       const column = this.columns[i]!;
-      const field = new FieldWriter(this.record, this.crc, column.name, recordNumber);
       this.record.tag(i + 1, wireTypeOf(column.type));
       this.crc.int32(i + 1);
-      field.value(column.type, value);
+      this.field.at(column.name, recordNumber).value(column.type, value);
     }
     const recordCrc = this.crc.value();
     this.record.tag(TAG_END_RECORD, WIRE_VARINT);
@@ -141,7 +141,7 @@ export class TunnelRecordEncoder {
     if (!this.ended) {
       const trailer = new WireWriter(32);
       trailer.tag(TAG_META_COUNT, WIRE_VARINT);
-      trailer.sint64(BigInt(this.count));
+      trailer.sint64(this.count);
       trailer.tag(TAG_META_CHECKSUM, WIRE_VARINT);
       trailer.uvarint(this.crcOfCrc.value());
       this.append(trailer.view());
@@ -352,18 +352,25 @@ export function wireTypeOf(type: MaxComputeType): number {
   }
 }
 
-const utf8 = new TextEncoder();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 
 /** Writes one (non-NULL) value and feeds the CRC; complex values recurse with null flags. */
 class FieldWriter {
+  private column = '';
+  private recordNumber = 0;
+
   constructor(
     private readonly out: WireWriter,
     private readonly crc: RecordChecksum,
-    private readonly column: string,
-    private readonly recordNumber: number,
   ) {}
+
+  /** Where the next value goes, for error messages. */
+  at(column: string, recordNumber: number): this {
+    this.column = column;
+    this.recordNumber = recordNumber;
+    return this;
+  }
 
   value(type: MaxComputeType, v: MaxComputeValue): void {
     switch (type.kind) {
@@ -375,7 +382,7 @@ class FieldWriter {
       case 'DATETIME':
         return this.int64(this.epochMillis(v));
       case 'DATE':
-        return this.int64(BigInt(this.epochDays(v)));
+        return this.int64(this.epochDays(v));
       case 'BOOLEAN':
         if (typeof v !== 'boolean') throw this.fail(type, v);
         this.crc.bool(v);
@@ -396,9 +403,9 @@ class FieldWriter {
         return this.bytes(this.boundedString(type, v));
       case 'JSON':
         if (typeof v !== 'string') throw this.fail(type, v);
-        return this.bytes(this.utf8(v));
+        return this.bytes(this.wellFormed(v));
       case 'DECIMAL':
-        return this.bytes(utf8.encode(this.decimal(type, v)));
+        return this.bytes(this.decimal(type, v));
       case 'TIMESTAMP':
       case 'TIMESTAMP_NTZ':
         return this.timestamp(v);
@@ -428,29 +435,27 @@ class FieldWriter {
     if (!isNull) this.value(type, v);
   }
 
-  private int64(v: bigint): void {
+  private int64(v: bigint | number): void {
     this.crc.int64(v);
     this.out.sint64(v);
   }
 
-  private bytes(b: Uint8Array): void {
-    this.crc.bytes(b);
-    this.out.lengthDelimited(b);
+  /** Length-prefixed bytes; a string is written as UTF-8 straight into the output (no copy per value). */
+  private bytes(b: Uint8Array | string): void {
+    this.crc.bytes(typeof b === 'string' ? this.out.lengthDelimitedUtf8(b) : b);
+    if (typeof b !== 'string') this.out.lengthDelimited(b);
   }
 
-  private integer(kind: keyof typeof INTEGER_RANGES, v: MaxComputeValue): bigint {
-    let n: bigint;
-    if (typeof v === 'bigint') n = v;
-    else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v);
-    else throw this.fail({ kind }, v);
+  private integer(kind: keyof typeof INTEGER_RANGES, v: MaxComputeValue): bigint | number {
+    if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw this.fail({ kind }, v);
     const [min, max] = INTEGER_RANGES[kind];
-    if (n < min || n > max) throw new MaxComputeValueError(this.column, this.recordNumber, `${n} is out of the ${kind} range [${min}, ${max}]`);
-    return n;
+    if (v < min || v > max) throw new MaxComputeValueError(this.column, this.recordNumber, `${v} is out of the ${kind} range [${min}, ${max}]`);
+    return v;
   }
 
-  private epochMillis(v: MaxComputeValue): bigint {
+  private epochMillis(v: MaxComputeValue): number {
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw this.fail({ kind: 'DATETIME' }, v);
-    return BigInt(v);
+    return v;
   }
 
   private epochDays(v: MaxComputeValue): number {
@@ -464,29 +469,30 @@ class FieldWriter {
     const valid =
       isPlainObject(v) && Number.isSafeInteger(t?.seconds) && Number.isInteger(t?.nanos) && t!.nanos! >= 0 && t!.nanos! < 1e9;
     if (!valid) throw this.fail({ kind: 'TIMESTAMP' }, v);
-    const seconds = BigInt(t!.seconds!);
+    const seconds = t!.seconds!;
     this.crc.int64(seconds);
     this.crc.int32(t!.nanos!);
     this.out.sint64(seconds);
     this.out.sint32(t!.nanos!);
   }
 
-  private stringOrBytes(type: MaxComputeType, v: MaxComputeValue): Uint8Array {
+  private stringOrBytes(type: MaxComputeType, v: MaxComputeValue): Uint8Array | string {
     if (v instanceof Uint8Array) return v;
-    if (typeof v === 'string') return this.utf8(v);
+    if (typeof v === 'string') return this.wellFormed(v);
     throw this.fail(type, v);
   }
 
-  private boundedString(type: { readonly kind: 'VARCHAR' | 'CHAR'; readonly length: number }, v: MaxComputeValue): Uint8Array {
+  private boundedString(type: { readonly kind: 'VARCHAR' | 'CHAR'; readonly length: number }, v: MaxComputeValue): string {
     if (typeof v !== 'string') throw this.fail(type, v);
     const chars = [...v].length;
     if (chars > type.length) throw new MaxComputeValueError(this.column, this.recordNumber, `${chars} characters do not fit ${formatType(type)}`);
-    return this.utf8(v);
+    return this.wellFormed(v);
   }
 
-  private utf8(v: string): Uint8Array {
+  /** The string, unless UTF-8 cannot carry it (an unpaired surrogate would silently become U+FFFD). */
+  private wellFormed(v: string): string {
     if (LONE_SURROGATE.test(v)) throw new MaxComputeValueError(this.column, this.recordNumber, 'the string holds an unpaired UTF-16 surrogate (not encodable as UTF-8)');
-    return utf8.encode(v);
+    return v;
   }
 
   private decimal(type: { readonly kind: 'DECIMAL'; readonly precision: number | undefined; readonly scale: number | undefined }, v: MaxComputeValue): string {
@@ -510,40 +516,29 @@ function readValue(r: WireReader, crc: RecordChecksum, type: MaxComputeType): Ma
   switch (type.kind) {
     case 'TINYINT':
     case 'SMALLINT':
-    case 'INT': {
-      const v = r.sint64();
-      crc.int64(v);
-      return Number(v);
-    }
-    case 'BIGINT': {
-      const v = r.sint64();
-      crc.int64(v);
-      return v;
-    }
+    case 'INT':
+    case 'BIGINT':
     case 'DATETIME':
     case 'DATE': {
-      const v = r.sint64();
+      const v = r.sint64Small();
       crc.int64(v);
-      return type.kind === 'DATE' ? epochDaysToDate(Number(v)) : Number(v);
+      return type.kind === 'BIGINT' ? BigInt(v) : type.kind === 'DATE' ? epochDaysToDate(Number(v)) : Number(v);
     }
     case 'BOOLEAN': {
       const v = r.bool();
       crc.bool(v);
       return v;
     }
-    case 'DOUBLE': {
-      const v = r.float64();
-      crc.float64(v);
-      return v;
-    }
+    case 'DOUBLE':
     case 'FLOAT': {
-      const v = r.float32();
-      crc.float32(v);
+      const v = type.kind === 'DOUBLE' ? r.float64() : r.float32();
+      if (type.kind === 'DOUBLE') crc.float64(v);
+      else crc.float32(v);
       return v;
     }
     case 'TIMESTAMP':
     case 'TIMESTAMP_NTZ': {
-      const seconds = r.sint64();
+      const seconds = r.sint64Small();
       const nanos = r.sint32();
       crc.int64(seconds);
       crc.int32(nanos);

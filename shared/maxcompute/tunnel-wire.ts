@@ -17,36 +17,47 @@ export const TAG_META_COUNT = 33554430;
 export const TAG_META_CHECKSUM = 33554431;
 
 const TWO_63 = 1n << 63n;
+const SAFE_ZIGZAG = 2 ** 52;
 const MASK_64 = (1n << 64n) - 1n;
 
 /** An incremental CRC32C whose inputs are the little-endian images of integers and raw bytes. */
 export class RecordChecksum {
   private crc = new Crc32c();
+  // One scratch buffer and fixed views of it: these run per value, so they allocate nothing.
   private readonly scratch = Buffer.alloc(8);
+  private readonly first1 = this.scratch.subarray(0, 1);
+  private readonly first4 = this.scratch.subarray(0, 4);
 
   int32(v: number): void {
     this.scratch.writeInt32LE(v, 0);
-    this.crc.update(this.scratch.subarray(0, 4));
+    this.crc.update(this.first4);
   }
   uint32(v: number): void {
     this.scratch.writeUInt32LE(v >>> 0, 0);
-    this.crc.update(this.scratch.subarray(0, 4));
+    this.crc.update(this.first4);
   }
-  int64(v: bigint): void {
-    this.scratch.writeBigInt64LE(v, 0);
-    this.crc.update(this.scratch.subarray(0, 8));
+  /** int64-LE of a bigint or of a safe-integer number. */
+  int64(v: bigint | number): void {
+    if (typeof v === 'bigint') {
+      this.scratch.writeBigInt64LE(v, 0);
+    } else {
+      const high = Math.floor(v / 0x1_0000_0000);
+      this.scratch.writeUInt32LE(v - high * 0x1_0000_0000, 0);
+      this.scratch.writeInt32LE(high, 4);
+    }
+    this.crc.update(this.scratch);
   }
   float32(v: number): void {
     this.scratch.writeFloatLE(v, 0);
-    this.crc.update(this.scratch.subarray(0, 4));
+    this.crc.update(this.first4);
   }
   float64(v: number): void {
     this.scratch.writeDoubleLE(v, 0);
-    this.crc.update(this.scratch.subarray(0, 8));
+    this.crc.update(this.scratch);
   }
   bool(v: boolean): void {
     this.scratch[0] = v ? 1 : 0;
-    this.crc.update(this.scratch.subarray(0, 1));
+    this.crc.update(this.first1);
   }
   bytes(v: Uint8Array): void {
     this.crc.update(v);
@@ -114,8 +125,11 @@ export class WireWriter {
     this.buf[this.len++] = Number(u);
   }
 
-  sint64(v: bigint): void {
-    this.uvarint64(zigzag64(v));
+  /** A zigzag varint of a bigint or a safe-integer number. */
+  sint64(v: bigint | number): void {
+    // Below 2^52 in magnitude the zigzag value stays a safe integer, so plain arithmetic does.
+    if (typeof v === 'number' && Math.abs(v) < SAFE_ZIGZAG) this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+    else this.uvarint64(zigzag64(BigInt(v)));
   }
 
   sint32(v: number): void {
@@ -143,6 +157,16 @@ export class WireWriter {
   lengthDelimited(v: Uint8Array): void {
     this.uvarint(v.length);
     this.raw(v);
+  }
+
+  /** A string as length-prefixed UTF-8; returns a view of the bytes written (valid until the next write). */
+  lengthDelimitedUtf8(v: string): Buffer {
+    const n = Buffer.byteLength(v, 'utf8');
+    this.uvarint(n);
+    this.ensure(n);
+    const start = this.len;
+    this.len += this.buf.write(v, start, 'utf8');
+    return this.buf.subarray(start, this.len);
   }
 
   raw(v: Uint8Array): void {
@@ -215,6 +239,21 @@ export class WireReader {
 
   sint64(): bigint {
     return unzigzag64(this.uvarint64());
+  }
+
+  /** A zigzag varint as a number when it is a safe integer (up to 7 bytes), else as a bigint. */
+  sint64Small(): number | bigint {
+    const start = this.pos;
+    let u = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.byte();
+      u += (b & 0x7f) * scale;
+      if (b < 0x80) return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+      scale *= 0x80;
+    }
+    this.pos = start;
+    return this.sint64();
   }
 
   sint32(): number {
