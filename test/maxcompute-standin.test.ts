@@ -14,6 +14,9 @@ import { parseType, type MaxComputeValue } from '../shared/maxcompute/maxcompute
 import { authorizationHeader, httpDate } from '../shared/maxcompute/odps-signature.ts';
 import { decodeRecords, encodeRecords, type TunnelColumn } from '../shared/maxcompute/tunnel-record-codec.ts';
 import { startMaxComputeStandIn, type MaxComputeStandIn, type MaxComputeStandInOptions } from '../infra/maxcompute-standin/index.ts';
+import { MaxComputeClient } from '../shared/maxcompute/maxcompute-client.ts';
+import { MaxComputeError } from '../shared/maxcompute/maxcompute-errors.ts';
+import { tunnelColumns as sessionTunnelColumns } from '../shared/maxcompute/tunnel-client.ts';
 
 const AK = 'LTAItestmaxcompute';
 const SECRET = 'test-secret-maxcompute';
@@ -789,5 +792,67 @@ describe('persistence', () => {
     expect(await rows(second, "select id from kept where ds = '2';")).toEqual([['2']]);
     const table = await send(second, { path: tablePath(second, 'kept') });
     expect((JSON.parse(xmlText(table.text, 'Schema')!) as { lifecycle: number }).lifecycle).toBe(7);
+  });
+});
+
+describe("fc-dts's own MaxCompute client (shared/maxcompute) against the stand-in", () => {
+  let mc: MaxComputeStandIn;
+  let client: MaxComputeClient;
+  beforeAll(async () => {
+    mc = await start();
+    client = new MaxComputeClient({
+      endpoint: mc.endpoint,
+      project: mc.project,
+      credentials: { accessKeyId: AK, accessKeySecret: SECRET },
+      retry: { attempts: 1 },
+    });
+  });
+
+  it('reads the project and tables, runs SQL and fails with the ODPS code', async () => {
+    const project = await client.projectInfo();
+    expect(project.name).toBe(mc.project);
+    expect(project.properties['odps.sql.timezone']).toBe('Asia/Shanghai');
+    await client.sql.run('create table c_log (record_id bigint, id bigint, v string) partitioned by (ds string) lifecycle 3');
+    const table = await client.getTable('c_log');
+    expect(table.columns.map((c) => c.typeText)).toEqual(['bigint', 'bigint', 'string']);
+    expect(table.partitionKeys.map((c) => c.name)).toEqual(['ds']);
+    expect(table.lifecycle).toBe(3);
+    expect(await client.findTable('nothing_here')).toBeUndefined();
+    const failure = await client.sql.run('select * from c_log').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(MaxComputeError);
+    expect((failure as MaxComputeError).serviceCode).toBe('ODPS-0130071');
+    expect((failure as MaxComputeError).message).toContain('is full scan with all partitions');
+  });
+
+  it('uploads through a tunnel session, recovers a lost commit answer by reloading, and reads the rows back', async () => {
+    const target = { table: 'c_log', partition: { ds: '20190816' } };
+    const session = await client.tunnel.createUpload(target, { createPartition: true });
+    const columns = sessionTunnelColumns(session.columns, 'c_log');
+    await client.tunnel.putBlock(target, session.uploadId, 0, columns, () => [
+      [1n, 10n, 'a'],
+      [2n, 11n, null],
+    ]);
+    mc.faults.loseCommitResponse();
+    await expect(client.tunnel.commitUpload(target, session.uploadId)).rejects.toThrow(MaxComputeError);
+    const reloaded = await client.tunnel.reloadUpload(target, session.uploadId);
+    expect(reloaded.status).toBe('CLOSED');
+    const again = await client.tunnel.commitUpload(target, session.uploadId).then(
+      () => undefined,
+      (e: unknown) => e as MaxComputeError,
+    );
+    expect(again?.serviceCode).toBe('StatusConflict');
+    const rowsBack = await client.sql.query("select record_id, v from c_log where ds = '20190816' order by record_id");
+    expect(rowsBack).toEqual({ columns: ['record_id', 'v'], rows: [['1', 'a'], ['2', null]] });
+    const download = await client.tunnel.createDownload(target);
+    expect(download.recordCount).toBe(2);
+    const read: MaxComputeValue[][] = [];
+    for await (const row of client.tunnel.readRows(target, download.downloadId, columns, 0, 2)) read.push(row);
+    expect(read.map((r) => [Number(r[0]), r[2]])).toEqual([
+      [1, 'a'],
+      [2, null],
+    ]);
   });
 });
