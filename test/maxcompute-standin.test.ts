@@ -4,6 +4,8 @@
  * with polling, CSV results, the SQL subset and its limits, the reference merge SQL, upload sessions (blocks,
  * replacement, atomic commit, double commit, expiry, corruption), downloads, persistence and every fault.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -792,6 +794,45 @@ describe('persistence', () => {
     expect(await rows(second, "select id from kept where ds = '2';")).toEqual([['2']]);
     const table = await send(second, { path: tablePath(second, 'kept') });
     expect((JSON.parse(xmlText(table.text, 'Schema')!) as { lifecycle: number }).lifecycle).toBe(7);
+  });
+});
+
+describe('persistence after SIGKILL', () => {
+  it('keeps every acknowledged commit, partition and block of a stand-in process killed with SIGKILL', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'standin.mts');
+    const index = path.join(import.meta.dirname, '..', 'infra', 'maxcompute-standin', 'index.ts');
+    fs.writeFileSync(
+      script,
+      `import { startMaxComputeStandIn } from ${JSON.stringify(index)};
+const s = await startMaxComputeStandIn({ accessKeyId: ${JSON.stringify(AK)}, accessKeySecret: ${JSON.stringify(SECRET)}, project: 'fcdts_test', dir: ${JSON.stringify(path.join(dir, 'data'))}, sqlDelayMs: 5 });
+console.log(JSON.stringify({ endpoint: s.endpoint, tunnelEndpoint: s.tunnelEndpoint, project: s.project }));
+`,
+    );
+    let open = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: path.join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      const remote = JSON.parse(line.toString('utf8')) as MaxComputeStandIn;
+      await ok(remote, 'create table crash (id bigint, name string) partitioned by (ds string);');
+      const committed = await createUpload(remote, 'crash', [['partition', 'ds=1'], ['create_partition', 'true']]);
+      await putBlock(remote, 'crash', committed, 0, encodeRecords(ID_NAME, [[1n, 'kept']]));
+      expect((await commit(remote, 'crash', committed)).json.Status).toBe('CLOSED');
+      open = await createUpload(remote, 'crash', [['partition', 'ds=2'], ['create_partition', 'true']]);
+      expect((await putBlock(remote, 'crash', open, 5, encodeRecords(ID_NAME, [[2n, 'pending']]))).status).toBe(200);
+    } finally {
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    }
+    const after = await start({ dir: path.join(dir, 'data') });
+    expect(await ok(after, 'show partitions crash;')).toBe('ds=1\nds=2\n');
+    expect(await rows(after, "select id, name from crash where ds = '1';")).toEqual([['1', 'kept']]);
+    expect(await rows(after, "select count(*) as n from crash where ds = '2';")).toEqual([['0']]);
+    const pending = await reload(after, 'crash', open);
+    expect(pending.json.Status).toBe('NORMAL');
+    expect((pending.json.UploadedBlockList as Array<{ BlockID: number }>).map((b) => b.BlockID)).toEqual([5]);
+    expect((await commit(after, 'crash', open)).json.Status).toBe('CLOSED');
+    expect(await rows(after, "select id, name from crash where ds = '2';")).toEqual([['2', 'pending']]);
   });
 });
 
