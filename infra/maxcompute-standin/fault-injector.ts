@@ -1,5 +1,5 @@
 /** Misbehaviour on request, for tests: answers lost after the work was done, transient failures, expiry now. */
-import { McError } from './errors.ts';
+import { McError, tunnelErrors } from './errors.ts';
 
 export interface MaxComputeFaults {
   /**
@@ -85,7 +85,7 @@ export class FaultInjector implements MaxComputeFaults {
 
   /** Throws the injected failure for a write of `blockId`, if one is due (uses it up). */
   checkBlock(blockId: number): void {
-    if (take(this.blockFaults, blockId)) throw new McError('InternalServerError', 'Service internal error, please try again later.', 500);
+    if (take(this.blockFaults, blockId)) throw tunnelErrors.internal();
   }
 
   /** True when this commit's answer is to be lost (uses the fault up). */

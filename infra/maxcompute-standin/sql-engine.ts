@@ -68,12 +68,12 @@ async function runStatement(ctx: SqlContext, sql: string, tokens: Token[], sessi
   if (c.accept('create', 'table')) return changeCatalog(ctx, () => createTable(ctx, c));
   if (c.accept('drop', 'table')) return changeCatalog(ctx, () => dropTable(ctx, c));
   if (c.accept('alter', 'table')) return changeCatalog(ctx, () => alterTable(ctx, c));
-  if (c.accept('insert')) return changeCatalog(ctx, () => insert(ctx, c, tokens, sql, session));
+  if (c.accept('insert')) return changeCatalog(ctx, () => insert(ctx, c, tokens, session));
   if (c.accept('show', 'tables')) return text(ctx.catalog.names().map((n) => `${ctx.owner}:${n}`));
   if (c.accept('show', 'partitions')) return showPartitions(ctx, c);
   if (c.accept('desc') || c.accept('describe')) return describe(ctx, c);
   const first = c.peek();
-  if (isWord(first, 'select') || isWord(first, 'with') || (first?.kind === 'symbol' && first.text === '(')) return select(ctx, tokens, sql, session);
+  if (isWord(first, 'select') || isWord(first, 'with') || (first?.kind === 'symbol' && first.text === '(')) return select(ctx, tokens, session);
   return c.fail('statement not supported by the local MaxCompute stand-in');
 }
 
@@ -138,7 +138,7 @@ async function alterTable(ctx: SqlContext, c: TokenCursor): Promise<SqlResult> {
     await ctx.catalog.addColumns(table, columns);
   } else if (c.accept('add')) {
     const ifNotExists = c.accept('if', 'not', 'exists');
-    const specs = partitionList(ctx, c, table);
+    const specs = partitionList(c, table);
     if (!ifNotExists) {
       for (const values of specs) {
         if (ctx.catalog.hasPartition(table, values)) {
@@ -149,7 +149,7 @@ async function alterTable(ctx: SqlContext, c: TokenCursor): Promise<SqlResult> {
     await ctx.catalog.addPartitions(table, specs);
   } else if (c.accept('drop')) {
     const ifExists = c.accept('if', 'exists');
-    for (const values of partitionList(ctx, c, table)) {
+    for (const values of partitionList(c, table)) {
       if (ctx.catalog.hasPartition(table, values)) await ctx.catalog.dropPartition(table, values);
       else if (!ifExists) throw McError.sql('ODPS-0130071', `[0,0] Semantic analysis exception - Partition not found - ${specKey(table, values)}`);
     }
@@ -158,11 +158,11 @@ async function alterTable(ctx: SqlContext, c: TokenCursor): Promise<SqlResult> {
 }
 
 /** `PARTITION (k='v', …) [, ] PARTITION (…)` with every key given. */
-function partitionList(ctx: SqlContext, c: TokenCursor, table: TableDef): PartitionValues[] {
+function partitionList(c: TokenCursor, table: TableDef): PartitionValues[] {
   const list: PartitionValues[] = [];
   do {
     c.expect('partition');
-    list.push(partitionSpec(ctx, c, table, false) as string[]);
+    list.push(partitionSpec(c, table, false) as string[]);
     c.acceptSymbol(',');
   } while (isWord(c.peek(), 'partition'));
   endOfStatement(c);
@@ -170,7 +170,7 @@ function partitionList(ctx: SqlContext, c: TokenCursor, table: TableDef): Partit
 }
 
 /** `(k='v', k2=1, k3)`: static values, or (when `dynamic`) keys without a value. */
-function partitionSpec(ctx: SqlContext, c: TokenCursor, table: TableDef, dynamic: boolean): Array<string | undefined> {
+function partitionSpec(c: TokenCursor, table: TableDef, dynamic: boolean): Array<string | undefined> {
   c.expectSymbol('(');
   const pairs: Array<[string, string | undefined]> = [];
   do {
@@ -303,7 +303,7 @@ function wordsInPredicates(tokens: readonly Token[]): Set<string> {
   return words;
 }
 
-async function select(ctx: SqlContext, tokens: readonly Token[], sql: string, session: Readonly<Record<string, string>>): Promise<SqlResult> {
+async function select(ctx: SqlContext, tokens: readonly Token[], session: Readonly<Record<string, string>>): Promise<SqlResult> {
   checkFullScan(ctx, tokens, session);
   const query = toDuckDb(tokens, ctx.catalog.project);
   const reader = await duck(() => ctx.db.connection.streamAndReadUntil(query, ctx.resultRows + 1));
@@ -317,13 +317,13 @@ async function select(ctx: SqlContext, tokens: readonly Token[], sql: string, se
   return { kind: 'rows', columns, types: duckTypes.map(maxComputeTypeOf), rows, truncated };
 }
 
-async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[], sql: string, session: Readonly<Record<string, string>>): Promise<SqlResult> {
+async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[], session: Readonly<Record<string, string>>): Promise<SqlResult> {
   const overwrite = c.accept('overwrite');
   if (!overwrite) c.expect('into');
   if (!c.accept('table') && overwrite) c.fail('expected TABLE');
   const table = ctx.catalog.require(tableName(ctx, c));
   let spec: Array<string | undefined> | undefined;
-  if (c.accept('partition')) spec = partitionSpec(ctx, c, table, true);
+  if (c.accept('partition')) spec = partitionSpec(c, table, true);
   else if (table.partitionKeys.length > 0) {
     throw McError.sql('ODPS-0130071', `[0,0] Semantic analysis exception - inserting into partitioned table ${table.name} needs a PARTITION clause`);
   }
