@@ -311,7 +311,7 @@ describe('SQL instances', () => {
     await ok(mc, "insert into table people values (1, 'ann', datetime '2019-08-16 08:41:18', 12345678901234567890.123456789012345678)");
     await ok(mc, 'alter table people add columns (email string, score double);');
     await ok(mc, "insert into people select 2, 'bob', null, 0.5BD, 'b@x', 1.5;");
-    expect(await ok(mc, 'select * from people order by id;')).toBe(
+    expect(await ok(mc, 'select * from people order by id limit 100;')).toBe(
       'id,name,born,balance,email,score\n1,ann,2019-08-16 08:41:18,12345678901234567890.123456789012345678,\\N,\\N\n2,bob,\\N,0.500000000000000000,b@x,1.5\n',
     );
     expect(await ok(mc, 'show tables;')).toContain(':people\n');
@@ -371,6 +371,22 @@ describe('SQL instances', () => {
     expect(inString.taskStatus).toBe('Failed');
   });
 
+  it('refuses ORDER BY without LIMIT (not in a window) unless odps.sql.validate.orderby.limit=false', async () => {
+    const refused = await sql(mc, 'select i\nfrom range(3) t(i) order by i;');
+    expect(refused.taskStatus).toBe('Failed');
+    expect(refused.result).toBe(
+      'ODPS-0130071:[2,20] Semantic analysis exception - ORDER BY must be used with a LIMIT clause, please set odps.sql.validate.orderby.limit=false to use it.',
+    );
+    const inSubquery = await sql(mc, 'select * from (select i from range(3) t(i) order by i) s limit 2;');
+    expect(inSubquery.result).toMatch(/^ODPS-0130071:\[1,44\] .*ORDER BY must be used with a LIMIT clause/);
+    expect(await rows(mc, 'select i, row_number() over (order by i desc) as r from range(3) t(i) order by i limit 3;')).toEqual([
+      ['0', '3'],
+      ['1', '2'],
+      ['2', '1'],
+    ]);
+    expect(await rows(mc, 'set odps.sql.validate.orderby.limit=false;\nselect i from range(2) t(i) order by i desc;')).toEqual([['1'], ['0']]);
+  });
+
   it('ADD PARTITION, SHOW PARTITIONS, dynamic partitions, and the per-table partition limit (3 here)', async () => {
     await ok(mc, 'create table logs (id bigint, v string) partitioned by (y string, m string);');
     await ok(mc, "alter table logs add if not exists partition (y='2019', m='08') partition (y='2019', m='09');");
@@ -401,12 +417,12 @@ describe('SQL instances', () => {
   });
 
   it('cuts a SELECT result at the row cap (5 here) and says TRUNCATED in the ResultDescriptor', async () => {
-    const outcome = await sql(mc, 'select * from range(7) t(i) order by i;');
+    const outcome = await sql(mc, 'select * from range(7) t(i) order by i limit 7;');
     expect(outcome.taskStatus).toBe('Success');
     expect(outcome.result).toBe('i\n0\n1\n2\n3\n4\n');
     expect(outcome.descriptor?.SelectResultStatus).toBe('TRUNCATED');
     expect(outcome.descriptor?.Schema).toEqual({ Columns: [{ Name: 'i', Type: 'bigint' }] });
-    const exact = await sql(mc, 'select * from range(5) t(i) order by i;');
+    const exact = await sql(mc, 'select * from range(5) t(i) order by i limit 5;');
     expect(exact.descriptor?.SelectResultStatus).toBe('FULL');
   });
 
@@ -467,7 +483,7 @@ select 0 as record_id, 'I' as operation_flag, 'Y' as after_flag, base.id, base.r
     const withoutFullScan = await sql(mc, merge.replace('set odps.sql.allow.fullscan=true;', ''));
     expect(withoutFullScan.result).toMatch(/Table\(fcdts_test,customer_log\) is full scan with all partitions/);
     await ok(mc, merge);
-    expect(await rows(mc, 'select id, address from customer_1565944878 order by id;')).toEqual([
+    expect(await rows(mc, 'select id, address from customer_1565944878 order by id limit 100;')).toEqual([
       ['1', 'new-1'],
       ['3', 'old-3'],
       ['4', 'ins-4'],
@@ -503,7 +519,7 @@ describe('tunnel', () => {
     const committed = await commit(mc, 'up', id);
     expect(committed.status).toBe(200);
     expect(committed.json.Status).toBe('CLOSED');
-    expect(await rows(mc, 'select id, name from up order by id;')).toEqual([
+    expect(await rows(mc, 'select id, name from up order by id limit 100;')).toEqual([
       ['1', 'a'],
       ['2', 'b'],
       ['3', '\\N'],
@@ -556,7 +572,7 @@ describe('tunnel', () => {
     expect((await reload(mc, 'atomic_values', id)).json.Status).toBe('NORMAL');
     await putBlock(mc, 'atomic_values', id, 1, encodeRecords(columns, [[3n, '3.50']]));
     expect((await commit(mc, 'atomic_values', id)).json.Status).toBe('CLOSED');
-    expect(await rows(mc, 'select id, amount from atomic_values order by id;')).toEqual([
+    expect(await rows(mc, 'select id, amount from atomic_values order by id limit 100;')).toEqual([
       ['1', '1.50'],
       ['2', '2.50'],
       ['3', '3.50'],
@@ -575,7 +591,7 @@ describe('tunnel', () => {
     expect(await ok(mc, 'show partitions up_part;')).toBe('ds=20190816\n');
     const second = await createUpload(mc, 'up_part', [['partition', 'ds=20190816'], ['overwrite', 'true']]);
     await putBlock(mc, 'up_part', second, 0, encodeRecords(ID_NAME, [[9n, 'z']]));
-    expect(await rows(mc, "select id from up_part where ds = '20190816' order by id;")).toEqual([['1'], ['2']]);
+    expect(await rows(mc, "select id from up_part where ds = '20190816' order by id limit 100;")).toEqual([['1'], ['2']]);
     await commit(mc, 'up_part', second);
     expect(await rows(mc, "select id, name, ds from up_part where ds = '20190816';")).toEqual([['9', 'z', '20190816']]);
   });
@@ -885,7 +901,7 @@ describe("fc-dts's own MaxCompute client (shared/maxcompute) against the stand-i
       (e: unknown) => e as MaxComputeError,
     );
     expect(again?.serviceCode).toBe('StatusConflict');
-    const rowsBack = await client.sql.query("select record_id, v from c_log where ds = '20190816' order by record_id");
+    const rowsBack = await client.sql.query("select record_id, v from c_log where ds = '20190816' order by record_id limit 10");
     expect(rowsBack).toEqual({ columns: ['record_id', 'v'], rows: [['1', 'a'], ['2', null]] });
     const download = await client.tunnel.createDownload(target);
     expect(download.recordCount).toBe(2);

@@ -68,12 +68,12 @@ async function runStatement(ctx: SqlContext, sql: string, tokens: Token[], sessi
   if (c.accept('create', 'table')) return changeCatalog(ctx, () => createTable(ctx, c));
   if (c.accept('drop', 'table')) return changeCatalog(ctx, () => dropTable(ctx, c));
   if (c.accept('alter', 'table')) return changeCatalog(ctx, () => alterTable(ctx, c));
-  if (c.accept('insert')) return changeCatalog(ctx, () => insert(ctx, c, tokens, session));
+  if (c.accept('insert')) return changeCatalog(ctx, () => insert(ctx, c, tokens, sql, session));
   if (c.accept('show', 'tables')) return text(ctx.catalog.names().map((n) => `${ctx.owner}:${n}`));
   if (c.accept('show', 'partitions')) return showPartitions(ctx, c);
   if (c.accept('desc') || c.accept('describe')) return describe(ctx, c);
   const first = c.peek();
-  if (isWord(first, 'select') || isWord(first, 'with') || (first?.kind === 'symbol' && first.text === '(')) return select(ctx, tokens, session);
+  if (isWord(first, 'select') || isWord(first, 'with') || (first?.kind === 'symbol' && first.text === '(')) return select(ctx, tokens, sql, session);
   return c.fail('statement not supported by the local MaxCompute stand-in');
 }
 
@@ -303,8 +303,34 @@ function wordsInPredicates(tokens: readonly Token[]): Set<string> {
   return words;
 }
 
-async function select(ctx: SqlContext, tokens: readonly Token[], session: Readonly<Record<string, string>>): Promise<SqlResult> {
+/**
+ * ORDER BY needs a LIMIT in the same (sub)query unless `odps.sql.validate.orderby.limit=false`; an ORDER BY
+ * inside OVER (…) is a window's and needs none.
+ */
+function checkOrderByLimit(tokens: readonly Token[], sql: string, session: Readonly<Record<string, string>>): void {
+  if ((session['odps.sql.validate.orderby.limit'] ?? '').toLowerCase() === 'false') return;
+  const solid = tokens.filter((t) => t.kind !== 'space');
+  const frames: Array<{ window: boolean; orderBy: Token | undefined }> = [{ window: false, orderBy: undefined }];
+  const fail = (t: Token): never => {
+    const before = sql.slice(0, t.at);
+    const position = `[${before.split('\n').length},${t.at - before.lastIndexOf('\n')}]`;
+    throw McError.sql('ODPS-0130071', `${position} Semantic analysis exception - ORDER BY must be used with a LIMIT clause, please set odps.sql.validate.orderby.limit=false to use it.`);
+  };
+  solid.forEach((t, i) => {
+    const frame = frames[frames.length - 1]!;
+    if (t.kind === 'symbol' && t.text === '(') frames.push({ window: isWord(solid[i - 1], 'over'), orderBy: undefined });
+    else if (t.kind === 'symbol' && t.text === ')') {
+      if (frame.orderBy && frames.length > 1) fail(frame.orderBy);
+      if (frames.length > 1) frames.pop();
+    } else if (isWord(t, 'order') && isWord(solid[i + 1], 'by') && !frame.window) frame.orderBy = t;
+    else if (isWord(t, 'limit')) frame.orderBy = undefined;
+  });
+  if (frames[0]!.orderBy) fail(frames[0]!.orderBy);
+}
+
+async function select(ctx: SqlContext, tokens: readonly Token[], sql: string, session: Readonly<Record<string, string>>): Promise<SqlResult> {
   checkFullScan(ctx, tokens, session);
+  checkOrderByLimit(tokens, sql, session);
   const query = toDuckDb(tokens, ctx.catalog.project);
   const reader = await duck(() => ctx.db.connection.streamAndReadUntil(query, ctx.resultRows + 1));
   // An expression without an alias is named `_c<position>` by MaxCompute; DuckDB names it by its text.
@@ -317,7 +343,7 @@ async function select(ctx: SqlContext, tokens: readonly Token[], session: Readon
   return { kind: 'rows', columns, types: duckTypes.map(maxComputeTypeOf), rows, truncated };
 }
 
-async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[], session: Readonly<Record<string, string>>): Promise<SqlResult> {
+async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[], sql: string, session: Readonly<Record<string, string>>): Promise<SqlResult> {
   const overwrite = c.accept('overwrite');
   if (!overwrite) c.expect('into');
   if (!c.accept('table') && overwrite) c.fail('expected TABLE');
@@ -334,6 +360,7 @@ async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[],
   const body = c.rest(tokens);
   if (body.length === 0) c.fail('expected SELECT or VALUES');
   checkFullScan(ctx, body, session);
+  checkOrderByLimit(body, sql, session);
   await duck(() => ctx.db.run(`CREATE OR REPLACE TEMP TABLE __mc_stage AS SELECT * FROM (${toDuckDb(body, ctx.catalog.project)})`));
   try {
     return await insertStaged(ctx, table, spec, overwrite);
