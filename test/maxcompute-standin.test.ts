@@ -350,6 +350,11 @@ describe('SQL instances', () => {
     expect(column.result).toMatch(/^ODPS-0130071:\[0,0\] Semantic analysis exception - .*no_such_column/);
     const drop = await sql(mc, 'drop table to_drop;');
     expect(drop.result).toMatch(/^ODPS-0130131:/);
+    await ok(mc, 'create table typed (a bigint);');
+    const badValue = await sql(mc, "insert into typed select 'abc';");
+    expect(badValue.taskStatus).toBe('Failed');
+    expect(badValue.result).toMatch(/^ODPS-0130071:\[0,0\] Semantic analysis exception - Conversion Error: .*'abc'/);
+    expect(await rows(mc, 'select count(*) as n from typed;')).toEqual([['0']]);
     const parse = await sql(mc, "select 'unterminated;");
     expect(parse.taskStatus).toBe('Failed');
     expect(parse.result).toMatch(/^ODPS-0130161:\[1,8\] Parse exception/);

@@ -362,11 +362,10 @@ async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[],
   checkFullScan(ctx, body, session);
   checkOrderByLimit(body, sql, session);
   await duck(() => ctx.db.run(`CREATE OR REPLACE TEMP TABLE __mc_stage AS SELECT * FROM (${toDuckDb(body, ctx.catalog.project)})`));
-  try {
-    return await insertStaged(ctx, table, spec, overwrite);
-  } finally {
-    await ctx.db.run('DROP TABLE IF EXISTS __mc_stage');
-  }
+  const result = await insertStaged(ctx, table, spec, overwrite);
+  // On failure the transaction's rollback removes the staging table (and a DuckDB error has aborted it anyway).
+  await ctx.db.run('DROP TABLE __mc_stage');
+  return result;
 }
 
 async function insertStaged(ctx: SqlContext, table: TableDef, spec: Array<string | undefined> | undefined, overwrite: boolean): Promise<SqlResult> {
