@@ -5,17 +5,16 @@
  * its partitions and its rows always commit together. The data lives in a DuckDB table of the same name,
  * the partition keys as trailing VARCHAR columns.
  */
+import type { TableColumn } from '../../shared/maxcompute/odps-metadata.ts';
 import { McError } from './errors.ts';
 import { checkColumnCount, checkName, LIMITS, partitionLimitError } from './limits.ts';
 import { ident, literal, type Database } from './database.ts';
 
-export interface ColumnDef {
-  readonly name: string;
-  /** The MaxCompute type, lower case: bigint, string, decimal(38,18), datetime, … */
-  readonly type: string;
-  readonly comment: string;
-  readonly nullable: boolean;
-}
+/**
+ * A column as the catalog keeps it: what the client reads from the table XML (shared/maxcompute/odps-metadata.ts)
+ * but the parsed type; `typeText` is the MaxCompute type in lower case (bigint, decimal(38,18), datetime, …).
+ */
+export type ColumnDef = Omit<TableColumn, 'type'>;
 
 export interface TableDef {
   readonly name: string;
@@ -89,7 +88,7 @@ export class Catalog {
     if (def.partitionKeys.length > LIMITS.partitionLevels) {
       throw McError.sql('ODPS-0130071', `[0,0] Semantic analysis exception - too many partition levels: ${def.partitionKeys.length}, at most ${LIMITS.partitionLevels}`);
     }
-    const columns = [...def.columns.map((c) => `${ident(c.name)} ${duckType(c.type)}`), ...def.partitionKeys.map((c) => `${ident(c.name)} VARCHAR`)];
+    const columns = [...def.columns.map((c) => `${ident(c.name)} ${duckType(c.typeText)}`), ...def.partitionKeys.map((c) => `${ident(c.name)} VARCHAR`)];
     await this.db.run(`CREATE TABLE ${ident(def.name)} (${columns.join(', ')})`);
     await this.save(def);
     this.partitions.set(def.name, new Map());
@@ -106,10 +105,10 @@ export class Catalog {
     // DuckDB appends at the end; the data columns must stay ahead of the partition columns, so the
     // partitioned table is rebuilt with the new columns before its partition columns.
     if (table.partitionKeys.length === 0) {
-      for (const c of columns) await this.db.run(`ALTER TABLE ${ident(table.name)} ADD COLUMN ${ident(c.name)} ${duckType(c.type)}`);
+      for (const c of columns) await this.db.run(`ALTER TABLE ${ident(table.name)} ADD COLUMN ${ident(c.name)} ${duckType(c.typeText)}`);
     } else {
       const tmp = `__mc_rebuild_${table.name}`;
-      const select = [...table.columns.map((c) => ident(c.name)), ...columns.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS ${ident(c.name)}`), ...table.partitionKeys.map((c) => ident(c.name))];
+      const select = [...table.columns.map((c) => ident(c.name)), ...columns.map((c) => `CAST(NULL AS ${duckType(c.typeText)}) AS ${ident(c.name)}`), ...table.partitionKeys.map((c) => ident(c.name))];
       await this.db.run(`CREATE TABLE ${ident(tmp)} AS SELECT ${select.join(', ')} FROM ${ident(table.name)}`);
       await this.db.run(`DROP TABLE ${ident(table.name)}`);
       await this.db.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(table.name)}`);

@@ -273,8 +273,8 @@ async function tableXml(ctx: ServerContext, name: string): Promise<string> {
     isVirtualView: false,
     size: 0,
     recordNum: Number(count),
-    columns: def.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment, label: '', isNullable: c.nullable })),
-    partitionKeys: def.partitionKeys.map((c) => ({ name: c.name, type: c.type, comment: c.comment, label: '' })),
+    columns: def.columns.map((c) => ({ name: c.name, type: c.typeText, comment: c.comment, label: '', isNullable: c.nullable })),
+    partitionKeys: def.partitionKeys.map((c) => ({ name: c.name, type: c.typeText, comment: c.comment, label: '' })),
     Reserved: JSON.stringify({ Transactional: 'false', PartitionNum: String(ctx.catalog.partitionsOf(def.name).length) }),
   };
   return renderXml(

@@ -201,7 +201,7 @@ function columnDefs(c: TokenCursor): ColumnDef[] {
       else if (c.accept('comment')) comment = c.stringLiteral();
       else break;
     }
-    columns.push({ name, type, comment, nullable });
+    columns.push({ name, typeText: type, comment, nullable });
   } while (c.acceptSymbol(','));
   c.expectSymbol(')');
   return columns;
@@ -254,7 +254,7 @@ function describe(ctx: SqlContext, c: TokenCursor): SqlResult {
   const rule = `+${'-'.repeat(84)}+`;
   const line = (s: string) => `| ${s.padEnd(82)} |`;
   const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-  const field = (col: ColumnDef) => line(`${col.name.padEnd(20)} | ${col.type.padEnd(16)} | ${col.comment}`);
+  const field = (col: ColumnDef) => line(`${col.name.padEnd(20)} | ${col.typeText.padEnd(16)} | ${col.comment}`);
   const lines = [
     rule,
     line(`Owner: ${ctx.owner} | Project: ${ctx.catalog.project}`),
@@ -434,7 +434,7 @@ function maxComputeTypeOf(duckType: string): string {
 }
 
 function duckTypeOf(col: ColumnDef): string {
-  return duckType(col.type);
+  return duckType(col.typeText);
 }
 
 /** Runs DuckDB work; its errors become the service's SQL errors (semantic analysis, or parse for syntax errors). */

@@ -17,7 +17,7 @@ import { ident } from './database.ts';
 import { instantToWall, wallToInstant } from './zone.ts';
 
 export function tunnelColumns(columns: readonly ColumnDef[]): TunnelColumn[] {
-  return columns.map((c) => ({ name: c.name, type: parseType(c.type) }));
+  return columns.map((c) => ({ name: c.name, type: parseType(c.typeText) }));
 }
 
 /** Appends one decoded value to the appender's current row. */

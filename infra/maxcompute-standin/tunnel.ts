@@ -335,8 +335,8 @@ export class Tunnel {
 
 export function schemaJson(columns: readonly ColumnDef[], partitionKeys: readonly ColumnDef[]): object {
   return {
-    columns: columns.map((c, i) => ({ name: c.name, type: c.type, comment: c.comment, nullable: c.nullable, column_id: String(i) })),
-    partitionKeys: partitionKeys.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+    columns: columns.map((c, i) => ({ name: c.name, type: c.typeText, comment: c.comment, nullable: c.nullable, column_id: String(i) })),
+    partitionKeys: partitionKeys.map((c) => ({ name: c.name, type: c.typeText, comment: c.comment })),
   };
 }
 
