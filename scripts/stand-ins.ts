@@ -1,8 +1,8 @@
 /**
  * npm run stand-ins -- [--dir DIR]
- * Starts the local MNS and Tablestore stand-ins on free loopback ports, prints one JSON line with
- * their endpoints and credentials, and serves until stopped (Ctrl-C). With --dir their state
- * persists there (DIR/mns, DIR/tablestore).
+ * Starts the local MNS, Tablestore and MaxCompute stand-ins on free loopback ports, prints one JSON
+ * line with their endpoints and credentials (one AccessKey pair for all), and serves until stopped
+ * (Ctrl-C). With --dir their state persists there (DIR/mns, DIR/tablestore, DIR/maxcompute).
  */
 import { parseArgs } from 'node:util';
 import { newStandInKeys, startStandIns } from './lib/stand-ins.ts';

@@ -1,6 +1,7 @@
-/** Both local stand-ins of the cloud services, started together (scripts/stand-ins.ts, the local distributed run, tests). */
+/** The local stand-ins of the cloud services, started together (scripts/stand-ins.ts, the local distributed run, tests). */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { startMaxComputeStandIn, type MaxComputeStandIn } from '../../infra/maxcompute-standin/index.ts';
 import { startMnsStandIn, type MnsStandIn } from '../../infra/mns-standin/index.ts';
 import { startTablestoreStandIn, type TablestoreStandIn } from '../../infra/tablestore-standin/index.ts';
 
@@ -13,6 +14,7 @@ export interface StandInsOptions {
 export interface StandIns {
   readonly mns: MnsStandIn;
   readonly tablestore: TablestoreStandIn;
+  readonly maxcompute: MaxComputeStandIn;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
   /** Endpoints and credentials, as `npm run stand-ins` prints them. */
@@ -32,20 +34,27 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
     await mns.close();
     throw e;
   });
+  const maxcompute = await startMaxComputeStandIn({ ...keys, port: 0, ...(options.dir ? { dir: join(options.dir, 'maxcompute') } : {}) }).catch(async (e: unknown) => {
+    await Promise.all([mns.close(), tablestore.close()]);
+    throw e;
+  });
   return {
     mns,
     tablestore,
+    maxcompute,
     ...keys,
     describe: () => ({
       mnsEndpoint: mns.endpoint,
       mnsAccountId: mns.accountId,
       tablestoreEndpoint: tablestore.endpoint,
       tablestoreInstance: tablestore.instance,
+      maxcomputeEndpoint: maxcompute.endpoint,
+      maxcomputeProject: maxcompute.project,
       accessKeyId: keys.accessKeyId,
       accessKeySecret: keys.accessKeySecret,
     }),
     close: async () => {
-      await Promise.all([mns.close(), tablestore.close()]);
+      await Promise.all([mns.close(), tablestore.close(), maxcompute.close()]);
     },
   };
 }
