@@ -21,6 +21,8 @@ export interface LogEntry {
   readonly beforeFlag: Flag;
   readonly afterFlag: Flag;
   readonly image: Row;
+  /** The change it comes from (a value the table refuses is set aside with its change). */
+  readonly change: RowChange;
 }
 
 export interface PartitionEntries {
@@ -36,7 +38,7 @@ export function logEntries(change: RowChange): LogEntry[] {
   const id = recordId(change.pos);
   const entry = (operation: LogEntry['operation'], beforeFlag: Flag, image: Row | undefined): LogEntry => {
     if (!image) throw new RangeError(`a ${change.op} of ${change.table.database}.${change.table.table} at ${change.pos.file}:${change.pos.offset}#${change.pos.row} without its ${beforeFlag === 'Y' ? 'before' : 'after'} image`);
-    return { recordId: id, operation, utcTimestamp: change.ts, beforeFlag, afterFlag: beforeFlag === 'Y' ? 'N' : 'Y', image };
+    return { recordId: id, operation, utcTimestamp: change.ts, beforeFlag, afterFlag: beforeFlag === 'Y' ? 'N' : 'Y', image, change };
   };
   switch (change.op) {
     case 'insert':

@@ -8,6 +8,9 @@ import { loadColumns } from '../../task/object-mapper.ts';
 import type { MaxComputeDestinationConfig } from './config.ts';
 import { ADDITIONAL_COLUMNS, additionalNames, BASE_SUFFIX, LOG_SUFFIX, maxComputeType } from './maxcompute-table.ts';
 import { quoteName } from './merge-sql.ts';
+import { parseType } from '../../maxcompute/maxcompute-types.ts';
+import { valueWriter } from './maxcompute-values.ts';
+import type { LogTable } from './log-sink.ts';
 
 export interface TableDdl {
   readonly name: string;
@@ -48,4 +51,19 @@ export function logTableDdl(t: TableMapping, layout: LogLayout): TableDdl {
 export function addColumnsDdl(t: Pick<TableMapping, 'target'>, columns: readonly ColumnMapping[]): string[] {
   const list = columns.map(columnDefinition).join(', ');
   return [baseTable(t), logTable(t)].map((name) => `ALTER TABLE ${quoteName(name)} ADD COLUMNS (${list});`);
+}
+
+/** The `_log` table as the sink writes it: record columns, partition keys, and a value writer per source column. */
+export function logTableOf(t: TableMapping, layout: LogLayout, timeZone: string): LogTable {
+  const names = additionalNames(layout.additionalColumnRule, layout.partitionFields);
+  const source = loadColumns(t);
+  return {
+    name: logTable(t),
+    columns: [
+      ...ADDITIONAL_COLUMNS.map((c, i) => ({ name: names.columns[i]!, type: parseType(c.type) })),
+      ...source.map((c) => ({ name: c.target, type: parseType(maxComputeType(c.source).type) })),
+    ],
+    partitionKeys: names.partitions,
+    sourceColumns: source.map((c) => ({ name: c.target, write: valueWriter(c.source, timeZone) })),
+  };
 }

@@ -1,0 +1,71 @@
+/**
+ * What a bucket has committed to the `_log` tables, kept in the state store (BucketRecords) because
+ * MaxCompute cannot keep it beside the rows: the bucket's watermark, and the upload sessions of the
+ * batch being committed. A batch's sessions are recorded before the first is committed (write-ahead),
+ * and the watermark moves once all are; whoever finds a recorded batch finishes it — reload each
+ * session, commit the ones still open — before anything else. The record is written by
+ * compare-and-set, so of two appliers of a bucket only one commits a batch.
+ */
+import type { BinlogPosition } from '../../change/position.ts';
+import type { BucketRecords } from '../../state/state-store.ts';
+
+export interface LogSession {
+  /** The `_log` table. */
+  readonly table: string;
+  /** Its partition spec, `k1=v1,k2=v2`. */
+  readonly partition: string;
+  readonly uploadId: string;
+}
+
+export interface PendingCommit {
+  /** Where the bucket's watermark moves once every session is committed. */
+  readonly through: BinlogPosition;
+  readonly sessions: readonly LogSession[];
+}
+
+export interface BucketLedger {
+  /** The record's version (undefined: no record yet). */
+  readonly version: number | undefined;
+  readonly watermark: BinlogPosition | null;
+  readonly pending?: PendingCommit;
+}
+
+interface Stored {
+  readonly watermark: BinlogPosition | null;
+  readonly pending?: PendingCommit;
+}
+
+const RECORD = 'maxcompute-log';
+
+export class LogLedger {
+  constructor(private readonly records: BucketRecords) {}
+
+  async read(bucket: number): Promise<BucketLedger> {
+    const record = await this.records.getBucketRecord(RECORD, bucket);
+    if (!record) return { version: undefined, watermark: null };
+    const stored = JSON.parse(record.value) as Stored;
+    return { version: record.version, watermark: stored.watermark, ...(stored.pending ? { pending: stored.pending } : {}) };
+  }
+
+  /** Records the sessions about to be committed; false when the record is no longer `seen` (another applier moved it). */
+  begin(bucket: number, seen: BucketLedger, pending: PendingCommit): Promise<boolean> {
+    if (seen.pending) throw new RangeError(`bucket ${bucket}: a commit is already pending`);
+    return this.write(bucket, seen, { watermark: seen.watermark, pending });
+  }
+
+  /** The pending commit is done: the watermark moves to its end. False when the record is no longer `seen`. */
+  finish(bucket: number, seen: BucketLedger): Promise<boolean> {
+    if (!seen.pending) throw new RangeError(`bucket ${bucket}: no commit is pending`);
+    return this.write(bucket, seen, { watermark: seen.pending.through });
+  }
+
+  /** Moves the watermark with nothing to commit (a batch of replays only). */
+  advance(bucket: number, seen: BucketLedger, to: BinlogPosition): Promise<boolean> {
+    if (seen.pending) throw new RangeError(`bucket ${bucket}: a commit is pending`);
+    return this.write(bucket, seen, { watermark: to });
+  }
+
+  private write(bucket: number, seen: BucketLedger, next: Stored): Promise<boolean> {
+    return this.records.putBucketRecord(RECORD, bucket, seen.version, JSON.stringify(next));
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The MaxCompute log sink against the MaxCompute stand-in (real HTTP, signed, tunnel record streams,
+ * DuckDB), with its ledger in a real state directory: entries as reference 001 describes them, and
+ * each exactly once through replays, a lost commit answer, a commit that failed after it was
+ * recorded, and two appliers of one batch at once. The merge SQL then gives the source table.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMaxComputeStandIn, type MaxComputeStandIn } from '../infra/maxcompute-standin/index.ts';
+import type { ChangeBatch, RowChange } from '../shared/change/change-event.ts';
+import { ApplyRejected } from '../shared/apply/sink.ts';
+import { LogLedger } from '../shared/destinations/maxcompute/log-ledger.ts';
+import { MaxComputeLogSink } from '../shared/destinations/maxcompute/log-sink.ts';
+import { baseTableDdl, logTableDdl, logTableOf, type LogLayout } from '../shared/destinations/maxcompute/maxcompute-schema.ts';
+import { mergeSelect } from '../shared/destinations/maxcompute/merge-sql.ts';
+import { MaxComputeClient } from '../shared/maxcompute/maxcompute-client.ts';
+import type { ColumnInfo } from '../shared/mysql/catalog.ts';
+import { FileStateStore } from '../shared/state/file-state-store.ts';
+import type { TableMapping } from '../shared/task/object-mapper.ts';
+import type { Operation } from '../shared/task/task.ts';
+
+const AK = 'LTAIlogsinktest';
+const SECRET = 'log-sink-secret';
+const layout: LogLayout = { additionalColumnRule: 'previous', partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] };
+
+const column = (name: string, columnType: string, ordinal: number): ColumnInfo => ({
+  name, ordinal, columnType, dataType: /^[a-z]+/.exec(columnType)![0], nullable: true, defaultValue: null, extra: '',
+  charset: null, collation: null, comment: '', generationExpression: null, generated: false, invisible: false,
+});
+
+function mapping(table: string): TableMapping {
+  const columns = [column('id', 'int(11)', 1), column('v', 'varchar(20)', 2), column('d', 'date', 3)];
+  return {
+    source: { database: 'shop', name: table, engine: 'InnoDB', collation: null, comment: '', estimatedRows: 0, avgRowLength: 0, columns, indexes: [], foreignKeys: [], keyColumns: ['id'] },
+    target: { database: 'shop', table },
+    columns: columns.map((c) => ({ source: c, target: c.name })),
+    key: ['id'],
+    operations: new Set<Operation>(['insert', 'update', 'delete']),
+    origin: 'objects[0]',
+    renamed: false,
+  };
+}
+
+/** 2024-05-01 00:00:00 UTC plus `s` seconds. */
+const T0 = 1714521600;
+let offset = 1000;
+function change(table: string, op: RowChange['op'], before: Record<string, string | number | null> | undefined, after: Record<string, string | number | null> | undefined, s = 0): RowChange {
+  offset += 100;
+  return { kind: 'row', pos: { file: 5, offset, row: 0 }, ts: T0 + s, table: { database: 'shop', table }, key: ['id'], op, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+}
+
+describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
+  let mc: MaxComputeStandIn;
+  let client: MaxComputeClient;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    mc = await startMaxComputeStandIn({ accessKeyId: AK, accessKeySecret: SECRET });
+    client = new MaxComputeClient({ endpoint: mc.endpoint, project: mc.project, credentials: { accessKeyId: AK, accessKeySecret: SECRET } });
+  });
+  afterAll(async () => {
+    await mc?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** A fresh `_log` table and a sink (or several, sharing one ledger) writing it. */
+  async function setUp(table: string, sinks = 1): Promise<MaxComputeLogSink[]> {
+    await client.sql.run(logTableDdl(mapping(table), layout).sql);
+    const dir = mkdtempSync(join(tmpdir(), 'fc-dts-mc-ledger-'));
+    dirs.push(dir);
+    const ledger = new LogLedger(new FileStateStore(dir));
+    const tables = new Map([[`shop.${table}`, logTableOf(mapping(table), layout, 'UTC')]]);
+    return Array.from({ length: sinks }, () => new MaxComputeLogSink({ client, ledger, layout, tables }));
+  }
+
+  async function logRows(table: string): Promise<string[]> {
+    const { rows } = await client.sql.query(
+      `SELECT record_id, operation_flag, utc_timestamp, before_flag, after_flag, id, v, d, modifytime_day FROM ${table}_log ORDER BY record_id, before_flag DESC LIMIT 1000`,
+      { settings: { 'odps.sql.allow.fullscan': 'true' } },
+    );
+    return rows.map((r) => r.join('|'));
+  }
+
+  it('writes INSERT (N,Y), UPDATE (Y,N)+(N,Y) under one record id and DELETE (Y,N), partitioned by event day; a replay adds nothing', async () => {
+    const [sink] = await setUp('orders');
+    const ins = change('orders', 'insert', undefined, { id: 1, v: 'a', d: '2024-05-01' });
+    const upd = change('orders', 'update', { id: 1, v: 'a', d: '2024-05-01' }, { id: 1, v: 'b', d: null }, 86_400);
+    const del = change('orders', 'delete', { id: 1, v: 'b', d: null }, undefined, 86_401);
+    const batch: ChangeBatch = { bucket: 0, prev: null, changes: [ins, upd, del] };
+    expect(await sink!.apply(batch)).toMatchObject({ status: 'applied', applied: 3, skipped: 0, watermark: del.pos });
+    const id = (c: RowChange) => String(5 * 2 ** 32 + c.pos.offset);
+    const expected = [
+      `${id(ins)}|I|${T0}|N|Y|1|a|2024-05-01|01`,
+      `${id(upd)}|U|${T0 + 86_400}|Y|N|1|a|2024-05-01|02`,
+      `${id(upd)}|U|${T0 + 86_400}|N|Y|1|b|\\N|02`.replace('\\N', ''),
+      `${id(del)}|D|${T0 + 86_401}|Y|N|1|b||02`,
+    ];
+    expect(await logRows('orders')).toEqual(expected);
+
+    expect(await sink!.apply(batch)).toMatchObject({ status: 'applied', applied: 0, skipped: 3 });
+    expect(await logRows('orders')).toEqual(expected);
+    expect(await sink!.watermark(0)).toEqual(del.pos);
+  });
+
+  it('reports a batch whose predecessor is not applied as early, writing nothing', async () => {
+    const [sink] = await setUp('early');
+    const first = change('early', 'insert', undefined, { id: 1, v: 'x', d: null });
+    const second = change('early', 'insert', undefined, { id: 2, v: 'y', d: null });
+    expect(await sink!.apply({ bucket: 1, prev: first.pos, changes: [second] })).toMatchObject({ status: 'early', applied: 0 });
+    expect(await logRows('early')).toEqual([]);
+    await sink!.apply({ bucket: 1, prev: null, changes: [first] });
+    expect(await sink!.apply({ bucket: 1, prev: first.pos, changes: [second] })).toMatchObject({ status: 'applied', applied: 1 });
+    expect((await logRows('early')).length).toBe(2);
+  });
+
+  it('commits once when the commit answer is lost, and finishes a recorded commit that failed on the next apply', async () => {
+    const [sink] = await setUp('faults');
+    const a = change('faults', 'insert', undefined, { id: 1, v: 'a', d: null });
+    mc.faults.loseCommitResponse(1);
+    expect(await sink!.apply({ bucket: 2, prev: null, changes: [a] })).toMatchObject({ status: 'applied', applied: 1 });
+    expect(await logRows('faults')).toHaveLength(1);
+
+    // The commit is refused after the sessions were recorded: the batch fails, and its retry finds the
+    // recorded commit, finishes it, and skips the batch's changes as applied.
+    const b = change('faults', 'insert', undefined, { id: 2, v: 'b', d: null });
+    mc.faults.failRequests('CommitUpload', 1);
+    await expect(sink!.apply({ bucket: 2, prev: a.pos, changes: [b] })).rejects.toThrow(/ServiceUnavailable/);
+    expect(await logRows('faults')).toHaveLength(1);
+    expect(await sink!.apply({ bucket: 2, prev: a.pos, changes: [b] })).toMatchObject({ status: 'applied', applied: 0, skipped: 1, watermark: b.pos });
+    expect((await logRows('faults')).map((r) => r.split('|')[5])).toEqual(['1', '2']);
+  });
+
+  it('writes a batch once when two appliers take it at the same moment', async () => {
+    const [one, two] = await setUp('race', 2);
+    const changes = [1, 2, 3].map((id) => change('race', 'insert', undefined, { id, v: `v${id}`, d: null }));
+    const outcomes = await Promise.all([one!.apply({ bucket: 3, prev: null, changes }), two!.apply({ bucket: 3, prev: null, changes })]);
+    expect(outcomes.map((o) => o.applied).sort()).toEqual([0, 3]);
+    expect((await logRows('race')).map((r) => r.split('|')[5])).toEqual(['1', '2', '3']);
+  });
+
+  it('sets a value MaxCompute cannot hold aside as a refused change, before any session is opened', async () => {
+    const [sink] = await setUp('zero');
+    const bad = change('zero', 'insert', undefined, { id: 1, v: 'z', d: '0000-00-00' });
+    const sessions = mc.requests.CreateUpload ?? 0;
+    const refused = await sink!.apply({ bucket: 4, prev: null, changes: [bad] }).then(() => undefined, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApplyRejected);
+    expect((refused as ApplyRejected).serverMessage).toBe("column d: date '0000-00-00' is not a calendar date MaxCompute's DATE holds (0001-01-01 to 9999-12-31)");
+    expect(mc.requests.CreateUpload ?? 0).toBe(sessions);
+  });
+
+  it('gives the source table back through the merge SQL, at a time between two changes', async () => {
+    const [sink] = await setUp('merged');
+    await client.sql.run(baseTableDdl(mapping('merged')).sql);
+    await client.sql.run("INSERT INTO merged_base VALUES (1, 'base1', NULL), (2, 'base2', NULL);");
+    const upd = change('merged', 'update', { id: 1, v: 'base1', d: null }, { id: 1, v: 'new1', d: null }, 10);
+    const ins = change('merged', 'insert', undefined, { id: 3, v: 'three', d: null }, 20);
+    const del = change('merged', 'delete', { id: 2, v: 'base2', d: null }, undefined, 30);
+    await sink!.apply({ bucket: 5, prev: null, changes: [upd, ins, del] });
+    const at = async (t: number) => {
+      const spec = { base: 'merged_base', log: 'merged_log', columns: ['id', 'v', 'd'], key: ['id'], at: t, ...{ rule: layout.additionalColumnRule, partitionFields: layout.partitionFields } };
+      const { rows } = await client.sql.query(`SELECT * FROM (${mergeSelect(spec)}) m ORDER BY id LIMIT 100`, { settings: { 'odps.sql.allow.fullscan': 'true' } });
+      return rows.map((r) => r.slice(0, 2).join('|'));
+    };
+    expect(await at(T0 + 10)).toEqual(['1|base1', '2|base2']);
+    expect(await at(T0 + 25)).toEqual(['1|new1', '2|base2', '3|three']);
+    expect(await at(T0 + 31)).toEqual(['1|new1', '3|three']);
+  });
+});
