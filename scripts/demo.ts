@@ -41,8 +41,8 @@ async function fcDts(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 function destinationKind(): DestinationType {
   const i = process.argv.indexOf('--destination');
   const kind = i >= 0 ? process.argv[i + 1] : 'mysql';
-  const known = DESTINATION_TYPES.find((t) => t === kind);
-  if (!known) throw new Error(`--destination ${kind}: use ${DESTINATION_TYPES.join(' or ')}`);
+  const known = DESTINATION_TYPES.find((t) => t === kind && DEMO_DESTINATIONS[t] !== undefined);
+  if (!known) throw new Error(`--destination ${kind}: the demo covers ${DESTINATION_TYPES.filter((t) => DEMO_DESTINATIONS[t]).join(' and ')}`);
   return known;
 }
 
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   const stateDir = join(DIR, 'state');
   rmSync(stateDir, { recursive: true, force: true });
   const taskFile = join(DIR, 'task.yaml');
-  const setup = await DEMO_DESTINATIONS[kind](s, DIR, say);
+  const setup = await DEMO_DESTINATIONS[kind]!(s, DIR, say);
   writeFileSync(taskFile, stringify({
     name: setup.taskName,
     source: { type: 'mysql', host: s.host, port: s.port, user: s.user, password: '${DEMO_DB_PASSWORD}' },

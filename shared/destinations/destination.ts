@@ -49,6 +49,8 @@ export interface OpenSinkOptions {
   readonly connections: number;
   /** Other processes apply the same buckets (the serverless apply-changes instances): this one's identity. */
   readonly sharedAs?: string;
+  /** The task's state store (a kind that keeps its apply bookkeeping there uses it). */
+  readonly store: StateStore;
 }
 
 export interface DestinationCheckContext {
@@ -110,6 +112,11 @@ export interface Destination<C extends DestinationConfigBase> {
    * must apply in binlog order (incremental/change-mapper.ts `ordered`, docs/architecture.md §3.13).
    */
   readonly enforcesUniqueKeys: boolean;
+  /**
+   * The kind writes an update's before image whole (MaxCompute's log tables): large unchanged or
+   * changed values stay in it instead of being left out (change-mapper.ts leanBefore).
+   */
+  readonly logsBeforeImages?: boolean;
 
   /** The destination as `status` and the demo name it (never a secret). */
   describe(config: C): string;

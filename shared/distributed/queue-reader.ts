@@ -57,7 +57,7 @@ export async function runQueueReader(
   }, Math.max(1000, Math.floor(leaseMs / 3)));
 
   // The destination is read only for its watermarks: the DDL barrier waits on them.
-  const destination = await openSink(task, dbs, { connections: 1 });
+  const destination = await openSink(task, dbs, { connections: 1, store });
   try {
     const saved = await store.getReaderPosition();
     const lastSent = new Map<number, BinlogPosition>(Object.entries(saved?.lastSent ?? {}).map(([b, p]) => [Number(b), p]));

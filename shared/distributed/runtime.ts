@@ -50,7 +50,7 @@ async function build(credentials: FcCredentials | undefined, env: NodeJS.Process
     queue: queueOf(mns.queue),
     chunkQueue: queueOf(mns.chunkQueue),
     sink: () =>
-      (sink ??= resolveTask(task).then((dbs) => openSink(task, dbs, { connections: 1, sharedAs: randomUUID() })).catch((e: unknown) => {
+      (sink ??= resolveTask(task).then((dbs) => openSink(task, dbs, { connections: 1, sharedAs: randomUUID(), store })).catch((e: unknown) => {
         sink = undefined;
         throw e;
       })),

@@ -45,11 +45,14 @@ export class ChangeMapper {
   /** Changes carry their event's column types (the destination gives each value its type itself). */
   private readonly typed: boolean;
   private readonly uniqueKeysEnforced: boolean;
+  /** The destination logs before images whole (Destination.logsBeforeImages). */
+  private readonly wholeBefore: boolean;
 
   /** `catchUpEnd`: the full load's end (FullLoadPlan.end) as a position; ordered changes before it are `catch-up`. */
   constructor(private readonly task: Task, dbs: readonly DatabaseMapping[], private readonly catchUpEnd?: BinlogPosition) {
     this.typed = destinationOf(task).typedChanges;
     this.uniqueKeysEnforced = destinationOf(task).enforcesUniqueKeys;
+    this.wholeBefore = destinationOf(task).logsBeforeImages === true;
     for (const d of dbs) {
       if (d.whole) this.wholeDatabases.set(d.source.name, d.target);
       for (const t of d.tables) this.addTable(t);
@@ -124,7 +127,8 @@ export class ChangeMapper {
       // so both halves stay distinct (and ordered) even when a batch boundary falls between them.
       const row = (e.pos.row + i) * 2;
       const after = op === 'delete' ? undefined : this.passing(route, r.after);
-      const before = op === 'insert' ? undefined : leanBefore(this.passing(route, r.before), after, route.key);
+      const passing = op === 'insert' ? undefined : this.passing(route, r.before);
+      const before = this.wholeBefore ? passing : leanBefore(passing, after, route.key);
       if (before && after) {
         // A key change is a delete of the old row and an insert of the new one: the two keys may
         // hash to different buckets, and each half must be ordered with its own row's changes.

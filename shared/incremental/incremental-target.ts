@@ -33,7 +33,7 @@ export interface IncrementalTarget {
 /** The destination's own sink, the checkpoint in the task's state store. */
 export async function standaloneTarget(task: Task, dbs: readonly DatabaseMapping[], store: StateStore, connections: number): Promise<IncrementalTarget> {
   return {
-    sink: await openSink(task, dbs, { connections }),
+    sink: await openSink(task, dbs, { connections, store }),
     saveCheckpoint: (cp) => store.putCheckpoint({ ...cp, at: new Date().toISOString() }),
   };
 }

@@ -18,7 +18,7 @@ import type { CellValue, ChangeBatch, RowChange } from '../../change/change-even
 import { ApplyRejected, type ApplyOutcome, type Sink } from '../../apply/sink.ts';
 import { FcDtsError } from '../../errors.ts';
 import type { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
-import { MaxComputeError } from '../../maxcompute/maxcompute-errors.ts';
+import { commitOnce } from './commit-once.ts';
 import type { MaxComputeRow, MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';
 import type { TunnelColumn } from '../../maxcompute/tunnel-record-codec.ts';
 import type { LogLayout } from './maxcompute-schema.ts';
@@ -43,6 +43,9 @@ export interface LogSinkOptions {
   /** The log table of each destination table, by `database.table`. */
   readonly tables: ReadonlyMap<string, LogTable>;
 }
+
+/** Why a recorded commit can be found with its session expired. */
+const RESUMED_LATE = 'a recorded commit was resumed more than a day after it was made; fc-dts does not yet probe the log table for its rows: report this with the task state';
 
 export class MaxComputeLogSink implements Sink {
   constructor(private readonly options: LogSinkOptions) {}
@@ -88,24 +91,8 @@ export class MaxComputeLogSink implements Sink {
     await this.options.ledger.finish(bucket, seen);
   }
 
-  private async commit(s: LogSession): Promise<void> {
-    const { tunnel } = this.options.client;
-    const target = { table: s.table, partition: s.partition };
-    const state = await tunnel.reloadUpload(target, s.uploadId);
-    if (state.status === 'CLOSED') return;
-    if (state.status !== 'NORMAL') {
-      throw new FcDtsError(
-        'LOAD_FAILED',
-        `MaxCompute table ${s.table} partition (${s.partition}): upload session ${s.uploadId} is ${state.status}, so whether its rows were committed cannot be read from it`,
-        'this happens when a recorded commit is resumed more than a day later (sessions expire after 24 h); fc-dts does not yet probe the log table for it: report this with the task state',
-      );
-    }
-    try {
-      await tunnel.commitUpload(target, s.uploadId);
-    } catch (e) {
-      // The answer was lost (or the commit failed): the session says which.
-      if (!(e instanceof MaxComputeError && e.transient) || (await tunnel.reloadUpload(target, s.uploadId)).status !== 'CLOSED') throw e;
-    }
+  private commit(s: LogSession): Promise<void> {
+    return commitOnce(this.options.client.tunnel, { table: s.table, partition: s.partition }, s.uploadId, RESUMED_LATE);
   }
 
   /** An upload session per group, its rows in block 0. */

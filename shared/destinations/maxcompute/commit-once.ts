@@ -1,0 +1,23 @@
+/**
+ * Commits an upload session whose commit may have happened already (its answer lost, or made by an
+ * applier that was killed after it): the session's status says. CLOSED is committed; NORMAL is
+ * committed now; any other status (EXPIRED after 24 h, CANCELED) no longer tells.
+ */
+import { FcDtsError } from '../../errors.ts';
+import { MaxComputeError } from '../../maxcompute/maxcompute-errors.ts';
+import type { TableTunnel, UploadTarget } from '../../maxcompute/tunnel-client.ts';
+
+export async function commitOnce(tunnel: TableTunnel, target: UploadTarget, uploadId: string, fix: string): Promise<void> {
+  const state = await tunnel.reloadUpload(target, uploadId);
+  if (state.status === 'CLOSED') return;
+  if (state.status !== 'NORMAL') {
+    const partition = target.partition ? ` partition (${String(target.partition)})` : '';
+    throw new FcDtsError('LOAD_FAILED', `MaxCompute table ${target.table}${partition}: upload session ${uploadId} is ${state.status}, so whether its rows were committed cannot be read from it (sessions last 24 h)`, fix);
+  }
+  try {
+    await tunnel.commitUpload(target, uploadId);
+  } catch (e) {
+    // The answer was lost, or the commit failed: the session says which.
+    if (!(e instanceof MaxComputeError && e.transient) || (await tunnel.reloadUpload(target, uploadId)).status !== 'CLOSED') throw e;
+  }
+}

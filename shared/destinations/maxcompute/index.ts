@@ -1,0 +1,96 @@
+/**
+ * The MaxCompute destination (reference 001): per source table a `_base` table loaded once by the full
+ * load and a partitioned `_log` table every change is appended to, each exactly once (upload sessions
+ * committed through the state store); the table at any point in time is the merge of the two.
+ */
+import { FcDtsError, TaskFileError } from '../../errors.ts';
+import { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
+import type { BucketRecords, StateStore } from '../../state/state-store.ts';
+import { allTables } from '../../task/object-mapper.ts';
+import type { ObjectSelection } from '../../task/task.ts';
+import type { Destination, TaskOf } from '../destination.ts';
+import { BaseLoadTarget } from './base-load-target.ts';
+import { parseMaxComputeDestination, type MaxComputeDestinationConfig } from './config.ts';
+import { LogLedger } from './log-ledger.ts';
+import { MaxComputeLogSink } from './log-sink.ts';
+import { connectivityItem, maxComputeChecks } from './maxcompute-checks.ts';
+import { logTableOf } from './maxcompute-schema.ts';
+import { MAXCOMPUTE_LIMITS } from './maxcompute-table.ts';
+import { syncMaxComputeSchema } from './schema-sync.ts';
+
+export type { MaxComputeDestinationConfig } from './config.ts';
+
+export function maxComputeClient(d: MaxComputeDestinationConfig): MaxComputeClient {
+  return new MaxComputeClient({
+    endpoint: d.endpoint,
+    project: d.project,
+    credentials: { accessKeyId: d.accessKeyId, accessKeySecret: d.accessKeySecret },
+    ...(d.tunnelEndpoint ? { tunnelEndpoint: d.tunnelEndpoint } : {}),
+  });
+}
+
+/** The state store, which keeps the commit bookkeeping: both adapters have bucket records. */
+function recordsOf(store: StateStore): StateStore & BucketRecords {
+  const s = store as Partial<BucketRecords> & StateStore;
+  if (typeof s.getBucketRecord !== 'function' || typeof s.putBucketRecord !== 'function') {
+    throw new FcDtsError('STATE_INVALID', 'this state store keeps no bucket records, which a MaxCompute destination needs', 'use the standalone state directory or the Tablestore state table');
+  }
+  return s as StateStore & BucketRecords;
+}
+
+/** One namespace of tables per project, and no DDL from fc-dts yet. */
+function checkTask(objects: readonly ObjectSelection[], sync: { readonly ddl: boolean }): void {
+  if (sync.ddl) {
+    throw new TaskFileError('sync.ddl', 'MaxCompute destinations take no DDL from fc-dts yet: only INSERT, UPDATE and DELETE are synchronized', 'remove sync.ddl or set sync.ddl: false');
+  }
+  objects.forEach((o, i) => {
+    if (o.as !== undefined) {
+      throw new TaskFileError(`objects[${i}].as`, 'a MaxCompute project has no databases: database name mapping is not supported (tables keep their names, or the names given with tables[].as)', `remove objects[${i}].as`);
+    }
+  });
+}
+
+export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
+  type: 'maxcompute',
+  label: 'MaxCompute',
+  taskFile: {
+    parse: parseMaxComputeDestination,
+    ddlDefault: false,
+    checkTask,
+    secrets: (config) => [config.accessKeySecret],
+  },
+  limits: MAXCOMPUTE_LIMITS,
+  ddl: {
+    applies: false,
+    refusal: (kind) =>
+      kind === 'alter-table'
+        ? 'the _base and _log tables keep their columns: values of a column added on the source are not written, and a dropped one is logged as NULL'
+        : 'MaxCompute tables take no DDL from fc-dts: nothing changed in the project',
+  },
+  typedChanges: false,
+  // MaxCompute enforces no keys: changes are appended to a log.
+  enforcesUniqueKeys: false,
+  logsBeforeImages: true,
+  describe: (config) => `MaxCompute project ${config.project} at ${config.endpoint} (AccessKey ID ${config.accessKeyId})`,
+  describeTable: (target) => `MaxCompute tables ${target.table}_base and ${target.table}_log`,
+  tableIdentity: (target) => target.table.toLowerCase(),
+  openPrecheck: async (task: TaskOf<MaxComputeDestinationConfig>) => {
+    const client = maxComputeClient(task.destination);
+    const connectivity = await connectivityItem(client, task.destination);
+    return {
+      connectivity,
+      checks: (context) => maxComputeChecks(client, task.destination, task.sync.conflictMode, connectivity.status === 'passed', context),
+      close: async () => {},
+    };
+  },
+  syncSchema: (task, dbs, options) => syncMaxComputeSchema(maxComputeClient(task.destination), task.destination, allTables(dbs), options),
+  openLoadTarget: async (task, store, _willLoad, options) => new BaseLoadTarget(maxComputeClient(task.destination), recordsOf(store), task.destination.timeZone, options),
+  openSink: async (task, dbs, options) => {
+    const d = task.destination;
+    const tables = new Map(allTables(dbs).map((t) => [`${t.target.database}.${t.target.table}`, logTableOf(t, d, d.timeZone)]));
+    return new MaxComputeLogSink({ client: maxComputeClient(d), ledger: new LogLedger(recordsOf(options.store)), layout: d, tables });
+  },
+  verify: async () => {
+    throw new FcDtsError('USAGE', 'fc-dts verify does not compare MaxCompute destinations yet', 'compare with SQL in MaxCompute: the merge of the _base and _log tables (docs/maxcompute.md) against the source');
+  },
+};
