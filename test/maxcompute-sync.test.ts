@@ -37,7 +37,7 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
 
   const rows = async (sql: string) => (await client.sql.query(sql, FULLSCAN)).rows.map((r) => r.join('|'));
 
-  it('loads _base once, logs every change in _log, and the merge gives the source table', async () => {
+  it('loads _base once, logs every change in _log, and fc-dts merge gives the source table before and after the changes', async () => {
     const db = await dbs.database('mc_src');
     await dbs.admin.query(`
       CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) CHARACTER SET utf8mb4, price DECIMAL(12,2), qty BIGINT UNSIGNED, seen DATETIME(3), raw VARBINARY(8));
@@ -60,6 +60,13 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
     ]);
     expect(mc.requests.CommitUpload).toBe(1);
 
+    const summary = async () => {
+      const [r] = (await dbs.admin.query('SELECT COUNT(*) AS n, SUM(price) AS p, SUM(id) AS i FROM items')) as unknown as [Array<{ n: number; p: string; i: string }>];
+      return `${r[0]!.n}|${r[0]!.p}|${r[0]!.i}`;
+    };
+    const loaded = await summary();
+    // Changes committed from this second on are after it (the merge takes entries before the time).
+    const beforeChanges = Math.floor(Date.now() / 1000);
     await dbs.admin.query(`
       UPDATE items SET price = 99.99, name = 'renamed' WHERE id = 1;
       DELETE FROM items WHERE id = 2;
@@ -82,7 +89,42 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
     expect(await rows('SELECT COUNT(*) FROM items_base')).toEqual(['2500']);
 
     const merged = mergeSelect({ base: 'items_base', log: 'items_log', columns: ['id', 'name', 'price', 'qty'], key: ['id'], at: Math.floor(Date.now() / 1000) + 60, rule: 'previous', partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] });
-    const [source] = (await dbs.admin.query(`SELECT COUNT(*) AS n, SUM(price) AS p, SUM(id) AS i FROM items`)) as unknown as [Array<{ n: number; p: string; i: string }>];
-    expect(await rows(`SELECT COUNT(*), SUM(price), SUM(id) FROM (${merged}) m`)).toEqual([`${source[0]!.n}|${source[0]!.p}|${source[0]!.i}`]);
+    expect(await rows(`SELECT COUNT(*), SUM(price), SUM(id) FROM (${merged}) m`)).toEqual([await summary()]);
+
+    // fc-dts merge: the table as it was before the changes, and as it is, each in a table of its own.
+    const then = await children.fcDts(['merge', '-c', t.file, '--table', `${db}.items`, '--at', String(beforeChanges)]);
+    expect(then.out.trim()).toBe(`merged ${db}.items as of ${new Date(beforeChanges * 1000).toISOString()} into items_${beforeChanges}: 2,500 rows`);
+    expect(await rows(`SELECT COUNT(*), SUM(price), SUM(id) FROM items_${beforeChanges}`)).toEqual([loaded]);
+    const now = await children.fcDts(['merge', '-c', t.file, '--table', 'items', '--at', new Date(Date.now() + 60_000).toISOString(), '--into', 'items_now']);
+    expect(now.code, now.err).toBe(0);
+    expect(await rows('SELECT COUNT(*), SUM(price), SUM(id) FROM items_now')).toEqual([await summary()]);
+
   }, 240_000);
+
+  it('precheck: names a wrong AccessKey secret, a column clashing with the additional columns, partition growth, and tables already there', async () => {
+    const db = await dbs.database('mc_pre');
+    await dbs.admin.query('CREATE TABLE events (id INT PRIMARY KEY, record_id BIGINT, at DATETIME)');
+    const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET };
+    const task = (extra: Record<string, unknown>) => writeTaskFile(dirs, taskDoc({ name: uniqueName('mcpre'), destination: { ...destination, ...extra }, objects: [{ database: db }] }));
+    const item = (out: string, name: string) => out.split('\n').find((l) => l.includes(name)) ?? `(no ${name} line)`;
+
+    const wrong = await children.fcDts(['precheck', '-c', task({ accessKeySecret: 'not-the-secret' }).file]);
+    expect(wrong.code).toBe(1);
+    expect(item(wrong.out, 'Destination connectivity')).toMatch(/✗ FAIL.*SignatureNotMatch/);
+
+    const clash = await children.fcDts(['precheck', '-c', task({}).file]);
+    expect(item(clash.out, 'MaxCompute columns')).toContain(`✗ FAIL  MaxCompute columns: ${db}.events.record_id clash with the additional columns of the previous rule`);
+    expect(clash.out).toContain('fix: set destination.additionalColumnRule: new');
+    expect(item(clash.out, 'Incremental table partitions')).toContain('! warn  Incremental table partitions: modifytime_year, modifytime_month, modifytime_day, modifytime_hour, modifytime_minute: up to 1,440 partitions a day per _log table: a busy table reaches MaxCompute\'s 60,000 partitions in 41 days');
+
+    const renamed = task({ additionalColumnRule: 'new', partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] });
+    const ok = await children.fcDts(['precheck', '-c', renamed.file]);
+    expect(ok.code, ok.out).toBe(0);
+    expect(item(ok.out, 'Incremental table partitions')).toContain('✓ pass');
+
+    await client.sql.run('CREATE TABLE events_log (x BIGINT);');
+    const taken = await children.fcDts(['precheck', '-c', renamed.file]);
+    expect(taken.code).toBe(1);
+    expect(item(taken.out, 'Existing MaxCompute tables')).toContain(`✗ FAIL  Existing MaxCompute tables: events_log already exist in project ${mc.project} and were not created by this task`);
+  }, 120_000);
 });

@@ -9,7 +9,8 @@ import { FcDtsError, isFcDtsError } from '../errors.ts';
 import { loadTaskFile } from '../task/task-file.ts';
 import type { Task } from '../task/task.ts';
 import { runPrecheck, formatPrecheckReport } from '../precheck/precheck.ts';
-import { runTask, type RunUntil } from '../pipeline/standalone-runner.ts';
+import { resolveTask, runTask, type RunUntil } from '../pipeline/standalone-runner.ts';
+import { mergeTable } from '../destinations/maxcompute/merge-command.ts';
 import { readTaskStatus, formatTaskStatus } from '../pipeline/task-status.ts';
 import { verifyTask, formatVerifyReport } from '../verify/verify.ts';
 import { FileStateStore } from '../state/file-state-store.ts';
@@ -26,6 +27,9 @@ commands:
                                                   (resumes where it stopped; Ctrl-C stops it)
   status   -c FILE [--json] [--state DIR]         phase, per-table progress, lag, rows/s, last error
   verify   -c FILE [--json]                       compare source and destination (counts, chunk checksums)
+  merge    -c FILE --table NAME --at TIME [--into TABLE] [--json]
+                                                  MaxCompute: the table as it was at TIME (epoch seconds or
+                                                  ISO-8601), merged from _base and _log into a new table
   decode-binlog FILE... [--schema FILE.sql] [--json]
                                                   print every change in binlog files (mysqlbinlog -v for fc-dts)
 
@@ -49,6 +53,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         until: { type: 'string' },
         state: { type: 'string' },
         schema: { type: 'string' },
+        table: { type: 'string' },
+        at: { type: 'string' },
+        into: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -64,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const json = values.json ?? false;
   try {
     if (command === 'decode-binlog') return await decodeBinlog(positionals.slice(1), values.schema, json);
-    if (!['precheck', 'run', 'status', 'verify'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (!['precheck', 'run', 'status', 'verify', 'merge'].includes(command)) throw new UsageError(`unknown command "${command}"`);
     if (!values.config) throw new UsageError(`${command} needs the task file: fc-dts ${command} -c task.yaml`);
     const task = loadTaskFile(values.config);
     const stateDir = values.state ?? join('.fc-dts', task.name);
@@ -86,6 +93,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         print(json ? JSON.stringify(report, null, 2) : formatVerifyReport(report));
         return report.consistent ? 0 : 1;
       }
+      case 'merge':
+        return await merge(task, values, json);
     }
     return 2;
   } catch (e) {
@@ -167,6 +176,14 @@ async function run(task: Task, stateDir: string, until: string | undefined): Pro
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+async function merge(task: Task, values: { table?: string | undefined; at?: string | undefined; into?: string | undefined }, json: boolean): Promise<number> {
+  if (task.destination.type !== 'maxcompute') throw new UsageError(`merge works on MaxCompute destinations; task ${task.name} writes to ${task.destination.type}`);
+  if (!values.table || !values.at) throw new UsageError('merge needs the table and the time: fc-dts merge -c task.yaml --table NAME --at TIME [--into TABLE]');
+  const result = await mergeTable({ ...task, destination: task.destination }, await resolveTask(task), { table: values.table, at: values.at, ...(values.into ? { into: values.into } : {}) });
+  print(json ? JSON.stringify(result, null, 2) : `merged ${result.table} as of ${new Date(result.at * 1000).toISOString()} into ${result.into}: ${result.rows.toLocaleString('en-US')} rows`);
+  return 0;
 }
 
 function print(s: string): void {

@@ -1,8 +1,8 @@
 /**
  * Precheck items about a MaxCompute destination (reference 001; docs/maxcompute.md): the endpoint,
  * AccessKey and project; the `_base`/`_log` names and column counts; clashes with the additional
- * columns; tables that already exist; tables without a primary key (their log cannot be merged); and
- * how fast minute partitions reach the 60,000 a table may have.
+ * columns; tables that already exist; and how fast minute partitions reach the 60,000 a table may have.
+ * A table without a primary key fails the source's own item (its log could not be merged either).
  */
 import { isFcDtsError } from '../../errors.ts';
 import type { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
@@ -19,7 +19,6 @@ export const MAXCOMPUTE_ITEMS = {
   connectivity: { id: 'destination-connectivity', name: 'Destination connectivity and credentials', side: 'destination' },
   names: { id: 'maxcompute-names', name: 'MaxCompute table names', side: 'destination' },
   columns: { id: 'maxcompute-columns', name: 'MaxCompute columns', side: 'destination' },
-  keys: { id: 'maxcompute-primary-keys', name: 'Primary keys for the merge', side: 'destination' },
   partitions: { id: 'maxcompute-partitions', name: 'Incremental table partitions', side: 'destination' },
   existing: { id: 'maxcompute-existing-tables', name: 'Existing MaxCompute tables', side: 'destination' },
 } as const satisfies Record<string, ItemMeta>;
@@ -70,17 +69,6 @@ export function columnsVerdict(tables: readonly TableMapping[], d: MaxComputeDes
   return { status: 'failed', reason: problems.join('; '), fix, objects: [...clashes, ...wide, ...badNames] };
 }
 
-export function keysVerdict(tables: readonly TableMapping[]): Verdict {
-  const keyless = tables.filter((t) => t.key.length === 0).map(tableLabel);
-  if (keyless.length === 0) return { status: 'passed', reason: `every table has a primary key (or a NOT NULL unique key) to merge its log by` };
-  return {
-    status: 'warning',
-    reason: `${listNames(keyless, 5)} ${keyless.length === 1 ? 'has' : 'have'} no primary key: changes are logged, but fc-dts merge cannot build ${keyless.length === 1 ? 'its' : 'their'} table at a point in time`,
-    fix: 'add a primary key on the source, or set tables[].primaryKey in the task file',
-    objects: keyless,
-  };
-}
-
 export function partitionsVerdict(d: MaxComputeDestinationConfig): Verdict {
   const perDay = partitionsPerDay(d.partitionFields);
   const days = Math.floor(MAXCOMPUTE_LIMITS.partitionsPerTable / perDay);
@@ -112,7 +100,6 @@ export async function maxComputeChecks(client: MaxComputeClient, d: MaxComputeDe
   const items = [
     toItem(MAXCOMPUTE_ITEMS.names, namesVerdict(tables)),
     toItem(MAXCOMPUTE_ITEMS.columns, columnsVerdict(tables, d)),
-    toItem(MAXCOMPUTE_ITEMS.keys, keysVerdict(tables)),
     toItem(MAXCOMPUTE_ITEMS.partitions, partitionsVerdict(d)),
   ];
   if (reachable) items.push(await existingItem(client, tables, d, context.ownedTables, conflictMode));

@@ -29,10 +29,15 @@ function columnDefinition(c: ColumnMapping): string {
   return `${quoteName(c.target)} ${maxComputeType(c.source).type}${comment}`;
 }
 
+/** The source columns' definitions, as `_base` and a merged table have them. */
+export function tableColumnsDdl(t: TableMapping): string {
+  return loadColumns(t).map(columnDefinition).join(', ');
+}
+
 /** `_base`: the source columns. */
 export function baseTableDdl(t: TableMapping): TableDdl {
   const name = baseTable(t);
-  return { name, sql: `CREATE TABLE IF NOT EXISTS ${quoteName(name)} (${loadColumns(t).map(columnDefinition).join(', ')});` };
+  return { name, sql: `CREATE TABLE IF NOT EXISTS ${quoteName(name)} (${tableColumnsDdl(t)});` };
 }
 
 /** `_log`: the additional columns, then the source columns; partitioned by the chosen time fields. */
