@@ -17,6 +17,9 @@ import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, diffTables, insertAllTypes } from './helpers/fixtures.ts';
 import { LocalDeployment, stopProcess } from '../scripts/lib/local-deployment.ts';
 import { readTable, startTestTablestore } from './helpers/tablestore.ts';
+import { startMaxComputeStandIn } from '../infra/maxcompute-standin/index.ts';
+import { MaxComputeClient } from '../shared/maxcompute/maxcompute-client.ts';
+import { mergeSelect } from '../shared/destinations/maxcompute/merge-sql.ts';
 
 const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-dist-'));
 let admin: Connection;
@@ -240,6 +243,34 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       expect(rows).toEqual(expected.map((r) => ({ id: String(r.id), ...(r.v === null ? {} : { v: r.v }), ...(r.n === null ? {} : { n: r.n }) })));
     } finally {
       await ots.close();
+    }
+  });
+
+  it('syncs into a MaxCompute destination: _base committed once from fanned-out chunks, every change logged once by several apply instances', async () => {
+    const mc = await startMaxComputeStandIn({ accessKeyId: 'LTAIdistmc', accessKeySecret: 'dist-mc-secret' });
+    try {
+      const client = new MaxComputeClient({ endpoint: mc.endpoint, project: mc.project, credentials: { accessKeyId: 'LTAIdistmc', accessKeySecret: 'dist-mc-secret' } });
+      const src = await database('dist_mc');
+      await admin.query(`USE \`${src}\`; CREATE TABLE w (id INT PRIMARY KEY, v VARCHAR(40), n DECIMAL(20,4)); INSERT INTO w SELECT seq, CONCAT('v', seq), seq / 7 FROM seq_1_to_3000`);
+      const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: 'LTAIdistmc', accessKeySecret: 'dist-mc-secret', partitionFields: ['modifytime_year'] };
+      const d = await deploy('dist-mc', { destination, objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 500 }, incremental: { buckets: 4 } } });
+      await d.fullLoad(2, 120_000);
+      const count = async (sql: string) => (await client.sql.query(sql, { settings: { 'odps.sql.allow.fullscan': 'true' } })).rows.map((r) => r.join('|'));
+      expect(await count('SELECT COUNT(*), COUNT(DISTINCT id) FROM w_base')).toEqual(['3000|3000']);
+      expect(mc.requests.CommitUpload).toBe(1);
+
+      await admin.query(`USE \`${src}\`;
+        UPDATE w SET v = NULL WHERE id % 3 = 0; DELETE FROM w WHERE id % 7 = 0; UPDATE w SET id = id + 10000 WHERE id % 11 = 0;
+        INSERT INTO w SELECT seq, 'new', NULL FROM seq_20001_to_21000;`);
+      await d.catchUp(3, 240_000, { DTS_LEASE_MS: '5000' });
+      // Each change once: an update's two entries share a record id, every other entry has its own.
+      expect(await count("SELECT COUNT(*) FROM (SELECT record_id, before_flag FROM w_log GROUP BY record_id, before_flag HAVING COUNT(*) > 1) dup")).toEqual(['0']);
+      const merged = mergeSelect({ base: 'w_base', log: 'w_log', columns: ['id', 'v', 'n'], key: ['id'], at: Math.floor(Date.now() / 1000) + 60, rule: 'previous', partitionFields: ['modifytime_year'] });
+      const [expected] = await admin.query<RowDataPacket[]>(`SELECT COUNT(*) AS c, SUM(id) AS i, COUNT(v) AS v, SUM(n) AS n FROM \`${src}\`.w`);
+      const e = expected[0]!;
+      expect(await count(`SELECT COUNT(*), SUM(id), COUNT(v), SUM(n) FROM (${merged}) m`)).toEqual([`${e.c}|${e.i}|${e.v}|${e.n}`]);
+    } finally {
+      await mc.close();
     }
   });
 

@@ -1,10 +1,10 @@
 /**
  * Commits an upload session whose commit may have happened already (its answer lost, or made by an
  * applier that was killed after it): the session's status says. CLOSED is committed; NORMAL is
- * committed now; any other status (EXPIRED after 24 h, CANCELED) no longer tells.
+ * committed now (of two committing at once, one is refused and finds it CLOSED); any other status
+ * (EXPIRED after 24 h, CANCELED) no longer tells.
  */
 import { FcDtsError } from '../../errors.ts';
-import { MaxComputeError } from '../../maxcompute/maxcompute-errors.ts';
 import type { TableTunnel, UploadTarget } from '../../maxcompute/tunnel-client.ts';
 
 export async function commitOnce(tunnel: TableTunnel, target: UploadTarget, uploadId: string, fix: string): Promise<void> {
@@ -17,7 +17,7 @@ export async function commitOnce(tunnel: TableTunnel, target: UploadTarget, uplo
   try {
     await tunnel.commitUpload(target, uploadId);
   } catch (e) {
-    // The answer was lost, or the commit failed: the session says which.
-    if (!(e instanceof MaxComputeError && e.transient) || (await tunnel.reloadUpload(target, uploadId)).status !== 'CLOSED') throw e;
+    // The answer was lost, another applier committed it first, or the commit failed: the session says which.
+    if ((await tunnel.reloadUpload(target, uploadId)).status !== 'CLOSED') throw e;
   }
 }
