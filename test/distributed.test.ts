@@ -274,6 +274,74 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
     }
   });
 
+  it('MaxCompute: no log entry twice and an exact merge when chunk, apply and reader processes are killed with SIGKILL and commit answers are lost', async () => {
+    const keys = { accessKeyId: 'LTAIdistmck9', accessKeySecret: 'dist-mc-k9-secret' };
+    const mc = await startMaxComputeStandIn(keys);
+    try {
+      const client = new MaxComputeClient({ endpoint: mc.endpoint, project: mc.project, credentials: keys });
+      const query = async (sql: string) => (await client.sql.query(sql, { settings: { 'odps.sql.allow.fullscan': 'true' } })).rows.map((r) => r.join('|'));
+      const src = await database('dist_mck9');
+      await admin.query('CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40)); INSERT INTO w SELECT seq, 0, \'init\' FROM seq_1_to_20000;');
+      const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, ...keys, partitionFields: ['modifytime_year', 'modifytime_month'] };
+      const d = await deploy('dist-mck9', { destination, objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 1000 }, incremental: { batchChanges: 100 } } });
+
+      // Full load with a chunk worker killed mid-chunk: its chunk comes back and rewrites its block.
+      const plan = await d.invokeHttp('plan-full-load');
+      expect(plan.statusCode, plan.body).toBe(200);
+      const victim = d.spawn('load-chunk');
+      await new Promise((r) => setTimeout(r, 1500));
+      victim.kill('SIGKILL');
+      const chunkers = [d.spawn('load-chunk'), d.spawn('load-chunk')];
+      await d.waitForPhase(['full-done', 'incremental'], 120_000);
+      await Promise.all(chunkers.map((w) => stopProcess(w, 3000)));
+      expect(await query('SELECT COUNT(*), COUNT(DISTINCT id) FROM w_base')).toEqual(['20000|20000']);
+
+      let writing = true;
+      const writer = (async () => {
+        const c = await adminConnection();
+        await c.query(`USE \`${src}\``);
+        for (let i = 0; writing; i++) {
+          const id = 1 + ((i * 7919) % 30000);
+          await c.query(`INSERT INTO w VALUES (${id}, ${i}, 'ins ${i}') ON DUPLICATE KEY UPDATE v = ${i}, s = 'upd ${i}';
+            ${i % 3 === 0 ? `DELETE FROM w WHERE id = ${1 + ((i * 104729) % 30000)};` : ''}
+            ${i % 5 === 0 ? `UPDATE w SET id = ${40001 + i} WHERE id = ${1 + ((i * 31) % 30000)};` : ''}`);
+        }
+        await c.end();
+      })();
+      let reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
+      const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
+      for (let round = 0; round < 3; round++) {
+        mc.faults.loseCommitResponse(2);
+        await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1200));
+        appliers.shift()!.kill('SIGKILL');
+        appliers.push(d.spawn('apply-changes'));
+        if (round === 1) {
+          reader.kill('SIGKILL');
+          await exited(reader);
+          reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
+        }
+      }
+      writing = false;
+      await writer;
+      await stopProcess(reader, 5000);
+      await d.catchUp(2, 240_000, { DTS_LEASE_MS: '5000' });
+      await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+
+      expect(await query('SELECT COUNT(*) FROM (SELECT record_id, before_flag FROM w_log GROUP BY record_id, before_flag HAVING COUNT(*) > 1) dup')).toEqual(['0']);
+      const merged = mergeSelect({ base: 'w_base', log: 'w_log', columns: ['id', 'v', 's'], key: ['id'], at: Math.floor(Date.now() / 1000) + 60, rule: 'previous', partitionFields: ['modifytime_year', 'modifytime_month'] });
+      const [expected] = await admin.query<RowDataPacket[]>(`SELECT COUNT(*) AS c, SUM(id) AS i, SUM(v) AS v, SUM(CRC32(s)) AS s FROM \`${src}\`.w`);
+      const e = expected[0]!;
+      const [got] = await query(`SELECT COUNT(*), SUM(id), SUM(v) FROM (${merged}) m`);
+      expect(got).toBe(`${e.c}|${e.i}|${e.v}`);
+      // Row by row: the merged table's (id, s) pairs are the source's.
+      const [pairs] = await admin.query<RowDataPacket[]>(`SELECT id, s FROM \`${src}\`.w ORDER BY id LIMIT 10000`);
+      const mergedPairs = await query(`SELECT id, s FROM (${merged}) m ORDER BY id LIMIT 10000`);
+      expect(mergedPairs).toEqual(pairs.map((r) => `${r.id}|${r.s}`));
+    } finally {
+      await mc.close();
+    }
+  }, 300_000);
+
   it('loses and duplicates nothing when apply, chunk and reader processes are killed with SIGKILL under load', async () => {
     const src = await database('dist_k9');
     const dst = uniqueName('dist_k9_dst');
