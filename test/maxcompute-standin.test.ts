@@ -713,7 +713,9 @@ describe('tunnel', () => {
     });
     expect(data.status).toBe(200);
     const back = decodeRecords(columns, data.body);
-    expect(back).toEqual([nulls, row.map((v) => (v instanceof Buffer ? Buffer.from(v) : v))]);
+    // The stand-in keeps TIMESTAMP to microseconds (infra/README.md): the nanoseconds past them are dropped.
+    const kept = (v: MaxComputeValue) => (v instanceof Buffer ? Buffer.from(v) : v !== null && typeof v === 'object' && 'nanos' in v ? { ...v, nanos: Math.floor(Number(v.nanos) / 1000) * 1000 } : v);
+    expect(back).toEqual([nulls, row.map(kept)]);
     const some = await send(mc, {
       base: mc.tunnelEndpoint,
       path: tablePath(mc, 'all_types'),

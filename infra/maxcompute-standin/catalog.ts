@@ -231,8 +231,9 @@ const DUCK_TYPES: Readonly<Record<string, string>> = {
   boolean: 'BOOLEAN',
   datetime: 'TIMESTAMP_MS',
   date: 'DATE',
-  timestamp: 'TIMESTAMP_NS',
-  timestamp_ntz: 'TIMESTAMP_NS',
+  // Microseconds: DuckDB's TIMESTAMP_NS ends in 2262, MaxCompute's TIMESTAMP in 9999 (docs: infra/README.md).
+  timestamp: 'TIMESTAMP',
+  timestamp_ntz: 'TIMESTAMP',
   binary: 'BLOB',
 };
 

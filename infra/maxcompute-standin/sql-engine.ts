@@ -421,7 +421,7 @@ const MAXCOMPUTE_TYPES: Readonly<Record<string, string>> = {
   VARCHAR: 'string',
   BOOLEAN: 'boolean',
   TIMESTAMP_MS: 'datetime',
-  TIMESTAMP: 'datetime',
+  TIMESTAMP: 'timestamp',
   DATE: 'date',
   TIMESTAMP_NS: 'timestamp',
   BLOB: 'binary',

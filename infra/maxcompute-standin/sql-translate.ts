@@ -15,8 +15,8 @@ const CAST_TYPES: Readonly<Record<string, string>> = {
   string: 'VARCHAR',
   datetime: 'TIMESTAMP_MS',
   binary: 'BLOB',
-  timestamp: 'TIMESTAMP_NS',
-  timestamp_ntz: 'TIMESTAMP_NS',
+  timestamp: 'TIMESTAMP',
+  timestamp_ntz: 'TIMESTAMP',
 };
 
 export function toDuckDb(tokens: readonly Token[], project: string): string {

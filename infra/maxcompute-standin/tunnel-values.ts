@@ -6,7 +6,7 @@
 import {
   DuckDBDateValue,
   DuckDBTimestampMillisecondsValue,
-  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampValue,
   type DuckDBAppender,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -54,7 +54,8 @@ export function appendValue(appender: DuckDBAppender, column: TunnelColumn, valu
     case 'TIMESTAMP_NTZ': {
       const t = value as MaxComputeTimestamp;
       const seconds = column.type.kind === 'TIMESTAMP' ? instantToWall(t.seconds * 1000, zone) / 1000 : t.seconds;
-      return appender.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(BigInt(seconds) * 1_000_000_000n + BigInt(t.nanos)));
+      // Kept to microseconds (what MySQL has): DuckDB's TIMESTAMP_NS would end in 2262, MaxCompute's TIMESTAMP ends in 9999.
+      return appender.appendTimestamp(new DuckDBTimestampValue(BigInt(seconds) * 1_000_000n + BigInt(Math.floor(t.nanos / 1000))));
     }
     default:
       // STRING, VARCHAR, CHAR, DECIMAL (plain text); DuckDB casts the text to the column's type.
@@ -70,7 +71,7 @@ export function readExpression(column: TunnelColumn): string {
       return `epoch_ms(${c})`;
     case 'TIMESTAMP':
     case 'TIMESTAMP_NTZ':
-      return `epoch_ns(${c})`;
+      return `epoch_us(${c})`;
     case 'DATE':
       return `CAST(epoch(CAST(${c} AS TIMESTAMP)) / 86400 AS BIGINT)`;
     case 'DECIMAL':
@@ -87,15 +88,15 @@ export function readValue(column: TunnelColumn, v: DuckDBValue, zone: string): M
       return wallToInstant(Number(v), zone);
     case 'TIMESTAMP':
     case 'TIMESTAMP_NTZ': {
-      const ns = v as bigint;
-      let seconds = ns / 1_000_000_000n;
-      let nanos = ns % 1_000_000_000n;
-      if (nanos < 0n) {
-        nanos += 1_000_000_000n;
+      const us = v as bigint;
+      let seconds = us / 1_000_000n;
+      let micros = us % 1_000_000n;
+      if (micros < 0n) {
+        micros += 1_000_000n;
         seconds -= 1n;
       }
       const s = column.type.kind === 'TIMESTAMP' ? wallToInstant(Number(seconds) * 1000, zone) / 1000 : Number(seconds);
-      return { seconds: s, nanos: Number(nanos) };
+      return { seconds: s, nanos: Number(micros) * 1000 };
     }
     case 'DATE':
       return epochDaysToDate(Number(v));

@@ -8,11 +8,14 @@ import type { ChangeBatch } from '../change/change-event.ts';
 import { formatPosition } from '../change/position.ts';
 import { FcDtsError, isFcDtsError } from '../errors.ts';
 
-/** Errors no retry can cure: JavaScript's own (RangeError: a stack overflow; TypeError) and refused data. */
+/** Errors no retry can cure: JavaScript's own (RangeError: a stack overflow; TypeError), refused data, and service errors marked not transient. */
 const PERMANENT = new Set(['InvalidCellValue', 'MalformedChange', 'StatementTooLarge', 'OversizeRow', 'UnwritableChange']);
 
 export function isPermanent(e: unknown): boolean {
-  return e instanceof RangeError || e instanceof TypeError || (e instanceof Error && PERMANENT.has(e.name));
+  if (e instanceof RangeError || e instanceof TypeError) return true;
+  // A service error that says it will fail the same way again (MaxComputeError.transient).
+  if (e instanceof Error && (e as { transient?: unknown }).transient === false) return true;
+  return e instanceof Error && PERMANENT.has(e.name);
 }
 
 /** A bucket whose batch failed and is being retried (IncrementalStatus.retrying). */

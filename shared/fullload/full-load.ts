@@ -103,6 +103,7 @@ export async function runFullLoad(task: Task, tables: readonly TableMapping[], s
   });
   try {
     await loadChunks(work.items, { task, store, target, progress, totals, ...(signal ? { signal } : {}), ...(log ? { log } : {}) });
+    await target.finish?.();
   } finally {
     progress.finish();
     await target.close().catch(() => {});

@@ -22,6 +22,12 @@ export interface ChunkTarget {
 
 export interface LoadTarget {
   worker(): Promise<ChunkTarget>;
+  /**
+   * Every chunk this run was to load is loaded: make visible what the destination holds back until
+   * then (MaxCompute commits its upload sessions). A failure here fails the run.
+   */
+  finish?(): Promise<void>;
+  /** Releases what the target holds; called after a failure too, and errors are ignored. */
   close(): Promise<void>;
 }
 

@@ -56,8 +56,10 @@ export class BaseLoadTarget implements LoadTarget {
     };
   }
 
+  async close(): Promise<void> {}
+
   /** Commits the session of every table whose chunks are all loaded (a table still loading waits for a later run). */
-  async close(): Promise<void> {
+  async finish(): Promise<void> {
     const plan = await this.store.getPlan();
     if (!plan) return;
     const ledger = await ChunkLedger.load(this.store);
