@@ -1,6 +1,7 @@
 /** How a synchronized table looks in MaxCompute: names, types, additional columns, partitions, record ids; and the destination block of the task file. */
 import { describe, expect, it } from 'vitest';
-import { parseMaxComputeDestination } from '../shared/destinations/maxcompute/config.ts';
+import { parseMaxComputeDestination, type PartitionField } from '../shared/destinations/maxcompute/config.ts';
+import { partitionsVerdict } from '../shared/destinations/maxcompute/maxcompute-checks.ts';
 import { additionalNames, isMaxComputeName, maxComputeType, partitionsPerDay, partitionValues, recordId } from '../shared/destinations/maxcompute/maxcompute-table.ts';
 import { TaskFileError } from '../shared/errors.ts';
 import { entriesByPartition, logEntries, partitionSpec } from '../shared/destinations/maxcompute/log-rows.ts';
@@ -132,5 +133,15 @@ describe('row changes as log entries', () => {
       ['items_log', ['16', '08'], ['I']],
     ]);
     expect(partitionSpec(['modifytime_day', 'modifytime_hour'], ['16', '08'])).toBe('modifytime_day=16,modifytime_hour=08');
+  });
+});
+
+describe('partition growth (precheck)', () => {
+  const d = (partitionFields: PartitionField[]) => ({ ...parseMaxComputeDestination({ type: 'maxcompute', endpoint: 'http://127.0.0.1:1/api', project: 'p_1', accessKeyId: 'a', accessKeySecret: 's' }), partitionFields });
+  it('warns when minute partitions reach the limits within a year, and says how long coarser ones last', () => {
+    expect(partitionsVerdict(d(['modifytime_year', 'modifytime_minute']))).toMatchObject({ status: 'warning', reason: expect.stringContaining('up to 1,440 partitions a day per _log table: a busy table reaches MaxCompute\'s 60,000 partitions in 41 days, and a query may read at most 10,000 (6 days)') });
+    expect(partitionsVerdict(d(['modifytime_year', 'modifytime_month', 'modifytime_day', 'modifytime_hour']))).toEqual({ status: 'passed', reason: 'modifytime_year, modifytime_month, modifytime_day, modifytime_hour: up to 24 partitions a day per _log table; the 60,000 a table may have last 6 years' });
+    expect(partitionsVerdict(d(['modifytime_year'])).reason).toBe("modifytime_year: one partition a year per _log table; the 60,000 a table may have last 60,000 years");
+    expect(partitionsVerdict(d(['modifytime_month'])).reason).toBe("modifytime_month: one partition a month per _log table; the 60,000 a table may have last 4,931 years");
   });
 });

@@ -72,8 +72,9 @@ export function columnsVerdict(tables: readonly TableMapping[], d: MaxComputeDes
 export function partitionsVerdict(d: MaxComputeDestinationConfig): Verdict {
   const perDay = partitionsPerDay(d.partitionFields);
   const days = Math.floor(MAXCOMPUTE_LIMITS.partitionsPerTable / perDay);
-  const reason = `${d.partitionFields.join(', ')}: up to ${perDay.toLocaleString('en-US', { maximumFractionDigits: 2 })} partitions a day per _log table`;
-  if (days >= 365) return { status: 'passed', reason: `${reason}; the 60,000 a table may have last ${Math.floor(days / 365)} years` };
+  const rate = perDay >= 1 ? `up to ${perDay.toLocaleString('en-US')} partitions a day` : `one partition a ${perDay * 30 >= 1 ? 'month' : 'year'}`;
+  const reason = `${d.partitionFields.join(', ')}: ${rate} per _log table`;
+  if (days >= 365) return { status: 'passed', reason: `${reason}; the 60,000 a table may have last ${Math.floor(days / 365).toLocaleString('en-US')} years` };
   return {
     status: 'warning',
     reason: `${reason}: a busy table reaches MaxCompute's 60,000 partitions in ${days} days, and a query may read at most 10,000 (${Math.floor(MAXCOMPUTE_LIMITS.partitionsPerQuery / perDay)} days)`,
