@@ -30,7 +30,7 @@ function processCpuSeconds(pid: number): number | undefined {
 }
 
 /** CPU seconds of this process's children that have exited and been reaped (Node reaps its spawned children). */
-function reapedChildrenCpuSeconds(): number {
+export function reapedChildrenCpuSeconds(): number {
   return statTicks(readFileSync('/proc/self/stat', 'utf8'), true) / TICKS_PER_SECOND;
 }
 

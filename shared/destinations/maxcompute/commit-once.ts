@@ -7,12 +7,13 @@
 import { FcDtsError } from '../../errors.ts';
 import type { TableTunnel, UploadTarget } from '../../maxcompute/tunnel-client.ts';
 
-export async function commitOnce(tunnel: TableTunnel, target: UploadTarget, uploadId: string, fix: string): Promise<void> {
-  const state = await tunnel.reloadUpload(target, uploadId);
-  if (state.status === 'CLOSED') return;
-  if (state.status !== 'NORMAL') {
+/** `fresh`: the caller opened the session and has not committed it (no status read before the commit). */
+export async function commitOnce(tunnel: TableTunnel, target: UploadTarget, uploadId: string, fix: string, fresh = false): Promise<void> {
+  const status = fresh ? 'NORMAL' : (await tunnel.reloadUpload(target, uploadId)).status;
+  if (status === 'CLOSED') return;
+  if (status !== 'NORMAL') {
     const partition = target.partition ? ` partition (${String(target.partition)})` : '';
-    throw new FcDtsError('LOAD_FAILED', `MaxCompute table ${target.table}${partition}: upload session ${uploadId} is ${state.status}, so whether its rows were committed cannot be read from it (sessions last 24 h)`, fix);
+    throw new FcDtsError('LOAD_FAILED', `MaxCompute table ${target.table}${partition}: upload session ${uploadId} is ${status}, so whether its rows were committed cannot be read from it (sessions last 24 h)`, fix);
   }
   try {
     await tunnel.commitUpload(target, uploadId);

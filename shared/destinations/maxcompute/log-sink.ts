@@ -65,7 +65,7 @@ export class MaxComputeLogSink implements Sink {
     // Another applier moved the bucket meanwhile: ours are dropped uncommitted (they expire), and the
     // batch is looked at again once that one is done.
     if (!(await this.options.ledger.begin(batch.bucket, seen, pending))) return outcome('early', 0, 0, seen.watermark);
-    await this.complete(batch.bucket, { ...seen, version: (seen.version ?? 0) + 1, pending });
+    await this.complete(batch.bucket, { ...seen, version: (seen.version ?? 0) + 1, pending }, true);
     return outcome('applied', fresh.length, skipped, through);
   }
 
@@ -84,15 +84,15 @@ export class MaxComputeLogSink implements Sink {
     }
   }
 
-  /** Commits every session of the pending commit that is not committed yet, then moves the watermark. */
-  private async complete(bucket: number, seen: BucketLedger): Promise<void> {
-    for (const session of seen.pending!.sessions) await this.commit(session);
+  /** Commits every session of the pending commit that is not committed yet, then moves the watermark. `fresh`: this applier just recorded it. */
+  private async complete(bucket: number, seen: BucketLedger, fresh = false): Promise<void> {
+    for (const session of seen.pending!.sessions) await this.commit(session, fresh);
     // A false answer: another applier finished it first, which is the same outcome.
     await this.options.ledger.finish(bucket, seen);
   }
 
-  private commit(s: LogSession): Promise<void> {
-    return commitOnce(this.options.client.tunnel, { table: s.table, partition: s.partition }, s.uploadId, RESUMED_LATE);
+  private commit(s: LogSession, fresh: boolean): Promise<void> {
+    return commitOnce(this.options.client.tunnel, { table: s.table, partition: s.partition }, s.uploadId, RESUMED_LATE, fresh);
   }
 
   /** An upload session per group, its rows in block 0. */

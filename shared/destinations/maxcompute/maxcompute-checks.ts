@@ -72,7 +72,7 @@ export function columnsVerdict(tables: readonly TableMapping[], d: MaxComputeDes
 export function partitionsVerdict(d: MaxComputeDestinationConfig): Verdict {
   const perDay = partitionsPerDay(d.partitionFields);
   const days = Math.floor(MAXCOMPUTE_LIMITS.partitionsPerTable / perDay);
-  const rate = perDay >= 1 ? `up to ${perDay.toLocaleString('en-US')} partitions a day` : `one partition a ${perDay * 30 >= 1 ? 'month' : 'year'}`;
+  const rate = perDay > 1 ? `up to ${perDay.toLocaleString('en-US')} partitions a day` : `one partition a ${perDay === 1 ? 'day' : perDay * 30 >= 1 ? 'month' : 'year'}`;
   const reason = `${d.partitionFields.join(', ')}: ${rate} per _log table`;
   if (days >= 365) return { status: 'passed', reason: `${reason}; the 60,000 a table may have last ${Math.floor(days / 365).toLocaleString('en-US')} years` };
   return {
