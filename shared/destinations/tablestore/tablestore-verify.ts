@@ -23,13 +23,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mysql2/promise';
 import TableStore from 'tablestore';
 import { isFcDtsError } from '../../errors.ts';
-import { readCatalog } from '../../mysql/catalog.ts';
 import { connect, connectionError, isConnectionLost } from '../../mysql/connection.ts';
 import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import { renderWhereSql } from '../../filter/where-filter.ts';
 import { streamingConnection } from '../../fullload/chunk-query.ts';
 import { retryTransient } from '../../tablestore/tablestore-errors.ts';
-import { allTables, resolveObjects, type TableMapping } from '../../task/object-mapper.ts';
+import type { TableMapping } from '../../task/object-mapper.ts';
+import { readSourceTables } from '../../verify/source-tables.ts';
 import type { Task } from '../../task/task.ts';
 import type { TablestoreDestinationConfig } from './config.ts';
 import { verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
@@ -57,18 +57,6 @@ export async function verifyTablestoreTask(
   const tables = await readSourceTables(task);
   const client = openTablestoreClient(destination);
   return verifyTables(task.name, tables, (t) => verifyTable(task, destination, client, t, settings), options);
-}
-
-async function readSourceTables(task: Task): Promise<TableMapping[]> {
-  const src = await connect('source', task.source);
-  try {
-    const catalog = await readCatalog(src, task.objects.map((o) => o.database));
-    return allTables(resolveObjects(task, catalog));
-  } catch (e) {
-    throw !isFcDtsError(e) && isConnectionLost(e) ? connectionError('source', task.source, e) : e;
-  } finally {
-    await src.end().catch(() => src.destroy());
-  }
 }
 
 /** A key column's value in Tablestore's order: INTEGER as a number, STRING as its UTF-8 bytes, BINARY as is. */
