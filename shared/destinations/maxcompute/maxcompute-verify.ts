@@ -197,11 +197,20 @@ async function materialize(plan: Plan, client: MaxComputeClient): Promise<number
   const scratch = quoteName(plan.scratch);
   const definitions = [`${ROW} BIGINT`, ...plan.columns.map((c) => `${quoteName(c.mapping.target)} ${c.type}`)];
   const order = plan.keyAt.map((i) => `m.${quoteName(names[i]!)}`).join(', ');
-  await client.sql.run(`DROP TABLE IF EXISTS ${scratch}`);
-  await client.sql.run(`CREATE TABLE ${scratch} (${definitions.join(', ')}) LIFECYCLE 1`);
-  await client.sql.run(`INSERT OVERWRITE TABLE ${scratch} SELECT ROW_NUMBER() OVER (ORDER BY ${order}) AS ${ROW}, ${names.map((n) => `m.${quoteName(n)}`).join(', ')} FROM (\n${merge}\n) m`);
-  const count = await client.sql.query(`SELECT COUNT(*) FROM ${scratch}`);
+  const settings = sqlSettings(plan);
+  await client.sql.run(`DROP TABLE IF EXISTS ${scratch}`, { settings });
+  await client.sql.run(`CREATE TABLE ${scratch} (${definitions.join(', ')}) LIFECYCLE 1`, { settings });
+  await client.sql.run(`INSERT OVERWRITE TABLE ${scratch} SELECT ROW_NUMBER() OVER (ORDER BY ${order}) AS ${ROW}, ${names.map((n) => `m.${quoteName(n)}`).join(', ')} FROM (\n${merge}\n) m`, { settings });
+  const count = await client.sql.query(`SELECT COUNT(*) FROM ${scratch}`, { settings });
   return Number(count.rows[0]?.[0] ?? 0);
+}
+
+/**
+ * Flags of every verify statement: MaxCompute 2.0 types (TIMESTAMP, DECIMAL(p,s), the narrow integers)
+ * whatever the project's default, and DATETIME/TIMESTAMP text in the zone the values are read in.
+ */
+function sqlSettings(plan: Plan): Record<string, string> {
+  return { 'odps.sql.type.system.odps2': 'true', 'odps.sql.timezone': plan.zone };
 }
 
 /** The merge as of now plus the margin. */
@@ -370,7 +379,7 @@ interface Page {
 /** The scratch table in pages of `pageRows` by row number, the next page read while the current one is compared. */
 async function* destinationPages(plan: Plan, client: MaxComputeClient, total: number, pageRows: number): AsyncGenerator<Page> {
   const select = plan.readBack;
-  const settings = { 'odps.sql.timezone': plan.zone };
+  const settings = sqlSettings(plan);
   const read = async (from: number): Promise<Row[]> => {
     const sql = `SELECT ${select} FROM ${quoteName(plan.scratch)} WHERE ${ROW} > ${from} AND ${ROW} <= ${from + pageRows} ORDER BY ${ROW} LIMIT ${pageRows}`;
     const result = await client.sql.query(sql, { settings });
@@ -553,7 +562,7 @@ async function readMergedRows(plan: Plan, client: MaxComputeClient, rows: readon
   });
   const select = plan.readBack;
   const sql = `SELECT ${select} FROM (\n${mergeNow(plan)}\n) m WHERE ${where} LIMIT ${MAXCOMPUTE_LIMITS.resultRows}`;
-  const result = await client.sql.query(sql, { settings: { 'odps.sql.timezone': plan.zone } });
+  const result = await client.sql.query(sql, { settings: sqlSettings(plan) });
   return result.rows.map((r) => actualRow(plan, r));
 }
 
