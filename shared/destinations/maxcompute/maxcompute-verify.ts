@@ -29,11 +29,9 @@
  * `_base` and the log's partitions again), so a change in flight through incremental sync does not
  * count. Keys with a FLOAT, DOUBLE, DATETIME or TIMESTAMP column are listed without a recheck.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mysql2/promise';
 import { isFcDtsError } from '../../errors.ts';
 import { renderWhereSql } from '../../filter/where-filter.ts';
-import { streamingConnection } from '../../fullload/chunk-query.ts';
 import type { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
 import type { MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';
 import { connect, connectionError, isConnectionLost } from '../../mysql/connection.ts';
@@ -41,7 +39,8 @@ import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import { loadColumns, type ColumnMapping, type TableMapping } from '../../task/object-mapper.ts';
 import type { Task } from '../../task/task.ts';
 import { readSourceTables } from '../../verify/source-tables.ts';
-import { verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
+import { compareByKey, compareKeys, isVerifyFatal, patientSource, sourceRowsInKeyOrder, type KeyPart, type Page } from '../../verify/key-merge.ts';
+import { verifyTables, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
 import type { MaxComputeDestinationConfig } from './config.ts';
 import { baseTable, logTable } from './maxcompute-schema.ts';
 import { isMaxComputeName, maxComputeType, MAXCOMPUTE_LIMITS } from './maxcompute-table.ts';
@@ -53,9 +52,6 @@ import { sourceCell, sourceSelect } from './source-text.ts';
 export const MERGE_MARGIN_S = 60;
 export const SCRATCH_SUFFIX = '_fc_dts_verify';
 const ROW = 'fc_dts_verify_row';
-const SOURCE_HIGH_WATER_MARK = 512;
-/** The source waits, its result half sent, while a page's SQL instance runs. */
-const SOURCE_WRITE_TIMEOUT_S = 600;
 
 export async function verifyMaxComputeTask(
   task: Task,
@@ -66,19 +62,6 @@ export async function verifyMaxComputeTask(
 ): Promise<VerifyReport> {
   const tables = await readSourceTables(task);
   return verifyTables(task.name, tables, (t) => verifyTable(task, destination, client, t, settings), options);
-}
-
-/** A key column's value in MaxCompute's order: numbers and times as numbers, STRING and BINARY as bytes. */
-type KeyPart = bigint | number | Buffer;
-
-function compareKeys(a: readonly KeyPart[], b: readonly KeyPart[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    const c = Buffer.isBuffer(x) || Buffer.isBuffer(y) ? Buffer.compare(x as Buffer, y as Buffer) : x < y ? -1 : x > y ? 1 : 0;
-    if (c !== 0) return c;
-  }
-  return 0;
 }
 
 /** One compared column: its MaxCompute type and how both sides' values become the canonical text. */
@@ -126,7 +109,7 @@ async function verifyTable(task: Task, destination: MaxComputeDestinationConfig,
       if (!(await client.findTable(name))) return { ...empty, error: `MaxCompute table ${name} does not exist in project ${destination.project}` };
     }
   } catch (e) {
-    if (isFatal(e)) throw e;
+    if (isVerifyFatal(e)) throw e;
     return { ...empty, error: `cannot compare: ${(e as Error).message}` };
   }
 
@@ -135,11 +118,11 @@ async function verifyTable(task: Task, destination: MaxComputeDestinationConfig,
   try {
     const rows = await materialize(plan, client);
     conn = await connect('source', task.source);
-    await conn.query(`SET SESSION net_write_timeout = ${SOURCE_WRITE_TIMEOUT_S}`).catch(() => {});
+    await patientSource(conn);
     return await compareTable(plan, conn, client, rows, settings, base);
   } catch (e) {
     failed = true;
-    if (isFatal(e)) throw e;
+    if (isVerifyFatal(e)) throw e;
     if (!isFcDtsError(e) && isConnectionLost(e)) throw connectionError('source', task.source, e);
     return { ...empty, error: `cannot compare: ${(e as Error).message ?? String(e)}` };
   } finally {
@@ -149,10 +132,6 @@ async function verifyTable(task: Task, destination: MaxComputeDestinationConfig,
     }
     await client.sql.run(`DROP TABLE IF EXISTS ${quoteName(plan.scratch)}`).catch(() => {}); // LIFECYCLE 1 removes it otherwise
   }
-}
-
-function isFatal(e: unknown): boolean {
-  return isFcDtsError(e) && (e.code === 'CONNECTION_FAILED' || e.code === 'AUTH_FAILED');
 }
 
 function planTable(t: TableMapping, destination: MaxComputeDestinationConfig): Plan {
@@ -346,38 +325,13 @@ function actualRow(plan: Plan, text: ReadonlyArray<string | null>): Row {
 }
 
 /** Streams the source rows in MaxCompute's key order, checking that order as they come. */
-async function* sourceRows(plan: Plan, conn: Connection): AsyncGenerator<Row> {
-  const stream = streamingConnection(conn).query({ sql: plan.sourceSql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: SOURCE_HIGH_WATER_MARK });
-  let prev: Row | undefined;
-  try {
-    for await (const raw of stream as AsyncIterable<Array<Buffer | null>>) {
-      const row = expectedRow(plan, raw);
-      if (row.key) {
-        if (prev && compareKeys(prev.key!, row.key) >= 0) {
-          const t = plan.mapping.source;
-          throw new Error(
-            compareKeys(prev.key!, row.key) === 0
-              ? `source rows ${prev.label} and ${row.label} of ${t.database}.${t.name} have the same MaxCompute key (is the primaryKey override unique?)`
-              : `source rows of ${t.database}.${t.name} did not arrive in MaxCompute's key order (${prev.label} before ${row.label})`,
-          );
-        }
-        prev = row;
-      }
-      yield row;
-    }
-  } finally {
-    stream.destroy();
-  }
-}
-
-interface Page {
-  readonly rows: readonly Row[];
-  /** The next page's first key; undefined for the last page. */
-  readonly end: readonly KeyPart[] | undefined;
+function sourceRows(plan: Plan, conn: Connection): AsyncGenerator<Row> {
+  const t = plan.mapping.source;
+  return sourceRowsInKeyOrder(conn, plan.sourceSql, (raw) => expectedRow(plan, raw), `source rows of ${t.database}.${t.name}`, 'MaxCompute');
 }
 
 /** The scratch table in pages of `pageRows` by row number, the next page read while the current one is compared. */
-async function* destinationPages(plan: Plan, client: MaxComputeClient, total: number, pageRows: number): AsyncGenerator<Page> {
+async function* destinationPages(plan: Plan, client: MaxComputeClient, total: number, pageRows: number): AsyncGenerator<Page<Row>> {
   const select = plan.readBack;
   const settings = sqlSettings(plan);
   const read = async (from: number): Promise<Row[]> => {
@@ -402,127 +356,31 @@ async function* destinationPages(plan: Plan, client: MaxComputeClient, total: nu
   }
 }
 
-interface PageCount {
-  readonly chunk: number;
-  sourceRows: number;
-  destinationRows: number;
-  differences: number;
-}
-
-async function compareTable(
-  plan: Plan,
-  conn: Connection,
-  client: MaxComputeClient,
-  total: number,
-  settings: VerifySettings,
-  base: { table: string; target: string },
-): Promise<TableVerification> {
-  const pages: PageCount[] = [];
-  const listed: Found[] = [];
-  let differingKeys = 0;
-  const record = (page: PageCount, kind: KeyDifference['kind'], row: Row, columns?: string[]): void => {
-    page.differences++;
-    differingKeys++;
-    if (listed.length < settings.maxKeys) listed.push({ kind, columns, row, page, inSource: kind !== 'extra', inDestination: kind !== 'missing' });
-  };
-
-  const source = sourceRows(plan, conn);
-  try {
-    let s = (await source.next()).value as Row | undefined;
-    const destination = destinationPages(plan, client, total, settings.pageRows);
-    // No merged rows: one empty page holds every source row.
-    const all = total > 0 ? destination : (async function* (): AsyncGenerator<Page> { yield { rows: [], end: undefined }; })();
-    for await (const { rows, end } of all) {
-      const page: PageCount = { chunk: pages.length, sourceRows: 0, destinationRows: rows.length, differences: 0 };
-      pages.push(page);
-      let i = 0;
-      while (s && (!s.key || !end || compareKeys(s.key, end) < 0)) {
-        page.sourceRows++;
-        if (!s.key) {
-          record(page, 'missing', s);
-        } else {
-          while (i < rows.length && compareKeys(rows[i]!.key!, s.key) < 0) record(page, 'extra', rows[i++]!);
-          if (i < rows.length && compareKeys(rows[i]!.key!, s.key) === 0) {
-            const columns = differingColumns(plan, s, rows[i++]!);
-            if (columns.length > 0) record(page, 'different', s, columns);
-          } else {
-            record(page, 'missing', s);
-          }
-        }
-        s = (await source.next()).value as Row | undefined;
-      }
-      while (i < rows.length) record(page, 'extra', rows[i++]!);
-    }
-  } finally {
-    await source.return(undefined);
-  }
-
-  const unlisted = differingKeys - listed.length;
-  const still = await recheck(plan, conn, client, settings, listed);
-  differingKeys -= listed.length - still.length;
-
-  const differingChunks: ChunkDifference[] = pages.filter((p) => p.differences > 0).map((p) => ({ chunk: p.chunk, sourceRows: p.sourceRows, destinationRows: p.destinationRows }));
-  return {
-    ...base,
-    sourceRows: pages.reduce((n, p) => n + p.sourceRows, 0),
-    destinationRows: pages.reduce((n, p) => n + p.destinationRows, 0),
-    chunks: pages.length,
-    differingChunks,
-    differences: still.map((f) => ({ key: f.row.label, kind: f.kind, ...(f.columns ? { columns: f.columns } : {}) })),
-    ...(unlisted > 0 ? { differencesTruncated: true } : {}),
-    differingKeys,
-  };
+function compareTable(plan: Plan, conn: Connection, client: MaxComputeClient, total: number, settings: VerifySettings, base: { table: string; target: string }): Promise<TableVerification> {
+  const recheckable = plan.keyAt.every((i) => RECHECKED.has(plan.columns[i]!.kind));
+  return compareByKey<Row>(
+    {
+      source: sourceRows(plan, conn),
+      // No merged rows: one empty page holds every source row.
+      pages: total > 0 ? destinationPages(plan, client, total, settings.pageRows) : [{ rows: [], end: undefined }],
+      differing: (expected, actual) => differingColumns(plan, expected, actual),
+      recheckable: () => recheckable,
+      reread: async (rows) => {
+        const [expected, actual] = await Promise.all([readSourceRows(plan, conn, rows), readMergedRows(plan, client, rows)]);
+        return { expected, actual };
+      },
+    },
+    settings,
+    base,
+  );
 }
 
 /** Source names of the columns whose values differ. */
 function differingColumns(plan: Plan, expected: Row, actual: Row): string[] {
   return plan.columns.filter((_, i) => expected.values[i] !== actual.values[i]).map((c) => c.mapping.source.name);
 }
-
-interface Found {
-  kind: KeyDifference['kind'];
-  columns: string[] | undefined;
-  readonly row: Row;
-  readonly page: PageCount;
-  inSource: boolean;
-  inDestination: boolean;
-}
-
 /** Key column kinds a recheck can name exactly on both sides. */
 const RECHECKED = new Set(['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'DECIMAL', 'STRING', 'BINARY', 'DATE']);
-
-/**
- * Compares the listed differences again, `recheckMs` apart, up to `rechecks` times while any still
- * differs; returns those that still do. Their pages' counts follow what the re-reads found.
- */
-async function recheck(plan: Plan, conn: Connection, client: MaxComputeClient, settings: VerifySettings, listed: Found[]): Promise<Found[]> {
-  const recheckable = plan.keyAt.every((i) => RECHECKED.has(plan.columns[i]!.kind));
-  let open = recheckable ? listed.filter((f) => f.row.key) : [];
-  const resolved = new Set<Found>();
-  for (let round = 0; round < settings.rechecks && open.length > 0; round++) {
-    await sleep(settings.recheckMs);
-    const keys = open.map((f) => f.row);
-    const [expected, actual] = await Promise.all([readSourceRows(plan, conn, keys), readMergedRows(plan, client, keys)]);
-    for (const f of open) {
-      const e = expected.find((r) => compareKeys(r.key!, f.row.key!) === 0);
-      const a = actual.find((r) => compareKeys(r.key!, f.row.key!) === 0);
-      f.page.sourceRows += Number(e !== undefined) - Number(f.inSource);
-      f.page.destinationRows += Number(a !== undefined) - Number(f.inDestination);
-      f.inSource = e !== undefined;
-      f.inDestination = a !== undefined;
-      const columns = e && a ? differingColumns(plan, e, a) : undefined;
-      if ((!e && !a) || columns?.length === 0) {
-        resolved.add(f);
-        f.page.differences--;
-      } else {
-        f.kind = !a ? 'missing' : !e ? 'extra' : 'different';
-        f.columns = f.kind === 'different' ? columns : undefined;
-      }
-    }
-    open = open.filter((f) => !resolved.has(f));
-  }
-  return listed.filter((f) => !resolved.has(f));
-}
 
 /** `(k1 = v1 AND k2 = v2) OR …` for `rows`, each key value written by `literal`. */
 function keyPredicate(plan: Plan, rows: readonly Row[], literal: (c: Column, v: string) => string): string {
