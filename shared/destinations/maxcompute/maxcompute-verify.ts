@@ -102,7 +102,12 @@ async function verifyTable(task: Task, destination: MaxComputeDestinationConfig,
   if (t.key.length === 0) {
     return { ...empty, error: `${base.table} has no primary key: its _base and _log tables cannot be merged into rows by key (set primaryKey for the table)` };
   }
-  const plan = planTable(t, destination);
+  let plan: Plan;
+  try {
+    plan = planTable(t, destination);
+  } catch (e) {
+    return { ...empty, error: (e as Error).message };
+  }
   if (!isMaxComputeName(plan.scratch)) return { ...empty, error: `the scratch table name ${plan.scratch} is not a valid MaxCompute name (at most ${MAXCOMPUTE_LIMITS.nameBytes} bytes)` };
   try {
     for (const name of [plan.base, plan.log]) {
