@@ -68,6 +68,8 @@ export interface VerifyOptions {
   readonly recheckMs?: number;
   /** How long transient Tablestore failures (throttling, network) are retried per call (default 30,000 ms). */
   readonly retryMs?: number;
+  /** Rows per SQL page of a MaxCompute destination's merged table (default and most 10,000, MaxCompute's result cap). */
+  readonly pageRows?: number;
 }
 
 export interface VerifySettings {
@@ -76,6 +78,7 @@ export interface VerifySettings {
   readonly rechecks: number;
   readonly recheckMs: number;
   readonly retryMs: number;
+  readonly pageRows: number;
 }
 
 export function verifySettings(options: VerifyOptions): VerifySettings {
@@ -85,6 +88,7 @@ export function verifySettings(options: VerifyOptions): VerifySettings {
     rechecks: Math.max(0, options.rechecks ?? 3),
     recheckMs: Math.max(0, options.recheckMs ?? 1000),
     retryMs: Math.max(0, options.retryMs ?? 30_000),
+    pageRows: Math.min(10_000, Math.max(1, options.pageRows ?? 10_000)),
   };
 }
 

@@ -16,6 +16,7 @@ import { MaxComputeLogSink } from './log-sink.ts';
 import { connectivityItem, maxComputeChecks } from './maxcompute-checks.ts';
 import { logTableOf } from './maxcompute-schema.ts';
 import { MAXCOMPUTE_LIMITS } from './maxcompute-table.ts';
+import { verifyMaxComputeTask } from './maxcompute-verify.ts';
 import { syncMaxComputeSchema } from './schema-sync.ts';
 
 export type { MaxComputeDestinationConfig } from './config.ts';
@@ -90,7 +91,5 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
     const tables = new Map(allTables(dbs).map((t) => [`${t.target.database}.${t.target.table}`, logTableOf(t, d, d.timeZone)]));
     return new MaxComputeLogSink({ client: maxComputeClient(d), ledger: new LogLedger(recordsOf(options.store)), layout: d, tables });
   },
-  verify: async () => {
-    throw new FcDtsError('USAGE', 'fc-dts verify does not compare MaxCompute destinations yet', 'compare with SQL in MaxCompute: the merge of the _base and _log tables (docs/maxcompute.md) against the source');
-  },
+  verify: (task, settings, options) => verifyMaxComputeTask(task, task.destination, maxComputeClient(task.destination), settings, options),
 };

@@ -19,20 +19,19 @@
  * re-read on both sides (`rechecks` times, `recheckMs` apart) while they still differ, so a change in
  * flight through incremental sync does not count.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mysql2/promise';
 import TableStore from 'tablestore';
 import { isFcDtsError } from '../../errors.ts';
-import { readCatalog } from '../../mysql/catalog.ts';
 import { connect, connectionError, isConnectionLost } from '../../mysql/connection.ts';
 import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import { renderWhereSql } from '../../filter/where-filter.ts';
-import { streamingConnection } from '../../fullload/chunk-query.ts';
 import { retryTransient } from '../../tablestore/tablestore-errors.ts';
-import { allTables, resolveObjects, type TableMapping } from '../../task/object-mapper.ts';
+import type { TableMapping } from '../../task/object-mapper.ts';
+import { readSourceTables } from '../../verify/source-tables.ts';
 import type { Task } from '../../task/task.ts';
 import type { TablestoreDestinationConfig } from './config.ts';
-import { verifyTables, type ChunkDifference, type KeyDifference, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
+import { compareByKey, compareKeys, isVerifyFatal, patientSource, sourceRowsInKeyOrder, type KeyPart, type Page } from '../../verify/key-merge.ts';
+import { verifyTables, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
 import { describeKey, formatKeySchema, openTablestoreClient, tablestoreFailure, type KeySchemaColumn } from '../../tablestore/tablestore-client.ts';
 import { WATERMARK_TABLE } from './tablestore-sink.ts';
 import { isTablestoreName, TABLESTORE_LIMITS, tablestoreTable, type TablestoreTable } from './tablestore-table.ts';
@@ -40,13 +39,6 @@ import { comparable, fromText, sourceExpression, type TablestoreValue, type Valu
 
 const { Direction, INF_MIN, INF_MAX } = TableStore;
 
-/** Source rows buffered ahead of the merge. */
-const SOURCE_HIGH_WATER_MARK = 512;
-/**
- * The source waits, its result half sent, while a destination page is read (retries included); the
- * server's default net_write_timeout (60 s) would drop the connection under a throttled destination.
- */
-const SOURCE_WRITE_TIMEOUT_S = 600;
 
 export async function verifyTablestoreTask(
   task: Task,
@@ -59,36 +51,11 @@ export async function verifyTablestoreTask(
   return verifyTables(task.name, tables, (t) => verifyTable(task, destination, client, t, settings), options);
 }
 
-async function readSourceTables(task: Task): Promise<TableMapping[]> {
-  const src = await connect('source', task.source);
-  try {
-    const catalog = await readCatalog(src, task.objects.map((o) => o.database));
-    return allTables(resolveObjects(task, catalog));
-  } catch (e) {
-    throw !isFcDtsError(e) && isConnectionLost(e) ? connectionError('source', task.source, e) : e;
-  } finally {
-    await src.end().catch(() => src.destroy());
-  }
-}
-
-/** A key column's value in Tablestore's order: INTEGER as a number, STRING as its UTF-8 bytes, BINARY as is. */
-type KeyPart = bigint | Buffer;
-
 function keyPart(v: TablestoreValue): KeyPart {
   if (typeof v === 'string') return Buffer.from(v, 'utf8');
   if (Buffer.isBuffer(v)) return v;
   if (typeof v === 'object') return BigInt(v.toString());
   throw new Error(`a ${typeof v} value cannot be a primary-key value`);
-}
-
-function compareKeys(a: readonly KeyPart[], b: readonly KeyPart[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    const c = typeof x === 'bigint' && typeof y === 'bigint' ? (x < y ? -1 : x > y ? 1 : 0) : Buffer.compare(x as Buffer, y as Buffer);
-    if (c !== 0) return c;
-  }
-  return 0;
 }
 
 /** One row as the comparison sees it, from either side. */
@@ -141,7 +108,7 @@ async function verifyTable(
   try {
     existing = await describeKey(client, table.name, settings.retryMs);
   } catch (e) {
-    if (isFatal(e)) throw e;
+    if (isVerifyFatal(e)) throw e;
     return { ...empty, error: `cannot compare: ${(e as Error).message}` };
   }
   if (!existing) return { ...empty, error: `Tablestore table ${table.name} does not exist in instance ${destination.instance}` };
@@ -153,22 +120,17 @@ async function verifyTable(
   const conn = await connect('source', task.source);
   let failed = false;
   try {
-    await conn.query(`SET SESSION net_write_timeout = ${SOURCE_WRITE_TIMEOUT_S}`).catch(() => {});
+    await patientSource(conn);
     return await compareTable(plan, conn, client, settings, base);
   } catch (e) {
     failed = true;
-    if (isFatal(e)) throw e;
+    if (isVerifyFatal(e)) throw e;
     if (!isFcDtsError(e) && isConnectionLost(e)) throw connectionError('source', task.source, e);
     return { ...empty, error: `cannot compare: ${(e as Error).message ?? String(e)}` };
   } finally {
     if (failed) conn.destroy();
     else await conn.end().catch(() => conn.destroy());
   }
-}
-
-/** Failures that stop the whole verify: a server that cannot be reached or refuses the credentials. */
-function isFatal(e: unknown): boolean {
-  return isFcDtsError(e) && (e.code === 'CONNECTION_FAILED' || e.code === 'AUTH_FAILED');
 }
 
 /** Why the mapping cannot have a Tablestore copy to compare with, if it cannot. */
@@ -288,39 +250,14 @@ function differingColumns(plan: Plan, expected: Row, actual: Row): string[] {
 }
 
 /** Streams the source rows in Tablestore's key order, checking that order as they come. */
-async function* sourceRows(plan: Plan, conn: Connection): AsyncGenerator<Row> {
+function sourceRows(plan: Plan, conn: Connection): AsyncGenerator<Row> {
+  const t = plan.mapping.source;
   const sql = `SELECT ${plan.columnsSql} FROM ${plan.from}${plan.filter ? ` WHERE (${plan.filter})` : ''} ORDER BY ${plan.orderBy}`;
-  const stream = streamingConnection(conn).query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: SOURCE_HIGH_WATER_MARK });
-  let prev: Row | undefined;
-  try {
-    for await (const values of stream as AsyncIterable<Array<Buffer | null>>) {
-      const row = expectedRow(plan, values);
-      if (row.key) {
-        if (prev && compareKeys(prev.key!, row.key) >= 0) {
-          const t = plan.mapping.source;
-          throw new Error(
-            compareKeys(prev.key!, row.key) === 0
-              ? `source rows ${prev.label} and ${row.label} of ${t.database}.${t.name} have the same Tablestore primary key (is the primaryKey override unique?)`
-              : `source rows of ${t.database}.${t.name} did not arrive in Tablestore's key order (${prev.label} before ${row.label})`,
-          );
-        }
-        prev = row;
-      }
-      yield row;
-    }
-  } finally {
-    stream.destroy();
-  }
-}
-
-interface Page {
-  readonly rows: readonly Row[];
-  /** The next page's first key (exclusive end of this page's range); undefined for the last page. */
-  readonly end: readonly KeyPart[] | undefined;
+  return sourceRowsInKeyOrder(conn, sql, (raw) => expectedRow(plan, raw), `source rows of ${t.database}.${t.name}`, 'Tablestore');
 }
 
 /** The destination table in GetRange pages, the next page read while the current one is compared. */
-async function* destinationPages(plan: Plan, client: TableStore.Client, retryMs: number): AsyncGenerator<Page> {
+async function* destinationPages(plan: Plan, client: TableStore.Client, retryMs: number): AsyncGenerator<Page<Row>> {
   const names = plan.table.primaryKey.map((k) => k.name);
   const end: TableStore.RangeKey = names.map((n) => ({ [n]: INF_MAX }));
   const read = async (start: TableStore.RangeKey): Promise<TableStore.GetRangeResult> => {
@@ -353,115 +290,33 @@ async function* destinationPages(plan: Plan, client: TableStore.Client, retryMs:
   }
 }
 
-interface PageCount {
-  readonly chunk: number;
-  sourceRows: number;
-  destinationRows: number;
-  /** Differing keys in the page, listed or not. */
-  differences: number;
-}
-
-interface Found {
-  kind: KeyDifference['kind'];
-  columns: string[] | undefined;
-  readonly label: string;
-  /** Undefined for a source row no Tablestore row can stand for: nothing to re-read. */
-  readonly primaryKey: TableStore.PrimaryKey | undefined;
-  readonly page: PageCount;
-  inSource: boolean;
-  inDestination: boolean;
-}
-
-async function compareTable(
+function compareTable(
   plan: Plan,
   conn: Connection,
   client: TableStore.Client,
   settings: VerifySettings,
   base: { table: string; target: string },
 ): Promise<TableVerification> {
-  const pages: PageCount[] = [];
-  const listed: Found[] = [];
-  let differingKeys = 0;
-  const record = (page: PageCount, kind: Found['kind'], row: Row, columns?: string[]): void => {
-    page.differences++;
-    differingKeys++;
-    if (listed.length < settings.maxKeys) {
-      listed.push({ kind, columns, label: row.label, primaryKey: row.primaryKey, page, inSource: kind !== 'extra', inDestination: kind !== 'missing' });
-    }
-  };
-
-  const source = sourceRows(plan, conn);
-  try {
-    let s = (await source.next()).value as Row | undefined;
-    for await (const { rows, end } of destinationPages(plan, client, settings.retryMs)) {
-      const page: PageCount = { chunk: pages.length, sourceRows: 0, destinationRows: rows.length, differences: 0 };
-      pages.push(page);
-      let i = 0;
-      while (s && (!s.key || !end || compareKeys(s.key, end) < 0)) {
-        page.sourceRows++;
-        if (!s.key) {
-          record(page, 'missing', s);
-        } else {
-          while (i < rows.length && compareKeys(rows[i]!.key!, s.key) < 0) record(page, 'extra', rows[i++]!);
-          if (i < rows.length && compareKeys(rows[i]!.key!, s.key) === 0) {
-            const columns = differingColumns(plan, s, rows[i++]!);
-            if (columns.length > 0) record(page, 'different', s, columns);
-          } else {
-            record(page, 'missing', s);
-          }
+  return compareByKey<Row>(
+    {
+      source: sourceRows(plan, conn),
+      pages: destinationPages(plan, client, settings.retryMs),
+      differing: (expected, actual) => differingColumns(plan, expected, actual),
+      recheckable: (row) => row.primaryKey !== undefined,
+      reread: async (rows) => {
+        const expected: Row[] = [];
+        const actual: Row[] = [];
+        for (const row of rows) {
+          const [e, a] = await Promise.all([readSourceRow(plan, conn, row.primaryKey!), readDestinationRow(plan, client, row.primaryKey!, settings.retryMs)]);
+          if (e) expected.push(e);
+          if (a) actual.push(a);
         }
-        s = (await source.next()).value as Row | undefined;
-      }
-      while (i < rows.length) record(page, 'extra', rows[i++]!);
-    }
-  } finally {
-    await source.return(undefined);
-  }
-
-  const unlisted = differingKeys - listed.length;
-  const still = await recheck(plan, conn, client, settings, listed);
-  differingKeys -= listed.length - still.length;
-
-  const differingChunks: ChunkDifference[] = pages.filter((p) => p.differences > 0).map((p) => ({ chunk: p.chunk, sourceRows: p.sourceRows, destinationRows: p.destinationRows }));
-  return {
-    ...base,
-    sourceRows: pages.reduce((n, p) => n + p.sourceRows, 0),
-    destinationRows: pages.reduce((n, p) => n + p.destinationRows, 0),
-    chunks: pages.length,
-    differingChunks,
-    differences: still.map((f) => ({ key: f.label, kind: f.kind, ...(f.columns ? { columns: f.columns } : {}) })),
-    ...(unlisted > 0 ? { differencesTruncated: true } : {}),
-    differingKeys,
-  };
-}
-
-/**
- * Re-reads the listed differences on both sides, `recheckMs` apart, up to `rechecks` times while any
- * still differs; returns those that still do. Their pages' counts follow what the re-reads found.
- */
-async function recheck(plan: Plan, conn: Connection, client: TableStore.Client, settings: VerifySettings, listed: Found[]): Promise<Found[]> {
-  let open = listed.filter((f) => f.primaryKey);
-  const resolved = new Set<Found>();
-  for (let round = 0; round < settings.rechecks && open.length > 0; round++) {
-    await sleep(settings.recheckMs);
-    for (const f of open) {
-      const [expected, actual] = await Promise.all([readSourceRow(plan, conn, f.primaryKey!), readDestinationRow(plan, client, f.primaryKey!, settings.retryMs)]);
-      f.page.sourceRows += Number(expected !== undefined) - Number(f.inSource);
-      f.page.destinationRows += Number(actual !== undefined) - Number(f.inDestination);
-      f.inSource = expected !== undefined;
-      f.inDestination = actual !== undefined;
-      const columns = expected && actual ? differingColumns(plan, expected, actual) : undefined;
-      if (!expected && !actual) resolved.add(f); // deleted on the source and applied since
-      else if (expected && actual && columns!.length === 0) resolved.add(f);
-      else {
-        f.kind = !actual ? 'missing' : !expected ? 'extra' : 'different';
-        f.columns = f.kind === 'different' ? columns : undefined;
-      }
-      if (resolved.has(f)) f.page.differences--;
-    }
-    open = open.filter((f) => !resolved.has(f));
-  }
-  return listed.filter((f) => !resolved.has(f));
+        return { expected, actual };
+      },
+    },
+    settings,
+    base,
+  );
 }
 
 /** The source row with this Tablestore key now (filter applied), as the full load would write it. */
