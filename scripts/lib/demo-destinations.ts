@@ -4,7 +4,9 @@
  * Whether the demo's DDL is replayed comes from the kind's module (its DDL policy).
  */
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { startTablestoreStandIn } from '../../infra/tablestore-standin/index.ts';
+import { startMaxComputeStandIn } from '../../infra/maxcompute-standin/index.ts';
 import type { DestinationType } from '../../shared/task/task.ts';
 import { newStandInKeys } from './stand-ins.ts';
 
@@ -24,6 +26,11 @@ export interface DemoSetup {
   readonly env: Readonly<Record<string, string>>;
   /** One line after the run: what was copied where. */
   summary(rows: number, tables: number): string;
+  /**
+   * A look back after the run, where the kind keeps history (MaxCompute: `fc-dts merge` of a table as it
+   * was at `before`, a moment between the full load and the changes): the fc-dts arguments to run.
+   */
+  lookBack?(taskFile: string, before: number): string[];
   close(): Promise<void>;
 }
 
@@ -57,8 +64,27 @@ const tablestoreDemo: DemoDestination = async (_s, dir, log) => {
   };
 };
 
-/** The kinds the demo covers (MaxCompute: once verify and merge are there). */
-export const DEMO_DESTINATIONS: Readonly<Partial<Record<DestinationType, DemoDestination>>> = {
+const maxComputeDemo: DemoDestination = async (_s, dir, log) => {
+  const keys = newStandInKeys();
+  const data = join(dir, 'maxcompute');
+  rmSync(data, { recursive: true, force: true });
+  log('starting the MaxCompute stand-in');
+  const standIn = await startMaxComputeStandIn({ ...keys, dir: data });
+  console.log(`MaxCompute project ${standIn.project} at ${standIn.endpoint}`);
+  return {
+    taskName: 'demo-shop-mc',
+    destination: { type: 'maxcompute', endpoint: standIn.endpoint, project: standIn.project, accessKeyId: keys.accessKeyId, accessKeySecret: '${DEMO_MC_SECRET}', partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] },
+    // A project has no databases: the tables keep their names, as <table>_base and <table>_log.
+    objects: [{ database: 'shop' }],
+    env: { DEMO_MC_SECRET: keys.accessKeySecret },
+    summary: (rows, tables) => `copied ${count(rows)} rows of ${tables} tables from shop into _base tables and every change into _log tables of the MaxCompute stand-in (data in ${data})`,
+    lookBack: (taskFile, before) => ['merge', '-c', taskFile, '--table', 'orders', '--at', String(before), '--into', 'orders_before_changes'],
+    close: () => standIn.close(),
+  };
+};
+
+export const DEMO_DESTINATIONS: Readonly<Record<DestinationType, DemoDestination>> = {
   mysql: mysqlDemo,
   tablestore: tablestoreDemo,
+  maxcompute: maxComputeDemo,
 };
