@@ -85,6 +85,10 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
       'I|N|Y|9002|item 3|3.75',
     ]);
 
+    const status = await children.fcDts(['status', '-c', t.file, '--state', t.state]);
+    expect(status.out).toContain('  MaxCompute _base tables: 1 of 1 committed by the full load');
+    expect(status.out).toMatch(/ {2}MaxCompute _log tables: 6 entries in [1-5] commits, [1-5] upload sessions \(files\), the last at \d{4}-/);
+
     // Run again: nothing is written twice.
     expect((await children.run(t, 'caught-up')).code).toBe(0);
     expect(await rows('SELECT COUNT(*) FROM items_log')).toEqual(['6']);

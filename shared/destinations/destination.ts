@@ -131,4 +131,6 @@ export interface Destination<C extends DestinationConfigBase> {
   openLoadTarget(task: TaskOf<C>, store: StateStore, willLoad: boolean, options: LoadTargetOptions): Promise<LoadTarget>;
   openSink(task: TaskOf<C>, dbs: readonly DatabaseMapping[], options: OpenSinkOptions): Promise<Sink>;
   verify(task: TaskOf<C>, settings: VerifySettings, options: VerifyOptions): Promise<VerifyReport>;
+  /** What `fc-dts status` adds for this kind (read from the task's state store), one line each. */
+  statusLines?(task: TaskOf<C>, store: StateStore): Promise<string[]>;
 }

@@ -14,6 +14,8 @@ export interface TaskStatus {
   readonly position?: BinlogCoordinates;
   readonly tables: ReadonlyArray<{ readonly table: string; readonly target: string; readonly chunksDone: number; readonly chunks: number; readonly rows: number }>;
   readonly dirtyRows: number;
+  /** What the destination kind reports of itself (MaxCompute: what the log tables received). */
+  readonly destinationStatus?: readonly string[];
   readonly incremental?: IncrementalStatus;
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: string };
   readonly updatedAt?: string;
@@ -37,10 +39,16 @@ export async function readTaskStatus(task: Task, store: StateStore): Promise<Tas
       rows: ledger.rows(p.table),
     })),
     dirtyRows: (await store.dirtyRecords()).length,
+    ...(await destinationStatus(task, store)),
     ...(state?.incremental ? { incremental: state.incremental } : {}),
     ...(state?.lastError ? { lastError: state.lastError } : {}),
     ...(state?.updatedAt ? { updatedAt: state.updatedAt } : {}),
   };
+}
+
+async function destinationStatus(task: Task, store: StateStore): Promise<{ destinationStatus?: string[] }> {
+  const lines = await destinationOf(task).statusLines?.(task, store);
+  return lines && lines.length > 0 ? { destinationStatus: lines } : {};
 }
 
 export function formatTaskStatus(s: TaskStatus): string {
@@ -65,6 +73,7 @@ export function formatTaskStatus(s: TaskStatus): string {
   } else {
     lines.push('  incremental: not started');
   }
+  for (const line of s.destinationStatus ?? []) lines.push(`  ${line}`);
   if (s.dirtyRows > 0) lines.push(`  dirty data: ${s.dirtyRows} rows set aside (see dirty-data.jsonl in the state directory)`);
   if (s.lastError) lines.push(`  last error (${s.lastError.at}): [${s.lastError.code}] ${s.lastError.message}`);
   return lines.join('\n');

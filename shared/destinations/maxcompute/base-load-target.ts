@@ -145,3 +145,13 @@ export class BaseLoadTarget implements LoadTarget {
     return commitOnce(this.client.tunnel, { table: session.table }, session.uploadId, 'start the task from scratch (remove its state and the _base table) to load the table again');
   }
 }
+
+/** How many of the plan's `tables` tables have their `_base` upload session committed. */
+export async function committedBaseTables(store: BucketRecords, tables: number): Promise<number> {
+  let committed = 0;
+  for (let index = 0; index < tables; index++) {
+    const record = await store.getBucketRecord(RECORD, index);
+    if (record && (JSON.parse(record.value) as BaseSession).committed) committed++;
+  }
+  return committed;
+}

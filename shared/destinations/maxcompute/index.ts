@@ -18,6 +18,7 @@ import { logTableOf } from './maxcompute-schema.ts';
 import { MAXCOMPUTE_LIMITS } from './maxcompute-table.ts';
 import { verifyMaxComputeTask } from './maxcompute-verify.ts';
 import { syncMaxComputeSchema } from './schema-sync.ts';
+import { maxComputeStatus } from './maxcompute-status.ts';
 
 export type { MaxComputeDestinationConfig } from './config.ts';
 
@@ -91,5 +92,6 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
     const tables = new Map(allTables(dbs).map((t) => [`${t.target.database}.${t.target.table}`, logTableOf(t, d, d.timeZone)]));
     return new MaxComputeLogSink({ client: maxComputeClient(d), ledger: new LogLedger(recordsOf(options.store)), layout: d, tables });
   },
+  statusLines: (task, store) => maxComputeStatus(task, recordsOf(store)),
   verify: (task, settings, options) => verifyMaxComputeTask(task, task.destination, maxComputeClient(task.destination), settings, options),
 };

@@ -21,6 +21,17 @@ export interface PendingCommit {
   /** Where the bucket's watermark moves once every session is committed. */
   readonly through: BinlogPosition;
   readonly sessions: readonly LogSession[];
+  /** Log entries the sessions hold. */
+  readonly entries: number;
+}
+
+/** What a bucket has committed to the log since the task began (for `fc-dts status`). */
+export interface LogTotals {
+  readonly entries: number;
+  readonly commits: number;
+  /** Upload sessions committed: each is a file in the partition it writes. */
+  readonly sessions: number;
+  readonly lastCommit?: string;
 }
 
 export interface BucketLedger {
@@ -28,12 +39,16 @@ export interface BucketLedger {
   readonly version: number | undefined;
   readonly watermark: BinlogPosition | null;
   readonly pending?: PendingCommit;
+  readonly totals: LogTotals;
 }
 
 interface Stored {
   readonly watermark: BinlogPosition | null;
   readonly pending?: PendingCommit;
+  readonly totals?: LogTotals;
 }
+
+const NO_TOTALS: LogTotals = { entries: 0, commits: 0, sessions: 0 };
 
 const RECORD = 'maxcompute-log';
 
@@ -42,27 +57,30 @@ export class LogLedger {
 
   async read(bucket: number): Promise<BucketLedger> {
     const record = await this.records.getBucketRecord(RECORD, bucket);
-    if (!record) return { version: undefined, watermark: null };
+    if (!record) return { version: undefined, watermark: null, totals: NO_TOTALS };
     const stored = JSON.parse(record.value) as Stored;
-    return { version: record.version, watermark: stored.watermark, ...(stored.pending ? { pending: stored.pending } : {}) };
+    return { version: record.version, watermark: stored.watermark, ...(stored.pending ? { pending: stored.pending } : {}), totals: stored.totals ?? NO_TOTALS };
   }
 
   /** Records the sessions about to be committed; false when the record is no longer `seen` (another applier moved it). */
   begin(bucket: number, seen: BucketLedger, pending: PendingCommit): Promise<boolean> {
     if (seen.pending) throw new RangeError(`bucket ${bucket}: a commit is already pending`);
-    return this.write(bucket, seen, { watermark: seen.watermark, pending });
+    return this.write(bucket, seen, { watermark: seen.watermark, pending, totals: seen.totals });
   }
 
   /** The pending commit is done: the watermark moves to its end. False when the record is no longer `seen`. */
   finish(bucket: number, seen: BucketLedger): Promise<boolean> {
-    if (!seen.pending) throw new RangeError(`bucket ${bucket}: no commit is pending`);
-    return this.write(bucket, seen, { watermark: seen.pending.through });
+    const done = seen.pending;
+    if (!done) throw new RangeError(`bucket ${bucket}: no commit is pending`);
+    const t = seen.totals;
+    const totals = { entries: t.entries + done.entries, commits: t.commits + 1, sessions: t.sessions + done.sessions.length, lastCommit: new Date().toISOString() };
+    return this.write(bucket, seen, { watermark: done.through, totals });
   }
 
   /** Moves the watermark with nothing to commit (a batch of replays only). */
   advance(bucket: number, seen: BucketLedger, to: BinlogPosition): Promise<boolean> {
     if (seen.pending) throw new RangeError(`bucket ${bucket}: a commit is pending`);
-    return this.write(bucket, seen, { watermark: to });
+    return this.write(bucket, seen, { watermark: to, totals: seen.totals });
   }
 
   private write(bucket: number, seen: BucketLedger, next: Stored): Promise<boolean> {

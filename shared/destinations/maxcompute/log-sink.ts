@@ -60,8 +60,9 @@ export class MaxComputeLogSink implements Sink {
       if (isAfter(through, seen.watermark) && !(await this.options.ledger.advance(batch.bucket, seen, through))) return outcome('early', 0, 0, seen.watermark);
       return outcome('applied', 0, skipped, through);
     }
-    const sessions = await this.upload(entriesByPartition(fresh, this.options.layout.partitionFields, (c) => this.table(c).name));
-    const pending: PendingCommit = { through, sessions };
+    const groups = entriesByPartition(fresh, this.options.layout.partitionFields, (c) => this.table(c).name);
+    const sessions = await this.upload(groups);
+    const pending: PendingCommit = { through, sessions, entries: groups.reduce((n, g) => n + g.entries.length, 0) };
     // Another applier moved the bucket meanwhile: ours are dropped uncommitted (they expire), and the
     // batch is looked at again once that one is done.
     if (!(await this.options.ledger.begin(batch.bucket, seen, pending))) return outcome('early', 0, 0, seen.watermark);
