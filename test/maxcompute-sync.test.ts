@@ -109,7 +109,7 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
 
   it('precheck: names a wrong AccessKey secret, a column clashing with the additional columns, partition growth, and tables already there', async () => {
     const db = await dbs.database('mc_pre');
-    await dbs.admin.query('CREATE TABLE events (id INT PRIMARY KEY, record_id BIGINT, at DATETIME)');
+    await dbs.admin.query('CREATE TABLE events (id INT PRIMARY KEY, record_id BIGINT, at DATETIME, total DECIMAL(50,10), took TIME)');
     const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET };
     const task = (extra: Record<string, unknown>) => writeTaskFile(dirs, taskDoc({ name: uniqueName('mcpre'), destination: { ...destination, ...extra }, objects: [{ database: db }] }));
     const item = (out: string, name: string) => out.split('\n').find((l) => l.includes(name)) ?? `(no ${name} line)`;
@@ -123,9 +123,12 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
     expect(clash.out).toContain('fix: set destination.additionalColumnRule: new');
     expect(item(clash.out, 'Incremental table partitions')).toContain('! warn  Incremental table partitions: modifytime_year, modifytime_month, modifytime_day, modifytime_hour, modifytime_minute: up to 1,440 partitions a day per _log table: a busy table reaches MaxCompute\'s 60,000 partitions in 41 days');
 
+    expect(item(clash.out, 'Values MaxCompute keeps')).toBe(`  ! warn  Values MaxCompute keeps in another form: 2 columns keep their values exactly in another type: ${db}.events.total DECIMAL(50,10) → STRING (DECIMAL(50,10) is wider than MaxCompute's 38 digits: kept exactly as text), ${db}.events.took TIME → STRING (TIME as its text (MaxCompute has no time-of-day type))`);
+
     const renamed = task({ additionalColumnRule: 'new', partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] });
     const ok = await children.fcDts(['precheck', '-c', renamed.file]);
     expect(ok.code, ok.out).toBe(0);
+    expect(item(ok.out, 'Values MaxCompute keeps')).toContain('! warn');
     expect(item(ok.out, 'Incremental table partitions')).toContain('✓ pass');
 
     await client.sql.run('CREATE TABLE events_log (x BIGINT);');

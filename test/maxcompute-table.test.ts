@@ -74,16 +74,13 @@ describe('the _log table', () => {
 describe('destination block of a MaxCompute task', () => {
   const base = { type: 'maxcompute', endpoint: 'http://127.0.0.1:9000/api/', project: 'dts_target', accessKeyId: 'LTAIx', accessKeySecret: 's' };
 
-  it('fills the defaults: every partition field, the previous rule, commits by size and time', () => {
+  it('fills the defaults: every partition field, the previous rule, the project zone of most regions', () => {
     expect(parseMaxComputeDestination(base)).toEqual({
       ...base,
       endpoint: 'http://127.0.0.1:9000/api',
       partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day', 'modifytime_hour', 'modifytime_minute'],
       additionalColumnRule: 'previous',
       timeZone: 'Asia/Shanghai',
-      commitChanges: 100_000,
-      commitBytes: 64 << 20,
-      commitSeconds: 30,
     });
   });
 
@@ -106,6 +103,7 @@ describe('destination block of a MaxCompute task', () => {
     expect(keyOf({ partitionFields: ['modifytime_second'] })).toBe('destination.partitionFields[0]');
     expect(keyOf({ additionalColumnRule: 'old' })).toBe('destination.additionalColumnRule');
     expect(keyOf({ region: 'cn-hangzhou' })).toBe('destination.region');
+    expect(keyOf({ commitSeconds: 30 })).toBe('destination.commitSeconds');
     expect(keyOf({ endpoint: 'service.cn-hangzhou.maxcompute.aliyun.com' })).toBe('destination.endpoint');
   });
 });

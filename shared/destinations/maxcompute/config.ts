@@ -1,10 +1,11 @@
 /**
  * `destination:` of a MaxCompute destination (reference 001): the project, its AccessKey pair, the
- * partitions of the incremental (`_log`) tables, the naming rule of the additional columns, and how
- * often the log is committed.
+ * partitions of the incremental (`_log`) tables, the naming rule of the additional columns, and the
+ * zone DATETIME values are read in. The log is committed per applied batch, so `advanced.incremental`
+ * batch sizes set how often.
  */
 import { TaskFileError } from '../../errors.ts';
-import { allowKeys, num, oneOf, str, listOf, type Obj } from '../../task/task-file-reader.ts';
+import { allowKeys, oneOf, str, listOf, type Obj } from '../../task/task-file-reader.ts';
 
 /** The partition key fields of a `_log` table, coarsest first (reference 001, "Partition Definition of Incremental Data Table"). */
 export const PARTITION_FIELDS = ['modifytime_year', 'modifytime_month', 'modifytime_day', 'modifytime_hour', 'modifytime_minute'] as const;
@@ -30,13 +31,9 @@ export interface MaxComputeDestinationConfig {
    * instant, shown in the project's `odps.sql.timezone`): set both alike and the text is the same.
    */
   readonly timeZone: string;
-  /** A `_log` commit is made once this many changes or bytes wait, or the oldest has waited this long. */
-  readonly commitChanges: number;
-  readonly commitBytes: number;
-  readonly commitSeconds: number;
 }
 
-const KEYS = ['type', 'endpoint', 'project', 'accessKeyId', 'accessKeySecret', 'tunnelEndpoint', 'partitionFields', 'additionalColumnRule', 'timeZone', 'commitChanges', 'commitBytes', 'commitSeconds'];
+const KEYS = ['type', 'endpoint', 'project', 'accessKeyId', 'accessKeySecret', 'tunnelEndpoint', 'partitionFields', 'additionalColumnRule', 'timeZone'];
 
 export function parseMaxComputeDestination(d: Obj): MaxComputeDestinationConfig {
   allowKeys(d, 'destination', KEYS);
@@ -57,9 +54,6 @@ export function parseMaxComputeDestination(d: Obj): MaxComputeDestinationConfig 
     partitionFields: PARTITION_FIELDS.filter((f) => chosen.has(f)),
     additionalColumnRule: oneOf(d, 'additionalColumnRule', 'destination', ['previous', 'new'] as const, 'previous'),
     timeZone: timeZone(str(d, 'timeZone', 'destination', 'Asia/Shanghai')),
-    commitChanges: num(d, 'commitChanges', 'destination', 100_000, 1, 10_000_000),
-    commitBytes: num(d, 'commitBytes', 'destination', 64 << 20, 1 << 10, 1 << 30),
-    commitSeconds: num(d, 'commitSeconds', 'destination', 30, 0, 3600, false),
   };
 }
 

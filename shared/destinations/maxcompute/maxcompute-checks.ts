@@ -12,13 +12,14 @@ import { allTables, loadColumns, tableLabel, type TableMapping } from '../../tas
 import type { DestinationCheckContext } from '../destination.ts';
 import type { MaxComputeDestinationConfig } from './config.ts';
 import { baseTable, logTable } from './maxcompute-schema.ts';
-import { ADDITIONAL_COLUMNS, additionalNames, isMaxComputeName, MAXCOMPUTE_LIMITS, partitionsPerDay } from './maxcompute-table.ts';
+import { ADDITIONAL_COLUMNS, additionalNames, isMaxComputeName, MAXCOMPUTE_LIMITS, maxComputeType, partitionsPerDay } from './maxcompute-table.ts';
 import { ownershipKey } from './schema-sync.ts';
 
 export const MAXCOMPUTE_ITEMS = {
   connectivity: { id: 'destination-connectivity', name: 'Destination connectivity and credentials', side: 'destination' },
   names: { id: 'maxcompute-names', name: 'MaxCompute table names', side: 'destination' },
   columns: { id: 'maxcompute-columns', name: 'MaxCompute columns', side: 'destination' },
+  types: { id: 'maxcompute-types', name: 'Values MaxCompute keeps in another form', side: 'destination' },
   partitions: { id: 'maxcompute-partitions', name: 'Incremental table partitions', side: 'destination' },
   existing: { id: 'maxcompute-existing-tables', name: 'Existing MaxCompute tables', side: 'destination' },
 } as const satisfies Record<string, ItemMeta>;
@@ -69,6 +70,23 @@ export function columnsVerdict(tables: readonly TableMapping[], d: MaxComputeDes
   return { status: 'failed', reason: problems.join('; '), fix, objects: [...clashes, ...wide, ...badNames] };
 }
 
+/** Columns whose values MaxCompute holds exactly but in another type (a DECIMAL over 38 digits as text, TIME as text, BIT as a number). */
+export function typesVerdict(tables: readonly TableMapping[]): Verdict {
+  const changed = tables.flatMap((t) =>
+    loadColumns(t).flatMap((c) => {
+      const { type, note } = maxComputeType(c.source);
+      return note ? [`${tableLabel(t)}.${c.target} ${c.source.columnType.toUpperCase()} → ${type} (${note})`] : [];
+    }),
+  );
+  if (changed.length === 0) return { status: 'passed', reason: 'every column keeps its kind of type in MaxCompute' };
+  return {
+    status: 'warning',
+    reason: `${plural(changed.length, 'column')} keep their values exactly in another type: ${listNames(changed, 5)}`,
+    fix: 'nothing to do unless queries over the _base and _log tables expect the source type: cast there, or change the source column',
+    objects: changed,
+  };
+}
+
 export function partitionsVerdict(d: MaxComputeDestinationConfig): Verdict {
   const perDay = partitionsPerDay(d.partitionFields);
   const days = Math.floor(MAXCOMPUTE_LIMITS.partitionsPerTable / perDay);
@@ -101,6 +119,7 @@ export async function maxComputeChecks(client: MaxComputeClient, d: MaxComputeDe
   const items = [
     toItem(MAXCOMPUTE_ITEMS.names, namesVerdict(tables)),
     toItem(MAXCOMPUTE_ITEMS.columns, columnsVerdict(tables, d)),
+    toItem(MAXCOMPUTE_ITEMS.types, typesVerdict(tables)),
     toItem(MAXCOMPUTE_ITEMS.partitions, partitionsVerdict(d)),
   ];
   if (reachable) items.push(await existingItem(client, tables, d, context.ownedTables, conflictMode));
