@@ -15,6 +15,7 @@ import { fcDtsChildren, writeTaskFile } from './helpers/fc-dts-process.ts';
 import { taskDoc, testDatabases, uniqueName } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, insertAllTypes } from './helpers/fixtures.ts';
 import { tunnelColumns } from '../shared/maxcompute/tunnel-client.ts';
+import { FileStateStore } from '../shared/state/file-state-store.ts';
 
 const AK = 'LTAImcsynctest';
 const SECRET = 'mc-sync-secret';
@@ -89,8 +90,18 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
     expect(status.out).toContain('  MaxCompute _base tables: 1 of 1 committed by the full load');
     expect(status.out).toMatch(/ {2}MaxCompute _log tables: 6 entries in [1-5] commits, [1-5] upload sessions \(files\), the last at \d{4}-/);
 
-    // Run again: nothing is written twice.
+    // Run again, and again from an older checkpoint (the full load's start: every change read anew): nothing is written twice.
     expect((await children.run(t, 'caught-up')).code).toBe(0);
+    expect(await rows('SELECT COUNT(*) FROM items_log')).toEqual(['6']);
+    const store = new FileStateStore(t.state);
+    const start = (await store.getPlan())!.position;
+    const end = (await store.getCheckpoint())!;
+    await store.putCheckpoint({ file: start.file, offset: start.offset, at: new Date().toISOString() });
+    const again = await children.run(t, 'caught-up');
+    expect(again.code, again.err).toBe(0);
+    // The checkpoint came back to where it was: the changes were read again (and skipped by the watermarks).
+    expect(await store.getCheckpoint()).toMatchObject({ file: end.file, offset: end.offset });
+    expect(end.offset).not.toBe(start.offset);
     expect(await rows('SELECT COUNT(*) FROM items_log')).toEqual(['6']);
     expect(await rows('SELECT COUNT(*) FROM items_base')).toEqual(['2500']);
 
