@@ -120,7 +120,7 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
 
   it('precheck: names a wrong AccessKey secret, a column clashing with the additional columns, partition growth, and tables already there', async () => {
     const db = await dbs.database('mc_pre');
-    await dbs.admin.query('CREATE TABLE events (id INT PRIMARY KEY, record_id BIGINT, at DATETIME, total DECIMAL(50,10), took TIME)');
+    await dbs.admin.query('CREATE TABLE events (id INT PRIMARY KEY, record_id BIGINT, at DATETIME, total DECIMAL(50,10), took TIME, body MEDIUMTEXT)');
     const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET };
     const task = (extra: Record<string, unknown>) => writeTaskFile(dirs, taskDoc({ name: uniqueName('mcpre'), destination: { ...destination, ...extra }, objects: [{ database: db }] }));
     const item = (out: string, name: string) => out.split('\n').find((l) => l.includes(name)) ?? `(no ${name} line)`;
@@ -132,6 +132,8 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
     const clash = await children.fcDts(['precheck', '-c', task({}).file]);
     expect(item(clash.out, 'MaxCompute columns')).toContain(`✗ FAIL  MaxCompute columns: ${db}.events.record_id clash with the additional columns of the previous rule`);
     expect(clash.out).toContain('fix: set destination.additionalColumnRule: new');
+    // MEDIUMTEXT utf8mb4: 16 MiB of bytes, over the 8 MB a cell.
+    expect(item(clash.out, 'Column values MaxCompute can store')).toBe(`  ! warn  Column values MaxCompute can store: 1 column can hold values over MaxCompute's 8 MB a cell: ${db}.events.body MEDIUMTEXT`);
     expect(item(clash.out, 'Incremental table partitions')).toContain('! warn  Incremental table partitions: modifytime_year, modifytime_month, modifytime_day, modifytime_hour, modifytime_minute: up to 1,440 partitions a day per _log table: a busy table reaches MaxCompute\'s 60,000 partitions in 41 days');
 
     expect(item(clash.out, 'Values MaxCompute keeps')).toBe(`  ! warn  Values MaxCompute keeps in another form: 2 columns keep their values exactly in another type: ${db}.events.total DECIMAL(50,10) → STRING (DECIMAL(50,10) is wider than MaxCompute's 38 digits: kept exactly as text), ${db}.events.took TIME → STRING (TIME as its text (MaxCompute has no time-of-day type))`);
@@ -201,5 +203,27 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
     expect(log.rows.map((r) => r.slice(5))).toEqual(expected.map(([id, ...rest]) => [Number(id) + 100, ...rest]));
     // And through SQL: text as the service prints it.
     expect(await rows('SELECT id, dec65, vc, tm FROM all_types_base WHERE id = 1 LIMIT 1')).toEqual(['1|-99999999999999999999999999999999999.999999999999999999999999999999|😀 emoji 𝄞 and 中文|-838:59:59.000000']);
+  }, 120_000);
+
+  it('sets a row with a value over 8 MB aside under sync.dirtyData: skip, in the full load and in the log', async () => {
+    const db = await dbs.database('mc_big');
+    await dbs.admin.query(`CREATE TABLE docs (id INT PRIMARY KEY, body LONGBLOB);
+      INSERT INTO docs VALUES (1, REPEAT('a', 9 * 1024 * 1024)), (2, 'small');`);
+    const t = writeTaskFile(dirs, taskDoc({
+      name: uniqueName('mcbig'),
+      destination: { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET, partitionFields: ['modifytime_year'] },
+      objects: [{ database: db }],
+      sync: { dirtyData: 'skip' },
+    }));
+    expect((await children.run(t, 'full-done')).code).toBe(0);
+    expect(await rows('SELECT id, body FROM docs_base ORDER BY id LIMIT 10')).toEqual(['2|small']);
+    await dbs.admin.query(`INSERT INTO \`${db}\`.docs VALUES (3, REPEAT('b', 9 * 1024 * 1024)), (4, 'also small')`);
+    expect((await children.run(t, 'caught-up')).code).toBe(0);
+    expect(await rows('SELECT id, body FROM docs_log ORDER BY id LIMIT 10')).toEqual(['4|also small']);
+    const dirty = (await new FileStateStore(t.state).dirtyRecords()).map((r) => [r.table, r.phase, r.reason]);
+    expect(dirty).toEqual([
+      [`${db}.docs`, 'full-load', "column body: a value of 9,437,184 bytes is over MaxCompute's 8,388,608 bytes (8 MB) a cell"],
+      [`${db}.docs`, 'incremental', "column body: a value of 9,437,184 bytes is over MaxCompute's 8,388,608 bytes (8 MB) a cell"],
+    ]);
   }, 120_000);
 });

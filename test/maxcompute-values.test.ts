@@ -45,6 +45,10 @@ describe('MaxCompute values of change values', () => {
     expect(() => valueWriter(col('datetime'), 'UTC')('2024-00-10 00:00:00')).toThrow(UnwritableValue);
     expect(() => maxComputeValue('x', 'INTERVAL_DAY_TIME', 'UTC')).toThrow('no conversion to MaxCompute type INTERVAL_DAY_TIME');
     expect(valueWriter(col('datetime'), 'UTC')(null)).toBeNull();
+    // 8 MB a cell (MaxCompute SQL limits), counted in bytes: 4-byte characters count four each.
+    expect(() => valueWriter(col('longblob'), 'UTC')({ b: Buffer.alloc(8 * 1024 * 1024 + 1).toString('base64') })).toThrow("a value of 8,388,609 bytes is over MaxCompute's 8,388,608 bytes (8 MB) a cell");
+    expect(() => valueWriter(col('longtext'), 'UTC')('😀'.repeat(2 * 1024 * 1024 + 1))).toThrow(UnwritableValue);
+    expect((valueWriter(col('longtext'), 'UTC')('😀'.repeat(2 * 1024 * 1024)) as string).length).toBe(4 * 1024 * 1024);
   });
 
   it('writes through the tunnel record codec for every mapped type and reads back the same values', () => {

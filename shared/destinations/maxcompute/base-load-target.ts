@@ -27,7 +27,9 @@ import { loadColumns, tableLabel, type TableMapping } from '../../task/object-ma
 import { baseTable } from './maxcompute-schema.ts';
 import { maxComputeType } from './maxcompute-table.ts';
 import { sourceCell, sourceSelect } from './source-text.ts';
-import { valueWriter } from './maxcompute-values.ts';
+import { UnwritableValue, valueWriter } from './maxcompute-values.ts';
+import { dirtyRowJson } from '../../state/dirty-row.ts';
+import type { DirtyDataPolicy } from '../../task/task.ts';
 
 interface BaseSession {
   readonly table: string;
@@ -45,6 +47,7 @@ export class BaseLoadTarget implements LoadTarget {
     private readonly client: MaxComputeClient,
     private readonly store: StateStore & BucketRecords,
     private readonly timeZone: string,
+    private readonly dirtyData: DirtyDataPolicy,
     private readonly options: LoadTargetOptions,
   ) {}
 
@@ -85,35 +88,61 @@ export class BaseLoadTarget implements LoadTarget {
     const columns = loadColumns(table);
     const tunnelColumns: TunnelColumn[] = columns.map((c) => ({ name: c.target, type: parseType(maxComputeType(c.source).type) }));
     const writers = columns.map((c) => valueWriter(c.source, this.timeZone));
+    const convert = (raw: Array<Buffer | null>): MaxComputeRow =>
+      raw.map((cell, i) => {
+        try {
+          return writers[i]!(sourceCell(cell, columns[i]!.source));
+        } catch (e) {
+          throw e instanceof UnwritableValue ? new UnwritableValue(`column ${columns[i]!.target}: ${e.message}`) : e;
+        }
+      });
     const sql = chunkSelect(table, chunk, columns.map((c) => sourceSelect(c.source, quoteIdent(c.source.name))).join(', '));
     let counted: ChunkLoadResult = { rows: 0, bytes: 0 };
-    const target = { table: session.table };
     await this.options.throttle.beforeQuery();
-    await this.client.tunnel.putBlock(target, session.uploadId, chunk.index, tunnelColumns, () => {
+    await this.client.tunnel.putBlock({ table: session.table }, session.uploadId, chunk.index, tunnelColumns, () => {
       counted = { rows: 0, bytes: 0 };
-      return this.rows(source, sql, columns.map((c) => c.source), writers, (bytes) => (counted = { rows: counted.rows + 1, bytes: counted.bytes + bytes }));
+      const refused = (raw: Array<Buffer | null>, e: UnwritableValue) => this.refused(table, chunk, columns.map((c) => c.target), raw, e);
+      return this.rows(source, sql, convert, refused, (bytes) => (counted = { rows: counted.rows + 1, bytes: counted.bytes + bytes }));
     });
     await this.options.throttle.beforeWrite(counted.rows, counted.bytes);
     return counted;
   }
 
-  /** The chunk's rows as MaxCompute values, streamed from the source (paused while the consumer is busy). */
-  private async *rows(source: Connection, sql: string, sourceColumns: Parameters<typeof sourceCell>[1][], writers: ReturnType<typeof valueWriter>[], counted: (bytes: number) => void): AsyncGenerator<MaxComputeRow> {
+  /** The chunk's rows as MaxCompute values, streamed from the source (paused while the consumer is busy); a row MaxCompute cannot hold goes to `refused`. */
+  private async *rows(
+    source: Connection,
+    sql: string,
+    convert: (raw: Array<Buffer | null>) => MaxComputeRow,
+    refused: (raw: Array<Buffer | null>, e: UnwritableValue) => Promise<void>,
+    counted: (bytes: number) => void,
+  ): AsyncGenerator<MaxComputeRow> {
     const stream = streamingConnection(source).query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 256 });
     try {
       for await (const raw of stream as AsyncIterable<Array<Buffer | null>>) {
-        let bytes = 0;
-        const row = raw.map((cell, i) => {
-          bytes += cell?.length ?? 0;
-          return writers[i]!(sourceCell(cell, sourceColumns[i]!));
-        });
-        counted(bytes);
+        let row: MaxComputeRow;
+        try {
+          row = convert(raw);
+        } catch (e) {
+          if (!(e instanceof UnwritableValue)) throw e;
+          await refused(raw, e);
+          continue;
+        }
+        counted(raw.reduce((n, cell) => n + (cell?.length ?? 0), 0));
         yield row;
       }
     } finally {
       stream.destroy();
       if (!stream.readableEnded) await once(stream, 'close').catch(() => {});
     }
+  }
+
+  /** The dirty-data policy for a row MaxCompute cannot hold: recorded and left out (skip), or the load stops naming it (block). */
+  private async refused(table: TableMapping, chunk: Chunk, names: readonly string[], raw: Array<Buffer | null>, e: UnwritableValue): Promise<void> {
+    const reason = `${tableLabel(table)} chunk ${chunk.index}: ${e.message}`;
+    if (this.dirtyData === 'block') throw new FcDtsError('LOAD_FAILED', `MaxCompute cannot hold a row of ${reason}`, 'set sync.dirtyData: skip to record such rows and go on, or leave the column out of the task');
+    const row = Object.fromEntries(names.map((n, i) => [n, raw[i] === null ? null : raw[i]!.toString('utf8')]));
+    await this.store.recordDirty({ table: tableLabel(table), phase: 'full-load', position: `chunk ${chunk.index}`, reason: e.message, row: dirtyRowJson(row), at: new Date().toISOString() });
+    this.options.onDirty();
   }
 
   /** The table's upload session: the recorded one, else a new one recorded (of two workers creating one, the first recorded wins). */

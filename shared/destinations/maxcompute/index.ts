@@ -81,12 +81,12 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
     const connectivity = await connectivityItem(client, task.destination);
     return {
       connectivity,
-      checks: (context) => maxComputeChecks(client, task.destination, task.sync.conflictMode, connectivity.status === 'passed', context),
+      checks: (context) => maxComputeChecks(client, task.destination, task.sync, connectivity.status === 'passed', context),
       close: async () => {},
     };
   },
   syncSchema: (task, dbs, options) => syncMaxComputeSchema(maxComputeClient(task.destination), task.destination, allTables(dbs), options),
-  openLoadTarget: async (task, store, _willLoad, options) => new BaseLoadTarget(maxComputeClient(task.destination), recordsOf(store), task.destination.timeZone, options),
+  openLoadTarget: async (task, store, _willLoad, options) => new BaseLoadTarget(maxComputeClient(task.destination), recordsOf(store), task.destination.timeZone, task.sync.dirtyData, options),
   openSink: async (task, dbs, options) => {
     const d = task.destination;
     const tables = new Map(allTables(dbs).map((t) => [`${t.target.database}.${t.target.table}`, logTableOf(t, d, d.timeZone)]));

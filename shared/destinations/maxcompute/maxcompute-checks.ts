@@ -14,12 +14,15 @@ import type { MaxComputeDestinationConfig } from './config.ts';
 import { baseTable, logTable } from './maxcompute-schema.ts';
 import { ADDITIONAL_COLUMNS, additionalNames, isMaxComputeName, MAXCOMPUTE_LIMITS, maxComputeType, partitionsPerDay } from './maxcompute-table.ts';
 import { ownershipKey } from './schema-sync.ts';
+// The largest value of a MySQL column in UTF-8 bytes: how MaxCompute sizes a STRING too.
+import { maxValueBytes } from '../tablestore/tablestore-limits.ts';
 
 export const MAXCOMPUTE_ITEMS = {
   connectivity: { id: 'destination-connectivity', name: 'Destination connectivity and credentials', side: 'destination' },
   names: { id: 'maxcompute-names', name: 'MaxCompute table names', side: 'destination' },
   columns: { id: 'maxcompute-columns', name: 'MaxCompute columns', side: 'destination' },
   types: { id: 'maxcompute-types', name: 'Values MaxCompute keeps in another form', side: 'destination' },
+  sizes: { id: 'maxcompute-value-sizes', name: 'Column values MaxCompute can store', side: 'destination' },
   partitions: { id: 'maxcompute-partitions', name: 'Incremental table partitions', side: 'destination' },
   existing: { id: 'maxcompute-existing-tables', name: 'Existing MaxCompute tables', side: 'destination' },
 } as const satisfies Record<string, ItemMeta>;
@@ -87,6 +90,23 @@ export function typesVerdict(tables: readonly TableMapping[]): Verdict {
   };
 }
 
+/** Columns that can hold a value over MaxCompute's 8 MB a cell: such a row follows sync.dirtyData. */
+export function sizesVerdict(tables: readonly TableMapping[], dirtyData: string): Verdict {
+  const over = tables.flatMap((t) =>
+    loadColumns(t)
+      .filter((c) => (maxValueBytes(c.source) ?? 0) > MAXCOMPUTE_LIMITS.cellBytes)
+      .map((c) => `${tableLabel(t)}.${c.target} ${c.source.columnType.toUpperCase()}`),
+  );
+  if (over.length === 0) return { status: 'passed', reason: "no column can hold a value over MaxCompute's 8 MB a cell" };
+  const happens = dirtyData === 'skip' ? 'a row with a larger value is recorded in the dirty-data log and left out (sync.dirtyData: skip)' : 'a row with a larger value stops the task (sync.dirtyData: block), naming the table, column and size';
+  return {
+    status: 'warning',
+    reason: `${plural(over.length, 'column')} can hold values over MaxCompute's 8 MB a cell: ${listNames(over, 5)}`,
+    fix: `${happens}; leave such columns out with the table's column selection, or keep large values elsewhere and synchronize a reference`,
+    objects: over,
+  };
+}
+
 export function partitionsVerdict(d: MaxComputeDestinationConfig): Verdict {
   const perDay = partitionsPerDay(d.partitionFields);
   const days = Math.floor(MAXCOMPUTE_LIMITS.partitionsPerTable / perDay);
@@ -113,13 +133,15 @@ async function existingItem(client: MaxComputeClient, tables: readonly TableMapp
   });
 }
 
-export async function maxComputeChecks(client: MaxComputeClient, d: MaxComputeDestinationConfig, conflictMode: string, reachable: boolean, context: DestinationCheckContext): Promise<CheckResult[]> {
+export async function maxComputeChecks(client: MaxComputeClient, d: MaxComputeDestinationConfig, sync: { readonly conflictMode: string; readonly dirtyData: string }, reachable: boolean, context: DestinationCheckContext): Promise<CheckResult[]> {
+  const { conflictMode, dirtyData } = sync;
   if (!context.mapping) return [toItem(MAXCOMPUTE_ITEMS.partitions, partitionsVerdict(d))];
   const tables = allTables(context.mapping);
   const items = [
     toItem(MAXCOMPUTE_ITEMS.names, namesVerdict(tables)),
     toItem(MAXCOMPUTE_ITEMS.columns, columnsVerdict(tables, d)),
     toItem(MAXCOMPUTE_ITEMS.types, typesVerdict(tables)),
+    toItem(MAXCOMPUTE_ITEMS.sizes, sizesVerdict(tables, dirtyData)),
     toItem(MAXCOMPUTE_ITEMS.partitions, partitionsVerdict(d)),
   ];
   if (reachable) items.push(await existingItem(client, tables, d, context.ownedTables, conflictMode));

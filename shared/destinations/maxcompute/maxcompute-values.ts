@@ -11,7 +11,7 @@
 import type { CellValue } from '../../change/change-event.ts';
 import type { MaxComputeTimestamp, MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';
 import type { ColumnInfo } from '../../mysql/catalog.ts';
-import { maxComputeType } from './maxcompute-table.ts';
+import { MAXCOMPUTE_LIMITS, maxComputeType } from './maxcompute-table.ts';
 
 /** A value the column's MaxCompute type cannot hold; the message names the value and the type. */
 export class UnwritableValue extends Error {
@@ -26,7 +26,14 @@ export function valueWriter(c: Pick<ColumnInfo, 'dataType' | 'columnType'>, time
   const { type } = maxComputeType(c);
   // A MySQL TIMESTAMP is an instant, and changes carry it in UTC.
   const zone = c.dataType.toLowerCase() === 'timestamp' ? 'UTC' : timeZone;
-  return (v) => maxComputeValue(v, type, zone);
+  return (v) => withinCell(maxComputeValue(v, type, zone));
+}
+
+/** A STRING or BINARY value over MaxCompute's 8 MB a cell is refused (MaxCompute SQL limits). */
+function withinCell(v: MaxComputeValue): MaxComputeValue {
+  const bytes = typeof v === 'string' ? (v.length > MAXCOMPUTE_LIMITS.cellBytes / 3 ? Buffer.byteLength(v) : 0) : v instanceof Uint8Array ? v.length : 0;
+  if (bytes > MAXCOMPUTE_LIMITS.cellBytes) throw new UnwritableValue(`a value of ${bytes.toLocaleString('en-US')} bytes is over MaxCompute's ${MAXCOMPUTE_LIMITS.cellBytes.toLocaleString('en-US')} bytes (8 MB) a cell`);
+  return v;
 }
 
 /** The MaxCompute value of `v` for a column of MaxCompute type `type` (maxComputeType's text). */
