@@ -86,6 +86,58 @@ function exited(p: ChildProcess): Promise<number | null> {
   return p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', (code) => r(code)));
 }
 
+/** plan-full-load, then a chunk worker killed mid-chunk (its chunk comes back to another) and two more until full-done. */
+async function fullLoadWithChunkWorkerKilled(d: LocalDeployment): Promise<void> {
+  const plan = await d.invokeHttp('plan-full-load');
+  expect(plan.statusCode, plan.body).toBe(200);
+  const victim = d.spawn('load-chunk');
+  await new Promise((r) => setTimeout(r, 1500));
+  victim.kill('SIGKILL');
+  const chunkers = [d.spawn('load-chunk'), d.spawn('load-chunk')];
+  await d.waitForPhase(['full-done', 'incremental'], 120_000);
+  await Promise.all(chunkers.map((w) => stopProcess(w, 3000)));
+}
+
+/**
+ * Writes to `src`.w (inserts and upserts, every 3rd a delete, every 5th a key change, plus `more(i)`)
+ * while apply instances are killed with SIGKILL three times and the reader once, then catches up.
+ * A killed invocation's messages come back after the queues' visibility timeout (10 s here); a killed
+ * reader's lease runs out before the next one may take it (5 s here, 30 s by default).
+ */
+async function killUnderLoad(d: LocalDeployment, src: string, options: { more?: (i: number) => string; eachRound?: () => void } = {}): Promise<void> {
+  let writing = true;
+  const writer = (async () => {
+    const c = await adminConnection();
+    await c.query(`USE \`${src}\``);
+    for (let i = 0; writing; i++) {
+      const id = 1 + ((i * 7919) % 30000);
+      await c.query(`INSERT INTO w VALUES (${id}, ${i}, 'ins ${i}') ON DUPLICATE KEY UPDATE v = ${i}, s = 'upd ${i}';
+        ${i % 3 === 0 ? `DELETE FROM w WHERE id = ${1 + ((i * 104729) % 30000)};` : ''}
+        ${i % 5 === 0 ? `UPDATE w SET id = ${40001 + i} WHERE id = ${1 + ((i * 31) % 30000)};` : ''}
+        ${options.more?.(i) ?? ''}`);
+    }
+    await c.end();
+  })();
+  let reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
+  const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
+  for (let round = 0; round < 3; round++) {
+    options.eachRound?.();
+    await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1200));
+    appliers.shift()!.kill('SIGKILL');
+    appliers.push(d.spawn('apply-changes'));
+    if (round === 1) {
+      reader.kill('SIGKILL');
+      await exited(reader);
+      reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
+    }
+  }
+  writing = false;
+  await writer;
+  await stopProcess(reader, 5000);
+  await d.catchUp(2, 240_000, { DTS_LEASE_MS: '5000' });
+  await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+}
+
 describe('distributed shape: stand-ins, handlers and processes (real MariaDB binlog)', () => {
   it('syncs every type, updates, deletes, key changes and DDL exactly, as the standalone mode does', async () => {
     const src = await database('dist_types');
@@ -285,47 +337,11 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, ...keys, partitionFields: ['modifytime_year', 'modifytime_month'] };
       const d = await deploy('dist-mck9', { destination, objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 1000 }, incremental: { batchChanges: 100 } } });
 
-      // Full load with a chunk worker killed mid-chunk: its chunk comes back and rewrites its block.
-      const plan = await d.invokeHttp('plan-full-load');
-      expect(plan.statusCode, plan.body).toBe(200);
-      const victim = d.spawn('load-chunk');
-      await new Promise((r) => setTimeout(r, 1500));
-      victim.kill('SIGKILL');
-      const chunkers = [d.spawn('load-chunk'), d.spawn('load-chunk')];
-      await d.waitForPhase(['full-done', 'incremental'], 120_000);
-      await Promise.all(chunkers.map((w) => stopProcess(w, 3000)));
+      // A chunk worker killed mid-chunk: its chunk comes back and rewrites its block.
+      await fullLoadWithChunkWorkerKilled(d);
       expect(await query('SELECT COUNT(*), COUNT(DISTINCT id) FROM w_base')).toEqual(['20000|20000']);
 
-      let writing = true;
-      const writer = (async () => {
-        const c = await adminConnection();
-        await c.query(`USE \`${src}\``);
-        for (let i = 0; writing; i++) {
-          const id = 1 + ((i * 7919) % 30000);
-          await c.query(`INSERT INTO w VALUES (${id}, ${i}, 'ins ${i}') ON DUPLICATE KEY UPDATE v = ${i}, s = 'upd ${i}';
-            ${i % 3 === 0 ? `DELETE FROM w WHERE id = ${1 + ((i * 104729) % 30000)};` : ''}
-            ${i % 5 === 0 ? `UPDATE w SET id = ${40001 + i} WHERE id = ${1 + ((i * 31) % 30000)};` : ''}`);
-        }
-        await c.end();
-      })();
-      let reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
-      const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
-      for (let round = 0; round < 3; round++) {
-        mc.faults.loseCommitResponse(2);
-        await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1200));
-        appliers.shift()!.kill('SIGKILL');
-        appliers.push(d.spawn('apply-changes'));
-        if (round === 1) {
-          reader.kill('SIGKILL');
-          await exited(reader);
-          reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
-        }
-      }
-      writing = false;
-      await writer;
-      await stopProcess(reader, 5000);
-      await d.catchUp(2, 240_000, { DTS_LEASE_MS: '5000' });
-      await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+      await killUnderLoad(d, src, { eachRound: () => mc.faults.loseCommitResponse(2) });
 
       expect(await query('SELECT COUNT(*) FROM (SELECT record_id, before_flag FROM w_log GROUP BY record_id, before_flag HAVING COUNT(*) > 1) dup')).toEqual(['0']);
       const merged = mergeSelect({ base: 'w_base', log: 'w_log', columns: ['id', 'v', 's'], key: ['id'], at: Math.floor(Date.now() / 1000) + 60, rule: 'previous', partitionFields: ['modifytime_year', 'modifytime_month'] });
@@ -351,50 +367,11 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       INSERT INTO w SELECT seq, 0, 'init' FROM seq_1_to_20000;`);
     const d = await deploy('dist-k9', { objects: [{ database: src, as: dst }], advanced: { fullLoad: { chunkRows: 1000 }, incremental: { batchChanges: 100 } } });
 
-    // Full load with a chunk worker killed mid-chunk: its chunk is delivered again and reloaded.
-    const plan = await d.invokeHttp('plan-full-load');
-    expect(plan.statusCode, plan.body).toBe(200);
-    const victim = d.spawn('load-chunk');
-    await new Promise((r) => setTimeout(r, 1500));
-    victim.kill('SIGKILL');
-    const chunkers = [d.spawn('load-chunk'), d.spawn('load-chunk')];
-    await d.waitForPhase(['full-done', 'incremental'], 120_000);
-    await Promise.all(chunkers.map((w) => stopProcess(w, 3000)));
+    // A chunk worker killed mid-chunk: its chunk is delivered again and reloaded.
+    await fullLoadWithChunkWorkerKilled(d);
     await sameRows(src, dst, 'w', ['id', 'v', 's']);
 
-    let writing = true;
-    const writer = (async () => {
-      const c = await adminConnection();
-      await c.query(`USE \`${src}\``);
-      for (let i = 0; writing; i++) {
-        const id = 1 + ((i * 7919) % 30000);
-        await c.query(`INSERT INTO w VALUES (${id}, ${i}, 'ins ${i}') ON DUPLICATE KEY UPDATE v = ${i}, s = 'upd ${i}';
-          ${i % 3 === 0 ? `DELETE FROM w WHERE id = ${1 + ((i * 104729) % 30000)};` : ''}
-          ${i % 5 === 0 ? `UPDATE w SET id = ${40001 + i} WHERE id = ${1 + ((i * 31) % 30000)};` : ''}
-          INSERT INTO u VALUES (${i % 50}, 'k${i % 7}', ${i}) ON DUPLICATE KEY UPDATE v = v + ${i};`);
-      }
-      await c.end();
-    })();
-
-    // A killed invocation's messages come back after the queues' visibility timeout (10 s here).
-    // A killed reader's lease runs out before the next one may take it: 5 s here (30 s by default).
-    let reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
-    const appliers = [d.spawn('apply-changes'), d.spawn('apply-changes')];
-    for (let round = 0; round < 3; round++) {
-      await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1200));
-      appliers.shift()!.kill('SIGKILL');
-      appliers.push(d.spawn('apply-changes'));
-      if (round === 1) {
-        reader.kill('SIGKILL');
-        await exited(reader);
-        reader = d.spawn('reader', { DTS_LEASE_MS: '5000' });
-      }
-    }
-    writing = false;
-    await writer;
-    await stopProcess(reader, 5000);
-    await d.catchUp(2, 240_000, { DTS_LEASE_MS: '5000' });
-    await Promise.all(appliers.map((w) => stopProcess(w, 3000)));
+    await killUnderLoad(d, src, { more: (i) => `INSERT INTO u VALUES (${i % 50}, 'k${i % 7}', ${i}) ON DUPLICATE KEY UPDATE v = v + ${i};` });
     await sameRows(src, dst, 'w', ['id', 'v', 's']);
     await sameRows(src, dst, 'u', ['a', 'b', 'v']);
   }, 300_000);
