@@ -31,6 +31,20 @@ export interface RetryingBucket {
   readonly lastError: string;
 }
 
+/** The retry state of a failing batch's bucket: `attempts` failed so far, the first at `since` (ms). */
+export function retryingBucket(batch: ChangeBatch, error: unknown, attempts: number, since: number): RetryingBucket {
+  return {
+    bucket: batch.bucket,
+    tables: batchTables(batch),
+    position: formatPosition(batch.changes[0]!.pos),
+    since: new Date(since).toISOString(),
+    attempts,
+    lastError: errorMessage(error),
+  };
+}
+
+const errorMessage = (e: unknown): string => (e as Error | undefined)?.message ?? String(e);
+
 /** The destination tables a batch writes, "db.table", in order of first appearance. */
 export function batchTables(batch: ChangeBatch): string[] {
   const names = new Set<string>();
@@ -59,7 +73,7 @@ export class ApplyFailed extends FcDtsError {
   readonly tables: readonly string[];
 
   constructor(batch: ChangeBatch, cause: unknown, attempts: number) {
-    const reason = (cause as Error | undefined)?.message ?? String(cause);
+    const reason = errorMessage(cause);
     const tried = attempts > 1 ? ` after ${attempts} attempts` : '';
     super('APPLY_FAILED', `applying ${describeBatch(batch)} failed${tried}: ${reason}`, fixFor(cause), { cause });
     this.bucket = batch.bucket;

@@ -5,9 +5,9 @@
  * (one per bucket, overwritten by the next failure); the reader, which publishes the status, lists the
  * records and drops those its bucket's watermark has passed.
  */
-import { batchTables, isPermanent, type RetryingBucket } from '../apply/apply-failure.ts';
+import { isPermanent, retryingBucket, type RetryingBucket } from '../apply/apply-failure.ts';
 import type { ChangeBatch } from '../change/change-event.ts';
-import { comparePositions, formatPosition, isAfter, type BinlogPosition } from '../change/position.ts';
+import { comparePositions, isAfter, type BinlogPosition } from '../change/position.ts';
 import type { PayloadStore } from '../queue/batch-codec.ts';
 
 interface HeldRecord extends RetryingBucket {
@@ -25,16 +25,8 @@ export async function recordHeldBucket(store: PayloadStore, task: string, batch:
   const pos = batch.changes[0]!.pos;
   const previous = parse(await store.getPayload(id));
   const same = previous !== undefined && comparePositions(previous.pos, pos) === 0;
-  const record: HeldRecord = {
-    bucket: batch.bucket,
-    tables: batchTables(batch),
-    position: formatPosition(pos),
-    pos,
-    since: same ? previous.since : new Date().toISOString(),
-    attempts: same ? previous.attempts + 1 : 1,
-    lastError: (error as Error | undefined)?.message ?? String(error),
-    permanent: isPermanent(error),
-  };
+  const since = same ? Date.parse(previous.since) : Date.now();
+  const record: HeldRecord = { ...retryingBucket(batch, error, same ? previous.attempts + 1 : 1, since), pos, permanent: isPermanent(error) };
   await store.putPayload(id, Buffer.from(JSON.stringify(record)));
   return record.attempts;
 }

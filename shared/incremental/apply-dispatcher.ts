@@ -8,8 +8,7 @@
 import type { ChangeBatch } from '../change/change-event.ts';
 import { isConnectionProblem } from '../mysql/connection.ts';
 import type { ApplyOutcome, Sink } from '../apply/sink.ts';
-import { ApplyFailed, batchTables, isPermanent, type RetryingBucket } from '../apply/apply-failure.ts';
-import { formatPosition } from '../change/position.ts';
+import { ApplyFailed, isPermanent, retryingBucket, type RetryingBucket } from '../apply/apply-failure.ts';
 import { changeBytes } from './batcher.ts';
 
 export interface DispatcherOptions {
@@ -177,23 +176,11 @@ export class ApplyDispatcher {
           throw new ApplyFailed(current, e, attempt);
         }
         const delay = Math.min(30_000, 200 * 2 ** (attempt - 1));
-        this.noteRetry(current, e, attempt, started);
+        this.retries.set(batch.bucket, retryingBucket(current, e, attempt, started));
         this.options.log(`applying bucket ${batch.bucket}: ${(e as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s`);
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-  }
-
-  private noteRetry(batch: ChangeBatch, e: unknown, attempts: number, started: number): void {
-    const first = batch.changes[0]!;
-    this.retries.set(batch.bucket, {
-      bucket: batch.bucket,
-      tables: batchTables(batch),
-      position: formatPosition(first.pos),
-      since: new Date(started).toISOString(),
-      attempts,
-      lastError: (e as Error | undefined)?.message ?? String(e),
-    });
   }
 }
 

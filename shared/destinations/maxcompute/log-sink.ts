@@ -100,7 +100,8 @@ export class MaxComputeLogSink implements Sink {
   private async upload(groups: readonly PartitionEntries[]): Promise<LogSession[]> {
     const sessions: LogSession[] = [];
     for (const g of groups) {
-      const table = this.tableNamed(g.table);
+      // Every entry of a group is of one table: its first names it.
+      const table = this.table(g.entries[0]!.change);
       const partition = partitionSpec(table.partitionKeys, g.partition);
       const target = { table: table.name, partition };
       const rows = g.entries.map((e) => this.row(table, e));
@@ -131,11 +132,6 @@ export class MaxComputeLogSink implements Sink {
     const t = this.options.tables.get(`${c.table.database}.${c.table.table}`);
     if (!t) throw new FcDtsError('LOAD_FAILED', `no MaxCompute log table for ${c.table.database}.${c.table.table}`, 'report this: the table is not in the task');
     return t;
-  }
-
-  private tableNamed(name: string): LogTable {
-    for (const t of this.options.tables.values()) if (t.name === name) return t;
-    throw new RangeError(`no log table ${name}`);
   }
 }
 

@@ -39,7 +39,6 @@ import { comparable, fromText, sourceExpression, type TablestoreValue, type Valu
 
 const { Direction, INF_MIN, INF_MAX } = TableStore;
 
-
 export async function verifyTablestoreTask(
   task: Task,
   destination: TablestoreDestinationConfig,
