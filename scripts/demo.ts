@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { startMariaDb, DEFAULT_PORT } from './lib/mariadb-server.ts';
 import { createSampleShop } from './lib/sample-shop.ts';
 import { DEMO_DESTINATIONS, type DemoSetup } from './lib/demo-destinations.ts';
-import { DESTINATION_TYPES, destinationModule } from '../shared/destinations/registry.ts';
+import { DESTINATION_TYPES } from '../shared/destinations/registry.ts';
 import type { DestinationType } from '../shared/task/task.ts';
 
 const DIR = resolve('.local/demo');
@@ -102,10 +102,10 @@ async function demo(
     INSERT INTO orders SELECT 1000000 + seq, 1 + seq % 100, 'paid', seq * 1.5, NOW(6), 'new 😀' FROM seq_1_to_2000;
     DELETE FROM order_items WHERE order_id % 97 = 0;`);
   // The column change is replayed only where the destination takes DDL.
-  const withDdl = destinationModule(kind).ddl.applies;
+  const withDdl = setup.addedColumn !== undefined;
   if (withDdl) {
     await writer.query(`USE shop;
-      ALTER TABLE customers ADD COLUMN loyalty_points INT NOT NULL DEFAULT 0;
+      ALTER TABLE customers ADD COLUMN ${setup.addedColumn};
       UPDATE customers SET loyalty_points = id % 500 WHERE id % 3 = 0;`);
   }
   await writer.end();

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMaxComputeStandIn, type MaxComputeStandIn } from '../infra/maxcompute-standin/index.ts';
-import type { ChangeBatch, RowChange } from '../shared/change/change-event.ts';
-import { ApplyRejected } from '../shared/apply/sink.ts';
+import type { ChangeBatch, DdlChange, RowChange } from '../shared/change/change-event.ts';
+import { ApplyRejected, DDL_BUCKET } from '../shared/apply/sink.ts';
 import { LogLedger } from '../shared/destinations/maxcompute/log-ledger.ts';
 import { MaxComputeLogSink } from '../shared/destinations/maxcompute/log-sink.ts';
-import { baseTableDdl, logTableDdl, logTableOf, type LogLayout } from '../shared/destinations/maxcompute/maxcompute-schema.ts';
+import { LogTables } from '../shared/destinations/maxcompute/log-tables.ts';
+import { baseTableDdl, logTableDdl, type LogLayout } from '../shared/destinations/maxcompute/maxcompute-schema.ts';
 import { mergeSelect } from '../shared/destinations/maxcompute/merge-sql.ts';
 import { MaxComputeClient } from '../shared/maxcompute/maxcompute-client.ts';
 import type { ColumnInfo } from '../shared/mysql/catalog.ts';
@@ -66,13 +67,17 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
   });
 
   /** A fresh `_log` table and a sink (or several, sharing one ledger) writing it. */
-  async function setUp(table: string, sinks = 1): Promise<MaxComputeLogSink[]> {
+  async function setUp(table: string, sinks = 1, timeZone = 'UTC'): Promise<MaxComputeLogSink[]> {
     await client.sql.run(logTableDdl(mapping(table), layout).sql);
     const dir = mkdtempSync(join(tmpdir(), 'fc-dts-mc-ledger-'));
     dirs.push(dir);
-    const ledger = new LogLedger(new FileStateStore(dir));
-    const tables = new Map([[`shop.${table}`, logTableOf(mapping(table), layout, 'UTC')]]);
-    return Array.from({ length: sinks }, () => new MaxComputeLogSink({ client, ledger, layout, tables }));
+    const store = new FileStateStore(dir);
+    const ledger = new LogLedger(store);
+    const mappings = new Map([[`shop.${table}`, mapping(table)]]);
+    return Array.from({ length: sinks }, () => {
+      const tables = new LogTables({ client, records: store, layout, timeZone, mappings, imageName: (c) => c });
+      return new MaxComputeLogSink({ client, ledger, layout, tables });
+    });
   }
 
   async function logRows(table: string): Promise<string[]> {
@@ -166,5 +171,46 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
     expect(await at(T0 + 10)).toEqual(['1|base1', '2|base2']);
     expect(await at(T0 + 25)).toEqual(['1|new1', '2|base2', '3|three']);
     expect(await at(T0 + 31)).toEqual(['1|new1', '3|three']);
+  });
+
+  it('adds a column the source added to _base and _log once, and a sink that read the table before writes it after reading it again', async () => {
+    // Two appliers (as two Function Compute instances): B has the table from before the DDL, A applies it.
+    const [a, b] = await setUp('ddl', 2, 'Asia/Shanghai');
+    await client.sql.run(baseTableDdl(mapping('ddl')).sql);
+    const first = change('ddl', 'insert', undefined, { id: 1, v: 'a', d: null });
+    await b!.apply({ bucket: 0, prev: null, changes: [first] });
+
+    offset += 100;
+    const ddl: DdlChange = { kind: 'ddl', pos: { file: 5, offset, row: 0 }, ts: T0, sql: 'ALTER TABLE `ddl` ADD COLUMN seen TIMESTAMP(3) NULL, ADD COLUMN n INT UNSIGNED, ADD INDEX (n)', database: 'shop', tables: [{ database: 'shop', table: 'ddl' }] };
+    expect(await a!.apply({ bucket: DDL_BUCKET, prev: null, changes: [ddl] })).toMatchObject({ status: 'applied', applied: 1, ddlFailures: [] });
+    const columns = async (t: string) => (await client.getTable(t)).columns.map((c) => `${c.name} ${c.typeText}`);
+    expect(await columns('ddl_base')).toEqual(['id int', 'v string', 'd date', 'seen timestamp', 'n bigint']);
+    expect((await columns('ddl_log')).slice(5)).toEqual(['id int', 'v string', 'd date', 'seen timestamp', 'n bigint']);
+    // A replay is skipped; the same statement met again at a later position (a rerun) adds nothing twice.
+    expect(await a!.apply({ bucket: DDL_BUCKET, prev: null, changes: [ddl] })).toMatchObject({ status: 'applied', applied: 0, skipped: 1 });
+    const again = { ...ddl, pos: { ...ddl.pos, offset: ddl.pos.offset + 50 } };
+    expect(await a!.apply({ bucket: DDL_BUCKET, prev: null, changes: [again] })).toMatchObject({ status: 'applied', applied: 1, ddlFailures: [] });
+    expect(await columns('ddl_base')).toHaveLength(5);
+
+    // The MySQL TIMESTAMP arrives in UTC (the type kept with the DDL says so): 10:00Z shows as 18:00 in the project's zone.
+    const full = change('ddl', 'insert', undefined, { id: 2, v: 'b', d: null, seen: '2024-05-01 10:00:00.123', n: 4294967295 });
+    const lacking = change('ddl', 'insert', undefined, { id: 3, v: 'c', d: null, extra: 'not in MaxCompute' });
+    expect(await b!.apply({ bucket: 0, prev: first.pos, changes: [full, lacking] })).toMatchObject({ status: 'applied', applied: 2 });
+    const { rows } = await client.sql.query('SELECT id, seen, n FROM ddl_log ORDER BY id LIMIT 10', { settings: { 'odps.sql.allow.fullscan': 'true' } });
+    expect(rows.map((r) => r.join('|'))).toEqual(['1||', '2|2024-05-01 18:00:00.123000|4294967295', '3||']);
+  });
+
+  it('reports an ADD COLUMN MaxCompute refuses as a failed DDL, and the task goes on', async () => {
+    const [sink] = await setUp('wide');
+    await client.sql.run(baseTableDdl(mapping('wide')).sql);
+    offset += 100;
+    const columns = Array.from({ length: 1200 }, (_, i) => `c${i} INT`).join(', ');
+    const ddl: DdlChange = { kind: 'ddl', pos: { file: 5, offset, row: 0 }, ts: T0, sql: `ALTER TABLE wide ADD (${columns})`, database: 'shop', tables: [{ database: 'shop', table: 'wide' }] };
+    const outcome = await sink!.apply({ bucket: DDL_BUCKET, prev: null, changes: [ddl] });
+    expect(outcome).toMatchObject({ status: 'applied', applied: 0, watermark: ddl.pos });
+    expect(outcome.ddlFailures).toHaveLength(1);
+    expect(outcome.ddlFailures[0]!.error).toMatch(/1200|1,200|columns/);
+    const next = change('wide', 'insert', undefined, { id: 1, v: 'x', d: null, c0: 5 });
+    expect(await sink!.apply({ bucket: 0, prev: null, changes: [next] })).toMatchObject({ status: 'applied', applied: 1 });
   });
 });

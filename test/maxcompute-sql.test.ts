@@ -67,10 +67,8 @@ describe('the _base and _log tables', () => {
     expect(logTableDdl(orders, { additionalColumnRule: 'new', partitionFields: ['modifytime_day'] }).sql).toContain('PARTITIONED BY (`new_dts_sync_modifytime_day` STRING);');
   });
 
-  it('adds a new source column to both tables', () => {
-    expect(addColumnsDdl(orders, [{ source: column('tag', 'varchar(8)'), target: 'tag' }])).toEqual([
-      'ALTER TABLE `orders_base` ADD COLUMNS (`tag` STRING);',
-      'ALTER TABLE `orders_log` ADD COLUMNS (`tag` STRING);',
-    ]);
+  it('adds source columns at the end of a table, each with its mapped type', () => {
+    const added = [{ name: 'tag', dataType: 'varchar', columnType: 'varchar(8)' }, { name: 'n', dataType: 'int', columnType: 'int unsigned' }];
+    expect(addColumnsDdl('orders_log', added)).toBe('ALTER TABLE `orders_log` ADD COLUMNS (`tag` STRING, `n` BIGINT);');
   });
 });

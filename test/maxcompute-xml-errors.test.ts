@@ -78,6 +78,9 @@ describe('MaxCompute error bodies', () => {
     ['InternalServerError', 500, 'CONNECTION_FAILED', /retry later/, true],
     ['StatusConflict', 409, 'LOAD_FAILED', /not retried/, false],
     [undefined, 502, 'CONNECTION_FAILED', /destination\.endpoint/, true],
+    // A failed SQL task has no HTTP status: its ODPS-01 code says the statement is wrong, not the network.
+    ['ODPS-0130071', undefined, 'LOAD_FAILED', /not retried/, false],
+    [undefined, undefined, 'CONNECTION_FAILED', /destination\.endpoint/, true],
   ] as const)('maps %s (HTTP %i) to %s with a fix', (serviceCode, httpStatus, code, fix, transient) => {
     const e = new MaxComputeError({ what: 'table p1.orders_log', serviceCode, httpStatus, requestId: 'R1', serviceMessage: 'msg' });
     expect(e).toBeInstanceOf(MaxComputeError);

@@ -31,6 +31,8 @@ export interface DemoSetup {
    * was at `before`, a moment between the full load and the changes): the fc-dts arguments to run.
    */
   lookBack?(taskFile: string, before: number): string[];
+  /** Where the kind takes ADD COLUMN: the definition of the column the demo adds to customers (and fills for a third of them). */
+  readonly addedColumn?: string;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ const mysqlDemo: DemoDestination = async (s) => ({
   objects: [{ database: 'shop', as: 'shop_copy' }],
   env: {},
   summary: (rows, tables) => `copied ${count(rows)} rows of ${tables} tables, 2 views, a trigger and a procedure from shop to shop_copy`,
+  addedColumn: 'loyalty_points INT NOT NULL DEFAULT 0',
   close: async () => {},
 });
 
@@ -79,6 +82,8 @@ const maxComputeDemo: DemoDestination = async (_s, dir, log) => {
     env: { DEMO_MC_SECRET: keys.accessKeySecret },
     summary: (rows, tables) => `copied ${count(rows)} rows of ${tables} tables from shop into _base tables and every change into _log tables of the MaxCompute stand-in (data in ${data})`,
     lookBack: (taskFile, before) => ['merge', '-c', taskFile, '--table', 'orders', '--at', String(before), '--into', 'orders_before_changes'],
+    // No DEFAULT: rows already in customers_base would have NULL where the source has it (README "DDL").
+    addedColumn: 'loyalty_points INT',
     close: () => standIn.close(),
   };
 };

@@ -10,7 +10,7 @@ import type { Sink } from '../apply/sink.ts';
 import type { TableRef } from '../change/change-event.ts';
 import type { LoadTarget, LoadTargetOptions } from '../fullload/load-target.ts';
 import type { TableInfo } from '../mysql/catalog.ts';
-import type { DdlKind } from '../incremental/ddl-translator.ts';
+import type { DdlKind, DdlTranslation } from '../incremental/ddl-translator.ts';
 import type { CheckResult } from '../precheck/check-result.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { DatabaseMapping } from '../task/object-mapper.ts';
@@ -71,10 +71,15 @@ export interface DestinationPrecheck {
   close(): Promise<void>;
 }
 
-/** Whether incremental sync applies DDL to this kind: if so, how it reads tables back after one; if not, what a statement leaves behind. */
+/**
+ * Whether incremental sync applies DDL to this kind: every statement (then how it reads tables back
+ * after one), none (then what a statement leaves behind), or some (the kind's sink reads each statement
+ * it takes; tables are not relearned, so every column keeps flowing to it).
+ */
 export type DdlPolicy<C extends DestinationConfigBase> =
   | { readonly applies: true; openCatalog(task: TaskOf<C>): Promise<DestinationCatalog> }
-  | { readonly applies: false; refusal(kind: DdlKind): string };
+  | { readonly applies: false; refusal(kind: DdlKind): string }
+  | { readonly applies: 'some'; refusal(statement: DdlTranslation, config: C): string | undefined };
 
 /** Destination tables as the destination defines them (read after a DDL, to map later changes to them). */
 export interface DestinationCatalog {

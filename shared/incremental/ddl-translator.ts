@@ -83,7 +83,7 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   const reject = (reason: string): DdlDecision => ({ apply: false, reason, sourceTables, sourceRefs, label: p.label });
 
   const policy = destinationOf(task).ddl;
-  if (!policy.applies) return reject(policy.refusal(p.kind));
+  if (policy.applies === false) return reject(policy.refusal(p.kind));
   if (!task.sync.ddl) return reject('DDL synchronization is off (sync.ddl: false)');
   if (p.temporary) return reject(`${p.label}: temporary tables are not synchronized`);
   if (p.unsupported) return reject(`${p.label}: ${p.unsupported}`);
@@ -100,16 +100,15 @@ export function translateDdl(sql: string, defaultDatabase: string, task: Task, o
   // Views keep their source names (as schema synchronization creates them); routines hold no rows.
   const views = p.kind.endsWith('-view') ? objects.map((o) => ({ database: o.destDb!, table: o.name })) : [];
   const barrier = [...tables.map((t) => destOf(t.r)), ...renames.flat().map(destOf), ...views];
-  return {
-    apply: true,
-    translation: {
-      kind: p.kind,
-      sql: rewrite(s, p, resolved, names, destOf),
-      database,
-      tables: uniqueBy(barrier, (t) => `${t.database}\0${t.table}`),
-      sourceTables,
-    },
+  const translation: DdlTranslation = {
+    kind: p.kind,
+    sql: rewrite(s, p, resolved, names, destOf),
+    database,
+    tables: uniqueBy(barrier, (t) => `${t.database}\0${t.table}`),
+    sourceTables,
   };
+  const refused = policy.applies === 'some' ? policy.refusal(translation, task.destination) : undefined;
+  return refused === undefined ? { apply: true, translation } : reject(refused);
 }
 
 /**

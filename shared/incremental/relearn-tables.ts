@@ -10,7 +10,7 @@ import type { ChangeMapper } from './change-mapper.ts';
 /** `sourceTables`: "db.table" names of the source tables the DDL touched. */
 export async function relearnTables(task: Task, mapper: ChangeMapper, sourceTables: readonly string[]): Promise<void> {
   const policy = destinationOf(task).ddl;
-  if (!policy.applies) return;
+  if (policy.applies !== true) return;
   const catalog = await policy.openCatalog(task);
   try {
     for (const name of sourceTables) {

@@ -109,6 +109,8 @@ function meaningOf(serviceCode: string | undefined, status: number | undefined):
   const known = serviceCode === undefined ? undefined : BY_SERVICE_CODE[serviceCode];
   if (known !== undefined) return known;
   if (serviceCode?.startsWith('NoPermission')) return BY_SERVICE_CODE.NoPermission!;
+  // ODPS-01xxxxx: the statement itself is wrong (parse, semantic analysis, a limit): running it again fails again.
+  if (serviceCode?.startsWith('ODPS-01')) return { code: 'LOAD_FAILED', fix: 'check the statement against the message; it is not retried', transient: false };
   if (status === undefined || status >= 500 || status === 429) {
     return { code: 'CONNECTION_FAILED', fix: 'check destination.endpoint and the network; retry later', transient: true };
   }

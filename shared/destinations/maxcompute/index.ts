@@ -6,15 +6,16 @@
 import { FcDtsError, TaskFileError } from '../../errors.ts';
 import { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
 import type { BucketRecords, StateStore } from '../../state/state-store.ts';
-import { allTables } from '../../task/object-mapper.ts';
+import { allTables, applyCapitalization } from '../../task/object-mapper.ts';
 import type { ObjectSelection } from '../../task/task.ts';
 import type { Destination, TaskOf } from '../destination.ts';
 import { BaseLoadTarget } from './base-load-target.ts';
 import { parseMaxComputeDestination, type MaxComputeDestinationConfig } from './config.ts';
+import { ddlRefusal } from './ddl-policy.ts';
 import { LogLedger } from './log-ledger.ts';
+import { LogTables } from './log-tables.ts';
 import { MaxComputeLogSink } from './log-sink.ts';
 import { connectivityItem, maxComputeChecks } from './maxcompute-checks.ts';
-import { logTableOf } from './maxcompute-schema.ts';
 import { MAXCOMPUTE_LIMITS } from './maxcompute-table.ts';
 import { verifyMaxComputeTask } from './maxcompute-verify.ts';
 import { syncMaxComputeSchema } from './schema-sync.ts';
@@ -40,11 +41,8 @@ function recordsOf(store: StateStore): StateStore & BucketRecords {
   return s as StateStore & BucketRecords;
 }
 
-/** One namespace of tables per project, and no DDL from fc-dts yet. */
-function checkTask(objects: readonly ObjectSelection[], sync: { readonly ddl: boolean }): void {
-  if (sync.ddl) {
-    throw new TaskFileError('sync.ddl', 'MaxCompute destinations take no DDL from fc-dts yet: only INSERT, UPDATE and DELETE are synchronized', 'remove sync.ddl or set sync.ddl: false');
-  }
+/** One namespace of tables per project. */
+function checkTask(objects: readonly ObjectSelection[]): void {
   objects.forEach((o, i) => {
     if (o.as !== undefined) {
       throw new TaskFileError(`objects[${i}].as`, 'a MaxCompute project has no databases: database name mapping is not supported (tables keep their names, or the names given with tables[].as)', `remove objects[${i}].as`);
@@ -57,18 +55,12 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
   label: 'MaxCompute',
   taskFile: {
     parse: parseMaxComputeDestination,
-    ddlDefault: false,
+    ddlDefault: true,
     checkTask,
     secrets: (config) => [config.accessKeySecret],
   },
   limits: MAXCOMPUTE_LIMITS,
-  ddl: {
-    applies: false,
-    refusal: (kind) =>
-      kind === 'alter-table'
-        ? 'the _base and _log tables keep their columns: values of a column added on the source are not written, and a dropped one is logged as NULL'
-        : 'MaxCompute tables take no DDL from fc-dts: nothing changed in the project',
-  },
+  ddl: { applies: 'some', refusal: ddlRefusal },
   typedChanges: false,
   // MaxCompute enforces no keys: changes are appended to a log.
   enforcesUniqueKeys: false,
@@ -89,8 +81,12 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
   openLoadTarget: async (task, store, _willLoad, options) => new BaseLoadTarget(maxComputeClient(task.destination), recordsOf(store), task.destination.timeZone, task.sync.dirtyData, options),
   openSink: async (task, dbs, options) => {
     const d = task.destination;
-    const tables = new Map(allTables(dbs).map((t) => [`${t.target.database}.${t.target.table}`, logTableOf(t, d, d.timeZone)]));
-    return new MaxComputeLogSink({ client: maxComputeClient(d), ledger: new LogLedger(recordsOf(options.store)), layout: d, tables });
+    const client = maxComputeClient(d);
+    const records = recordsOf(options.store);
+    const mappings = new Map(allTables(dbs).map((t) => [`${t.target.database}.${t.target.table}`, t]));
+    const imageName = (column: string) => applyCapitalization(column, task.sync.capitalization);
+    const tables = new LogTables({ client, records, layout: d, timeZone: d.timeZone, mappings, imageName });
+    return new MaxComputeLogSink({ client, ledger: new LogLedger(records), layout: d, tables });
   },
   statusLines: (task, store) => maxComputeStatus(task, recordsOf(store)),
   verify: (task, settings, options) => verifyMaxComputeTask(task, task.destination, maxComputeClient(task.destination), settings, options),

@@ -14,10 +14,13 @@
  * rows become visible together, so no log entry is written twice.
  */
 import { isAfter, type BinlogPosition } from '../../change/position.ts';
-import type { CellValue, ChangeBatch, RowChange } from '../../change/change-event.ts';
-import { ApplyRejected, type ApplyOutcome, type Sink } from '../../apply/sink.ts';
-import { FcDtsError } from '../../errors.ts';
+import type { CellValue, ChangeBatch, DdlChange, RowChange } from '../../change/change-event.ts';
+import { ApplyRejected, type ApplyOutcome, type DdlFailure, type Sink } from '../../apply/sink.ts';
 import type { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
+import { FcDtsError } from '../../errors.ts';
+import { MaxComputeError } from '../../maxcompute/maxcompute-errors.ts';
+import { readAddColumns } from './added-columns.ts';
+import type { LogTables } from './log-tables.ts';
 import { commitOnce } from './commit-once.ts';
 import type { MaxComputeRow, MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';
 import type { TunnelColumn } from '../../maxcompute/tunnel-record-codec.ts';
@@ -32,7 +35,7 @@ export interface LogTable {
   /** The record stream's columns: the additional ones, then the source columns (destination names). */
   readonly columns: readonly TunnelColumn[];
   readonly partitionKeys: readonly string[];
-  /** One per source column, in `columns` order after the five additional ones. */
+  /** One per data column, in `columns` order after the five additional ones: the image column it takes (NULL when the image lacks it) and its writer. */
   readonly sourceColumns: ReadonlyArray<{ readonly name: string; readonly write: (v: CellValue) => MaxComputeValue }>;
 }
 
@@ -40,8 +43,7 @@ export interface LogSinkOptions {
   readonly client: MaxComputeClient;
   readonly ledger: LogLedger;
   readonly layout: LogLayout;
-  /** The log table of each destination table, by `database.table`. */
-  readonly tables: ReadonlyMap<string, LogTable>;
+  readonly tables: LogTables;
 }
 
 /** Why a recorded commit can be found with its session expired. */
@@ -53,21 +55,48 @@ export class MaxComputeLogSink implements Sink {
   async apply(batch: ChangeBatch): Promise<ApplyOutcome> {
     const seen = await this.settled(batch.bucket);
     if (batch.prev !== null && isAfter(batch.prev, seen.watermark)) return outcome('early', 0, 0, seen.watermark);
-    const fresh = batch.changes.filter((c): c is RowChange => c.kind === 'row' && isAfter(c.pos, seen.watermark));
-    const skipped = batch.changes.length - fresh.length;
     const through = batch.through ?? batch.changes.at(-1)!.pos;
+    const ddl = batch.changes.filter((c): c is DdlChange => c.kind === 'ddl' && isAfter(c.pos, seen.watermark));
+    const ddlFailures: DdlFailure[] = [];
+    for (const d of ddl) await this.applyDdl(d, ddlFailures);
+    const fresh = batch.changes.filter((c): c is RowChange => c.kind === 'row' && isAfter(c.pos, seen.watermark));
+    const skipped = batch.changes.length - fresh.length - ddl.length;
     if (fresh.length === 0) {
       if (isAfter(through, seen.watermark) && !(await this.options.ledger.advance(batch.bucket, seen, through))) return outcome('early', 0, 0, seen.watermark);
-      return outcome('applied', 0, skipped, through);
+      return outcome('applied', ddl.length - ddlFailures.length, skipped, through, ddlFailures);
     }
-    const groups = entriesByPartition(fresh, this.options.layout.partitionFields, (c) => this.table(c).name);
-    const sessions = await this.upload(groups);
+    const tables = await this.tablesOf(fresh);
+    const groups = entriesByPartition(fresh, this.options.layout.partitionFields, (c) => tables.get(c)!.name);
+    const sessions = await this.upload(groups, tables);
     const pending: PendingCommit = { through, sessions, entries: groups.reduce((n, g) => n + g.entries.length, 0) };
     // Another applier moved the bucket meanwhile: ours are dropped uncommitted (they expire), and the
     // batch is looked at again once that one is done.
     if (!(await this.options.ledger.begin(batch.bucket, seen, pending))) return outcome('early', 0, 0, seen.watermark);
     await this.complete(batch.bucket, { ...seen, version: (seen.version ?? 0) + 1, pending }, true);
     return outcome('applied', fresh.length, skipped, through);
+  }
+
+  /**
+   * ADD COLUMN on the source, applied to `_base` and `_log` (the DDL policy passes no other statement).
+   * A statement MaxCompute refuses (1,200 columns reached) is reported and the task goes on, as for
+   * MySQL destinations; a transient failure is retried with the batch.
+   */
+  private async applyDdl(d: DdlChange, failures: DdlFailure[]): Promise<void> {
+    const read = readAddColumns(d.sql);
+    if (!('columns' in read)) throw new FcDtsError('LOAD_FAILED', `a MaxCompute destination was sent a DDL it does not apply (${read.refusal}): ${d.sql}`, 'report this: the DDL policy should have refused it');
+    try {
+      for (const table of d.tables) await this.options.tables.addColumns(table, read.columns);
+    } catch (e) {
+      if (!(e instanceof MaxComputeError) || e.transient) throw e;
+      failures.push({ sql: d.sql, error: e.message, pos: d.pos });
+    }
+  }
+
+  /** The `_log` table of each change (read again where a change has a column the table lacked). */
+  private async tablesOf(changes: readonly RowChange[]): Promise<Map<RowChange, LogTable>> {
+    const out = new Map<RowChange, LogTable>();
+    for (const c of changes) out.set(c, await this.options.tables.of(c));
+    return out;
   }
 
   async watermark(bucket: number): Promise<BinlogPosition | null> {
@@ -97,11 +126,11 @@ export class MaxComputeLogSink implements Sink {
   }
 
   /** An upload session per group, its rows in block 0. */
-  private async upload(groups: readonly PartitionEntries[]): Promise<LogSession[]> {
+  private async upload(groups: readonly PartitionEntries[], tables: ReadonlyMap<RowChange, LogTable>): Promise<LogSession[]> {
     const sessions: LogSession[] = [];
     for (const g of groups) {
       // Every entry of a group is of one table: its first names it.
-      const table = this.table(g.entries[0]!.change);
+      const table = tables.get(g.entries[0]!.change)!;
       const partition = partitionSpec(table.partitionKeys, g.partition);
       const target = { table: table.name, partition };
       const rows = g.entries.map((e) => this.row(table, e));
@@ -115,10 +144,8 @@ export class MaxComputeLogSink implements Sink {
   private row(table: LogTable, e: LogEntry): MaxComputeRow {
     const values: MaxComputeValue[] = [e.recordId, e.operation, e.utcTimestamp, e.beforeFlag, e.afterFlag];
     for (const c of table.sourceColumns) {
-      const v = e.image[c.name];
-      if (v === undefined) throw new FcDtsError('LOAD_FAILED', `MaxCompute table ${table.name}: log entry ${e.recordId} has no value for column ${c.name}`, 'report this: the change was built without the column');
       try {
-        values.push(c.write(v));
+        values.push(c.write(e.image[c.name] ?? null));
       } catch (err) {
         // The dirty-data policy decides: the batch is applied again without the change, or the task stops at it.
         if (err instanceof UnwritableValue) throw new ApplyRejected(e.change, new UnwritableValue(`column ${c.name}: ${err.message}`));
@@ -127,15 +154,9 @@ export class MaxComputeLogSink implements Sink {
     }
     return values;
   }
-
-  private table(c: RowChange): LogTable {
-    const t = this.options.tables.get(`${c.table.database}.${c.table.table}`);
-    if (!t) throw new FcDtsError('LOAD_FAILED', `no MaxCompute log table for ${c.table.database}.${c.table.table}`, 'report this: the table is not in the task');
-    return t;
-  }
 }
 
-function outcome(status: ApplyOutcome['status'], applied: number, skipped: number, watermark: BinlogPosition | null): ApplyOutcome {
-  return { status, applied, skipped, watermark, ddlFailures: [] };
+function outcome(status: ApplyOutcome['status'], applied: number, skipped: number, watermark: BinlogPosition | null, ddlFailures: readonly DdlFailure[] = []): ApplyOutcome {
+  return { status, applied, skipped, watermark, ddlFailures };
 }
 

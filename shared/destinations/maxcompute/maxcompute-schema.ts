@@ -1,6 +1,6 @@
 /**
  * The CREATE TABLE statements of a synchronized table's `_base` and `_log` tables (reference 001), and
- * the ALTER TABLE that adds a column to both. A MaxCompute project is one namespace: tables keep their
+ * the ALTER TABLE that adds columns to either. A MaxCompute project is one namespace: tables keep their
  * own (target) names whatever their source database, with the suffixes appended.
  */
 import type { ColumnMapping, TableMapping } from '../../task/object-mapper.ts';
@@ -8,9 +8,7 @@ import { loadColumns } from '../../task/object-mapper.ts';
 import type { MaxComputeDestinationConfig } from './config.ts';
 import { ADDITIONAL_COLUMNS, additionalNames, BASE_SUFFIX, LOG_SUFFIX, maxComputeType } from './maxcompute-table.ts';
 import { quoteName } from './merge-sql.ts';
-import { parseType } from '../../maxcompute/maxcompute-types.ts';
-import { valueWriter } from './maxcompute-values.ts';
-import type { LogTable } from './log-sink.ts';
+import type { AddedColumn } from './added-columns.ts';
 
 export interface TableDdl {
   readonly name: string;
@@ -52,23 +50,8 @@ export function logTableDdl(t: TableMapping, layout: LogLayout): TableDdl {
   };
 }
 
-/** ADD COLUMN on the source, applied to both tables (MaxCompute appends it at the end). */
-export function addColumnsDdl(t: Pick<TableMapping, 'target'>, columns: readonly ColumnMapping[]): string[] {
-  const list = columns.map(columnDefinition).join(', ');
-  return [baseTable(t), logTable(t)].map((name) => `ALTER TABLE ${quoteName(name)} ADD COLUMNS (${list});`);
-}
-
-/** The `_log` table as the sink writes it: record columns, partition keys, and a value writer per source column. */
-export function logTableOf(t: TableMapping, layout: LogLayout, timeZone: string): LogTable {
-  const names = additionalNames(layout.additionalColumnRule, layout.partitionFields);
-  const source = loadColumns(t);
-  return {
-    name: logTable(t),
-    columns: [
-      ...ADDITIONAL_COLUMNS.map((c, i) => ({ name: names.columns[i]!, type: parseType(c.type) })),
-      ...source.map((c) => ({ name: c.target, type: parseType(maxComputeType(c.source).type) })),
-    ],
-    partitionKeys: names.partitions,
-    sourceColumns: source.map((c) => ({ name: c.target, write: valueWriter(c.source, timeZone) })),
-  };
+/** ADD COLUMN on the source, for `_base` or `_log` (MaxCompute appends the columns at the end). */
+export function addColumnsDdl(table: string, columns: readonly AddedColumn[]): string {
+  const list = columns.map((c) => `${quoteName(c.name)} ${maxComputeType(c).type}`).join(', ');
+  return `ALTER TABLE ${quoteName(table)} ADD COLUMNS (${list});`;
 }

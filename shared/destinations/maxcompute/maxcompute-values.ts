@@ -23,9 +23,16 @@ export class UnwritableValue extends Error {
 
 /** The writer of a source column's values: its MaxCompute type and time zone decided once. */
 export function valueWriter(c: Pick<ColumnInfo, 'dataType' | 'columnType'>, timeZone: string): (v: CellValue) => MaxComputeValue {
-  const { type } = maxComputeType(c);
+  return columnWriter(maxComputeType(c).type, c.dataType, timeZone);
+}
+
+/**
+ * The writer of a MaxCompute column of `type` (upper case, as maxComputeType spells it) holding a
+ * source column of base type `sourceDataType` (undefined when no longer known: read as a DATETIME).
+ */
+export function columnWriter(type: string, sourceDataType: string | undefined, timeZone: string): (v: CellValue) => MaxComputeValue {
   // A MySQL TIMESTAMP is an instant, and changes carry it in UTC.
-  const zone = c.dataType.toLowerCase() === 'timestamp' ? 'UTC' : timeZone;
+  const zone = sourceDataType?.toLowerCase() === 'timestamp' ? 'UTC' : timeZone;
   return (v) => withinCell(maxComputeValue(v, type, zone));
 }
 
