@@ -8,26 +8,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMaxComputeStandIn, type MaxComputeStandIn } from '../infra/maxcompute-standin/index.ts';
-import { MaxComputeClient } from '../shared/maxcompute/maxcompute-client.ts';
 import { FileStateStore } from '../shared/state/file-state-store.ts';
 import { fcDtsChildren, writeTaskFile } from './helpers/fc-dts-process.ts';
+import { startTestMaxCompute, type TestMaxCompute } from './helpers/maxcompute.ts';
 import { taskDoc, testDatabases, uniqueName } from './helpers/mariadb.ts';
-
-const AK = 'LTAImcddltest';
-const SECRET = 'mc-ddl-secret';
-const FULLSCAN = { settings: { 'odps.sql.allow.fullscan': 'true' } };
 
 describe('MySQL → MaxCompute DDL with fc-dts run (MariaDB binlog, MaxCompute stand-in)', () => {
   const dbs = testDatabases();
   const children = fcDtsChildren();
   const dirs = mkdtempSync(join(tmpdir(), 'fc-dts-mc-ddl-'));
-  let mc: MaxComputeStandIn;
-  let client: MaxComputeClient;
+  let mc: TestMaxCompute;
 
   beforeAll(async () => {
-    mc = await startMaxComputeStandIn({ accessKeyId: AK, accessKeySecret: SECRET });
-    client = new MaxComputeClient({ endpoint: mc.endpoint, project: mc.project, credentials: { accessKeyId: AK, accessKeySecret: SECRET } });
+    mc = await startTestMaxCompute();
   });
   afterEach(() => children.killAll());
   afterAll(async () => {
@@ -35,8 +28,8 @@ describe('MySQL → MaxCompute DDL with fc-dts run (MariaDB binlog, MaxCompute s
     rmSync(dirs, { recursive: true, force: true });
   });
 
-  const rows = async (sql: string) => (await client.sql.query(sql, FULLSCAN)).rows.map((r) => r.join('|'));
-  const columns = async (table: string) => (await client.getTable(table)).columns.map((c) => c.name);
+  const rows = (sql: string) => mc.rows(sql);
+  const columns = async (table: string) => (await mc.client.getTable(table)).columns.map((c) => c.name);
   /** Waits (at most a minute) until the log holds `n` entries of row `id`: the live run has applied it. */
   async function logged(id: number, n = 1): Promise<void> {
     for (let i = 0; i < 600; i++) {
@@ -52,7 +45,7 @@ describe('MySQL → MaxCompute DDL with fc-dts run (MariaDB binlog, MaxCompute s
     await sql("CREATE TABLE acct (id INT PRIMARY KEY, name VARCHAR(20), note VARCHAR(20)); INSERT INTO acct SELECT seq, CONCAT('n', seq), 'x' FROM seq_1_to_20");
     const t = writeTaskFile(dirs, taskDoc({
       name: uniqueName('mcddl'),
-      destination: { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET, partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] },
+      destination: mc.destination({ partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] }),
       objects: [{ database: db }],
     }));
     const full = await children.run(t, 'full-done');

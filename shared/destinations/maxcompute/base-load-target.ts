@@ -3,7 +3,10 @@
  * block (block id = chunk index), the session committed once every chunk of the table is loaded. A
  * chunk loaded again (a retry, a restarted run) writes its block again, which replaces it; nothing is
  * visible before the commit, and the commit makes every block visible at once. The session id is kept
- * in the state store (BucketRecords) so a restarted run goes on with the same session.
+ * in the state store (BucketRecords) so a restarted run goes on with the same session. A session takes
+ * 20,000 blocks: a table of more chunks gets a session per 20,000 (chunk n is block n mod 20,000 of
+ * session n div 20,000), all committed at the end; each commits once, so a kill between two commits
+ * leaves the next run committing the rest.
  *
  * Rows stream from the source into the block's request body (the source query paused while the
  * request is busy), so memory does not grow with the chunk; a retried block upload reads the chunk
@@ -31,6 +34,15 @@ import { UnwritableValue, valueWriter } from './maxcompute-values.ts';
 import { dirtyRowJson } from '../../state/dirty-row.ts';
 import type { DirtyDataPolicy } from '../../task/task.ts';
 
+/** A table's `_base` load as recorded in the state store (BucketRecords `maxcompute-base`, bucket = the table's place in the plan). */
+interface BaseSessions {
+  readonly table: string;
+  /** Upload session ids by session number. */
+  readonly uploadIds: Readonly<Record<number, string>>;
+  readonly committed: boolean;
+}
+
+/** The session a chunk's block goes to. */
 interface BaseSession {
   readonly table: string;
   readonly uploadId: string;
@@ -39,17 +51,28 @@ interface BaseSession {
 
 const RECORD = 'maxcompute-base';
 
-export class BaseLoadTarget implements LoadTarget {
-  /** Sessions by source table ("db.table"), once known in this process. */
-  private readonly sessions = new Map<string, Promise<BaseSession>>();
+export interface BaseLoadSettings {
+  readonly client: MaxComputeClient;
+  readonly store: StateStore & BucketRecords;
+  readonly timeZone: string;
+  readonly dirtyData: DirtyDataPolicy;
+  /** Blocks an upload session takes (MaxCompute: 20,000); lower only to test tables of several sessions. */
+  readonly blocksPerSession?: number;
+}
 
-  constructor(
-    private readonly client: MaxComputeClient,
-    private readonly store: StateStore & BucketRecords,
-    private readonly timeZone: string,
-    private readonly dirtyData: DirtyDataPolicy,
-    private readonly options: LoadTargetOptions,
-  ) {}
+export class BaseLoadTarget implements LoadTarget {
+  /** Sessions by source table ("db.table") and session number, once known in this process. */
+  private readonly sessions = new Map<string, Promise<BaseSession>>();
+  private readonly client: MaxComputeClient;
+  private readonly store: StateStore & BucketRecords;
+  private readonly timeZone: string;
+  private readonly dirtyData: DirtyDataPolicy;
+  private readonly blocksPerSession: number;
+
+  constructor(settings: BaseLoadSettings, private readonly options: LoadTargetOptions) {
+    ({ client: this.client, store: this.store, timeZone: this.timeZone, dirtyData: this.dirtyData } = settings);
+    this.blocksPerSession = settings.blocksPerSession ?? MAX_BLOCK_ID + 1;
+  }
 
   async worker(): Promise<ChunkTarget> {
     return {
@@ -61,7 +84,7 @@ export class BaseLoadTarget implements LoadTarget {
 
   async close(): Promise<void> {}
 
-  /** Commits the session of every table whose chunks are all loaded (a table still loading waits for a later run). */
+  /** Commits the sessions of every table whose chunks are all loaded (a table still loading waits for a later run). */
   async finish(): Promise<void> {
     const plan = await this.store.getPlan();
     if (!plan) return;
@@ -70,19 +93,18 @@ export class BaseLoadTarget implements LoadTarget {
       if (ledger.chunksDone(p.table) < p.chunks.length) continue;
       const record = await this.store.getBucketRecord(RECORD, index);
       if (!record) continue;
-      const session = JSON.parse(record.value) as BaseSession;
-      if (session.committed) continue;
-      await this.commit(session);
-      await this.store.putBucketRecord(RECORD, index, record.version, JSON.stringify({ ...session, committed: true }));
-      this.options.log?.(`MaxCompute table ${session.table}: ${p.chunks.length} chunks committed`);
+      const load = parseRecord(record.value);
+      if (load.committed) continue;
+      for (const uploadId of Object.values(load.uploadIds)) await this.commit(load.table, uploadId);
+      await this.store.putBucketRecord(RECORD, index, record.version, JSON.stringify({ ...load, committed: true }));
+      const sessions = Object.keys(load.uploadIds).length;
+      this.options.log?.(`MaxCompute table ${load.table}: ${p.chunks.length} chunks committed${sessions > 1 ? ` in ${sessions} upload sessions` : ''}`);
     }
   }
 
   private async load(source: Connection, table: TableMapping, chunk: Chunk): Promise<ChunkLoadResult> {
-    if (chunk.index > MAX_BLOCK_ID) {
-      throw new FcDtsError('LOAD_FAILED', `${tableLabel(table)}: chunk ${chunk.index} is past the ${MAX_BLOCK_ID + 1} blocks of a MaxCompute upload session`, 'raise advanced.fullLoad.chunkRows so the table has fewer chunks');
-    }
-    const session = await this.session(table);
+    const session = await this.session(table, Math.floor(chunk.index / this.blocksPerSession));
+    const block = chunk.index % this.blocksPerSession;
     // Committed once every chunk was loaded: a chunk loaded again (a load-chunk message delivered twice) is in it.
     if (session.committed) return { rows: 0, bytes: 0 };
     const columns = loadColumns(table);
@@ -99,7 +121,7 @@ export class BaseLoadTarget implements LoadTarget {
     const sql = chunkSelect(table, chunk, columns.map((c) => sourceSelect(c.source, quoteIdent(c.source.name))).join(', '));
     let counted: ChunkLoadResult = { rows: 0, bytes: 0 };
     await this.options.throttle.beforeQuery();
-    await this.client.tunnel.putBlock({ table: session.table }, session.uploadId, chunk.index, tunnelColumns, () => {
+    await this.client.tunnel.putBlock({ table: session.table }, session.uploadId, block, tunnelColumns, () => {
       counted = { rows: 0, bytes: 0 };
       const refused = (raw: Array<Buffer | null>, e: UnwritableValue) => this.refused(table, chunk, columns.map((c) => c.target), raw, e);
       return this.rows(source, sql, convert, refused, (bytes) => (counted = { rows: counted.rows + 1, bytes: counted.bytes + bytes }));
@@ -145,34 +167,44 @@ export class BaseLoadTarget implements LoadTarget {
     this.options.onDirty();
   }
 
-  /** The table's upload session: the recorded one, else a new one recorded (of two workers creating one, the first recorded wins). */
-  private session(table: TableMapping): Promise<BaseSession> {
+  /** Session `n` of the table: the recorded one, else a new one recorded (of two workers creating one, the first recorded wins). */
+  private session(table: TableMapping, n: number): Promise<BaseSession> {
     const label = `${table.source.database}.${table.source.name}`;
-    let s = this.sessions.get(label);
+    const key = `${label}#${n}`;
+    let s = this.sessions.get(key);
     if (!s) {
-      s = this.openSession(table, label);
-      this.sessions.set(label, s);
-      s.catch(() => this.sessions.delete(label));
+      s = this.openSession(table, label, n);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
     }
     return s;
   }
 
-  private async openSession(table: TableMapping, label: string): Promise<BaseSession> {
+  private async openSession(table: TableMapping, label: string, n: number): Promise<BaseSession> {
     const index = (await this.store.getPlan())?.tables.findIndex((p) => p.table === label) ?? -1;
     if (index < 0) throw new FcDtsError('STATE_INVALID', `${label} is not in the full-load plan`, 'start the task from scratch (remove its state)');
+    const name = baseTable(table);
     for (;;) {
       const record = await this.store.getBucketRecord(RECORD, index);
-      if (record) return JSON.parse(record.value) as BaseSession;
-      const name = baseTable(table);
+      const load = record ? parseRecord(record.value) : { table: name, uploadIds: {}, committed: false };
+      const known = load.uploadIds[n];
+      if (known !== undefined || load.committed) return { table: load.table, uploadId: known ?? '', committed: load.committed };
       const created = await this.client.tunnel.createUpload({ table: name });
-      const session: BaseSession = { table: name, uploadId: created.uploadId, committed: false };
-      if (await this.store.putBucketRecord(RECORD, index, undefined, JSON.stringify(session))) return session;
+      const next: BaseSessions = { ...load, uploadIds: { ...load.uploadIds, [n]: created.uploadId } };
+      // Lost to another worker: its session is used and ours expires unused.
+      if (await this.store.putBucketRecord(RECORD, index, record?.version, JSON.stringify(next))) return { table: name, uploadId: created.uploadId, committed: false };
     }
   }
 
-  private commit(session: BaseSession): Promise<void> {
-    return commitOnce(this.client.tunnel, { table: session.table }, session.uploadId, 'start the task from scratch (remove its state and the _base table) to load the table again');
+  private commit(table: string, uploadId: string): Promise<void> {
+    return commitOnce(this.client.tunnel, { table }, uploadId, 'start the task from scratch (remove its state and the _base table) to load the table again');
   }
+}
+
+/** A record as written now, or by a version that kept a single `uploadId`. */
+function parseRecord(value: string): BaseSessions {
+  const r = JSON.parse(value) as BaseSessions | { table: string; uploadId: string; committed: boolean };
+  return 'uploadId' in r ? { table: r.table, uploadIds: { 0: r.uploadId }, committed: r.committed } : r;
 }
 
 /** How many of the plan's `tables` tables have their `_base` upload session committed. */
@@ -180,7 +212,7 @@ export async function committedBaseTables(store: BucketRecords, tables: number):
   let committed = 0;
   for (let index = 0; index < tables; index++) {
     const record = await store.getBucketRecord(RECORD, index);
-    if (record && (JSON.parse(record.value) as BaseSession).committed) committed++;
+    if (record && parseRecord(record.value).committed) committed++;
   }
   return committed;
 }

@@ -78,7 +78,8 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
     };
   },
   syncSchema: (task, dbs, options) => syncMaxComputeSchema(maxComputeClient(task.destination), task.destination, allTables(dbs), options),
-  openLoadTarget: async (task, store, _willLoad, options) => new BaseLoadTarget(maxComputeClient(task.destination), recordsOf(store), task.destination.timeZone, task.sync.dirtyData, options),
+  openLoadTarget: async (task, store, _willLoad, options) =>
+    new BaseLoadTarget({ client: maxComputeClient(task.destination), store: recordsOf(store), timeZone: task.destination.timeZone, dirtyData: task.sync.dirtyData }, options),
   openSink: async (task, dbs, options) => {
     const d = task.destination;
     const client = maxComputeClient(d);
