@@ -56,6 +56,8 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
   let mc: MaxComputeStandIn;
   let client: MaxComputeClient;
   const dirs: string[] = [];
+  /** Each table's ledger, as setUp made it. */
+  const ledgers = new Map<string, LogLedger>();
 
   beforeAll(async () => {
     mc = await startMaxComputeStandIn({ accessKeyId: AK, accessKeySecret: SECRET });
@@ -73,6 +75,7 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
     dirs.push(dir);
     const store = new FileStateStore(dir);
     const ledger = new LogLedger(store);
+    ledgers.set(table, ledger);
     const mappings = new Map([[`shop.${table}`, mapping(table)]]);
     return Array.from({ length: sinks }, () => {
       const tables = new LogTables({ client, records: store, layout, timeZone, mappings, imageName: (c) => c });
@@ -212,5 +215,26 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
     expect(outcome.ddlFailures[0]!.error).toMatch(/1200|1,200|columns/);
     const next = change('wide', 'insert', undefined, { id: 1, v: 'x', d: null, c0: 5 });
     expect(await sink!.apply({ bucket: 0, prev: null, changes: [next] })).toMatchObject({ status: 'applied', applied: 1 });
+  });
+
+  it('resolves a recorded commit whose sessions the service has forgotten (24 h) by looking in the table: a committed session is kept, a lost one written again', async () => {
+    const [sink] = await setUp('late');
+    // Two changes a day apart: two partitions, two sessions.
+    const a = change('late', 'insert', undefined, { id: 1, v: 'a', d: null });
+    const b = change('late', 'insert', undefined, { id: 2, v: 'b', d: null }, 86_400);
+    mc.faults.failRequests('CommitUpload', 1);
+    await expect(sink!.apply({ bucket: 3, prev: null, changes: [a, b] })).rejects.toThrow(/ServiceUnavailable/);
+    // As if an applier committed the first session and was killed before the second; a day later both sessions are forgotten.
+    const [first, second] = (await ledgers.get('late')!.read(3)).pending!.sessions;
+    await client.tunnel.commitUpload({ table: first!.table, partition: first!.partition }, first!.uploadId);
+    await mc.faults.purgeSession(first!.uploadId);
+    await mc.faults.purgeSession(second!.uploadId);
+
+    // Applied again, cut differently (a change per batch): the first is in the table already, the second is written.
+    expect(await sink!.apply({ bucket: 3, prev: null, changes: [a] })).toMatchObject({ status: 'applied', applied: 0, skipped: 1, watermark: a.pos });
+    expect(await sink!.apply({ bucket: 3, prev: a.pos, changes: [b] })).toMatchObject({ status: 'applied', applied: 1, watermark: b.pos });
+    const id = (c: RowChange) => String(5 * 2 ** 32 + c.pos.offset);
+    expect(await logRows('late')).toEqual([`${id(a)}|I|${T0}|N|Y|1|a||01`, `${id(b)}|I|${T0 + 86_400}|N|Y|2|b||02`]);
+    expect((await ledgers.get('late')!.read(3)).redo).toBeUndefined();
   });
 });

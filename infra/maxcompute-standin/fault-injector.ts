@@ -14,6 +14,11 @@ export interface MaxComputeFaults {
   /** The upload session expires now: its blocks can no longer be written or committed, reload reports EXPIRED. */
   expireSession(uploadId: string): Promise<void>;
   /**
+   * The session is forgotten, committed or not, as the service may once its 24 h are over: reload
+   * answers 404 NoSuchUpload, so only the table itself tells whether its rows were committed.
+   */
+  purgeSession(uploadId: string): Promise<void>;
+  /**
    * SQL instances submitted from now on stay Running (task Running) until the returned function is called:
    * a test can then see the state a slow job is in without relying on timing.
    */
@@ -31,7 +36,7 @@ export class FaultInjector implements MaxComputeFaults {
   private gate: Promise<void> = Promise.resolve();
   private readonly releases: Array<() => void> = [];
 
-  constructor(private readonly expire: (uploadId: string) => Promise<void>) {}
+  constructor(private readonly sessions: { expire(uploadId: string): Promise<void>; purge(uploadId: string): Promise<void> }) {}
 
   loseCommitResponse(count = 1): void {
     this.lostCommits += positive(count);
@@ -46,7 +51,11 @@ export class FaultInjector implements MaxComputeFaults {
   }
 
   expireSession(uploadId: string): Promise<void> {
-    return this.expire(uploadId);
+    return this.sessions.expire(uploadId);
+  }
+
+  purgeSession(uploadId: string): Promise<void> {
+    return this.sessions.purge(uploadId);
   }
 
   holdSql(): () => void {

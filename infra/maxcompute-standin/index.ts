@@ -68,7 +68,7 @@ export async function startMaxComputeStandIn(options: MaxComputeStandInOptions):
   const catalog = await Catalog.load(db, project, partitionsPerTable);
   const sqlContext = { db, catalog, owner: OWNER, timeZone, resultRows };
   const tunnel = new Tunnel({ db, catalog, owner: OWNER, timeZone, sessionTtlMs: () => sessionTtlMs });
-  const faults = new FaultInjector((id) => tunnel.expire(id));
+  const faults = new FaultInjector(tunnel);
   const instances = new Instances(
     OWNER,
     () => options.sqlDelayMs ?? 50,

@@ -161,6 +161,15 @@ export class Tunnel {
     });
   }
 
+  /** Fault injection: the session is forgotten (its committed rows stay in the table). */
+  async purge(id: string): Promise<void> {
+    await this.ctx.db.exclusive(async () => {
+      await this.upload(id);
+      await this.ctx.db.run('DELETE FROM __mc_uploads WHERE id = $1', [id]);
+      await this.ctx.db.run('DELETE FROM __mc_blocks WHERE upload_id = $1', [id]);
+    });
+  }
+
   /** Fault injection: the session expires now. */
   async expire(id: string): Promise<void> {
     await this.ctx.db.exclusive(async () => {

@@ -6,7 +6,7 @@
  * session, commit the ones still open — before anything else. The record is written by
  * compare-and-set, so of two appliers of a bucket only one commits a batch.
  */
-import type { BinlogPosition } from '../../change/position.ts';
+import { isAfter, type BinlogPosition } from '../../change/position.ts';
 import type { BucketRecords } from '../../state/state-store.ts';
 
 export interface LogSession {
@@ -15,6 +15,19 @@ export interface LogSession {
   /** Its partition spec, `k1=v1,k2=v2`. */
   readonly partition: string;
   readonly uploadId: string;
+  /** The record id of one of its entries: a session commits all of its rows or none, so that one tells once the session cannot. */
+  readonly probe?: string;
+}
+
+/**
+ * A recorded commit some of whose sessions were lost uncommitted (found expired, then not in the table):
+ * its changes are applied again, except those whose entries a committed session already holds.
+ */
+export interface Redo {
+  /** The last of `committed`'s ends: past it, nothing is held. */
+  readonly through: BinlogPosition;
+  /** The committed sessions' tables and partitions, each holding its changes up to `through`. */
+  readonly committed: ReadonlyArray<{ readonly table: string; readonly partition: string; readonly through: BinlogPosition }>;
 }
 
 export interface PendingCommit {
@@ -39,12 +52,14 @@ export interface BucketLedger {
   readonly version: number | undefined;
   readonly watermark: BinlogPosition | null;
   readonly pending?: PendingCommit;
+  readonly redo?: Redo;
   readonly totals: LogTotals;
 }
 
 interface Stored {
   readonly watermark: BinlogPosition | null;
   readonly pending?: PendingCommit;
+  readonly redo?: Redo;
   readonly totals?: LogTotals;
 }
 
@@ -59,13 +74,13 @@ export class LogLedger {
     const record = await this.records.getBucketRecord(RECORD, bucket);
     if (!record) return { version: undefined, watermark: null, totals: NO_TOTALS };
     const stored = JSON.parse(record.value) as Stored;
-    return { version: record.version, watermark: stored.watermark, ...(stored.pending ? { pending: stored.pending } : {}), totals: stored.totals ?? NO_TOTALS };
+    return { version: record.version, watermark: stored.watermark, ...(stored.pending ? { pending: stored.pending } : {}), ...(stored.redo ? { redo: stored.redo } : {}), totals: stored.totals ?? NO_TOTALS };
   }
 
   /** Records the sessions about to be committed; false when the record is no longer `seen` (another applier moved it). */
   begin(bucket: number, seen: BucketLedger, pending: PendingCommit): Promise<boolean> {
     if (seen.pending) throw new RangeError(`bucket ${bucket}: a commit is already pending`);
-    return this.write(bucket, seen, { watermark: seen.watermark, pending, totals: seen.totals });
+    return this.write(bucket, seen, { watermark: seen.watermark, pending, ...redoOf(seen.redo, seen.watermark), totals: seen.totals });
   }
 
   /** The pending commit is done: the watermark moves to its end. False when the record is no longer `seen`. */
@@ -74,16 +89,33 @@ export class LogLedger {
     if (!done) throw new RangeError(`bucket ${bucket}: no commit is pending`);
     const t = seen.totals;
     const totals = { entries: t.entries + done.entries, commits: t.commits + 1, sessions: t.sessions + done.sessions.length, lastCommit: new Date().toISOString() };
-    return this.write(bucket, seen, { watermark: done.through, totals });
+    return this.write(bucket, seen, { watermark: done.through, ...redoOf(seen.redo, done.through), totals });
+  }
+
+  /**
+   * The pending commit cannot be finished: the sessions in `committed` hold their rows, the others were
+   * lost. The watermark stays, and the changes are applied again but for what `committed` holds.
+   */
+  abandon(bucket: number, seen: BucketLedger, committed: readonly LogSession[]): Promise<boolean> {
+    const lost = seen.pending;
+    if (!lost) throw new RangeError(`bucket ${bucket}: no commit is pending`);
+    const kept = [...(seen.redo?.committed ?? []), ...committed.map((s) => ({ table: s.table, partition: s.partition, through: lost.through }))];
+    const through = seen.redo && isAfter(seen.redo.through, lost.through) ? seen.redo.through : lost.through;
+    return this.write(bucket, seen, { watermark: seen.watermark, redo: { through, committed: kept }, totals: seen.totals });
   }
 
   /** Moves the watermark with nothing to commit (a batch of replays only). */
   advance(bucket: number, seen: BucketLedger, to: BinlogPosition): Promise<boolean> {
     if (seen.pending) throw new RangeError(`bucket ${bucket}: a commit is pending`);
-    return this.write(bucket, seen, { watermark: to, totals: seen.totals });
+    return this.write(bucket, seen, { watermark: to, ...redoOf(seen.redo, to), totals: seen.totals });
   }
 
   private write(bucket: number, seen: BucketLedger, next: Stored): Promise<boolean> {
     return this.records.putBucketRecord(RECORD, bucket, seen.version, JSON.stringify(next));
   }
+}
+
+/** The redo kept while the watermark is short of its end. */
+function redoOf(redo: Redo | undefined, watermark: BinlogPosition | null): { redo?: Redo } {
+  return redo && isAfter(redo.through, watermark) ? { redo } : {};
 }

@@ -21,12 +21,14 @@ import { FcDtsError } from '../../errors.ts';
 import { MaxComputeError } from '../../maxcompute/maxcompute-errors.ts';
 import { readAddColumns } from './added-columns.ts';
 import type { LogTables } from './log-tables.ts';
-import { commitOnce } from './commit-once.ts';
+import { commitOnce, UploadSessionGone } from './commit-once.ts';
 import type { MaxComputeRow, MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';
 import type { TunnelColumn } from '../../maxcompute/tunnel-record-codec.ts';
 import type { LogLayout } from './maxcompute-schema.ts';
 import { entriesByPartition, partitionSpec, type LogEntry, type PartitionEntries } from './log-rows.ts';
-import type { BucketLedger, LogLedger, LogSession, PendingCommit } from './log-ledger.ts';
+import type { BucketLedger, LogLedger, LogSession, PendingCommit, Redo } from './log-ledger.ts';
+import { additionalNames, partitionValues } from './maxcompute-table.ts';
+import { quoteName } from './merge-sql.ts';
 import { UnwritableValue } from './maxcompute-values.ts';
 
 /** A `_log` table as the sink writes it. */
@@ -46,8 +48,8 @@ export interface LogSinkOptions {
   readonly tables: LogTables;
 }
 
-/** Why a recorded commit can be found with its session expired. */
-const RESUMED_LATE = 'a recorded commit was resumed more than a day after it was made; fc-dts does not yet probe the log table for its rows: report this with the task state';
+/** Why a recorded commit without a probe (written by an older fc-dts) cannot be resolved once its session is gone. */
+const RESUMED_LATE = 'the commit was recorded without a probe entry, so its rows cannot be looked for: check the _log table for the batch\'s record ids by hand, then remove the bucket\'s record from the state';
 
 export class MaxComputeLogSink implements Sink {
   constructor(private readonly options: LogSinkOptions) {}
@@ -59,13 +61,15 @@ export class MaxComputeLogSink implements Sink {
     const ddl = batch.changes.filter((c): c is DdlChange => c.kind === 'ddl' && isAfter(c.pos, seen.watermark));
     const ddlFailures: DdlFailure[] = [];
     for (const d of ddl) await this.applyDdl(d, ddlFailures);
-    const fresh = batch.changes.filter((c): c is RowChange => c.kind === 'row' && isAfter(c.pos, seen.watermark));
+    const rows = batch.changes.filter((c): c is RowChange => c.kind === 'row' && isAfter(c.pos, seen.watermark));
+    const tables = await this.tablesOf(rows);
+    const redo = seen.redo;
+    const fresh = redo ? rows.filter((c) => !this.heldBy(redo, c, tables.get(c)!)) : rows;
     const skipped = batch.changes.length - fresh.length - ddl.length;
     if (fresh.length === 0) {
       if (isAfter(through, seen.watermark) && !(await this.options.ledger.advance(batch.bucket, seen, through))) return outcome('early', 0, 0, seen.watermark);
       return outcome('applied', ddl.length - ddlFailures.length, skipped, through, ddlFailures);
     }
-    const tables = await this.tablesOf(fresh);
     const groups = entriesByPartition(fresh, this.options.layout.partitionFields, (c) => tables.get(c)!.name);
     const sessions = await this.upload(groups, tables);
     const pending: PendingCommit = { through, sessions, entries: groups.reduce((n, g) => n + g.entries.length, 0) };
@@ -114,15 +118,47 @@ export class MaxComputeLogSink implements Sink {
     }
   }
 
-  /** Commits every session of the pending commit that is not committed yet, then moves the watermark. `fresh`: this applier just recorded it. */
+  /**
+   * Commits every session of the pending commit that is not committed yet, then moves the watermark.
+   * Sessions lost uncommitted (gone after their 24 h) leave the changes to be applied again but for the
+   * committed sessions' entries (log-ledger.ts Redo). `fresh`: this applier just recorded it.
+   */
   private async complete(bucket: number, seen: BucketLedger, fresh = false): Promise<void> {
-    for (const session of seen.pending!.sessions) await this.commit(session, fresh);
-    // A false answer: another applier finished it first, which is the same outcome.
-    await this.options.ledger.finish(bucket, seen);
+    const committed: LogSession[] = [];
+    for (const session of seen.pending!.sessions) if (await this.commit(session, fresh)) committed.push(session);
+    // A false answer: another applier resolved it first, which is the same outcome.
+    if (committed.length === seen.pending!.sessions.length) await this.options.ledger.finish(bucket, seen);
+    else await this.options.ledger.abandon(bucket, seen, committed);
   }
 
-  private commit(s: LogSession, fresh: boolean): Promise<void> {
-    return commitOnce(this.options.client.tunnel, { table: s.table, partition: s.partition }, s.uploadId, RESUMED_LATE, fresh);
+  /** True once the session's rows are in the table: committed now or before; false when it was lost uncommitted. */
+  private async commit(s: LogSession, fresh: boolean): Promise<boolean> {
+    try {
+      await commitOnce(this.options.client.tunnel, { table: s.table, partition: s.partition }, s.uploadId, RESUMED_LATE, fresh);
+      return true;
+    } catch (e) {
+      if (!(e instanceof UploadSessionGone) || s.probe === undefined) throw e;
+      return this.holds(s);
+    }
+  }
+
+  /** Whether the session's probe entry is in its partition: a commit makes all of a session's rows visible or none. */
+  private async holds(s: LogSession): Promise<boolean> {
+    const recordId = additionalNames(this.options.layout.additionalColumnRule, this.options.layout.partitionFields).columns[0]!;
+    const partition = s.partition.split(',').map((kv) => {
+      const eq = kv.indexOf('=');
+      return `${quoteName(kv.slice(0, eq))} = '${kv.slice(eq + 1)}'`;
+    });
+    const sql = `SELECT COUNT(*) FROM ${quoteName(s.table)} WHERE ${[...partition, `${quoteName(recordId)} = ${s.probe}`].join(' AND ')};`;
+    const { rows } = await this.options.client.sql.query(sql);
+    return Number(rows[0]?.[0]) > 0;
+  }
+
+  /** The change's entries are in the log already: a committed session of a commit that was applied again holds them. */
+  private heldBy(redo: Redo, c: RowChange, table: LogTable): boolean {
+    if (isAfter(c.pos, redo.through)) return false;
+    const partition = partitionSpec(table.partitionKeys, partitionValues(c.ts, this.options.layout.partitionFields));
+    return redo.committed.some((x) => x.table === table.name && x.partition === partition && !isAfter(c.pos, x.through));
   }
 
   /** An upload session per group, its rows in block 0. */
@@ -136,7 +172,7 @@ export class MaxComputeLogSink implements Sink {
       const rows = g.entries.map((e) => this.row(table, e));
       const session = await this.options.client.tunnel.createUpload(target, { createPartition: true });
       await this.options.client.tunnel.putBlock(target, session.uploadId, 0, table.columns, () => rows);
-      sessions.push({ table: table.name, partition, uploadId: session.uploadId });
+      sessions.push({ table: table.name, partition, uploadId: session.uploadId, probe: String(g.entries[0]!.recordId) });
     }
     return sessions;
   }
