@@ -15,7 +15,7 @@ import { baseTable, logTable } from './maxcompute-schema.ts';
 import { ADDITIONAL_COLUMNS, additionalNames, isMaxComputeName, MAXCOMPUTE_LIMITS, maxComputeType, partitionsPerDay } from './maxcompute-table.ts';
 import { ownershipKey } from './schema-sync.ts';
 // The largest value of a MySQL column in UTF-8 bytes: how MaxCompute sizes a STRING too.
-import { maxValueBytes } from '../tablestore/tablestore-limits.ts';
+import { maxValueBytes } from '../../mysql/value-size.ts';
 
 export const MAXCOMPUTE_ITEMS = {
   connectivity: { id: 'destination-connectivity', name: 'Destination connectivity and credentials', side: 'destination' },

@@ -7,7 +7,7 @@
  * The precheck bounds each source column's values the same way (maxValueBytes) to warn ahead of time.
  */
 import type { ColumnInfo } from '../../mysql/catalog.ts';
-import { lobStorageBytes } from '../../schema-history/column-derivation.ts';
+import { maxValueBytes as maxTextBytes } from '../../mysql/value-size.ts';
 import { valueKind, type TablestoreValue } from './tablestore-values.ts';
 
 export const COLUMN_VALUE_LIMIT = 2 * 1024 * 1024;
@@ -23,12 +23,6 @@ export function valueBytes(v: TablestoreValue): number {
   return 8;
 }
 
-/** UTF-8 bytes one character of this character set can take: 4 for utf8mb4 (and sets reaching beyond the BMP), 1 for ascii, else 3. */
-function utf8BytesPerChar(charset: string | null): number {
-  if (charset === null || /^(ascii|binary)$/.test(charset)) return 1;
-  return /^(utf8mb4|utf16|utf32|gb18030)/.test(charset) ? 4 : 3;
-}
-
 /**
  * The largest value a source column can hold, in bytes as Tablestore counts it (a string's UTF-8 bytes,
  * 8 a number, 1 a boolean); undefined when the type gives no bound fc-dts knows.
@@ -37,19 +31,7 @@ export function maxValueBytes(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'c
   const kind = valueKind(c);
   if (kind === 'boolean') return 1;
   if (kind === 'integer' || kind === 'float' || kind === 'double') return 8;
-  const type = c.dataType.toLowerCase();
-  const lob = lobStorageBytes(type === 'json' ? 'longtext' : type);
-  // TEXT limits are storage bytes: a character of a non-UTF-8 set takes up to 3 bytes as UTF-8.
-  if (lob !== undefined) return kind === 'binary' || c.charset === null || /^(utf8|ascii|binary)/.test(c.charset) ? lob : lob * 3;
-  const sized = /^(var)?(char|binary)\((\d+)\)/i.exec(c.columnType);
-  if (sized) return Number(sized[3]) * (sized[2]!.toLowerCase() === 'binary' ? 1 : utf8BytesPerChar(c.charset));
-  if (type === 'bit') return Math.ceil(Number(/\((\d+)\)/.exec(c.columnType)?.[1] ?? 1) / 8);
-  // The other binary kinds are the spatial types, stored like LONGBLOB.
-  if (kind === 'binary') return lobStorageBytes('longblob');
-  // ENUM and SET values are made of the listed members, so never longer than the definition.
-  if (type === 'enum' || type === 'set') return Buffer.byteLength(c.columnType, 'utf8');
-  // Numbers and temporals print in at most 67 characters (DECIMAL(65) with sign and point).
-  return /^(tiny|small|medium|big)?int|^year|^decimal|^numeric|^date|^time/.test(type) ? 67 : undefined;
+  return maxTextBytes(c);
 }
 
 /** Names, values: the data size of a row's key and attribute columns. */
