@@ -79,4 +79,27 @@ describe('MaxCompute _base load over several upload sessions (MariaDB, MaxComput
     expect((mc.standIn.requests.CommitUpload ?? 0) - commitsBefore).toBe(3);
     expect((await client.sql.query('SELECT COUNT(*) FROM wide_base')).rows).toEqual([['700']]);
   }, 120_000);
+
+  it('records a row set aside once when its block upload is tried again', async () => {
+    const db = await dbs.database('mc_base_dirty');
+    await dbs.admin.query("CREATE TABLE big (id INT PRIMARY KEY, body LONGTEXT); INSERT INTO big SELECT seq, 'small' FROM seq_1_to_5; INSERT INTO big VALUES (6, REPEAT('x', 9 * 1024 * 1024))");
+    const task = validateTask(taskDoc({ name: uniqueName('mcdirty'), destination: mc.destination(), objects: [{ database: db }], sync: { dirtyData: 'skip' } }));
+    const [table] = allTables(await resolveTask(task));
+    await mc.client.sql.run(baseTableDdl(table!).sql);
+    const store = new FileStateStore(join(dir, 'dirty-state'));
+    const plan = await planFullLoad(task, [table!], store);
+    let dirty = 0;
+    const target = new BaseLoadTarget({ client: mc.client, store, timeZone: 'UTC', dirtyData: 'skip' }, { throttle: new Throttle(task.advanced.throttle.full), onDirty: () => dirty++ });
+    const source = await connect('source', task.source);
+    try {
+      mc.standIn.faults.failBlock(0, 1);
+      const loaded = await (await target.worker()).load(source, table!, plan.tables[0]!.chunks[0]!);
+      expect(loaded.rows).toBe(5);
+    } finally {
+      await source.end();
+    }
+    expect(mc.standIn.faults.pending).toBe(0);
+    expect(dirty).toBe(1);
+    expect((await store.dirtyRecords()).map((r) => [r.table, r.position, r.reason])).toEqual([[`${db}.big`, 'chunk 0', expect.stringMatching(/^column body: a value of 9,437,184 bytes is over MaxCompute's 8,388,608 bytes/)]]);
+  }, 120_000);
 });

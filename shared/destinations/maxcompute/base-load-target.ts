@@ -25,7 +25,7 @@ import { parseType, type MaxComputeRow } from '../../maxcompute/maxcompute-types
 import { MAX_BLOCK_ID } from '../../maxcompute/tunnel-client.ts';
 import type { TunnelColumn } from '../../maxcompute/tunnel-record-codec.ts';
 import { quoteIdent } from '../../mysql/identifier.ts';
-import type { BucketRecords, StateStore } from '../../state/state-store.ts';
+import type { BucketRecords, DirtyRecord, StateStore } from '../../state/state-store.ts';
 import { loadColumns, tableLabel, type TableMapping } from '../../task/object-mapper.ts';
 import { baseTable } from './maxcompute-schema.ts';
 import { maxComputeType } from './maxcompute-table.ts';
@@ -120,12 +120,19 @@ export class BaseLoadTarget implements LoadTarget {
       });
     const sql = chunkSelect(table, chunk, columns.map((c) => sourceSelect(c.source, quoteIdent(c.source.name))).join(', '));
     let counted: ChunkLoadResult = { rows: 0, bytes: 0 };
+    // Rows set aside are recorded once the block is stored: an upload tried again reads the chunk again.
+    let dirty: DirtyRecord[] = [];
     await this.options.throttle.beforeQuery();
     await this.client.tunnel.putBlock({ table: session.table }, session.uploadId, block, tunnelColumns, () => {
       counted = { rows: 0, bytes: 0 };
-      const refused = (raw: Array<Buffer | null>, e: UnwritableValue) => this.refused(table, chunk, columns.map((c) => c.target), raw, e);
+      dirty = [];
+      const refused = (raw: Array<Buffer | null>, e: UnwritableValue) => dirty.push(this.refused(table, chunk, columns.map((c) => c.target), raw, e));
       return this.rows(source, sql, convert, refused, (bytes) => (counted = { rows: counted.rows + 1, bytes: counted.bytes + bytes }));
     });
+    for (const record of dirty) {
+      await this.store.recordDirty(record);
+      this.options.onDirty();
+    }
     await this.options.throttle.beforeWrite(counted.rows, counted.bytes);
     return counted;
   }
@@ -135,7 +142,7 @@ export class BaseLoadTarget implements LoadTarget {
     source: Connection,
     sql: string,
     convert: (raw: Array<Buffer | null>) => MaxComputeRow,
-    refused: (raw: Array<Buffer | null>, e: UnwritableValue) => Promise<void>,
+    refused: (raw: Array<Buffer | null>, e: UnwritableValue) => void,
     counted: (bytes: number) => void,
   ): AsyncGenerator<MaxComputeRow> {
     const stream = streamingConnection(source).query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 256 });
@@ -146,7 +153,7 @@ export class BaseLoadTarget implements LoadTarget {
           row = convert(raw);
         } catch (e) {
           if (!(e instanceof UnwritableValue)) throw e;
-          await refused(raw, e);
+          refused(raw, e);
           continue;
         }
         counted(raw.reduce((n, cell) => n + (cell?.length ?? 0), 0));
@@ -158,13 +165,12 @@ export class BaseLoadTarget implements LoadTarget {
     }
   }
 
-  /** The dirty-data policy for a row MaxCompute cannot hold: recorded and left out (skip), or the load stops naming it (block). */
-  private async refused(table: TableMapping, chunk: Chunk, names: readonly string[], raw: Array<Buffer | null>, e: UnwritableValue): Promise<void> {
+  /** The dirty-data policy for a row MaxCompute cannot hold: its record to keep (skip), or the load stops naming it (block). */
+  private refused(table: TableMapping, chunk: Chunk, names: readonly string[], raw: Array<Buffer | null>, e: UnwritableValue): DirtyRecord {
     const reason = `${tableLabel(table)} chunk ${chunk.index}: ${e.message}`;
     if (this.dirtyData === 'block') throw new FcDtsError('LOAD_FAILED', `MaxCompute cannot hold a row of ${reason}`, 'set sync.dirtyData: skip to record such rows and go on, or leave the column out of the task');
     const row = Object.fromEntries(names.map((n, i) => [n, raw[i] === null ? null : raw[i]!.toString('utf8')]));
-    await this.store.recordDirty({ table: tableLabel(table), phase: 'full-load', position: `chunk ${chunk.index}`, reason: e.message, row: dirtyRowJson(row), at: new Date().toISOString() });
-    this.options.onDirty();
+    return { table: tableLabel(table), phase: 'full-load', position: `chunk ${chunk.index}`, reason: e.message, row: dirtyRowJson(row), at: new Date().toISOString() };
   }
 
   /** Session `n` of the table: the recorded one, else a new one recorded (of two workers creating one, the first recorded wins). */
