@@ -184,11 +184,11 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
     await b!.apply({ bucket: 0, prev: null, changes: [first] });
 
     offset += 100;
-    const ddl: DdlChange = { kind: 'ddl', pos: { file: 5, offset, row: 0 }, ts: T0, sql: 'ALTER TABLE `ddl` ADD COLUMN seen TIMESTAMP(3) NULL, ADD COLUMN n INT UNSIGNED, ADD INDEX (n)', database: 'shop', tables: [{ database: 'shop', table: 'ddl' }] };
+    const ddl: DdlChange = { kind: 'ddl', pos: { file: 5, offset, row: 0 }, ts: T0, sql: 'ALTER TABLE `ddl` ADD COLUMN SeenAt TIMESTAMP(3) NULL, ADD COLUMN n INT UNSIGNED, ADD INDEX (n)', database: 'shop', tables: [{ database: 'shop', table: 'ddl' }] };
     expect(await a!.apply({ bucket: DDL_BUCKET, prev: null, changes: [ddl] })).toMatchObject({ status: 'applied', applied: 1, ddlFailures: [] });
     const columns = async (t: string) => (await client.getTable(t)).columns.map((c) => `${c.name} ${c.typeText}`);
-    expect(await columns('ddl_base')).toEqual(['id int', 'v string', 'd date', 'seen timestamp', 'n bigint']);
-    expect((await columns('ddl_log')).slice(5)).toEqual(['id int', 'v string', 'd date', 'seen timestamp', 'n bigint']);
+    expect(await columns('ddl_base')).toEqual(['id int', 'v string', 'd date', 'seenat timestamp', 'n bigint']);
+    expect((await columns('ddl_log')).slice(5)).toEqual(['id int', 'v string', 'd date', 'seenat timestamp', 'n bigint']);
     // A replay is skipped; the same statement met again at a later position (a rerun) adds nothing twice.
     expect(await a!.apply({ bucket: DDL_BUCKET, prev: null, changes: [ddl] })).toMatchObject({ status: 'applied', applied: 0, skipped: 1 });
     const again = { ...ddl, pos: { ...ddl.pos, offset: ddl.pos.offset + 50 } };
@@ -196,10 +196,11 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
     expect(await columns('ddl_base')).toHaveLength(5);
 
     // The MySQL TIMESTAMP arrives in UTC (the type kept with the DDL says so): 10:00Z shows as 18:00 in the project's zone.
-    const full = change('ddl', 'insert', undefined, { id: 2, v: 'b', d: null, seen: '2024-05-01 10:00:00.123', n: 4294967295 });
+    // Images name the column as the source does (SeenAt); MaxCompute keeps names in lower case.
+    const full = change('ddl', 'insert', undefined, { id: 2, v: 'b', d: null, SeenAt: '2024-05-01 10:00:00.123', n: 4294967295 });
     const lacking = change('ddl', 'insert', undefined, { id: 3, v: 'c', d: null, extra: 'not in MaxCompute' });
     expect(await b!.apply({ bucket: 0, prev: first.pos, changes: [full, lacking] })).toMatchObject({ status: 'applied', applied: 2 });
-    const { rows } = await client.sql.query('SELECT id, seen, n FROM ddl_log ORDER BY id LIMIT 10', { settings: { 'odps.sql.allow.fullscan': 'true' } });
+    const { rows } = await client.sql.query('SELECT id, seenat, n FROM ddl_log ORDER BY id LIMIT 10', { settings: { 'odps.sql.allow.fullscan': 'true' } });
     expect(rows.map((r) => r.join('|'))).toEqual(['1||', '2|2024-05-01 18:00:00.123000|4294967295', '3||']);
   });
 

@@ -36,8 +36,8 @@ export interface LogTablesOptions {
 /** A column the `_log` table lacks is looked for again at most this often (a DDL not applied leaves it missing for good). */
 const MISSING_RECHECK_MS = 60_000;
 
-/** Source base types of columns added by DDL, by `_log` table (lower case) and column (lower case). */
-type AddedTypes = Record<string, Record<string, string>>;
+/** Columns added by DDL as the source named and typed them, by `_log` table and column (both lower case). */
+type AddedTypes = Record<string, Record<string, { readonly name: string; readonly dataType: string }>>;
 
 const RECORD = 'maxcompute-columns';
 
@@ -102,7 +102,7 @@ export class LogTables {
   }
 
   /** The table as MaxCompute has it: the additional columns first (fc-dts created it so), then the data columns. */
-  private describe(mapping: TableMapping, info: TableInfo, added: Readonly<Record<string, string>>): LogTable {
+  private describe(mapping: TableMapping, info: TableInfo, added: AddedTypes[string]): LogTable {
     const { layout, timeZone, imageName } = this.options;
     const names = additionalNames(layout.additionalColumnRule, layout.partitionFields);
     const leading = info.columns.slice(0, names.columns.length).map((c) => c.name.toLowerCase());
@@ -116,9 +116,8 @@ export class LogTables {
     });
     const sourceColumns = info.columns.slice(names.columns.length).map((c) => {
       const lower = c.name.toLowerCase();
-      const known = source.get(lower);
-      const dataType = added[lower] ?? known?.dataType;
-      return { name: known?.image ?? imageName(c.name), write: columnWriter(c.typeText.toUpperCase(), dataType, timeZone) };
+      const known = source.get(lower) ?? (added[lower] && { image: imageName(added[lower].name), dataType: added[lower].dataType });
+      return { name: known?.image ?? imageName(c.name), write: columnWriter(c.typeText.toUpperCase(), known?.dataType, timeZone) };
     });
     return { name: info.name, columns, partitionKeys: names.partitions, sourceColumns };
   }
@@ -133,7 +132,7 @@ export class LogTables {
       const record = await this.options.records.getBucketRecord(RECORD, 0);
       const all = record ? (JSON.parse(record.value) as AddedTypes) : {};
       const types = { ...all[table.toLowerCase()] };
-      for (const c of columns) types[c.name.toLowerCase()] = c.dataType;
+      for (const c of columns) types[c.name.toLowerCase()] = { name: c.name, dataType: c.dataType };
       if (await this.options.records.putBucketRecord(RECORD, 0, record?.version, JSON.stringify({ ...all, [table.toLowerCase()]: types }))) return;
     }
   }
