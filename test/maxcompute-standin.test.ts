@@ -337,6 +337,8 @@ describe('SQL instances', () => {
     const csv = await ok(mc, `select 'a,b' as c1, "say \\"hi\\"" as c2, 'line\\nbreak' as c3, cast(null as string) as c4, true as c5, cast('2020-02-29' as date) as c6;`);
     expect(csv).toBe('c1,c2,c3,c4,c5,c6\n"a,b","say ""hi""","line\nbreak",\\N,true,2020-02-29\n');
     expect(await ok(mc, 'select 1 + 1, nvl(null, 7) as n, count(*) from range(3) t(i);')).toBe('_c0,n,_c2\n2,7,3\n');
+    // FLOOR and CEIL give BIGINTs, so their text has no fraction (a dynamic partition value made of one is "3").
+    expect(await ok(mc, 'select floor(7 / 2) as f, ceil(7 / 2) as c, cast(floor(7.9) as string) as s;')).toBe('f,c,s\n3,4,7\n');
   });
 
   it('DROP TABLE [IF EXISTS]; an unknown table fails with ODPS-0130131; a parse error with ODPS-0130161', async () => {

@@ -14,7 +14,12 @@ export const DATABASE_FILE = 'maxcompute.duckdb';
  * MaxCompute built-ins DuckDB lacks: a deliberately small set (infra/README.md). Time functions are left out:
  * DuckDB's run in UTC while DATETIME here is wall-clock time in the project's zone, so they would answer wrong.
  */
-const MACROS = ['CREATE OR REPLACE MACRO nvl(a, b) AS coalesce(a, b)'];
+const MACROS = [
+  'CREATE OR REPLACE MACRO nvl(a, b) AS coalesce(a, b)',
+  // MaxCompute's FLOOR and CEIL of a number give a BIGINT (DuckDB's keep a DOUBLE a DOUBLE).
+  'CREATE OR REPLACE MACRO __mc_floor(x) AS CAST(floor(x) AS BIGINT)',
+  'CREATE OR REPLACE MACRO __mc_ceil(x) AS CAST(ceil(x) AS BIGINT)',
+];
 
 const BOOKKEEPING = [
   'CREATE TABLE IF NOT EXISTS __mc_tables (name VARCHAR, definition VARCHAR)',

@@ -4,12 +4,16 @@
  * - string literals in single or double quotes with backslash escapes → standard '…' literals ('' for ');
  * - typed numbers 1L / 1S / 1Y / 1.5BD → plain numbers;
  * - type names in CAST(… AS type): STRING → VARCHAR, DATETIME → TIMESTAMP_MS, BINARY → BLOB;
+ * - FLOOR(x) and CEIL(x) → BIGINT results, as MaxCompute's (macros in database.ts);
  * - `==` → `=`;
  * - `project.table` of the served project → `table`.
  * Everything else (window functions included) passes through to DuckDB unchanged.
  */
 import { ident, literal } from './database.ts';
 import { isWord, type Token } from './sql-tokens.ts';
+
+/** MaxCompute functions whose DuckDB namesakes answer in another type. */
+const FUNCTIONS: Readonly<Record<string, string>> = { floor: '__mc_floor', ceil: '__mc_ceil', ceiling: '__mc_ceil' };
 
 const CAST_TYPES: Readonly<Record<string, string>> = {
   string: 'VARCHAR',
@@ -58,6 +62,8 @@ function translate(t: Token, prev: Token | undefined, next: Token | undefined, p
       }
       const castType = CAST_TYPES[t.value];
       if (castType && isWord(prev, 'as')) return castType;
+      const fn = FUNCTIONS[t.value];
+      if (fn && next?.kind === 'symbol' && next.text === '(') return fn;
       return t.text;
     }
   }

@@ -4,10 +4,12 @@
  * row by row, by key and by value.
  *
  * The merge runs once per table, into a scratch table `<table>_fc_dts_verify` (LIFECYCLE 1, dropped
- * afterwards) with a row number in key order; the scratch table is then read in SQL pages of at most
- * 10,000 rows (MaxCompute's result cap) by row-number range, the next page read while the current one is
- * compared. Paging over the merge as a subquery would run the whole merge (a window over `_base` and
- * the log) once per page; the scratch table runs it once, and a page scans only the merged rows.
+ * afterwards) with a row number in key order, partitioned by page (row number div page size, a dynamic
+ * partition insert); each page is then read through a Tunnel download of its partition and put in
+ * row-number order, the next page read while the current one is compared. So the merge runs once, and
+ * each row is read once, with no SQL instance per page: SQL pages (at most 10,000 rows, MaxCompute's
+ * result cap) would each scan the whole scratch table. A table estimated at more than 5,000 pages gets
+ * larger pages, keeping the partitions one INSERT makes in the thousands.
  *
  * The source is streamed in the destination's key order: MaxCompute orders STRING and BINARY bytewise
  * and numbers and times by value, so string key columns are ordered on the source by the bytes of their
@@ -17,11 +19,11 @@
  *
  * Values are compared in one canonical form: the source row goes through the load's own path
  * (source-text.ts `sourceCell`, maxcompute-values.ts `valueWriter`) to the MaxCompute value, and the
- * page's SQL text is read back into a MaxCompute value of the column's type (DATETIME and TIMESTAMP text
- * in `destination.timeZone`, which the page query sets as `odps.sql.timezone`; BINARY read as
- * TO_BASE64 text); both are then printed the same way (DECIMAL without trailing fraction zeros, FLOAT
- * rounded to float32, times as epoch milliseconds or seconds and nanoseconds). A STRING whose text is
- * `\N` reads back as NULL (the SQL result's NULL token) and is reported as different.
+ * page's values come from the Tunnel as MaxCompute values; both are then printed the same way (DECIMAL
+ * without trailing fraction zeros, FLOAT rounded to float32, times as epoch milliseconds or seconds and
+ * nanoseconds). A recheck reads the merge through SQL text instead (DATETIME and TIMESTAMP text in
+ * `destination.timeZone`, which the query sets as `odps.sql.timezone`; BINARY read as TO_BASE64 text),
+ * where a STRING whose text is `\N` reads back as NULL (the SQL result's NULL token).
  *
  * Every differing key is counted; `maxKeys` of them are listed and, when rechecks are asked for,
  * compared again (`rechecks` times, `recheckMs` apart) while any still differs: the source rows by key,
@@ -33,6 +35,7 @@ import type { Connection } from 'mysql2/promise';
 import { isFcDtsError } from '../../errors.ts';
 import { renderWhereSql } from '../../filter/where-filter.ts';
 import type { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
+import { tunnelColumns } from '../../maxcompute/tunnel-client.ts';
 import type { MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';
 import { connect, connectionError, isConnectionLost } from '../../mysql/connection.ts';
 import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
@@ -52,6 +55,9 @@ import { sourceCell, sourceSelect } from './source-text.ts';
 export const MERGE_MARGIN_S = 60;
 export const SCRATCH_SUFFIX = '_fc_dts_verify';
 const ROW = 'fc_dts_verify_row';
+const PAGE = 'fc_dts_verify_page';
+/** Pages a table is cut into at most, as estimated from the source's row count. */
+const MAX_PAGES = 5_000;
 
 export async function verifyMaxComputeTask(
   task: Task,
@@ -121,10 +127,11 @@ async function verifyTable(task: Task, destination: MaxComputeDestinationConfig,
   let conn: Connection | undefined;
   let failed = false;
   try {
-    const rows = await materialize(plan, client);
+    const pageRows = pageSize(plan, settings.pageRows);
+    const rows = await materialize(plan, client, pageRows);
     conn = await connect('source', task.source);
     await patientSource(conn);
-    return await compareTable(plan, conn, client, rows, settings, base);
+    return await compareTable(plan, conn, client, rows, pageRows, settings, base);
   } catch (e) {
     failed = true;
     if (isVerifyFatal(e)) throw e;
@@ -174,8 +181,8 @@ function sourceOrder(c: Column): string {
   return c.kind === 'STRING' ? `CAST(CAST(${quoted} AS CHAR) AS BINARY)` : quoted;
 }
 
-/** Runs the merge as of now (plus the margin) into the scratch table, numbered in key order; returns its row count. */
-async function materialize(plan: Plan, client: MaxComputeClient): Promise<number> {
+/** Runs the merge as of now (plus the margin) into the scratch table, numbered in key order and partitioned by page; returns its row count. */
+async function materialize(plan: Plan, client: MaxComputeClient, pageRows: number): Promise<number> {
   const names = plan.columns.map((c) => c.mapping.target);
   const merge = mergeNow(plan);
   const scratch = quoteName(plan.scratch);
@@ -183,10 +190,17 @@ async function materialize(plan: Plan, client: MaxComputeClient): Promise<number
   const order = plan.keyAt.map((i) => `m.${quoteName(names[i]!)}`).join(', ');
   const settings = sqlSettings(plan);
   await client.sql.run(`DROP TABLE IF EXISTS ${scratch}`, { settings });
-  await client.sql.run(`CREATE TABLE ${scratch} (${definitions.join(', ')}) LIFECYCLE 1`, { settings });
-  await client.sql.run(`INSERT OVERWRITE TABLE ${scratch} SELECT ROW_NUMBER() OVER (ORDER BY ${order}) AS ${ROW}, ${names.map((n) => `m.${quoteName(n)}`).join(', ')} FROM (\n${merge}\n) m`, { settings });
-  const count = await client.sql.query(`SELECT COUNT(*) FROM ${scratch}`, { settings });
+  await client.sql.run(`CREATE TABLE ${scratch} (${definitions.join(', ')}) PARTITIONED BY (${PAGE} STRING) LIFECYCLE 1`, { settings });
+  const numbered = `SELECT ROW_NUMBER() OVER (ORDER BY ${order}) AS ${ROW}, ${names.map((n) => `m.${quoteName(n)}`).join(', ')} FROM (\n${merge}\n) m`;
+  const page = `CAST(FLOOR((r.${ROW} - 1) / ${pageRows}) AS STRING) AS ${PAGE}`;
+  await client.sql.run(`INSERT OVERWRITE TABLE ${scratch} PARTITION (${PAGE}) SELECT r.${ROW}, ${names.map((n) => `r.${quoteName(n)}`).join(', ')}, ${page} FROM (${numbered}) r`, { settings });
+  const count = await client.sql.query(`SELECT COUNT(*) FROM ${scratch}`, { settings: { ...settings, 'odps.sql.allow.fullscan': 'true' } });
   return Number(count.rows[0]?.[0] ?? 0);
+}
+
+/** Rows a page holds: the asked size, or more where the source's estimate would make over MAX_PAGES pages. */
+function pageSize(plan: Plan, asked: number): number {
+  return Math.max(asked, Math.ceil(plan.mapping.source.estimatedRows / MAX_PAGES));
 }
 
 /**
@@ -307,7 +321,13 @@ function expectedRow(plan: Plan, raw: ReadonlyArray<Buffer | null>): Row {
   return makeRow(plan, values, raw.map((b, i) => (b === null ? null : plan.columns[i]!.kind === 'BINARY' ? b.toString('base64') : b.toString('utf8'))));
 }
 
-/** A merged row from a page's SQL text, in canonical form. */
+/** A merged row from a page's Tunnel values (after the row number), in canonical form. */
+function downloadedRow(plan: Plan, values: readonly MaxComputeValue[]): Row {
+  const canonicalValues = plan.columns.map((c, i) => canonical(c, values[i + 1] ?? null));
+  return makeRow(plan, canonicalValues, canonicalValues);
+}
+
+/** A merged row from SQL text (a recheck), in canonical form. */
 function actualRow(plan: Plan, text: ReadonlyArray<string | null>): Row {
   const values = plan.columns.map((c, i) => {
     const s = text[i] ?? null;
@@ -335,20 +355,22 @@ function sourceRows(plan: Plan, conn: Connection): AsyncGenerator<Row> {
   return sourceRowsInKeyOrder(conn, plan.sourceSql, (raw) => expectedRow(plan, raw), `source rows of ${t.database}.${t.name}`, 'MaxCompute');
 }
 
-/** The scratch table in pages of `pageRows` by row number, the next page read while the current one is compared. */
+/** The scratch table a page (partition) at a time through the Tunnel, each in row-number order, the next page read while the current one is compared. */
 async function* destinationPages(plan: Plan, client: MaxComputeClient, total: number, pageRows: number): AsyncGenerator<Page<Row>> {
-  const select = plan.readBack;
-  const settings = sqlSettings(plan);
-  const read = async (from: number): Promise<Row[]> => {
-    const sql = `SELECT ${select} FROM ${quoteName(plan.scratch)} WHERE ${ROW} > ${from} AND ${ROW} <= ${from + pageRows} ORDER BY ${ROW} LIMIT ${pageRows}`;
-    const result = await client.sql.query(sql, { settings });
-    return result.rows.map((r) => actualRow(plan, r));
+  const read = async (page: number): Promise<Row[]> => {
+    const target = { table: plan.scratch, partition: { [PAGE]: String(page) } };
+    const session = await client.tunnel.createDownload(target);
+    const numbered: MaxComputeValue[][] = [];
+    for await (const r of client.tunnel.readRows(target, session.downloadId, tunnelColumns(session.columns, plan.scratch), 0, session.recordCount)) numbered.push(r);
+    numbered.sort((a, b) => Number(a[0]) - Number(b[0]));
+    return numbered.map((r) => downloadedRow(plan, r));
   };
+  const pages = Math.ceil(total / pageRows);
   let prev: Row | undefined;
-  let pending = total > 0 ? read(0) : undefined;
-  for (let from = 0; pending; from += pageRows) {
+  let pending = pages > 0 ? read(0) : undefined;
+  for (let page = 0; pending; page++) {
     const rows = await pending;
-    pending = from + pageRows < total ? read(from + pageRows) : undefined;
+    pending = page + 1 < pages ? read(page + 1) : undefined;
     pending?.catch(() => {}); // awaited on the next turn; not unhandled if the merge stops first
     for (const row of rows) {
       if (prev && compareKeys(prev.key!, row.key!) >= 0) {
@@ -361,13 +383,13 @@ async function* destinationPages(plan: Plan, client: MaxComputeClient, total: nu
   }
 }
 
-function compareTable(plan: Plan, conn: Connection, client: MaxComputeClient, total: number, settings: VerifySettings, base: { table: string; target: string }): Promise<TableVerification> {
+function compareTable(plan: Plan, conn: Connection, client: MaxComputeClient, total: number, pageRows: number, settings: VerifySettings, base: { table: string; target: string }): Promise<TableVerification> {
   const recheckable = plan.keyAt.every((i) => RECHECKED.has(plan.columns[i]!.kind));
   return compareByKey<Row>(
     {
       source: sourceRows(plan, conn),
       // No merged rows: one empty page holds every source row.
-      pages: total > 0 ? destinationPages(plan, client, total, settings.pageRows) : [{ rows: [], end: undefined }],
+      pages: total > 0 ? destinationPages(plan, client, total, pageRows) : [{ rows: [], end: undefined }],
       differing: (expected, actual) => differingColumns(plan, expected, actual),
       recheckable: () => recheckable,
       reread: async (rows) => {
