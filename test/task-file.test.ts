@@ -37,7 +37,14 @@ describe('task file', () => {
     expect(t.sync).toEqual(expect.objectContaining({ ddl: true, conflictMode: 'precheck-and-report', dirtyData: 'block', capitalization: 'default' }));
     expect(t.advanced.retry).toEqual({ connectionMinutes: 720, otherMinutes: 10 });
     expect(t.advanced.fullLoad).toEqual({ workers: 4, chunkRows: 50_000, batchRows: 2_000, batchBytes: 1 << 20, loadData: true });
-    expect(t.advanced.incremental).toEqual({ buckets: 8, workers: 4, batchChanges: 2_000, batchBytes: 4 << 20, batchMs: 100 });
+    expect(t.advanced.incremental).toEqual({ buckets: 8, workers: 4, batchChanges: 2_000, batchBytes: 4 << 20, batchMs: 100, flushWhenIdle: true });
+  });
+
+  it('takes the batch defaults of a MaxCompute destination, whose every commit is a file, and lets the task file set them', () => {
+    const destination = { type: 'maxcompute', endpoint: 'http://127.0.0.1:1/api', project: 'dw_shop', accessKeyId: 'ak', accessKeySecret: 'sk' };
+    expect(validateTask({ ...base, destination }).advanced.incremental).toMatchObject({ batchChanges: 10_000, batchBytes: 16 << 20, batchMs: 5_000, flushWhenIdle: false });
+    const set = validateTask({ ...base, destination, advanced: { incremental: { batchMs: 300_000, batchChanges: 50_000 } } }).advanced.incremental;
+    expect(set).toMatchObject({ batchChanges: 50_000, batchMs: 300_000, flushWhenIdle: false });
   });
 
   it('always keeps incremental on, as the product does', () => {

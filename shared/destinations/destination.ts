@@ -98,8 +98,18 @@ export interface DestinationTaskFile<C extends DestinationConfigBase> {
   checkTask?(objects: readonly ObjectSelection[], sync: { readonly ddl: boolean }): void;
   /** Incremental buckets and apply workers when the kind sets them itself (else `advanced.incremental` does). */
   parallelism?(config: C, incremental: Obj): { readonly buckets: number; readonly workers: number };
+  /** The kind's defaults for `advanced.incremental` batches, where they differ (see IncrementalSettings). */
+  readonly batching?: BatchDefaults;
   /** Secrets in the config, scrubbed from every message and report. */
   secrets(config: C): string[];
+}
+
+/** Defaults of `advanced.incremental.batchChanges`, `batchBytes` and `batchMs`, and whether batches close when the reader is idle. */
+export interface BatchDefaults {
+  readonly batchChanges: number;
+  readonly batchBytes: number;
+  readonly batchMs: number;
+  readonly flushWhenIdle: boolean;
 }
 
 export interface Destination<C extends DestinationConfigBase> {

@@ -66,7 +66,7 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
   options.signal?.addEventListener('abort', onAbort);
   try {
     await progress.stopIfCaughtUp();
-    await readAll(reader, handler).catch(async (e: unknown) => {
+    await readAll(reader, handler, s.flushWhenIdle).catch(async (e: unknown) => {
       // The source went away (a failover, a lost connection): what was read is applied and its
       // checkpoint saved, so the next run (on this server or a new primary) reads nothing twice.
       if (!handler.failed) await saveApplied(handler, progress, options.log);
@@ -89,13 +89,13 @@ export async function runIncremental(task: Task, dbs: readonly DatabaseMapping[]
 }
 
 /** Reads until the reader stops, feeding each event to the handler. */
-async function readAll(reader: BinlogReader, handler: BinlogEventHandler): Promise<void> {
+async function readAll(reader: BinlogReader, handler: BinlogEventHandler, flushWhenIdle: boolean): Promise<void> {
   for await (const ev of reader) {
     if (handler.failed) throw handler.failed;
     await handler.handle(ev);
     // Nothing more is waiting to be read: send what is batched now rather than at the age limit, so
     // a quiet source sees its changes applied at once and a busy one still fills its batches.
-    if (reader.buffered === 0) handler.flush('idle');
+    if (flushWhenIdle && reader.buffered === 0) handler.flush('idle');
     await handler.holdWhileBehind();
   }
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { TaskFileError } from '../errors.ts';
 import { DESTINATION_TYPES, LATER_DESTINATIONS, destinationModule, destinationOf, type DestinationConfig } from '../destinations/registry.ts';
+import type { BatchDefaults } from '../destinations/destination.ts';
 import { allowKeys, bool, endpoint, identifier, isObj, listOf, num, obj, oneOf, optNum, str, type Obj } from './task-file-reader.ts';
 import type {
   Capitalization,
@@ -206,7 +207,7 @@ export function validateTask(doc: unknown): Task {
   const objects = validateObjects(root.objects);
   destinationFile.checkTask?.(objects, sync);
   const parallelism = (inc: Obj) => destinationFile.parallelism?.(destination, inc) ?? incrementalParallelism(inc);
-  return { name, source, destination, sync, objects, advanced: validateAdvanced(obj(root.advanced, 'advanced', false), parallelism) };
+  return { name, source, destination, sync, objects, advanced: validateAdvanced(obj(root.advanced, 'advanced', false), parallelism, destinationFile.batching ?? BATCHING) };
 }
 
 function validateSync(y: Obj, ddlDefault: boolean): Task['sync'] {
@@ -225,7 +226,10 @@ function validateSync(y: Obj, ddlDefault: boolean): Task['sync'] {
 
 type Parallelism = (incremental: Obj) => { readonly buckets: number; readonly workers: number };
 
-function validateAdvanced(a: Obj, parallelism: Parallelism): Task['advanced'] {
+/** Batches as most destinations take them: small and sent at once when the source is quiet. */
+const BATCHING: BatchDefaults = { batchChanges: 2_000, batchBytes: 4 << 20, batchMs: 100, flushWhenIdle: true };
+
+function validateAdvanced(a: Obj, parallelism: Parallelism, batching: BatchDefaults): Task['advanced'] {
   allowKeys(a, 'advanced', ['retry', 'throttle', 'heartbeat', 'alert', 'fullLoad', 'incremental']);
   const retry = validateRetry(obj(a.retry, 'advanced.retry', false));
   const th = obj(a.throttle, 'advanced.throttle', false);
@@ -245,9 +249,10 @@ function validateAdvanced(a: Obj, parallelism: Parallelism): Task['advanced'] {
     fullLoad: validateFullLoad(fl),
     incremental: {
       ...parallelism(inc),
-      batchChanges: num(inc, 'batchChanges', 'advanced.incremental', 2_000, 1, 100_000),
-      batchBytes: num(inc, 'batchBytes', 'advanced.incremental', 4 << 20, 64 << 10, 64 << 20),
-      batchMs: num(inc, 'batchMs', 'advanced.incremental', 100, 1, 60_000),
+      batchChanges: num(inc, 'batchChanges', 'advanced.incremental', batching.batchChanges, 1, 100_000),
+      batchBytes: num(inc, 'batchBytes', 'advanced.incremental', batching.batchBytes, 64 << 10, 64 << 20),
+      batchMs: num(inc, 'batchMs', 'advanced.incremental', batching.batchMs, 1, 600_000),
+      flushWhenIdle: batching.flushWhenIdle,
     },
   };
 }

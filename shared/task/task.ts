@@ -68,6 +68,12 @@ export interface IncrementalSettings {
   readonly batchChanges: number;
   readonly batchBytes: number;
   readonly batchMs: number;
+  /**
+   * Batches are also closed whenever the reader has nothing more waiting (a quiet source sees its
+   * changes at once); false where every batch costs the destination a file (MaxCompute), so batches
+   * wait for their size or age.
+   */
+  readonly flushWhenIdle: boolean;
 }
 
 export interface Task {

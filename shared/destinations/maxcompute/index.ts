@@ -57,6 +57,8 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
     parse: parseMaxComputeDestination,
     ddlDefault: true,
     checkTask,
+    // Each commit is a file per table and partition: batches wait for their size or age, not for a quiet source.
+    batching: { batchChanges: 10_000, batchBytes: 16 << 20, batchMs: 5_000, flushWhenIdle: false },
     secrets: (config) => [config.accessKeySecret],
   },
   limits: MAXCOMPUTE_LIMITS,
