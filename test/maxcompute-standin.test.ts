@@ -403,7 +403,7 @@ describe('SQL instances', () => {
     expect(await ok(mc, 'show partitions logs;')).toBe('y=2019/m=08\ny=2019/m=09\n');
     // REST: the partition listing, one partition (PyODPS writes values quoted), a missing one.
     const listing = await send(mc, { path: tablePath(mc, 'logs'), query: [['partitions', ''], ['expectmarker', 'true']] });
-    expect(listing.text).toContain('<Partitions><Partition><Column Name="y" Value="2019"></Column><Column Name="m" Value="08"></Column></Partition>');
+    expect(listing.text).toContain('<Partitions><Marker></Marker><MaxItems>1000</MaxItems><Partition><Column Name="y" Value="2019"></Column><Column Name="m" Value="08"></Column><Schema>');
     const one = await send(mc, { path: tablePath(mc, 'logs'), query: [['partition', "y='2019',m='09'"]] });
     expect(xmlText(one.text, 'PartitionRecordCount')).toBe('0');
     const none = await send(mc, { path: tablePath(mc, 'logs'), query: [['partition', 'y=2019,m=12']] });
@@ -891,6 +891,47 @@ describe("fc-dts's own MaxCompute client (shared/maxcompute) against the stand-i
     expect(failure).toBeInstanceOf(MaxComputeError);
     expect((failure as MaxComputeError).serviceCode).toBe('ODPS-0130071');
     expect((failure as MaxComputeError).message).toContain('is full scan with all partitions');
+  });
+
+  it('lists partitions a page at a time (maxitems 2), each with its spec and times, following the marker to the end', async () => {
+    await client.sql.run('create table paged_log (id bigint) partitioned by (y string, m string)');
+    const months = ['01', '02', '03', '04', '05'];
+    await client.sql.run(`alter table paged_log add ${months.map((m) => `partition (y='2026', m='${m}')`).join(' ')}`);
+    const before = mc.requests.ListPartitions ?? 0;
+    const listed = [];
+    for await (const p of client.listPartitions('paged_log', { maxItems: 2 })) listed.push(p);
+    expect(listed.map((p) => p.spec)).toEqual(months.map((m) => ({ y: '2026', m })));
+    expect(mc.requests.ListPartitions! - before).toBe(3);
+    expect(listed.every((p) => typeof p.createTime === 'number' && p.lastModifiedTime! >= p.createTime! && p.size === 0)).toBe(true);
+
+    const first = await client.partitionPage('paged_log', undefined, { maxItems: 3 });
+    expect(first.partitions).toHaveLength(3);
+    const second = await client.partitionPage('paged_log', first.marker, { maxItems: 3 });
+    expect(second.partitions.map((p) => p.spec.m)).toEqual(['04', '05']);
+    expect(second.marker).toBeUndefined();
+    // A page as large as what is left ends the listing too; without maxitems one page holds up to 1,000.
+    expect((await client.partitionPage('paged_log', undefined, { maxItems: 5 })).marker).toBeUndefined();
+    expect((await client.partitionPage('paged_log', undefined)).partitions).toHaveLength(5);
+  });
+
+  it('lists no partitions of a table without partition keys, and fails for a missing table as getTable does', async () => {
+    await client.sql.run('create table plain_base (id bigint)');
+    expect((await client.partitionPage('plain_base', undefined)).partitions).toEqual([]);
+    const listing = await (async () => {
+      for await (const p of client.listPartitions('no_such_log')) return p;
+      return undefined;
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const get = await client.getTable('no_such_log').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(listing).toBeInstanceOf(MaxComputeError);
+    expect(listing).toMatchObject({ code: 'OBJECT_NOT_FOUND', serviceCode: 'NoSuchObject', httpStatus: 404 });
+    expect((listing as MaxComputeError).serviceCode).toBe((get as MaxComputeError).serviceCode);
+    expect((listing as MaxComputeError).message).toContain(`MaxCompute table ${mc.project}.no_such_log: NoSuchObject (HTTP 404): ODPS-0130131:Table not found`);
   });
 
   it('uploads through a tunnel session, recovers a lost commit answer by reloading, and reads the rows back', async () => {

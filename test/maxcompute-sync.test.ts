@@ -90,6 +90,11 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
     const status = await children.fcDts(['status', '-c', t.file, '--state', t.state]);
     expect(status.out).toContain('  MaxCompute _base tables: 1 of 1 committed by the full load');
     expect(status.out).toMatch(/ {2}MaxCompute _log tables: 6 entries in [1-5] commits, [1-5] upload sessions \(files\), the last at \d{4}-/);
+    // The partitions the changes went to (the days of their binlog events, UTC), read back with SQL.
+    const days = (await rows('SELECT DISTINCT modifytime_year, modifytime_month, modifytime_day FROM items_log')).sort();
+    const [year, month, day] = days.at(-1)!.split('|');
+    expect(status.out.split('\n')).toContain(`  MaxCompute _log partitions: ${days.length} in 1 table, the newest modifytime_year=${year}/modifytime_month=${month}/modifytime_day=${day}`);
+    expect(status.out).not.toContain('MaxCompute warning');
 
     // Run again, and again from an older checkpoint (the full load's start: every change read anew): nothing is written twice.
     expect((await children.run(t, 'caught-up')).code).toBe(0);

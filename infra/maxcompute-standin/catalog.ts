@@ -31,9 +31,16 @@ export interface TableDef {
 /** One partition: values in partition-key order. */
 export type PartitionValues = readonly string[];
 
+/** A partition as the catalog keeps it: its `k1=v1/k2=v2` key, values, and when it was added (epoch ms). */
+export interface PartitionEntry {
+  readonly key: string;
+  readonly values: PartitionValues;
+  readonly created: number;
+}
+
 export class Catalog {
   private readonly tables = new Map<string, TableDef>();
-  private readonly partitions = new Map<string, Map<string, PartitionValues>>();
+  private readonly partitions = new Map<string, Map<string, PartitionEntry>>();
 
   private constructor(
     private readonly db: Database,
@@ -47,8 +54,9 @@ export class Catalog {
       catalog.tables.set(String(name), JSON.parse(String(definition)) as TableDef);
       catalog.partitions.set(String(name), new Map());
     }
-    for (const [tbl, spec] of await db.rows('SELECT tbl, spec FROM __mc_partitions ORDER BY created, spec')) {
-      catalog.partitions.get(String(tbl))?.set(String(spec), parseSpecKey(String(spec)));
+    for (const [tbl, spec, created] of await db.rows('SELECT tbl, spec, created FROM __mc_partitions ORDER BY created, spec')) {
+      const key = String(spec);
+      catalog.partitions.get(String(tbl))?.set(key, { key, values: parseSpecKey(key), created: Number(created) });
     }
     return catalog;
   }
@@ -68,6 +76,11 @@ export class Catalog {
   }
 
   partitionsOf(table: string): PartitionValues[] {
+    return this.partitionEntries(table).map((p) => p.values);
+  }
+
+  /** The table's partitions in the order they were added. */
+  partitionEntries(table: string): PartitionEntry[] {
     return [...(this.partitions.get(table.toLowerCase())?.values() ?? [])];
   }
 
@@ -127,16 +140,16 @@ export class Catalog {
   /** Adds the partitions not there yet (checking the per-table limit first); returns how many were new. */
   async addPartitions(table: TableDef, list: readonly PartitionValues[]): Promise<number> {
     const existing = this.partitions.get(table.name)!;
-    const fresh = new Map<string, PartitionValues>();
+    const now = Date.now();
+    const fresh = new Map<string, PartitionEntry>();
     for (const values of list) {
       const key = specKey(table, values);
-      if (!existing.has(key)) fresh.set(key, values);
+      if (!existing.has(key)) fresh.set(key, { key, values, created: now });
     }
     if (fresh.size === 0) return 0;
     if (existing.size + fresh.size > this.maxPartitions) throw partitionLimitError(this.project, table.name, this.maxPartitions);
-    const now = Date.now();
     for (const key of fresh.keys()) await this.db.run('INSERT INTO __mc_partitions VALUES ($1, $2, $3)', [table.name, key, now]);
-    for (const [key, values] of fresh) existing.set(key, values);
+    for (const [key, entry] of fresh) existing.set(key, entry);
     await this.touch(table);
     return fresh.size;
   }

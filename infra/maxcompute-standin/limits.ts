@@ -10,6 +10,11 @@ export const LIMITS = {
   columns: 1200,
   partitionLevels: 6,
   partitionsPerTable: 60_000,
+  /**
+   * Partitions a page of `GET …/tables/{t}?partitions` by default and at most. Neither is documented; 1,000 is
+   * assumed for both (the MaxItems the table listing answers with), and a larger `maxitems` is cut to it.
+   */
+  partitionPageItems: 1000,
   /** Rows a SELECT hands back through the instance result (more are cut off: SelectResultStatus TRUNCATED). */
   resultRows: 10_000,
   statementBytes: 2 * 1024 * 1024,

@@ -213,7 +213,7 @@ async function tableRoute(ctx: ServerContext, r: Request, table: string): Promis
     }
     return operation(ctx, 'GetDownload', r, 'GET', () => json(200, ctx.tunnel.reloadDownload(downloadId)));
   }
-  if (q.has('partitions')) return operation(ctx, 'ListPartitions', r, 'GET', () => xml(partitionsXml(ctx, table)));
+  if (q.has('partitions')) return operation(ctx, 'ListPartitions', r, 'GET', () => xml(partitionsXml(ctx, table, q.get('marker') ?? '', q.get('maxitems'))));
   if (partition !== undefined) return operation(ctx, 'GetPartition', r, 'GET', async () => xml(await partitionXml(ctx, table, partition)));
   return operation(ctx, 'GetTable', r, 'GET', async () => xml(await tableXml(ctx, table)));
 }
@@ -312,11 +312,35 @@ function partitionColumns(def: TableDef, values: PartitionValues): XmlNode[] {
   return def.partitionKeys.map((k, i) => elAttrs('Column', { Name: k.name, Value: values[i]! }));
 }
 
-/** `GET …/tables/{t}?partitions`: every partition in one page. */
-function partitionsXml(ctx: ServerContext, name: string): string {
+/**
+ * `GET …/tables/{t}?partitions[&marker=M][&maxitems=N]`: a page of partitions in spec order with each one's times
+ * (epoch s) in the `Schema` JSON. The marker is the last listed spec (opaque to clients), so a partition dropped
+ * between pages does not shift the next one; an empty Marker ends the listing. A table without partition keys
+ * answers an empty list (what the service answers there is not verified).
+ */
+function partitionsXml(ctx: ServerContext, name: string, marker: string, maxItemsText: string | null): string {
   const def = requireTable(ctx, name);
-  const partitions = ctx.catalog.partitionsOf(def.name).map((values) => el('Partition', ...partitionColumns(def, values)));
-  return renderXml(el('Partitions', ...partitions, el('Marker', ''), el('MaxItems', '1000')));
+  const pageSize = pageSizeOf(maxItemsText);
+  const after = marker === '' ? undefined : Buffer.from(marker, 'base64url').toString('utf8');
+  const rest = ctx.catalog
+    .partitionEntries(def.name)
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .filter((p) => after === undefined || p.key > after);
+  const page = rest.slice(0, pageSize);
+  const next = rest.length > pageSize ? Buffer.from(page.at(-1)!.key).toString('base64url') : '';
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+  const partitions = page.map((p) => {
+    const meta = { createTime: seconds(p.created), lastDDLTime: seconds(p.created), lastModifiedTime: seconds(Math.max(p.created, def.lastModifiedTime)), partitionSize: 0 };
+    return el('Partition', ...partitionColumns(def, p.values), cdata('Schema', JSON.stringify(meta)));
+  });
+  return renderXml(el('Partitions', el('Marker', next), el('MaxItems', String(pageSize)), ...partitions));
+}
+
+function pageSizeOf(text: string | null): number {
+  if (text === null) return LIMITS.partitionPageItems;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw restErrors.invalidArgument(`maxitems must be a positive integer, not '${text}'`);
+  return Math.min(n, LIMITS.partitionPageItems);
 }
 
 /** `GET …/tables/{t}?partition=k=v,…`: one partition (times in epoch seconds, as the service gives them here). */

@@ -3,7 +3,18 @@
  * sessions, sharing one set of credentials and one tunnel-endpoint lookup.
  */
 import { OdpsRestClient, type RetryPolicy } from './odps-rest.ts';
-import { findTable, getTable, projectInfo, type ProjectInfo, type TableInfo } from './odps-metadata.ts';
+import {
+  findTable,
+  getTable,
+  listPartitions,
+  partitionPage,
+  projectInfo,
+  type ListPartitionsOptions,
+  type PartitionInfo,
+  type PartitionPage,
+  type ProjectInfo,
+  type TableInfo,
+} from './odps-metadata.ts';
 import type { OdpsCredentials } from './odps-signature.ts';
 import { OdpsSql } from './odps-sql.ts';
 import { TableTunnel } from './tunnel-client.ts';
@@ -44,5 +55,15 @@ export class MaxComputeClient {
 
   findTable(name: string): Promise<TableInfo | undefined> {
     return findTable(this.rest, this.project, name);
+  }
+
+  /** Every partition of the table, fetched a page at a time as the iteration goes. */
+  listPartitions(table: string, options?: ListPartitionsOptions): AsyncGenerator<PartitionInfo> {
+    return listPartitions(this.rest, this.project, table, options);
+  }
+
+  /** One page of the table's partitions from `marker` (undefined: the first). */
+  partitionPage(table: string, marker: string | undefined, options?: ListPartitionsOptions): Promise<PartitionPage> {
+    return partitionPage(this.rest, this.project, table, marker, options);
   }
 }

@@ -1,13 +1,14 @@
 /**
- * Project and table metadata over REST (notes/maxcompute.md §2.3): `GET /projects/{p}` (also the credential probe)
- * and `GET /projects/{p}/tables/{t}`, whose `<Schema>` CDATA holds the table's JSON schema.
- * Sources: py odps/models/project.py, odps/models/table.py (TableSchema); java odps/Table.java.
+ * Project and table metadata over REST (notes/maxcompute.md §2.3): `GET /projects/{p}` (also the credential probe),
+ * `GET /projects/{p}/tables/{t}`, whose `<Schema>` CDATA holds the table's JSON schema, and the table's partitions
+ * page by page (`?partitions&expectmarker=true[&marker=M][&maxitems=N]`).
+ * Sources: py odps/models/project.py, odps/models/table.py (TableSchema), odps/models/partitions.py; java odps/Table.java.
  */
 import { FcDtsError } from '../errors.ts';
 import { MaxComputeError } from './maxcompute-errors.ts';
 import { tryParseType, type MaxComputeType } from './maxcompute-types.ts';
 import type { OdpsRestClient } from './odps-rest.ts';
-import { child, childText, parseXml } from './odps-xml.ts';
+import { child, childText, parseXml, type XmlElement } from './odps-xml.ts';
 
 export interface ProjectInfo {
   readonly name: string;
@@ -40,6 +41,27 @@ export interface TableInfo {
   readonly primaryKey: readonly string[];
 }
 
+export interface PartitionInfo {
+  /** Partition key → value, in the table's key order. */
+  readonly spec: Readonly<Record<string, string>>;
+  /** Epoch seconds, as the service gives them; undefined when absent. */
+  readonly createTime: number | undefined;
+  readonly lastModifiedTime: number | undefined;
+  /** Bytes; undefined when absent. */
+  readonly size: number | undefined;
+}
+
+export interface PartitionPage {
+  readonly partitions: readonly PartitionInfo[];
+  /** Pass to the next call; undefined when this was the last page. */
+  readonly marker: string | undefined;
+}
+
+export interface ListPartitionsOptions {
+  /** Partitions a page; the service's default when absent. */
+  readonly maxItems?: number;
+}
+
 export async function projectInfo(rest: OdpsRestClient, project: string): Promise<ProjectInfo> {
   const res = await rest.request({ method: 'GET', path: `/projects/${project}`, what: `project ${project}` });
   return parseProjectXml(res.body.toString('utf8'));
@@ -58,6 +80,58 @@ export async function findTable(rest: OdpsRestClient, project: string, table: st
     if (e instanceof MaxComputeError && e.code === 'OBJECT_NOT_FOUND' && e.serviceCode !== 'NoSuchProject') return undefined;
     throw e;
   }
+}
+
+/** One page of a table's partitions, from `marker` (undefined: the first page). A missing table fails as getTable does. */
+export async function partitionPage(rest: OdpsRestClient, project: string, table: string, marker: string | undefined, options: ListPartitionsOptions = {}): Promise<PartitionPage> {
+  const query: Array<[string, string]> = [
+    ['partitions', ''],
+    ['expectmarker', 'true'],
+  ];
+  if (marker !== undefined) query.push(['marker', marker]);
+  if (options.maxItems !== undefined) query.push(['maxitems', String(options.maxItems)]);
+  const res = await rest.request({ method: 'GET', path: `/projects/${project}/tables/${table}`, query, what: `table ${project}.${table}` });
+  return parsePartitionsXml(res.body.toString('utf8'));
+}
+
+/** Every partition of a table, a page at a time (an empty or absent Marker ends the listing). */
+export async function* listPartitions(rest: OdpsRestClient, project: string, table: string, options: ListPartitionsOptions = {}): AsyncGenerator<PartitionInfo> {
+  let marker: string | undefined;
+  do {
+    const page = await partitionPage(rest, project, table, marker, options);
+    yield* page.partitions;
+    marker = page.marker;
+  } while (marker !== undefined);
+}
+
+export function parsePartitionsXml(xml: string): PartitionPage {
+  const root = parseXml(xml);
+  const partitions = root.children.filter((c) => c.name === 'Partition').map(toPartition);
+  const marker = childText(root, 'Marker');
+  return { partitions, marker: marker === undefined || marker === '' ? undefined : marker };
+}
+
+interface PartitionSchemaJson {
+  createTime?: unknown;
+  lastModifiedTime?: unknown;
+  partitionSize?: unknown;
+}
+
+function toPartition(el: XmlElement): PartitionInfo {
+  const spec: Record<string, string> = {};
+  for (const c of el.children) if (c.name === 'Column' && c.attributes.Name !== undefined) spec[c.attributes.Name] = c.attributes.Value ?? '';
+  let meta: PartitionSchemaJson = {};
+  try {
+    meta = JSON.parse(childText(el, 'Schema') ?? '{}') as PartitionSchemaJson;
+  } catch {
+    // The times and size are extras: a partition without them is still listed.
+  }
+  return { spec, createTime: numberOrUndefined(meta.createTime), lastModifiedTime: numberOrUndefined(meta.lastModifiedTime), size: numberOrUndefined(meta.partitionSize) };
+}
+
+function numberOrUndefined(v: unknown): number | undefined {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
 export function parseProjectXml(xml: string): ProjectInfo {

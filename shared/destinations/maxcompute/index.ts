@@ -4,7 +4,7 @@
  * committed through the state store); the table at any point in time is the merge of the two.
  */
 import { FcDtsError, TaskFileError } from '../../errors.ts';
-import { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
+import { MaxComputeClient, type MaxComputeClientOptions } from '../../maxcompute/maxcompute-client.ts';
 import type { BucketRecords, StateStore } from '../../state/state-store.ts';
 import { allTables, applyCapitalization } from '../../task/object-mapper.ts';
 import type { ObjectSelection } from '../../task/task.ts';
@@ -23,14 +23,18 @@ import { maxComputeStatus } from './maxcompute-status.ts';
 
 export type { MaxComputeDestinationConfig } from './config.ts';
 
-export function maxComputeClient(d: MaxComputeDestinationConfig): MaxComputeClient {
+export function maxComputeClient(d: MaxComputeDestinationConfig, calls: Pick<MaxComputeClientOptions, 'retry' | 'timeoutMs'> = {}): MaxComputeClient {
   return new MaxComputeClient({
     endpoint: d.endpoint,
     project: d.project,
     credentials: { accessKeyId: d.accessKeyId, accessKeySecret: d.accessKeySecret },
     ...(d.tunnelEndpoint ? { tunnelEndpoint: d.tunnelEndpoint } : {}),
+    ...calls,
   });
 }
+
+/** `status` asks the service only for what it can show: an unreachable service costs seconds, not minutes. */
+const STATUS_CALLS = { retry: { attempts: 2 }, timeoutMs: 15_000 } as const;
 
 /** The state store, which keeps the commit bookkeeping: both adapters have bucket records. */
 function recordsOf(store: StateStore): StateStore & BucketRecords {
@@ -91,6 +95,6 @@ export const maxComputeDestination: Destination<MaxComputeDestinationConfig> = {
     const tables = new LogTables({ client, records, layout: d, timeZone: d.timeZone, mappings, imageName });
     return new MaxComputeLogSink({ client, ledger: new LogLedger(records), layout: d, tables });
   },
-  statusLines: (task, store) => maxComputeStatus(task, recordsOf(store)),
+  statusLines: (task, store) => maxComputeStatus(task, recordsOf(store), maxComputeClient(task.destination, STATUS_CALLS)),
   verify: (task, settings, options) => verifyMaxComputeTask(task, task.destination, maxComputeClient(task.destination), settings, options),
 };
