@@ -1,5 +1,5 @@
 /**
- * Project and table metadata over REST (notes/maxcompute.md §2.3): `GET /projects/{p}` (also the credential probe),
+ * Project and table metadata over REST (PyODPS odps/models/project.py, table.py, partitions.py): `GET /projects/{p}` (also the credential probe),
  * `GET /projects/{p}/tables/{t}`, whose `<Schema>` CDATA holds the table's JSON schema, and the table's partitions
  * page by page (`?partitions&expectmarker=true[&marker=M][&maxitems=N]`).
  * Sources: py odps/models/project.py, odps/models/table.py (TableSchema), odps/models/partitions.py; java odps/Table.java.

@@ -6,7 +6,7 @@
  * (lower-cased, sorted by name, `name:value`), and the resource: the decoded path relative to the endpoint plus the
  * query parameters sorted by name (`name=value`, or `name` alone when the value is empty), all joined with `\n`.
  * Sources: py odps/accounts.py (BaseAccount._build_canonical_str, CloudAccount.calc_auth_str); java
- * odps-sdk-core account/SecurityUtils.java; notes/maxcompute.md §2.1.
+ * odps-sdk-core account/SecurityUtils.java; PyODPS odps/accounts.py.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * SQL through instances (notes/maxcompute.md §2.4): submit `POST /projects/{p}/instances` with an XML job holding
+ * SQL through instances (as PyODPS odps/models/instance.py and instances.py run them): submit `POST /projects/{p}/instances` with an XML job holding
  * one SQL task → 201 + Location; poll `?taskstatus` (100 ms, doubling to 2 s) until the task ends; read `?result`.
  * A failed or cancelled task becomes a MaxComputeError carrying the `ODPS-nnnnnnn` code of its error text.
  * Sources: py odps/models/job.py, tasks/sql.py, instance.py; java odps/task/SQLTask.java, odps/Instances.java.

@@ -1,5 +1,5 @@
 /**
- * Table tunnel sessions (notes/maxcompute.md §2.6–2.7) on the endpoint TunnelEndpointResolver finds.
+ * Table tunnel sessions (PyODPS odps/tunnel/tabletunnel.py) on the endpoint TunnelEndpointResolver finds.
  *
  * Upload (batch, INSERT INTO semantics unless overwrite): create → PUT blocks (a block id written again replaces
  * the earlier block) → commit, which makes every block visible at once. A reload tells the session's status and

@@ -1,5 +1,5 @@
 /**
- * Where a project's tunnel lives (notes/maxcompute.md §2.5): `GET /projects/{p}/tunnel?service` on the service
+ * Where a project's tunnel lives (PyODPS odps/tunnel/router.py): `GET /projects/{p}/tunnel?service` on the service
  * endpoint answers plain text `host[:port]`; the client adds the service endpoint's scheme
  * (py odps/tunnel/base.py _get_tunnel_server). An explicit endpoint (destination.tunnelEndpoint) skips the lookup.
  */

@@ -1,5 +1,5 @@
 /**
- * The tunnel record stream (upload block bodies and download responses), notes/maxcompute.md §2.8.
+ * The tunnel record stream (upload block bodies and download responses), as PyODPS odps/tunnel/io/writer.py and reader.py write and read it.
  *
  * Per record, per non-NULL data column i (1-based): tag (i<<3 | wire type), the value; the record's CRC32C is
  * fed int32-LE(i) and then the value's little-endian image. A record ends with tag END_RECORD and the CRC as a

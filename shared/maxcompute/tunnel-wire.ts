@@ -1,7 +1,7 @@
 /**
  * Protobuf-style primitives of the tunnel record stream: varints, zigzag, fixed-width little-endian values, and an
  * incremental CRC32C fed the same little-endian images the SDKs feed theirs. The stream is protobuf framing, not a
- * .proto message, so this small layer is all the codec needs (notes/maxcompute.md §2.8).
+ * .proto message, so this small layer is all the codec needs (PyODPS odps/tunnel/pb/).
  */
 import { Crc32c } from '@aws-crypto/crc32c';
 
