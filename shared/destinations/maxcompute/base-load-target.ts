@@ -25,7 +25,7 @@ import { parseType, type MaxComputeRow } from '../../maxcompute/maxcompute-types
 import { MAX_BLOCK_ID } from '../../maxcompute/tunnel-client.ts';
 import type { TunnelColumn } from '../../maxcompute/tunnel-record-codec.ts';
 import { quoteIdent } from '../../mysql/identifier.ts';
-import type { BucketRecords, DirtyRecord, StateStore } from '../../state/state-store.ts';
+import type { BucketRecords, DirtyRecord, FullLoadPlan, StateStore } from '../../state/state-store.ts';
 import { loadColumns, tableLabel, type TableMapping } from '../../task/object-mapper.ts';
 import { baseTable } from './maxcompute-schema.ts';
 import { maxComputeType } from './maxcompute-table.ts';
@@ -213,10 +213,11 @@ function parseRecord(value: string): BaseSessions {
   return 'uploadId' in r ? { table: r.table, uploadIds: { 0: r.uploadId }, committed: r.committed } : r;
 }
 
-/** How many of the plan's `tables` tables have their `_base` upload session committed. */
-export async function committedBaseTables(store: BucketRecords, tables: number): Promise<number> {
+/** How many of the plan's tables have their `_base` upload sessions committed (a table with no chunks has nothing to commit and is not counted). */
+export async function committedBaseTables(store: BucketRecords, plan: FullLoadPlan): Promise<number> {
   let committed = 0;
-  for (let index = 0; index < tables; index++) {
+  for (const [index, table] of plan.tables.entries()) {
+    if (table.chunks.length === 0) continue;
     const record = await store.getBucketRecord(RECORD, index);
     if (record && parseRecord(record.value).committed) committed++;
   }

@@ -18,8 +18,10 @@ export async function maxComputeStatus(task: TaskOf<MaxComputeDestinationConfig>
   const plan = await store.getPlan();
   const lines: string[] = [];
   if (plan) {
-    const committed = await committedBaseTables(store, plan.tables.length);
-    lines.push(`MaxCompute _base tables: ${committed} of ${plan.tables.length} committed by the full load`);
+    const committed = await committedBaseTables(store, plan);
+    const empty = plan.tables.filter((t) => t.chunks.length === 0).length;
+    const loaded = plan.tables.length - empty;
+    lines.push(`MaxCompute _base tables: ${committed} of ${loaded} committed by the full load${empty ? ` (${empty} empty ${empty === 1 ? 'table' : 'tables'}: nothing to commit)` : ''}`);
   }
   lines.push(await logTotalsLine(task, store));
   const tables = await logTablesOf(plan, store);
