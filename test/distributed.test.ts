@@ -305,7 +305,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       const src = await database('dist_mc');
       await admin.query(`USE \`${src}\`; CREATE TABLE w (id INT PRIMARY KEY, v VARCHAR(40), n DECIMAL(20,4)); INSERT INTO w SELECT seq, CONCAT('v', seq), seq / 7 FROM seq_1_to_3000`);
       const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: 'LTAIdistmc', accessKeySecret: 'dist-mc-secret', partitionFields: ['modifytime_year'] };
-      const d = await deploy('dist-mc', { destination, objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 500 }, incremental: { buckets: 4 } } });
+      const d = await deploy('dist-mc', { destination, objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 500 }, incremental: { buckets: 4, batchMs: 200 } } });
       await d.fullLoad(2, 120_000);
       const count = async (sql: string) => (await client.sql.query(sql, { settings: { 'odps.sql.allow.fullscan': 'true' } })).rows.map((r) => r.join('|'));
       expect(await count('SELECT COUNT(*), COUNT(DISTINCT id) FROM w_base')).toEqual(['3000|3000']);
@@ -340,7 +340,7 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       const src = await database('dist_mck9');
       await admin.query('CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40)); INSERT INTO w SELECT seq, 0, \'init\' FROM seq_1_to_20000;');
       const destination = { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, ...keys, partitionFields: ['modifytime_year', 'modifytime_month'] };
-      const d = await deploy('dist-mck9', { destination, objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 1000 }, incremental: { batchChanges: 100 } } });
+      const d = await deploy('dist-mck9', { destination, objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 1000 }, incremental: { batchChanges: 100, batchMs: 200 } } });
 
       // A chunk worker killed mid-chunk: its chunk comes back and rewrites its block.
       await fullLoadWithChunkWorkerKilled(d);

@@ -51,7 +51,8 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
       name: uniqueName('mc'),
       destination: { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET, partitionFields: ['modifytime_year', 'modifytime_month', 'modifytime_day'] },
       objects: [{ database: db }],
-      advanced: { fullLoad: { chunkRows: 1000 } },
+      // Batches close at 200 ms, not MaxCompute's 5 s (test/maxcompute-ddl.test.ts runs on the defaults).
+      advanced: { fullLoad: { chunkRows: 1000 }, incremental: { batchMs: 200 } },
     }));
 
     const full = await children.run(t, 'full-done');
@@ -167,6 +168,7 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
       name: uniqueName('mctypes'),
       destination: { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET, partitionFields: ['modifytime_year'], timeZone: 'UTC' },
       objects: [{ database: db }],
+      advanced: { incremental: { batchMs: 200 } },
     }));
     expect((await children.run(t, 'full-done')).code).toBe(0);
     await dbs.admin.query("SET time_zone = '+08:00'");
@@ -224,6 +226,7 @@ describe('MySQL → MaxCompute with fc-dts run (MariaDB binlog, MaxCompute stand
       destination: { type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET, partitionFields: ['modifytime_year'] },
       objects: [{ database: db }],
       sync: { dirtyData: 'skip' },
+      advanced: { incremental: { batchMs: 200 } },
     }));
     expect((await children.run(t, 'full-done')).code).toBe(0);
     expect(await rows('SELECT id, body FROM docs_base ORDER BY id LIMIT 10')).toEqual(['2|small']);

@@ -31,7 +31,8 @@ describe('fc-dts verify, MaxCompute destination (MariaDB, MaxCompute stand-in, f
   let files: TaskFiles;
 
   const destination = () => ({ type: 'maxcompute', endpoint: mc.endpoint, project: mc.project, accessKeyId: AK, accessKeySecret: SECRET, partitionFields: [...FIELDS] });
-  const doc = (tables: unknown[]) => taskDoc({ name: uniqueName('mcv'), destination: destination(), objects: [{ database: db, tables }] });
+  // Batches close at 200 ms, not MaxCompute's 5 s: the tests wait for caught-up several times.
+  const doc = (tables: unknown[]) => taskDoc({ name: uniqueName('mcv'), destination: destination(), objects: [{ database: db, tables }], advanced: { incremental: { batchMs: 200 } } });
   const verify = (tables: unknown[], options: VerifyOptions = {}) => verifyTask(validateTask(doc(tables)), { rechecks: 0, ...options });
   const one = async (table: string, options: VerifyOptions = {}): Promise<TableVerification> => {
     const r = await verify([table], options);
