@@ -4,7 +4,7 @@
  * statement refused whole with what it leaves behind.
  */
 import { describe, expect, it } from 'vitest';
-import { readAddColumns } from '../shared/destinations/maxcompute/added-columns.ts';
+import { readAddColumns } from '../shared/mysql/alter-add-columns.ts';
 import { ddlRefusal } from '../shared/destinations/maxcompute/ddl-policy.ts';
 import { parseMaxComputeDestination } from '../shared/destinations/maxcompute/config.ts';
 import type { DdlKind, DdlTranslation } from '../shared/incremental/ddl-translator.ts';

@@ -4,7 +4,7 @@
  * behind in the project.
  */
 import type { DdlKind, DdlTranslation } from '../../incremental/ddl-translator.ts';
-import { readAddColumns } from './added-columns.ts';
+import { readAddColumns } from '../../mysql/alter-add-columns.ts';
 import type { MaxComputeDestinationConfig } from './config.ts';
 import { additionalNames, isMaxComputeName } from './maxcompute-table.ts';
 

@@ -19,7 +19,7 @@ import { ApplyRejected, type ApplyOutcome, type DdlFailure, type Sink } from '..
 import type { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
 import { FcDtsError } from '../../errors.ts';
 import { MaxComputeError } from '../../maxcompute/maxcompute-errors.ts';
-import { readAddColumns } from './added-columns.ts';
+import { readAddColumns } from '../../mysql/alter-add-columns.ts';
 import type { LogTables } from './log-tables.ts';
 import { commitOnce, UploadSessionGone } from './commit-once.ts';
 import type { MaxComputeRow, MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';

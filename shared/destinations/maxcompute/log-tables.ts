@@ -16,7 +16,7 @@ import type { MaxComputeClient } from '../../maxcompute/maxcompute-client.ts';
 import type { TableInfo } from '../../maxcompute/odps-metadata.ts';
 import type { BucketRecords } from '../../state/state-store.ts';
 import { loadColumns, type TableMapping } from '../../task/object-mapper.ts';
-import type { AddedColumn } from './added-columns.ts';
+import type { AddedColumn } from '../../mysql/alter-add-columns.ts';
 import type { LogTable } from './log-sink.ts';
 import { addColumnsDdl, baseTable, logTable, type LogLayout } from './maxcompute-schema.ts';
 import { additionalNames } from './maxcompute-table.ts';

@@ -8,7 +8,7 @@ import { loadColumns } from '../../task/object-mapper.ts';
 import type { MaxComputeDestinationConfig } from './config.ts';
 import { ADDITIONAL_COLUMNS, additionalNames, BASE_SUFFIX, LOG_SUFFIX, maxComputeType } from './maxcompute-table.ts';
 import { quoteName } from './merge-sql.ts';
-import type { AddedColumn } from './added-columns.ts';
+import type { AddedColumn } from '../../mysql/alter-add-columns.ts';
 
 export interface TableDdl {
   readonly name: string;

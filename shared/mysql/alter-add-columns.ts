@@ -1,15 +1,16 @@
 /**
- * What an `ALTER TABLE` read from the binlog asks of a MaxCompute destination, which takes ADD COLUMN
- * (appended to `_base` and `_log`) and nothing else: the columns it adds, with their types as the
- * catalog would show them (`decimal(12,2)`, `int unsigned`), or why it is not applied. Index changes
- * and ALGORITHM/LOCK options change nothing MaxCompute has and pass; anything else refuses the whole
- * statement, so a column is never added while the rest of its statement is silently dropped.
+ * What an `ALTER TABLE` read from the binlog adds, for destinations that take ADD COLUMN and nothing
+ * else (MaxCompute appends it to `_base` and `_log`; Lindorm replays it with the attributes stripped):
+ * the columns it adds, with their types as the catalog would show them (`decimal(12,2)`, `int
+ * unsigned`), or why it is not applied. Index changes and ALGORITHM/LOCK options pass; anything else
+ * refuses the whole statement, so a column is never added while the rest of its statement is silently
+ * dropped.
  *
  * The statement is tokenized, not parsed (shared/mysql/sql-statement.ts): column definitions are read
  * only as far as name, data type and the attributes that change the mapping.
  */
-import { identValue } from '../../mysql/sql-lexer.ts';
-import { nameAt, Statement } from '../../mysql/sql-statement.ts';
+import { identValue } from './sql-lexer.ts';
+import { nameAt, Statement } from './sql-statement.ts';
 
 export interface AddedColumn {
   readonly name: string;
@@ -20,6 +21,9 @@ export interface AddedColumn {
 }
 
 export type AddColumnsReading = { readonly columns: readonly AddedColumn[] } | { readonly refusal: string };
+
+/** The refusal of a statement that adds no column (only index changes and options); MaxCompute's wording. */
+export const NO_COLUMN_ADDED = 'it adds no column (MaxCompute tables have no indexes; only ADD COLUMN is applied)';
 
 /** Specs that change indexes, which MaxCompute tables do not have. */
 const INDEX_WORDS = new Set(['INDEX', 'KEY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'VECTOR']);
@@ -33,7 +37,7 @@ const SYNONYMS: Record<string, string> = {
   CHARACTER: 'char', NCHAR: 'char', NVARCHAR: 'varchar', LONG: 'mediumtext',
 };
 
-/** The columns `sql` adds, or why a MaxCompute destination does not apply it. */
+/** The columns `sql` adds, or why a destination taking only ADD COLUMN does not apply it. */
 export function readAddColumns(sql: string): AddColumnsReading {
   const s = new Statement(sql, false);
   let p = 1;
@@ -48,7 +52,7 @@ export function readAddColumns(sql: string): AddColumnsReading {
     if (typeof read === 'string') return { refusal: read };
     columns.push(...read);
   }
-  if (columns.length === 0) return { refusal: 'it adds no column (MaxCompute tables have no indexes; only ADD COLUMN is applied)' };
+  if (columns.length === 0) return { refusal: NO_COLUMN_ADDED };
   return { columns };
 }
 
