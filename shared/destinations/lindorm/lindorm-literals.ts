@@ -17,7 +17,7 @@
  */
 import type { CellValue } from '../../change/change-event.ts';
 import type { ColumnInfo } from '../../mysql/catalog.ts';
-import { sourceCell } from '../maxcompute/source-text.ts';
+import { sourceCell } from '../../mysql/source-text.ts';
 import { offsetMinutes } from './config.ts';
 import { fixedBytes, typeText, type LindormType } from './lindorm-types.ts';
 

@@ -29,7 +29,7 @@ import type { BucketRecords, DirtyRecord, FullLoadPlan, StateStore } from '../..
 import { loadColumns, tableLabel, type TableMapping } from '../../task/object-mapper.ts';
 import { baseTable } from './maxcompute-schema.ts';
 import { maxComputeType } from './maxcompute-table.ts';
-import { sourceCell, sourceSelect } from './source-text.ts';
+import { sourceCell, sourceSelect } from '../../mysql/source-text.ts';
 import { UnwritableValue, valueWriter } from './maxcompute-values.ts';
 import { dirtyRowJson } from '../../state/dirty-row.ts';
 import type { DirtyDataPolicy } from '../../task/task.ts';

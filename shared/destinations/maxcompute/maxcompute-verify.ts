@@ -49,7 +49,7 @@ import { baseTable, logTable } from './maxcompute-schema.ts';
 import { isMaxComputeName, maxComputeType, MAXCOMPUTE_LIMITS } from './maxcompute-table.ts';
 import { maxComputeValue, valueWriter } from './maxcompute-values.ts';
 import { mergeSelect, quoteName } from './merge-sql.ts';
-import { sourceCell, sourceSelect } from './source-text.ts';
+import { sourceCell, sourceSelect } from '../../mysql/source-text.ts';
 
 /** Changes committed up to this long after the verify starts are merged (clock skew, events in flight). */
 export const MERGE_MARGIN_S = 60;

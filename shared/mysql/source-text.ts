@@ -1,10 +1,10 @@
 /**
  * A source value as the full load reads it (the text protocol: the server's own text, bytes for binary
  * types, TIMESTAMP in the session's UTC) turned into the change value (CellValue) the incremental path
- * carries, so both paths write through the same value writers (maxcompute-values.ts).
+ * carries, so a destination writes both paths' values through the same value writers (e.g. maxcompute-values.ts).
  */
-import type { CellValue } from '../../change/change-event.ts';
-import type { ColumnInfo } from '../../mysql/catalog.ts';
+import type { CellValue } from '../change/change-event.ts';
+import type { ColumnInfo } from './catalog.ts';
 
 const EXACT_INTEGERS = new Set(['bigint']);
 const NUMBERS = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'year', 'float', 'double', 'real']);
