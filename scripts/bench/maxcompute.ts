@@ -22,7 +22,7 @@ import { FC_DTS_BIN, ROOT, RESULTS_DIR, adminConnection, dropDatabase, formatRat
 import { reapedChildrenCpuSeconds } from './cpu-usage.ts';
 
 const SERVER_DIR = join(ROOT, '.local/bench-maxcompute-mariadb');
-const SERVER_PORT = 3477;
+const SERVER_PORT = Number(process.env.FC_DTS_MARIADB_PORT ?? 3477);
 const WORK_DIR = join(ROOT, '.local/bench-maxcompute');
 const SRC = 'bench_mc_src';
 const DST = 'bench_mc_mysql';
