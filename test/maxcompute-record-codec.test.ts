@@ -234,6 +234,45 @@ describe('tunnel record codec: corrupt streams', () => {
   });
 });
 
+describe('tunnel wire primitives: RecordChecksum', () => {
+  it('is CRC32C (check value of "123456789", fed whole and in pieces)', () => {
+    const whole = new RecordChecksum();
+    whole.bytes(Buffer.from('123456789'));
+    expect(whole.value()).toBe(0xe3069283);
+    const pieces = new RecordChecksum();
+    for (const p of ['1', '2345', '', '6789']) pieces.bytes(Buffer.from(p));
+    expect(pieces.value()).toBe(0xe3069283);
+  });
+
+  it('feeds integers and floats as the CRC of their little-endian bytes', () => {
+    const fed = new RecordChecksum();
+    const image = Buffer.alloc(37);
+    fed.int32(-2);
+    image.writeInt32LE(-2, 0);
+    fed.uint32(0xfedcba98);
+    image.writeUInt32LE(0xfedcba98, 4);
+    fed.int64(-1234567890123);
+    image.writeBigInt64LE(-1234567890123n, 8);
+    fed.int64(-9223372036854775808n);
+    image.writeBigInt64LE(-9223372036854775808n, 16);
+    fed.float32(3.14);
+    image.writeFloatLE(3.14, 24);
+    fed.float64(-0.1);
+    image.writeDoubleLE(-0.1, 28);
+    fed.bool(true);
+    image[36] = 1;
+    const bytes = new RecordChecksum();
+    bytes.bytes(image);
+    expect(fed.value()).toBe(bytes.value());
+    fed.reset();
+    bytes.reset();
+    expect(fed.value()).toBe(0);
+    fed.int32(7);
+    bytes.bytes(Buffer.from([7, 0, 0, 0]));
+    expect(fed.value()).toBe(bytes.value());
+  });
+});
+
 describe('tunnel wire primitives: the number fast paths agree with the bigint ones', () => {
   const values = [0, 1, -1, 63, -64, 64, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32), 2 ** 52 - 1, -(2 ** 52), 2 ** 53 - 1, -(2 ** 53 - 1), 1666170000000, -62135596800000];
 
