@@ -108,7 +108,7 @@ export class WireWriter {
   private buf: Buffer;
   private len = 0;
 
-  constructor(initial = 256) {
+  constructor(private readonly initial = 256) {
     this.buf = Buffer.allocUnsafe(initial);
   }
 
@@ -123,6 +123,25 @@ export class WireWriter {
 
   clear(): void {
     this.len = 0;
+  }
+
+  /** Drops what was written after the first `length` bytes. */
+  truncate(length: number): void {
+    this.len = Math.min(this.len, length);
+  }
+
+  /**
+   * Moves the bytes written, in whole pieces of `size`, to `into` (views of this writer's buffer, which it never
+   * writes again); the remainder is copied to the start of a fresh buffer. Nothing happens below `size` bytes.
+   */
+  takePieces(size: number, into: Buffer[]): void {
+    if (this.len < size) return;
+    let from = 0;
+    for (; this.len - from >= size; from += size) into.push(this.buf.subarray(from, from + size));
+    const next = Buffer.allocUnsafe(Math.max(this.initial, this.len - from));
+    this.buf.copy(next, 0, from, this.len);
+    this.buf = next;
+    this.len -= from;
   }
 
   tag(field: number, wireType: number): void {
