@@ -229,6 +229,15 @@ describe('tunnel record codec: corrupt streams', () => {
     expect(decodeError(wrongWire).message).toMatch(/column id: wire type 2/);
   });
 
+  it('rejects a column that appears twice in a record', () => {
+    const w = new WireWriter();
+    w.tag(1, 0);
+    w.sint64(1);
+    w.tag(1, 0);
+    w.sint64(2);
+    expect(decodeError(Buffer.from(w.view())).message).toMatch(/record 1: column id appears twice/);
+  });
+
   it('rejects data after the trailer', () => {
     expect(decodeError(Buffer.concat([good, Buffer.from([0x08, 0x02])])).message).toMatch(/data after the end-of-stream trailer/);
   });
@@ -290,6 +299,15 @@ describe('tunnel wire primitives: the number fast paths agree with the bigint on
     expect(a.view().toString('hex')).toBe(b.view().toString('hex'));
     expect(new WireReader(Buffer.from(a.view())).sint64()).toBe(BigInt(n));
     expect(BigInt(new WireReader(Buffer.from(a.view())).sint64Small())).toBe(BigInt(n));
+  });
+
+  it('reads a uint32 varint of 5 bytes, or sign-extended to 10, as its low 32 bits', () => {
+    const five = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    const ten = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    expect(new WireReader(five).uint32()).toBe(0xffffffff);
+    expect(new WireReader(ten).uint32()).toBe(0xffffffff);
+    expect(new WireReader(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x10])).uint32()).toBe(0);
+    expect(() => new WireReader(Buffer.from([...ten.subarray(0, 9), 0x81, 0x01])).uint32()).toThrow(/longer than 10 bytes/);
   });
 
   it('reads extreme int64 zigzag values as bigint through the small path', () => {

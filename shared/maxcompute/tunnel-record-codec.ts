@@ -246,7 +246,6 @@ export class TunnelRecordDecoder {
   private readRecordOrTrailer(reader: WireReader): MaxComputeValue[] | undefined {
     const start = reader.pos;
     const row: MaxComputeValue[] = new Array<MaxComputeValue>(this.columns.length).fill(null);
-    const seen = new Set<number>();
     const crc = this.crc;
     crc.reset();
     for (;;) {
@@ -268,8 +267,8 @@ export class TunnelRecordDecoder {
       const column = this.columns[field - 1];
       if (field < 1 || column === undefined) throw new TunnelStreamError(this.count + 1, `unexpected tag ${field} (the table has ${this.columns.length} columns)`);
       if (wireType !== wireTypeOf(column.type)) throw new TunnelStreamError(this.count + 1, `column ${column.name}: wire type ${wireType} does not fit ${formatType(column.type)}`);
-      if (seen.has(field)) throw new TunnelStreamError(this.count + 1, `column ${column.name} appears twice`);
-      seen.add(field);
+      // A value read is never null: a slot that is not null was filled by an earlier tag of this record.
+      if (row[field - 1] !== null) throw new TunnelStreamError(this.count + 1, `column ${column.name} appears twice`);
       crc.int32(field);
       row[field - 1] = readValue(reader, crc, column.type);
     }

@@ -266,7 +266,14 @@ export class WireReader {
 
   /** An unsigned 32-bit varint; protobuf writers may sign-extend to 10 bytes, so the high bits are dropped. */
   uint32(): number {
-    return Number(this.uvarint64() & 0xffffffffn);
+    let result = 0;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      // The low 32 bits come from the first 5 bytes (35 bits: still exact as a number).
+      if (i < 5) result += (b & 0x7f) * 2 ** (7 * i);
+      if (b < 0x80) return result >>> 0;
+    }
+    throw new MalformedWire('varint longer than 10 bytes');
   }
 
   uvarint64(): bigint {
