@@ -181,7 +181,8 @@ export async function* encodeRecordStream(
   const encoder = new TunnelRecordEncoder(columns, options);
   for await (const row of rows) {
     encoder.write(row);
-    yield* encoder.takeChunks();
+    // Not yield*: in an async generator that wraps even an empty array in an async iterator, and most rows end no chunk.
+    for (const chunk of encoder.takeChunks()) yield chunk;
   }
   yield* encoder.end();
 }
