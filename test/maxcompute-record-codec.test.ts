@@ -229,8 +229,56 @@ describe('tunnel record codec: corrupt streams', () => {
     expect(decodeError(wrongWire).message).toMatch(/column id: wire type 2/);
   });
 
+  it('rejects a column that appears twice in a record', () => {
+    const w = new WireWriter();
+    w.tag(1, 0);
+    w.sint64(1);
+    w.tag(1, 0);
+    w.sint64(2);
+    expect(decodeError(Buffer.from(w.view())).message).toMatch(/record 1: column id appears twice/);
+  });
+
   it('rejects data after the trailer', () => {
     expect(decodeError(Buffer.concat([good, Buffer.from([0x08, 0x02])])).message).toMatch(/data after the end-of-stream trailer/);
+  });
+});
+
+describe('tunnel wire primitives: RecordChecksum', () => {
+  it('is CRC32C (check value of "123456789", fed whole and in pieces)', () => {
+    const whole = new RecordChecksum();
+    whole.bytes(Buffer.from('123456789'));
+    expect(whole.value()).toBe(0xe3069283);
+    const pieces = new RecordChecksum();
+    for (const p of ['1', '2345', '', '6789']) pieces.bytes(Buffer.from(p));
+    expect(pieces.value()).toBe(0xe3069283);
+  });
+
+  it('feeds integers and floats as the CRC of their little-endian bytes', () => {
+    const fed = new RecordChecksum();
+    const image = Buffer.alloc(37);
+    fed.int32(-2);
+    image.writeInt32LE(-2, 0);
+    fed.uint32(0xfedcba98);
+    image.writeUInt32LE(0xfedcba98, 4);
+    fed.int64(-1234567890123);
+    image.writeBigInt64LE(-1234567890123n, 8);
+    fed.int64(-9223372036854775808n);
+    image.writeBigInt64LE(-9223372036854775808n, 16);
+    fed.float32(3.14);
+    image.writeFloatLE(3.14, 24);
+    fed.float64(-0.1);
+    image.writeDoubleLE(-0.1, 28);
+    fed.bool(true);
+    image[36] = 1;
+    const bytes = new RecordChecksum();
+    bytes.bytes(image);
+    expect(fed.value()).toBe(bytes.value());
+    fed.reset();
+    bytes.reset();
+    expect(fed.value()).toBe(0);
+    fed.int32(7);
+    bytes.bytes(Buffer.from([7, 0, 0, 0]));
+    expect(fed.value()).toBe(bytes.value());
   });
 });
 
@@ -251,6 +299,15 @@ describe('tunnel wire primitives: the number fast paths agree with the bigint on
     expect(a.view().toString('hex')).toBe(b.view().toString('hex'));
     expect(new WireReader(Buffer.from(a.view())).sint64()).toBe(BigInt(n));
     expect(BigInt(new WireReader(Buffer.from(a.view())).sint64Small())).toBe(BigInt(n));
+  });
+
+  it('reads a uint32 varint of 5 bytes, or sign-extended to 10, as its low 32 bits', () => {
+    const five = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    const ten = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    expect(new WireReader(five).uint32()).toBe(0xffffffff);
+    expect(new WireReader(ten).uint32()).toBe(0xffffffff);
+    expect(new WireReader(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x10])).uint32()).toBe(0);
+    expect(() => new WireReader(Buffer.from([...ten.subarray(0, 9), 0x81, 0x01])).uint32()).toThrow(/longer than 10 bytes/);
   });
 
   it('reads extreme int64 zigzag values as bigint through the small path', () => {

@@ -22,7 +22,7 @@ import { FC_DTS_BIN, ROOT, RESULTS_DIR, adminConnection, dropDatabase, formatRat
 import { reapedChildrenCpuSeconds } from './cpu-usage.ts';
 
 const SERVER_DIR = join(ROOT, '.local/bench-maxcompute-mariadb');
-const SERVER_PORT = 3477;
+const SERVER_PORT = Number(process.env.FC_DTS_MARIADB_PORT ?? 3477);
 const WORK_DIR = join(ROOT, '.local/bench-maxcompute');
 const SRC = 'bench_mc_src';
 const DST = 'bench_mc_mysql';
@@ -123,7 +123,12 @@ async function main(): Promise<void> {
     const result = {
       rows,
       changes,
-      fullLoad: { mysqlRowsPerSecond: rate(rows, fullMysql), maxcomputeRowsPerSecond: rate(rows, fullMc), ratio: fullMysql.seconds / fullMc.seconds },
+      fullLoad: {
+        mysqlRowsPerSecond: rate(rows, fullMysql),
+        maxcomputeRowsPerSecond: rate(rows, fullMc),
+        ratio: fullMysql.seconds / fullMc.seconds,
+        cpuUsPerRow: { mysql: (fullMysql.cpu * 1e6) / rows, maxcompute: (fullMc.cpu * 1e6) / rows, maxcomputeStandIn: (fullMc.standIn * 1e6) / rows },
+      },
       catchUp: {
         mysqlRowsPerSecond: rate(changes, incMysql),
         maxcomputeRowsPerSecond: rate(changes, incMc),
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
       merge: { logEntries: logRows, seconds: mergeSeconds, rows: Number(merged) },
       checks,
     };
-    console.log(`full load  ${rows.toLocaleString('en-US')} rows: MySQL ${result.fullLoad.mysqlRowsPerSecond.toLocaleString('en-US')} rows/s, MaxCompute ${result.fullLoad.maxcomputeRowsPerSecond.toLocaleString('en-US')} rows/s (MaxCompute at ${formatRatio(result.fullLoad.ratio)} of MySQL's speed)`);
+    console.log(`full load  ${rows.toLocaleString('en-US')} rows: MySQL ${result.fullLoad.mysqlRowsPerSecond.toLocaleString('en-US')} rows/s, MaxCompute ${result.fullLoad.maxcomputeRowsPerSecond.toLocaleString('en-US')} rows/s (MaxCompute at ${formatRatio(result.fullLoad.ratio)} of MySQL's speed); fc-dts CPU per row ${result.fullLoad.cpuUsPerRow.mysql.toFixed(1)} µs into MySQL, ${result.fullLoad.cpuUsPerRow.maxcompute.toFixed(1)} µs into MaxCompute (the stand-in: ${result.fullLoad.cpuUsPerRow.maxcomputeStandIn.toFixed(1)} µs)`);
     console.log(`catch-up   ${changes.toLocaleString('en-US')} updates: MySQL ${result.catchUp.mysqlRowsPerSecond.toLocaleString('en-US')} rows/s, MaxCompute ${result.catchUp.maxcomputeRowsPerSecond.toLocaleString('en-US')} rows/s (${formatRatio(result.catchUp.ratio)}); fc-dts CPU per change ${result.catchUp.cpuMsPerChange.mysql.toFixed(3)} ms into MySQL, ${result.catchUp.cpuMsPerChange.maxcompute.toFixed(3)} ms into MaxCompute (the stand-in: ${result.catchUp.cpuMsPerChange.maxcomputeStandIn.toFixed(3)} ms)`);
     console.log(`requests per 1,000 changes: ${Object.entries(result.catchUp.per1000Changes).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     console.log(`merge of ${logRows.toLocaleString('en-US')} log entries over ${Math.floor(logRows / 2).toLocaleString('en-US')} base rows: ${mergeSeconds.toFixed(1)} s, ${Number(merged).toLocaleString('en-US')} rows (the stand-in's DuckDB, not the service)`);

@@ -82,12 +82,11 @@ export interface TunnelEncoderOptions {
  */
 export class TunnelRecordEncoder {
   private readonly chunkBytes: number;
-  private readonly record = new WireWriter(1024);
+  /** Records are written straight after the ones before; full chunks are cut off after each record. */
+  private readonly out: WireWriter;
   private readonly crc = new RecordChecksum();
   private readonly crcOfCrc = new RecordChecksum();
-  private readonly field = new FieldWriter(this.record, this.crc);
-  private current: Buffer;
-  private used = 0;
+  private readonly field: FieldWriter;
   private ready: Buffer[] = [];
   private count = 0;
   private ended = false;
@@ -97,7 +96,8 @@ export class TunnelRecordEncoder {
     options: TunnelEncoderOptions = {},
   ) {
     this.chunkBytes = Math.max(16, options.chunkBytes ?? 64 * 1024);
-    this.current = Buffer.allocUnsafe(this.chunkBytes);
+    this.out = new WireWriter(this.chunkBytes + 1024);
+    this.field = new FieldWriter(this.out, this.crc);
   }
 
   get recordCount(): number {
@@ -111,22 +111,19 @@ export class TunnelRecordEncoder {
     if (row.length !== this.columns.length) {
       throw new MaxComputeValueError('*', recordNumber, `the row has ${row.length} values for ${this.columns.length} columns`);
     }
-    this.record.clear();
-    this.crc.reset();
-    for (let i = 0; i < row.length; i++) {
-      const value = row[i];
-      if (value === null || value === undefined) continue;
-      const column = this.columns[i]!;
-      this.record.tag(i + 1, wireTypeOf(column.type));
-      this.crc.int32(i + 1);
-      this.field.at(column.name, recordNumber).value(column.type, value);
+    const start = this.out.length;
+    try {
+      this.fields(row, recordNumber);
+    } catch (e) {
+      this.out.truncate(start);
+      throw e;
     }
     const recordCrc = this.crc.value();
-    this.record.tag(TAG_END_RECORD, WIRE_VARINT);
-    this.record.uvarint(recordCrc);
+    this.out.tag(TAG_END_RECORD, WIRE_VARINT);
+    this.out.uvarint(recordCrc);
     this.crcOfCrc.uint32(recordCrc);
     this.count++;
-    this.append(this.record.view());
+    this.out.takePieces(this.chunkBytes, this.ready);
   }
 
   /** The full chunks encoded so far (each exactly chunkBytes long); they are handed out once. */
@@ -139,31 +136,26 @@ export class TunnelRecordEncoder {
   /** Writes the end-of-stream trailer; returns every chunk not yet taken, the last one possibly shorter. */
   end(): Buffer[] {
     if (!this.ended) {
-      const trailer = new WireWriter(32);
-      trailer.tag(TAG_META_COUNT, WIRE_VARINT);
-      trailer.sint64(this.count);
-      trailer.tag(TAG_META_CHECKSUM, WIRE_VARINT);
-      trailer.uvarint(this.crcOfCrc.value());
-      this.append(trailer.view());
+      this.out.tag(TAG_META_COUNT, WIRE_VARINT);
+      this.out.sint64(this.count);
+      this.out.tag(TAG_META_CHECKSUM, WIRE_VARINT);
+      this.out.uvarint(this.crcOfCrc.value());
+      this.out.takePieces(this.chunkBytes, this.ready);
       this.ended = true;
-      if (this.used > 0) this.ready.push(this.current.subarray(0, this.used));
-      this.used = 0;
+      if (this.out.length > 0) this.ready.push(this.out.view());
     }
     return this.takeChunks();
   }
 
-  private append(bytes: Uint8Array): void {
-    let from = 0;
-    while (from < bytes.length) {
-      const n = Math.min(bytes.length - from, this.chunkBytes - this.used);
-      this.current.set(bytes.subarray(from, from + n), this.used);
-      this.used += n;
-      from += n;
-      if (this.used === this.chunkBytes) {
-        this.ready.push(this.current);
-        this.current = Buffer.allocUnsafe(this.chunkBytes);
-        this.used = 0;
-      }
+  private fields(row: MaxComputeRow, recordNumber: number): void {
+    this.crc.reset();
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i];
+      if (value === null || value === undefined) continue;
+      const column = this.columns[i]!;
+      this.out.tag(i + 1, wireTypeOf(column.type));
+      this.crc.int32(i + 1);
+      this.field.at(column.name, recordNumber).value(column.type, value);
     }
   }
 }
@@ -189,7 +181,8 @@ export async function* encodeRecordStream(
   const encoder = new TunnelRecordEncoder(columns, options);
   for await (const row of rows) {
     encoder.write(row);
-    yield* encoder.takeChunks();
+    // Not yield*: in an async generator that wraps even an empty array in an async iterator, and most rows end no chunk.
+    for (const chunk of encoder.takeChunks()) yield chunk;
   }
   yield* encoder.end();
 }
@@ -254,7 +247,6 @@ export class TunnelRecordDecoder {
   private readRecordOrTrailer(reader: WireReader): MaxComputeValue[] | undefined {
     const start = reader.pos;
     const row: MaxComputeValue[] = new Array<MaxComputeValue>(this.columns.length).fill(null);
-    const seen = new Set<number>();
     const crc = this.crc;
     crc.reset();
     for (;;) {
@@ -276,8 +268,8 @@ export class TunnelRecordDecoder {
       const column = this.columns[field - 1];
       if (field < 1 || column === undefined) throw new TunnelStreamError(this.count + 1, `unexpected tag ${field} (the table has ${this.columns.length} columns)`);
       if (wireType !== wireTypeOf(column.type)) throw new TunnelStreamError(this.count + 1, `column ${column.name}: wire type ${wireType} does not fit ${formatType(column.type)}`);
-      if (seen.has(field)) throw new TunnelStreamError(this.count + 1, `column ${column.name} appears twice`);
-      seen.add(field);
+      // A value read is never null: a slot that is not null was filled by an earlier tag of this record.
+      if (row[field - 1] !== null) throw new TunnelStreamError(this.count + 1, `column ${column.name} appears twice`);
       crc.int32(field);
       row[field - 1] = readValue(reader, crc, column.type);
     }
@@ -352,6 +344,15 @@ export function wireTypeOf(type: MaxComputeType): number {
   }
 }
 
+/** INTEGER_RANGES as numbers; BIGINT's bounds round to ±2^63, past every safe integer, so comparisons stay exact. */
+const NUMBER_RANGES: Record<keyof typeof INTEGER_RANGES, readonly [number, number]> = {
+  TINYINT: [-128, 127],
+  SMALLINT: [-32768, 32767],
+  INT: [-2147483648, 2147483647],
+  BIGINT: [-(2 ** 63), 2 ** 63],
+};
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 
@@ -446,11 +447,13 @@ class FieldWriter {
     if (typeof b !== 'string') this.out.lengthDelimited(b);
   }
 
+  /** The value, as a number when it is a safe integer: the writers' number path is the fast one (same bytes). */
   private integer(kind: keyof typeof INTEGER_RANGES, v: MaxComputeValue): bigint | number {
     if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v))) throw this.fail({ kind }, v);
-    const [min, max] = INTEGER_RANGES[kind];
+    // Comparing a number with a bigint bound takes V8's slow path: numbers compare with number bounds.
+    const [min, max] = typeof v === 'number' ? NUMBER_RANGES[kind] : INTEGER_RANGES[kind];
     if (v < min || v > max) throw new MaxComputeValueError(this.column, this.recordNumber, `${v} is out of the ${kind} range [${min}, ${max}]`);
-    return v;
+    return typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
   }
 
   private epochMillis(v: MaxComputeValue): number {

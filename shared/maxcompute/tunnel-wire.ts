@@ -3,7 +3,9 @@
  * incremental CRC32C fed the same little-endian images the SDKs feed theirs. The stream is protobuf framing, not a
  * .proto message, so this small layer is all the codec needs (PyODPS odps/tunnel/pb/).
  */
-import { Crc32c } from '@aws-crypto/crc32c';
+// crc-32's CRC32C (pure JS, slicing-by-16) beat @aws-crypto/crc32c ~30x on 1 MB and ~10x on the tiny per-field
+// updates made here; the native ones (@node-rs/crc32, sse4_crc32) pay ~100 ns a call and would not bundle as plain JS.
+import CRC32C from 'crc-32/crc32c.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
@@ -20,53 +22,77 @@ const TWO_63 = 1n << 63n;
 const SAFE_ZIGZAG = 2 ** 52;
 const MASK_64 = (1n << 64n) - 1n;
 
-/** An incremental CRC32C whose inputs are the little-endian images of integers and raw bytes. */
+/** CRC32C's byte table (reflected polynomial 0x82F63B78), for the integers fed a byte at a time. */
+const CRC32C_TABLE = ((): Int32Array => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+/**
+ * An incremental CRC32C whose inputs are the little-endian images of integers and raw bytes. Integers go through
+ * the table inline (a call into a CRC library costs more than 4 or 8 bytes of it); byte runs go to crc-32.
+ */
 export class RecordChecksum {
-  private crc = new Crc32c();
-  // One scratch buffer and fixed views of it: these run per value, so they allocate nothing.
-  private readonly scratch = Buffer.alloc(8);
-  private readonly first1 = this.scratch.subarray(0, 1);
-  private readonly first4 = this.scratch.subarray(0, 4);
+  /** The CRC register: the running CRC, inverted. */
+  private reg = -1;
+  // Floats and bigints take their little-endian image from here (no allocation per value; a DataView's accessors
+  // are cheaper than Buffer's).
+  private readonly scratch = new DataView(new ArrayBuffer(8));
 
   int32(v: number): void {
-    this.scratch.writeInt32LE(v, 0);
-    this.crc.update(this.first4);
+    this.word(v);
   }
   uint32(v: number): void {
-    this.scratch.writeUInt32LE(v >>> 0, 0);
-    this.crc.update(this.first4);
+    this.word(v);
   }
   /** int64-LE of a bigint or of a safe-integer number. */
   int64(v: bigint | number): void {
     if (typeof v === 'bigint') {
-      this.scratch.writeBigInt64LE(v, 0);
+      this.scratch.setBigInt64(0, v, true);
+      this.word(this.scratch.getInt32(0, true));
+      this.word(this.scratch.getInt32(4, true));
     } else {
       const high = Math.floor(v / 0x1_0000_0000);
-      this.scratch.writeUInt32LE(v - high * 0x1_0000_0000, 0);
-      this.scratch.writeInt32LE(high, 4);
+      this.word(v - high * 0x1_0000_0000);
+      this.word(high);
     }
-    this.crc.update(this.scratch);
   }
   float32(v: number): void {
-    this.scratch.writeFloatLE(v, 0);
-    this.crc.update(this.first4);
+    this.scratch.setFloat32(0, v, true);
+    this.word(this.scratch.getInt32(0, true));
   }
   float64(v: number): void {
-    this.scratch.writeDoubleLE(v, 0);
-    this.crc.update(this.scratch);
+    this.scratch.setFloat64(0, v, true);
+    this.word(this.scratch.getInt32(0, true));
+    this.word(this.scratch.getInt32(4, true));
   }
   bool(v: boolean): void {
-    this.scratch[0] = v ? 1 : 0;
-    this.crc.update(this.first1);
+    const c = this.reg ^ (v ? 1 : 0);
+    this.reg = (c >>> 8) ^ CRC32C_TABLE[c & 0xff]!;
   }
   bytes(v: Uint8Array): void {
-    this.crc.update(v);
+    // crc-32 takes and returns the CRC itself (not the register).
+    this.reg = ~CRC32C.buf(v, ~this.reg);
   }
   value(): number {
-    return this.crc.digest();
+    return ~this.reg >>> 0;
   }
   reset(): void {
-    this.crc = new Crc32c();
+    this.reg = -1;
+  }
+
+  /** The 4 bytes of a 32-bit word, low byte first (any integer: its low 32 bits). */
+  private word(w: number): void {
+    let c = this.reg ^ w;
+    c = (c >>> 8) ^ CRC32C_TABLE[c & 0xff]!;
+    c = (c >>> 8) ^ CRC32C_TABLE[c & 0xff]!;
+    c = (c >>> 8) ^ CRC32C_TABLE[c & 0xff]!;
+    this.reg = (c >>> 8) ^ CRC32C_TABLE[c & 0xff]!;
   }
 }
 
@@ -83,7 +109,7 @@ export class WireWriter {
   private buf: Buffer;
   private len = 0;
 
-  constructor(initial = 256) {
+  constructor(private readonly initial = 256) {
     this.buf = Buffer.allocUnsafe(initial);
   }
 
@@ -98,6 +124,25 @@ export class WireWriter {
 
   clear(): void {
     this.len = 0;
+  }
+
+  /** Drops what was written after the first `length` bytes. */
+  truncate(length: number): void {
+    this.len = Math.min(this.len, length);
+  }
+
+  /**
+   * Moves the bytes written, in whole pieces of `size`, to `into` (views of this writer's buffer, which it never
+   * writes again); the remainder is copied to the start of a fresh buffer. Nothing happens below `size` bytes.
+   */
+  takePieces(size: number, into: Buffer[]): void {
+    if (this.len < size) return;
+    let from = 0;
+    for (; this.len - from >= size; from += size) into.push(this.buf.subarray(from, from + size));
+    const next = Buffer.allocUnsafe(Math.max(this.initial, this.len - from));
+    this.buf.copy(next, 0, from, this.len);
+    this.buf = next;
+    this.len -= from;
   }
 
   tag(field: number, wireType: number): void {
@@ -222,7 +267,19 @@ export class WireReader {
 
   /** An unsigned 32-bit varint; protobuf writers may sign-extend to 10 bytes, so the high bits are dropped. */
   uint32(): number {
-    return Number(this.uvarint64() & 0xffffffffn);
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      // The low 32 bits come from the first 5 bytes (35 bits: still exact as a number). `% 2^32`, not `>>> 0`:
+      // measured ~3x faster here on values past 2^31.
+      if (i < 5) {
+        result += (b & 0x7f) * scale;
+        scale *= 0x80;
+      }
+      if (b < 0x80) return result % 0x1_0000_0000;
+    }
+    throw new MalformedWire('varint longer than 10 bytes');
   }
 
   uvarint64(): bigint {
