@@ -11,6 +11,7 @@
 import type { CellValue } from '../../change/change-event.ts';
 import type { MaxComputeTimestamp, MaxComputeValue } from '../../maxcompute/maxcompute-types.ts';
 import type { ColumnInfo } from '../../mysql/catalog.ts';
+import { utcMs as utc, zoneOffsetMs } from '../../time/zone-offset.ts';
 import { MAXCOMPUTE_LIMITS, maxComputeType } from './maxcompute-table.ts';
 
 /** A value the column's MaxCompute type cannot hold; the message names the value and the type. */
@@ -109,8 +110,8 @@ function wallTime(s: string, zone: string): Instant {
   const nanos = Number((m[7] ?? '').padEnd(9, '0'));
   const wall = utc(y, mo, d, h, mi, sec);
   // The zone's offset at the wall time, then again at the instant found (a DST change in between).
-  let instant = wall - offsetMs(wall, zone);
-  instant = wall - offsetMs(instant, zone);
+  let instant = wall - zoneOffsetMs(wall, zone);
+  instant = wall - zoneOffsetMs(instant, zone);
   return { ms: instant + Math.floor(nanos / 1e6), nanos };
 }
 
@@ -119,26 +120,3 @@ function timestamp(s: string, zone: string): MaxComputeTimestamp {
   return { seconds: Math.floor(ms / 1000), nanos };
 }
 
-/** Date.UTC for years 0–99 too (Date.UTC maps them to 1900–1999). */
-function utc(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
-  const t = new Date(Date.UTC(2000, mo - 1, d, h, mi, s));
-  t.setUTCFullYear(y);
-  return t.getTime();
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** How far `zone`'s wall clock is ahead of UTC at instant `ms`. */
-function offsetMs(ms: number, zone: string): number {
-  if (zone === 'UTC') return 0;
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short' });
-    formatters.set(zone, f);
-  }
-  const parts: Record<string, string> = {};
-  for (const p of f.formatToParts(new Date(ms))) parts[p.type] = p.value;
-  const year = parts.era === 'BC' || parts.era === 'B' ? 1 - Number(parts.year) : Number(parts.year);
-  const wall = utc(year, Number(parts.month), Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  return wall - (ms - (((ms % 1000) + 1000) % 1000));
-}
