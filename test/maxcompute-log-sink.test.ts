@@ -16,6 +16,7 @@ import { MaxComputeLogSink } from '../shared/destinations/maxcompute/log-sink.ts
 import { LogTables } from '../shared/destinations/maxcompute/log-tables.ts';
 import { baseTableDdl, logTableDdl, type LogLayout } from '../shared/destinations/maxcompute/maxcompute-schema.ts';
 import { mergeSelect } from '../shared/destinations/maxcompute/merge-sql.ts';
+import { prepareMerge } from '../shared/destinations/maxcompute/staged-merge.ts';
 import { MaxComputeClient } from '../shared/maxcompute/maxcompute-client.ts';
 import type { ColumnInfo } from '../shared/mysql/catalog.ts';
 import { FileStateStore } from '../shared/state/file-state-store.ts';
@@ -174,6 +175,46 @@ describe('MaxCompute log sink (MaxCompute stand-in, file state store)', () => {
     expect(await at(T0 + 10)).toEqual(['1|base1', '2|base2']);
     expect(await at(T0 + 25)).toEqual(['1|new1', '2|base2', '3|three']);
     expect(await at(T0 + 31)).toEqual(['1|new1', '3|three']);
+  });
+
+  it('folds a log of more partitions than a query may read (2 here) window by window into the same table as the one merge, an older change in a later partition losing', async () => {
+    const [sink] = await setUp('folded');
+    await client.sql.run(baseTableDdl(mapping('folded')).sql);
+    await client.sql.run("INSERT INTO folded_base VALUES (1, 'b1', NULL), (2, 'b2', NULL), (3, 'b3', NULL), (4, 'b4', NULL), (5, 'b5', NULL);");
+    const day = (n: number, s = 0) => (n - 1) * 86_400 + s;
+    const row = (id: number, v: string) => ({ id, v, d: null });
+    // Record ids follow the calls; event times (and so partitions) are given. id 6's insert comes after its
+    // update in the binlog but carries an earlier time (day 2 against day 3): the insert must win.
+    const changes = [
+      change('folded', 'update', row(1, 'b1'), row(1, 'u1'), day(1)),
+      change('folded', 'delete', row(2, 'b2'), undefined, day(2)),
+      change('folded', 'update', row(1, 'u1'), row(1, 'u1b'), day(3)),
+      change('folded', 'update', row(6, 'old6'), row(6, 'x6'), day(3, 5)),
+      change('folded', 'insert', undefined, row(6, 'i6'), day(2, 5)),
+      change('folded', 'insert', undefined, row(2, 'again2'), day(4)),
+      change('folded', 'delete', row(3, 'b3'), undefined, day(4, 1)),
+      change('folded', 'update', row(4, 'b4'), row(4, 'u4'), day(5)),
+    ];
+    await sink!.apply({ bucket: 6, prev: null, changes });
+    const settings = { 'odps.sql.allow.fullscan': 'true' };
+    const merged = async (at: number, partitionsPerQuery: number) => {
+      const spec = { base: 'folded_base', log: 'folded_log', columns: ['id', 'v', 'd'], key: ['id'], at, rule: layout.additionalColumnRule, partitionFields: layout.partitionFields };
+      const prepared = await prepareMerge(client, spec, { stage: 'folded_stage', settings, partitionsPerQuery });
+      try {
+        const { rows } = await client.sql.query(`SELECT * FROM (${prepared.select}) m ORDER BY id LIMIT 100`, { settings });
+        return { rows: rows.map((r) => `${r[0]}|${r[1]}`), folds: prepared.folds };
+      } finally {
+        await prepared.cleanup();
+      }
+    };
+    for (const at of [T0 + day(2, 10), T0 + day(4, 1), T0 + day(6)]) {
+      const folded = await merged(at, 2);
+      expect(folded.rows).toEqual((await merged(at, 10_000)).rows);
+    }
+    const end = await merged(T0 + day(6), 2);
+    expect(end).toEqual({ rows: ['1|u1b', '2|again2', '4|u4', '5|b5', '6|i6'], folds: 3 });
+    expect((await merged(T0 + day(6), 10_000)).folds).toBe(0);
+    expect(await client.findTable('folded_stage')).toBeUndefined();
   });
 
   it('adds a column the source added to _base and _log once, and a sink that read the table before writes it after reading it again', async () => {

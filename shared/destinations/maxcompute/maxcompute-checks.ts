@@ -115,7 +115,7 @@ export function partitionsVerdict(d: MaxComputeDestinationConfig): Verdict {
   if (days >= 365) return { status: 'passed', reason: `${reason}; the 60,000 a table may have last ${Math.floor(days / 365).toLocaleString('en-US')} years` };
   return {
     status: 'warning',
-    reason: `${reason}: a busy table reaches MaxCompute's 60,000 partitions in ${days} days, and a query may read at most 10,000, so after ${Math.floor(MAXCOMPUTE_LIMITS.partitionsPerQuery / perDay)} days fc-dts merge and verify (which read every log partition up to their time) are refused`,
+    reason: `${reason}: a busy table reaches MaxCompute's 60,000 partitions in ${days} days, and a query may read at most 10,000, so after ${Math.floor(MAXCOMPUTE_LIMITS.partitionsPerQuery / perDay)} days fc-dts merge and verify fold the log in windows of 10,000 partitions, one more SQL job each`,
     fix: 'leave out modifytime_minute from destination.partitionFields, or drop old _log partitions after merging them into a new base (ALTER TABLE … DROP PARTITION)',
   };
 }

@@ -48,7 +48,8 @@ import type { MaxComputeDestinationConfig } from './config.ts';
 import { baseTable, logTable } from './maxcompute-schema.ts';
 import { isMaxComputeName, maxComputeType, MAXCOMPUTE_LIMITS } from './maxcompute-table.ts';
 import { maxComputeValue, valueWriter } from './maxcompute-values.ts';
-import { mergeSelect, quoteName } from './merge-sql.ts';
+import { quoteName } from './merge-sql.ts';
+import { prepareMerge, type PreparedMerge } from './staged-merge.ts';
 import { sourceCell, sourceSelect } from '../../mysql/source-text.ts';
 
 /** Changes committed up to this long after the verify starts are merged (clock skew, events in flight). */
@@ -184,11 +185,19 @@ function sourceOrder(c: Column): string {
 /** Runs the merge as of now (plus the margin) into the scratch table, numbered in key order and partitioned by page; returns its row count. */
 async function materialize(plan: Plan, client: MaxComputeClient, pageRows: number): Promise<number> {
   const names = plan.columns.map((c) => c.mapping.target);
-  const merge = mergeNow(plan);
+  const settings = sqlSettings(plan);
+  const prepared = await mergeNow(plan, client, settings);
+  try {
+    return await numberIntoPages(plan, client, prepared.select, names, pageRows, settings);
+  } finally {
+    await prepared.cleanup();
+  }
+}
+
+async function numberIntoPages(plan: Plan, client: MaxComputeClient, merge: string, names: readonly string[], pageRows: number, settings: Record<string, string>): Promise<number> {
   const scratch = quoteName(plan.scratch);
   const definitions = [`${ROW} BIGINT`, ...plan.columns.map((c) => `${quoteName(c.mapping.target)} ${c.type}`)];
   const order = plan.keyAt.map((i) => `m.${quoteName(names[i]!)}`).join(', ');
-  const settings = sqlSettings(plan);
   await client.sql.run(`DROP TABLE IF EXISTS ${scratch}`, { settings });
   await client.sql.run(`CREATE TABLE ${scratch} (${definitions.join(', ')}) PARTITIONED BY (${PAGE} STRING) LIFECYCLE 1`, { settings });
   const numbered = `SELECT ROW_NUMBER() OVER (ORDER BY ${order}) AS ${ROW}, ${names.map((n) => `m.${quoteName(n)}`).join(', ')} FROM (\n${merge}\n) m`;
@@ -211,10 +220,10 @@ function sqlSettings(plan: Plan): Record<string, string> {
   return { 'odps.sql.type.system.odps2': 'true', 'odps.sql.timezone': plan.zone };
 }
 
-/** The merge as of now plus the margin. */
-function mergeNow(plan: Plan): string {
+/** The merge as of now plus the margin, folded through a stage table past 10,000 log partitions (staged-merge.ts). */
+function mergeNow(plan: Plan, client: MaxComputeClient, settings: Record<string, string>): Promise<PreparedMerge> {
   const names = plan.columns.map((c) => c.mapping.target);
-  return mergeSelect({
+  const spec = {
     base: plan.base,
     log: plan.log,
     columns: names,
@@ -222,7 +231,8 @@ function mergeNow(plan: Plan): string {
     at: Math.floor(Date.now() / 1000) + MERGE_MARGIN_S,
     rule: plan.layout.additionalColumnRule,
     partitionFields: plan.layout.partitionFields,
-  });
+  };
+  return prepareMerge(client, spec, { stage: `${plan.scratch}_stage`, settings });
 }
 
 /** A MaxCompute value in the canonical text both sides are compared in. */
@@ -445,10 +455,15 @@ async function readMergedRows(plan: Plan, client: MaxComputeClient, rows: readon
         return `${quoted} = ${v}`;
     }
   });
-  const select = plan.readBack;
-  const sql = `SELECT ${select} FROM (\n${mergeNow(plan)}\n) m WHERE ${where} LIMIT ${MAXCOMPUTE_LIMITS.resultRows}`;
-  const result = await client.sql.query(sql, { settings: sqlSettings(plan) });
-  return result.rows.map((r) => actualRow(plan, r));
+  const settings = sqlSettings(plan);
+  const prepared = await mergeNow(plan, client, settings);
+  try {
+    const sql = `SELECT ${plan.readBack} FROM (\n${prepared.select}\n) m WHERE ${where} LIMIT ${MAXCOMPUTE_LIMITS.resultRows}`;
+    const result = await client.sql.query(sql, { settings });
+    return result.rows.map((r) => actualRow(plan, r));
+  } finally {
+    await prepared.cleanup();
+  }
 }
 
 /** A MaxCompute string literal (backslash escapes). */

@@ -9,7 +9,8 @@ import type { MaxComputeDestinationConfig } from './config.ts';
 import { maxComputeClient } from './index.ts';
 import { baseTable, logTable, tableColumnsDdl } from './maxcompute-schema.ts';
 import { isMaxComputeName } from './maxcompute-table.ts';
-import { mergeSelect, quoteName } from './merge-sql.ts';
+import { quoteName } from './merge-sql.ts';
+import { prepareMerge } from './staged-merge.ts';
 
 export interface MergeRequest {
   /** The table: its source `db.table`, or its name in MaxCompute. */
@@ -38,7 +39,7 @@ export async function mergeTable(task: TaskOf<MaxComputeDestinationConfig>, dbs:
   const d = task.destination;
   const client = maxComputeClient(d);
   const keyOf = new Map(t.columns.map((c) => [c.source.name.toLowerCase(), c.target]));
-  const select = mergeSelect({
+  const spec = {
     base: baseTable(t),
     log: logTable(t),
     columns: loadColumns(t).map((c) => c.target),
@@ -46,9 +47,16 @@ export async function mergeTable(task: TaskOf<MaxComputeDestinationConfig>, dbs:
     at,
     rule: d.additionalColumnRule,
     partitionFields: d.partitionFields,
-  });
-  await client.sql.run(`CREATE TABLE IF NOT EXISTS ${quoteName(into)} (${tableColumnsDdl(t)});`);
-  await client.sql.run(`INSERT OVERWRITE TABLE ${quoteName(into)} ${select};`, { settings: { 'odps.sql.allow.fullscan': 'true' } });
+  };
+  const settings = { 'odps.sql.allow.fullscan': 'true' };
+  const stage = `${into}_fc_dts_stage`;
+  const merge = await prepareMerge(client, spec, { stage: isMaxComputeName(stage) ? stage : `fc_dts_stage_${Date.now()}`, settings });
+  try {
+    await client.sql.run(`CREATE TABLE IF NOT EXISTS ${quoteName(into)} (${tableColumnsDdl(t)});`);
+    await client.sql.run(`INSERT OVERWRITE TABLE ${quoteName(into)} ${merge.select};`, { settings });
+  } finally {
+    await merge.cleanup();
+  }
   const { rows } = await client.sql.query(`SELECT COUNT(*) FROM ${quoteName(into)};`);
   return { table: tableLabel(t), at, into, rows: Number(rows[0]?.[0] ?? 0) };
 }

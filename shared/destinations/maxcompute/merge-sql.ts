@@ -6,7 +6,7 @@
  *
  * Beyond the reference: composite keys, the new naming rule of the additional columns, and a predicate
  * on the partition keys, so the query reads only the log partitions up to the time (a query may read
- * at most 10,000 partitions; minute partitions pass that in a week).
+ * at most 10,000 partitions; past that, staged-merge.ts folds the log in windows).
  */
 import type { AdditionalColumnRule, PartitionField } from './config.ts';
 import { additionalNames, partitionValues } from './maxcompute-table.ts';
@@ -49,15 +49,21 @@ export function mergeSelect(spec: MergeSpec): string {
   ].join('\n');
 }
 
-/**
- * `p1 < v1 OR (p1 = v1 AND (p2 < v2 OR (p2 = v2 AND …)))`, the last level `<=`: the partitions at or
- * before the time's, as a predicate on the partition keys themselves (what partition pruning reads).
- * The values are zero-padded of fixed width, so text order is time order.
- */
+/** The log partitions at or before the time's. */
 function partitionsUpTo(spec: MergeSpec): string {
-  const names = additionalNames(spec.rule, spec.partitionFields).partitions.map(quoteName);
-  const values = partitionValues(spec.at, spec.partitionFields).map((v) => `'${v}'`);
-  let predicate = `${names.at(-1)} <= ${values.at(-1)}`;
-  for (let i = names.length - 2; i >= 0; i--) predicate = `(${names[i]} < ${values[i]} OR (${names[i]} = ${values[i]} AND ${predicate}))`;
+  const names = additionalNames(spec.rule, spec.partitionFields).partitions;
+  return partitionBound(names, partitionValues(spec.at, spec.partitionFields), '<');
+}
+
+/**
+ * `p1 < v1 OR (p1 = v1 AND (p2 < v2 OR (p2 = v2 AND …)))`, the last level `<=` (`from`: `>` and `>=`):
+ * the partitions at or before (after) the given one, as a predicate on the partition keys themselves
+ * (what partition pruning reads). The values are zero-padded of fixed width, so text order is time order.
+ */
+export function partitionBound(keys: readonly string[], values: readonly string[], direction: '<' | '>'): string {
+  const names = keys.map(quoteName);
+  const literals = values.map((v) => `'${v.replace(/'/g, "\\'")}'`);
+  let predicate = `${names.at(-1)} ${direction}= ${literals.at(-1)}`;
+  for (let i = names.length - 2; i >= 0; i--) predicate = `(${names[i]} ${direction} ${literals[i]} OR (${names[i]} = ${literals[i]} AND ${predicate}))`;
   return predicate;
 }
