@@ -394,6 +394,21 @@ describe('SQL instances', () => {
     expect(await rows(mc, 'set odps.sql.validate.orderby.limit=false;\nselect i from range(2) t(i) order by i desc;')).toEqual([['1'], ['0']]);
   });
 
+  it('refuses a query that would read more partitions of a table than one query may (2 here), counting what its partition predicates select', async () => {
+    const small = await start({ limits: { partitionsPerQuery: 2 } });
+    await ok(small, 'create table parts (id bigint, v string) partitioned by (y string, m string);');
+    await ok(small, "insert into table parts partition (y, m) select 1, 'a', '2019', '08' union all select 2, 'b', '2019', '09' union all select 3, 'c', '2020', '01';");
+    const all = await sql(small, 'select count(*) from parts;', { 'odps.sql.allow.fullscan': 'true' });
+    expect(all.result).toMatch(/^ODPS-0130071:.*Table\(fcdts_test,parts\) would be read in 3 partitions, more than the 2 one query may read/);
+    // A conjunct naming another column prunes nothing; one on the keys does, also through an alias and inside a subquery.
+    const wide = await sql(small, "select count(*) from parts where id > 0 and y >= '2019';");
+    expect(wide.result).toMatch(/would be read in 3 partitions/);
+    expect(await rows(small, "select count(*) from parts p where id > 0 and p.y = '2019';")).toEqual([['2']]);
+    expect(await rows(small, "select n from (select count(*) as n from parts where y = '2020' or (y = '2019' and m <= '08')) t;")).toEqual([['2']]);
+    const merged = await sql(small, "insert overwrite table parts partition (y='2020', m='01') select id, v from parts where m between '08' and '09';");
+    expect(merged.taskStatus).toBe('Success');
+  });
+
   it('ADD PARTITION, SHOW PARTITIONS, dynamic partitions, and the per-table partition limit (3 here)', async () => {
     await ok(mc, 'create table logs (id bigint, v string) partitioned by (y string, m string);');
     await ok(mc, "alter table logs add if not exists partition (y='2019', m='08') partition (y='2019', m='09');");

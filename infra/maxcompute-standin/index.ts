@@ -38,6 +38,7 @@ export interface MaxComputeStandInOptions {
   /** Lower limits for tests; the service's by default. */
   readonly limits?: {
     readonly partitionsPerTable?: number;
+    readonly partitionsPerQuery?: number;
     readonly resultRows?: number;
     readonly sessionTtlMs?: number;
   };
@@ -63,10 +64,11 @@ export async function startMaxComputeStandIn(options: MaxComputeStandInOptions):
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const partitionsPerTable = options.limits?.partitionsPerTable ?? LIMITS.partitionsPerTable;
   const resultRows = options.limits?.resultRows ?? LIMITS.resultRows;
+  const partitionsPerQuery = options.limits?.partitionsPerQuery ?? LIMITS.partitionsPerQuery;
   const sessionTtlMs = options.limits?.sessionTtlMs ?? LIMITS.sessionTtlMs;
   const db = await Database.open(options.dir);
   const catalog = await Catalog.load(db, project, partitionsPerTable);
-  const sqlContext = { db, catalog, owner: OWNER, timeZone, resultRows };
+  const sqlContext = { db, catalog, owner: OWNER, timeZone, resultRows, partitionsPerQuery };
   const tunnel = new Tunnel({ db, catalog, owner: OWNER, timeZone, sessionTtlMs: () => sessionTtlMs });
   const faults = new FaultInjector(tunnel);
   const instances = new Instances(

@@ -10,6 +10,8 @@ export const LIMITS = {
   columns: 1200,
   partitionLevels: 6,
   partitionsPerTable: 60_000,
+  /** Partitions one query may read of a table. */
+  partitionsPerQuery: 10_000,
   /**
    * Partitions a page of `GET …/tables/{t}?partitions` by default and at most. Neither is documented; 1,000 is
    * assumed for both (the MaxItems the table listing answers with), and a larger `maxitems` is cut to it.
@@ -31,6 +33,7 @@ export const LIMITS = {
 /** The limits a stand-in runs with: the service's, some lowered by a test. */
 export interface EffectiveLimits {
   readonly partitionsPerTable: number;
+  readonly partitionsPerQuery: number;
   readonly resultRows: number;
   readonly sessionTtlMs: number;
 }
@@ -51,6 +54,14 @@ export function checkColumnCount(table: string, count: number): void {
   if (count > LIMITS.columns) {
     throw McError.sql('ODPS-0130071', `[0,0] Semantic analysis exception - table ${table} has ${count} columns, more than the limit of ${LIMITS.columns}`);
   }
+}
+
+/** Wording unverified: the limit is documented, the service's text for it is not. */
+export function partitionsPerQueryError(project: string, table: string, count: number, limit: number): McError {
+  return McError.sql(
+    'ODPS-0130071',
+    `[0,0] Semantic analysis exception - physical plan generation failed: Table(${project},${table}) would be read in ${count} partitions, more than the ${limit} one query may read; please specify partition predicates.`,
+  );
 }
 
 export function partitionLimitError(project: string, table: string, limit: number): McError {

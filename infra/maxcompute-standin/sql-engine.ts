@@ -19,6 +19,7 @@ import {
 import { ident, literal, type Database } from './database.ts';
 import { McError } from './errors.ts';
 import { checkName, fullScanError, LIMITS } from './limits.ts';
+import { checkPartitionsRead } from './partition-reads.ts';
 import { formatValue } from './sql-result.ts';
 import { isWord, splitStatements, tokenize, TokenCursor, type Token } from './sql-tokens.ts';
 import { referencedTables, toDuckDb } from './sql-translate.ts';
@@ -40,6 +41,8 @@ export interface SqlContext {
   readonly owner: string;
   readonly timeZone: string;
   readonly resultRows: number;
+  /** Partitions one query may read of a table (partition-reads.ts). */
+  readonly partitionsPerQuery: number;
 }
 
 /** Runs `script` (statements separated by `;`) with `settings`; the result is the last statement's. */
@@ -330,6 +333,7 @@ function checkOrderByLimit(tokens: readonly Token[], sql: string, session: Reado
 
 async function select(ctx: SqlContext, tokens: readonly Token[], sql: string, session: Readonly<Record<string, string>>): Promise<SqlResult> {
   checkFullScan(ctx, tokens, session);
+  await checkPartitionsRead(tokens, ctx.catalog, ctx.db, ctx.partitionsPerQuery);
   checkOrderByLimit(tokens, sql, session);
   const query = toDuckDb(tokens, ctx.catalog.project);
   const reader = await duck(() => ctx.db.connection.streamAndReadUntil(query, ctx.resultRows + 1));
@@ -360,6 +364,7 @@ async function insert(ctx: SqlContext, c: TokenCursor, tokens: readonly Token[],
   const body = c.rest(tokens);
   if (body.length === 0) c.fail('expected SELECT or VALUES');
   checkFullScan(ctx, body, session);
+  await checkPartitionsRead(body, ctx.catalog, ctx.db, ctx.partitionsPerQuery);
   checkOrderByLimit(body, sql, session);
   await duck(() => ctx.db.run(`CREATE OR REPLACE TEMP TABLE __mc_stage AS SELECT * FROM (${toDuckDb(body, ctx.catalog.project)})`));
   const result = await insertStaged(ctx, table, spec, overwrite);
