@@ -1,13 +1,11 @@
 /**
- * Persistence in a directory, as the Tablestore stand-in does it: `snapshot.json` (namespaces, tables, rows)
- * plus `journal.jsonl`, one JSON line per change with whole-row images (replay is idempotent), written
- * synchronously before the change becomes visible. On open the journal is replayed over the snapshot and
- * compacted into a new snapshot (fsynced, replaced by rename), and again on close.
+ * Persistence in a directory (../lib/snapshot-journal.ts, as the Tablestore stand-in): a snapshot of namespaces,
+ * tables and rows plus a journal with one JSON line per change (whole-row images, so replay is idempotent). On
+ * open the journal is replayed over the snapshot and compacted into a new snapshot, as it is again on close.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { SnapshotJournal } from '../lib/snapshot-journal.ts';
 import type { Value } from './column-types.ts';
-import { DEFAULT_NAMESPACE, Table, type ChangeLog, type Row, type TableDefinition } from './table-store.ts';
+import { DEFAULT_NAMESPACE, Table, tableId, type ChangeLog, type Row, type TableDefinition } from './table-store.ts';
 
 type JsonValue = null | ['b', boolean] | ['i', string] | ['n', number] | ['s', string] | ['x', string];
 type JsonRow = Array<[column: string, value: JsonValue]>;
@@ -25,9 +23,6 @@ interface Snapshot {
   readonly tables: Array<{ definition: TableDefinition; rows: Array<[key: string, row: JsonRow]> }>;
 }
 
-const SNAPSHOT = 'snapshot.json';
-const JOURNAL = 'journal.jsonl';
-
 /** What a directory holds: the namespaces and the tables with their rows. */
 export interface StoredState {
   namespaces: Set<string>;
@@ -35,14 +30,13 @@ export interface StoredState {
 }
 
 export class Journal implements ChangeLog {
-  private fd: number | undefined;
-
-  private constructor(private readonly dir: string) {}
+  private constructor(private readonly files: SnapshotJournal<Snapshot, Entry>) {}
 
   static open(dir: string): { journal: Journal; state: StoredState } {
-    fs.mkdirSync(dir, { recursive: true });
-    const journal = new Journal(dir);
-    const state = journal.replay();
+    const { files, snapshot, entries } = SnapshotJournal.open<Snapshot, Entry>(dir, 'Lindorm stand-in');
+    const state = fromSnapshot(snapshot);
+    for (const entry of entries) applyEntry(state, entry);
+    const journal = new Journal(files);
     journal.compact(state);
     return { journal, state };
   }
@@ -76,73 +70,34 @@ export class Journal implements ChangeLog {
   }
 
   compact(state: StoredState): void {
-    this.closeFile();
-    const snapshot: Snapshot = {
-      version: 1,
-      namespaces: [...state.namespaces],
-      tables: [...state.tables.values()].map((t) => ({ definition: t.definition, rows: [...t.scan()].map(([key, row]) => [key, rowToJson(row)]) })),
-    };
-    const target = path.join(this.dir, SNAPSHOT);
-    const tmp = fs.openSync(`${target}.tmp`, 'w');
-    try {
-      fs.writeSync(tmp, JSON.stringify(snapshot));
-      fs.fsyncSync(tmp);
-    } finally {
-      fs.closeSync(tmp);
-    }
-    fs.renameSync(`${target}.tmp`, target);
-    this.fd = fs.openSync(path.join(this.dir, JOURNAL), 'w');
+    this.files.compact(toSnapshot(state));
   }
 
   close(state: StoredState): void {
-    this.compact(state);
-    this.closeFile();
+    this.files.close(toSnapshot(state));
   }
 
   private append(entry: Entry): void {
-    if (this.fd === undefined) throw new Error('Lindorm stand-in journal is closed');
-    fs.writeSync(this.fd, `${JSON.stringify(entry)}\n`);
-  }
-
-  private closeFile(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
-  }
-
-  private replay(): StoredState {
-    const state: StoredState = { namespaces: new Set([DEFAULT_NAMESPACE]), tables: new Map() };
-    const snapshotFile = path.join(this.dir, SNAPSHOT);
-    if (fs.existsSync(snapshotFile)) {
-      const snapshot = JSON.parse(fs.readFileSync(snapshotFile, 'utf8')) as Snapshot;
-      for (const ns of snapshot.namespaces) state.namespaces.add(ns);
-      for (const t of snapshot.tables) {
-        const table = new Table(t.definition);
-        for (const [key, row] of t.rows) table.put(key, rowFromJson(row));
-        state.tables.set(tableId(t.definition.namespace, t.definition.name), table);
-      }
-    }
-    const journalFile = path.join(this.dir, JOURNAL);
-    if (!fs.existsSync(journalFile)) return state;
-    const lines = fs.readFileSync(journalFile, 'utf8').split('\n');
-    for (const [i, line] of lines.entries()) {
-      if (line === '') continue;
-      let entry: Entry;
-      try {
-        entry = JSON.parse(line) as Entry;
-      } catch (e) {
-        // Only an unterminated last line can be torn: a write the crash cut short, never acknowledged.
-        if (i === lines.length - 1) break;
-        throw new Error(`${journalFile}: line ${i + 1} is not valid JSON`, { cause: e });
-      }
-      applyEntry(state, entry);
-    }
-    return state;
+    this.files.append(entry);
   }
 }
 
-/** The key of a table in StoredState.tables. */
-export function tableId(namespace: string, name: string): string {
-  return JSON.stringify([namespace, name]);
+function toSnapshot(state: StoredState): Snapshot {
+  return {
+    version: 1,
+    namespaces: [...state.namespaces],
+    tables: [...state.tables.values()].map((t) => ({ definition: t.definition, rows: [...t.scan()].map(([key, row]) => [key, rowToJson(row)]) })),
+  };
+}
+
+function fromSnapshot(snapshot: Snapshot | undefined): StoredState {
+  const state: StoredState = { namespaces: new Set([DEFAULT_NAMESPACE, ...(snapshot?.namespaces ?? [])]), tables: new Map() };
+  for (const t of snapshot?.tables ?? []) {
+    const table = new Table(t.definition);
+    for (const [key, row] of t.rows) table.put(key, rowFromJson(row));
+    state.tables.set(tableId(t.definition.namespace, t.definition.name), table);
+  }
+  return state;
 }
 
 function applyEntry(state: StoredState, entry: Entry): void {

@@ -36,6 +36,11 @@ export interface ChangeLog {
   deleteRow(table: TableDefinition, key: string): void;
 }
 
+/** The key of a table in a map of the tables of every namespace. */
+export function tableId(namespace: string, name: string): string {
+  return JSON.stringify([namespace, name]);
+}
+
 export class Table {
   /** Row keys (hex of the key bytes, which sorts as the bytes do), ascending. */
   private readonly keys: string[] = [];
@@ -172,7 +177,7 @@ export class LindormStore {
 
   /** Everything, for a snapshot. */
   state(): { namespaces: Set<string>; tables: Map<string, Table> } {
-    const tables = new Map(this.allTables().map((t) => [JSON.stringify([t.definition.namespace, t.definition.name]), t]));
+    const tables = new Map(this.allTables().map((t) => [tableId(t.definition.namespace, t.definition.name), t]));
     return { namespaces: new Set(this.namespaces.keys()), tables };
   }
 
