@@ -7,43 +7,22 @@
  * sockets are tracked (the server's own list stays empty) and their errors handled. Lindorm closes idle
  * connections after 10 minutes; so does this server (`idleMs`).
  */
-import { createHash } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import mysql from 'mysql2';
+import {
+  nativePasswordToken,
+  scrambleOf,
+  SERVER_STATUS_AUTOCOMMIT,
+  UTF8MB4_GENERAL_CI,
+  type AuthParams,
+  type Mysql2ServerConnection as ServerConnection,
+} from '../lib/mysql2-server.ts';
 import { errors, LindormError } from './errors.ts';
 import { DropConnection } from './fault-injector.ts';
 import type { StatementResult } from './result.ts';
 import { newSession, type Session } from './session.ts';
 import { DEFAULT_NAMESPACE } from './table-store.ts';
-import { columnCountPacket, columnDefinitionPacket, eofPacket, errPacket, okPacket, rowPacket, SERVER_STATUS_AUTOCOMMIT, type RawPacket } from './wire.ts';
-
-/** The parts of mysql2's server-side Connection used here (its typings declare few of them). */
-interface ServerConnection extends EventEmitter {
-  readonly stream: Socket;
-  sequenceId: number;
-  serverHandshake(args: HandshakeArgs): void;
-  writePacket(p: RawPacket): void;
-}
-
-interface AuthParams {
-  readonly user: string;
-  readonly database?: string;
-  readonly address?: string;
-  readonly authPluginData1: Buffer;
-  readonly authPluginData2: Buffer;
-  readonly authToken: Buffer;
-}
-
-interface HandshakeArgs {
-  protocolVersion: number;
-  serverVersion: string;
-  connectionId: number;
-  statusFlags: number;
-  characterSet: number;
-  capabilityFlags: number;
-  authCallback(params: AuthParams, cb: (err: Error | null) => void): void;
-}
+import { columnCountPacket, columnDefinitionPacket, eofPacket, errPacket, okPacket, rowPacket } from './wire.ts';
 
 export interface ServerOptions {
   readonly user: string;
@@ -57,7 +36,6 @@ export interface ServerOptions {
 
 /** What the handshake calls itself; mysql2 and the mariadb client only show it. */
 const SERVER_VERSION = '8.0.0-LindormTable-standin';
-const UTF8MB4_GENERAL_CI = 45;
 const COM_QUERY = 3;
 const COM_STMT_PREPARE = 22;
 /** LONG_PASSWORD, FOUND_ROWS, LONG_FLAG, CONNECT_WITH_DB, PROTOCOL_41, TRANSACTIONS, SECURE_CONNECTION, PLUGIN_AUTH, CONNECT_ATTRS, PLUGIN_AUTH_LENENC_CLIENT_DATA; no SSL, no DEPRECATE_EOF. */
@@ -122,15 +100,14 @@ export class LindormProtocolServer {
     this.dispatch(conn, () => session);
   }
 
-  private authenticate(conn: ServerConnection, connectionId: number, params: AuthParams, cb: (err: Error | null) => void): Session | undefined {
+  private authenticate(conn: ServerConnection, connectionId: number, params: AuthParams, cb: (err: null) => void): Session | undefined {
     const host = params.address?.replace(/^::ffff:/, '') ?? '127.0.0.1';
     const refuse = (e: LindormError) => {
       conn.writePacket(errPacket(e));
       conn.stream.end();
       return undefined;
     };
-    const scramble = Buffer.concat([params.authPluginData1, params.authPluginData2]);
-    if (params.user !== this.options.user || !passwordMatches(this.options.password, scramble, params.authToken)) {
+    if (params.user !== this.options.user || !params.authToken.equals(nativePasswordToken(this.options.password, scrambleOf(params)))) {
       return refuse(errors.accessDenied(params.user, host, params.authToken.length > 0));
     }
     const namespace = params.database || DEFAULT_NAMESPACE;
@@ -143,17 +120,18 @@ export class LindormProtocolServer {
 
   private dispatch(conn: ServerConnection, session: () => Session | undefined): void {
     let deferred: string | undefined;
-    conn.on('query', (sql: string) => this.answer(conn, session(), sql));
+    conn.on('query', (sql) => this.answer(conn, session(), String(sql)));
     // Query texts starting with SET or PREPARE come here too; the 'packet' event below tells which they were.
-    conn.on('stmt_prepare', (sql: string) => (deferred = sql));
-    conn.on('init_db', (name: string) => {
+    conn.on('stmt_prepare', (sql) => (deferred = String(sql)));
+    conn.on('init_db', (arg) => {
+      const name = String(arg);
       const s = session();
       if (s && this.options.hasNamespace(name)) {
         s.namespace = name;
         conn.writePacket(okPacket(0));
       } else conn.writePacket(errPacket(errors.unknownDatabase(name)));
     });
-    conn.on('packet', (_packet: unknown, known: boolean, code: number) => {
+    conn.on('packet', (_packet, known, code) => {
       if (!known) conn.writePacket(errPacket(errors.command(code)));
       else if (code === COM_STMT_PREPARE) conn.writePacket(errPacket(errors.preparedStatements()));
       else if (code === COM_QUERY && deferred !== undefined) this.answer(conn, session(), deferred);
@@ -191,14 +169,4 @@ function writeResult(conn: ServerConnection, result: StatementResult): void {
   conn.writePacket(eofPacket());
   for (const row of result.rows) conn.writePacket(rowPacket(row));
   conn.writePacket(eofPacket());
-}
-
-/** mysql_native_password: token = SHA1(password) XOR SHA1(scramble + SHA1(SHA1(password))). */
-function passwordMatches(password: string, scramble: Buffer, token: Buffer): boolean {
-  if (password === '') return token.length === 0;
-  if (token.length !== 20) return false;
-  const sha1 = (...parts: Buffer[]) => createHash('sha1').update(Buffer.concat(parts)).digest();
-  const stage1 = sha1(Buffer.from(password, 'utf8'));
-  const mask = sha1(scramble, sha1(stage1));
-  return stage1.every((b, i) => (b ^ mask[i]!) === token[i]);
 }

@@ -1,21 +1,13 @@
 /**
  * MySQL protocol packets the stand-in writes itself: mysql2's server writers hard-code the SQLSTATE of an
- * ERR packet and cannot write a binary cell in a text row, so OK, ERR (with the real SQLSTATE), EOF, column
- * definitions and text rows are built here and handed to `writePacket`, which adds the header.
+ * ERR packet and cannot write a binary cell in a text row, so OK, ERR (infra/lib), EOF, column definitions
+ * and text rows are built here and handed to `writePacket`, which adds the header.
  */
+import { errPacket as mysqlErrPacket, RawPacket, SERVER_STATUS_AUTOCOMMIT, UTF8MB4_GENERAL_CI } from '../lib/mysql2-server.ts';
 import type { ColumnType } from './column-types.ts';
 import type { LindormError } from './errors.ts';
 import type { ResultColumn, WireCell } from './result.ts';
 
-/** What mysql2's `Connection.writePacket` accepts. */
-export interface RawPacket {
-  readonly buffer: Buffer;
-  length(): number;
-  writeHeader(sequenceId: number): void;
-}
-
-export const SERVER_STATUS_AUTOCOMMIT = 0x0002;
-const UTF8MB4_GENERAL_CI = 45;
 const BINARY = 63;
 const BINARY_FLAG = 0x80;
 
@@ -38,16 +30,8 @@ const WIRE: Record<ColumnType['name'], [code: number, length: number]> = {
   TIMESTAMP: [12, 23],
 };
 
-export function packet(payload: Buffer): RawPacket {
-  const buffer = Buffer.concat([Buffer.alloc(4), payload]);
-  return {
-    buffer,
-    length: () => payload.length,
-    writeHeader(sequenceId: number) {
-      buffer.writeUIntLE(payload.length, 0, 3);
-      buffer[3] = sequenceId;
-    },
-  };
+function packet(payload: Buffer): RawPacket {
+  return new RawPacket(payload);
 }
 
 export function okPacket(affectedRows: number): RawPacket {
@@ -55,7 +39,7 @@ export function okPacket(affectedRows: number): RawPacket {
 }
 
 export function errPacket(e: LindormError): RawPacket {
-  return packet(Buffer.concat([Buffer.from([0xff]), u16(e.errno), Buffer.from(`#${e.sqlState.padEnd(5, '0').slice(0, 5)}`, 'latin1'), Buffer.from(e.message, 'utf8')]));
+  return mysqlErrPacket(e.errno, e.sqlState, e.message);
 }
 
 export function eofPacket(): RawPacket {
