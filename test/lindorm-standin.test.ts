@@ -226,6 +226,8 @@ describe('rows', () => {
       ["UPSERT INTO types (pk, c_varchar) VALUES (3, '123456789012345678901')", 1406, /Data too long for column 'c_varchar'/],
       ["UPSERT INTO types (pk, c_date) VALUES (3, '2023-02-29')", 1366, /Incorrect DATE value/],
       ["UPSERT INTO types (pk, c_bool) VALUES (3, 'maybe')", 1366, /Incorrect BOOLEAN value/],
+      ['UPSERT INTO types (pk, c_varbinary) VALUES (3, 12)', 1366, /Incorrect VARBINARY value: '12'/],
+      ["UPSERT INTO types (pk, c_binary) VALUES (3, X'01020304')", 1406, /Data too long for column 'c_binary' \(at most 3\)/],
     ];
     for (const [sql, errno, message] of cases) expect(await refusal(c, sql), sql).toMatchObject({ errno, message: expect.stringMatching(message) });
   });
@@ -267,6 +269,10 @@ describe('rows', () => {
     expect(await refusal(c, "SELECT * FROM shop WHERE region = 'a' ORDER BY name LIMIT 5")).toMatchObject({ message: expect.stringContaining('primary key columns only') });
     expect(await refusal(c, "SELECT * FROM shop WHERE region = 'a' LIMIT 10001")).toMatchObject({ message: 'DoNotRetryIOException: LIMIT 10001 exceeds the maximum of 10000' });
     expect(await rows(c, "SELECT name FROM shop WHERE region = 'a' LIMIT 1 OFFSET 1")).toEqual([{ name: 'y' }]);
+    await c.query('CREATE TABLE down (s VARCHAR, n INT, PRIMARY KEY (s DESC, n))');
+    await c.query("UPSERT INTO down (s, n) VALUES ('a', 2), ('ab', 1), ('b', 0), ('a', 1), ('', 5)");
+    const down = (await rows(c, "SELECT s, n FROM down WHERE s >= ''")).map((r) => `${r['s']}/${r['n']}`);
+    expect(down).toEqual(['b/0', 'ab/1', 'a/1', 'a/2', '/5']);
   });
 
   it('refuses a SELECT that does not constrain the first key column, unless hinted with _l_allow_filtering_ or ALLOW FILTERING', async () => {

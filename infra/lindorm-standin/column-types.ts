@@ -59,7 +59,7 @@ export function toValue(column: string, t: ColumnType, literal: Literal, timeZon
     case 'FLOAT': case 'DOUBLE': return toFloat(t.name, numberText(literal, bad), bad);
     case 'DECIMAL': return toDecimal(column, t, numberText(literal, bad));
     case 'VARCHAR': case 'CHAR': return toText(column, t, literal, bad);
-    case 'BINARY': case 'VARBINARY': return toBinary(column, t, literal);
+    case 'BINARY': case 'VARBINARY': return toBinary(column, t, literal, bad);
     case 'DATE': return toDate(stringOf(literal, bad), bad);
     case 'TIME': return toTime(stringOf(literal, bad), bad);
     case 'TIMESTAMP': return toTimestamp(literal, timeZone, bad);
@@ -154,8 +154,9 @@ function toText(column: string, t: ColumnType, l: Literal, bad: () => Error): st
   return s;
 }
 
-function toBinary(column: string, t: ColumnType, l: Literal): Buffer | null {
-  const bytes = l.type === 'hex' ? l.bytes : Buffer.from(l.type === 'string' ? l.value : l.type === 'number' ? l.text : String(l.type === 'bool' && l.value), 'utf8');
+function toBinary(column: string, t: ColumnType, l: Literal, bad: () => Error): Buffer | null {
+  if (l.type !== 'hex' && l.type !== 'string') throw bad();
+  const bytes = l.type === 'hex' ? l.bytes : Buffer.from(l.value, 'utf8');
   if (t.length !== undefined && bytes.length > t.length) throw errors.dataTooLong(column, t.length);
   // "Empty strings of the VARBINARY type are treated as null values in DTS and the Lindorm instance" (DTS doc).
   if (t.name === 'VARBINARY' && bytes.length === 0) return null;
@@ -194,13 +195,11 @@ function toTimestamp(l: Literal, timeZone: string, bad: () => Error): number {
 /**
  * The bytes of one primary-key value, in an order-preserving form: numbers big-endian with the sign flipped,
  * strings as UTF-8 ended by 0x00 unless last, VARBINARY raw (so only the last key column may be one), a DESC
- * column inverted.
+ * column's bytes inverted (its terminator becoming 0xff).
  */
 export function keyBytes(t: ColumnType, v: Exclude<Value, null>, last: boolean, descending: boolean): Buffer {
   const b = ascendingKeyBytes(t, v, last);
-  if (!descending) return b;
-  const inv = Buffer.from(b.map((x) => 255 - x));
-  return last ? inv : Buffer.concat([inv, Buffer.from([255])]);
+  return descending ? Buffer.from(b.map((x) => 255 - x)) : b;
 }
 
 function ascendingKeyBytes(t: ColumnType, v: Exclude<Value, null>, last: boolean): Buffer {
