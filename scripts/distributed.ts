@@ -35,7 +35,7 @@ process.on('SIGINT', () => stop.abort());
 process.on('SIGTERM', () => stop.abort());
 
 try {
-  console.log(`stand-ins: ${JSON.stringify({ ...d.standIns.describe(), accessKeySecret: '***' })}`);
+  console.log(`stand-ins: ${JSON.stringify({ ...d.standIns.describe(), accessKeySecret: '***', lindormPassword: '***' })}`);
   const plan = await d.fullLoad(Number(values['chunk-workers']), 24 * 3600_000);
   console.log(`plan-full-load: ${plan.statusCode} ${plan.body}`);
   console.log('full load done; starting the binlog reader and apply-changes instances');

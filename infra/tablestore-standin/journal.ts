@@ -1,13 +1,9 @@
 /**
- * Persistence of the stand-in in a directory: `snapshot.json` (all tables and rows) plus `journal.jsonl`, a
- * write-ahead journal with one JSON line per change (whole-row images, so replay is idempotent). Each line is
- * written synchronously before the change becomes visible, so a killed process loses nothing it acknowledged
- * (lines are not fsynced: a machine crash may lose the last ones). On open the journal is replayed over the
- * snapshot and compacted into a new snapshot, as it is again on close; the snapshot is fsynced and replaced by
- * rename, so a crash leaves either the old or the new one.
+ * Persistence of the stand-in in a directory (../lib/snapshot-journal.ts): a snapshot of all tables and rows plus
+ * a journal with one JSON line per change (whole-row images, so replay is idempotent). On open the journal is
+ * replayed over the snapshot and compacted into a new snapshot, as it is again on close.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { SnapshotJournal } from '../lib/snapshot-journal.ts';
 import type { Cell, PrimaryKeyValue, Row, Value } from './model.ts';
 import { Table, type ChangeLog, type TableDefinition } from './table-store.ts';
 
@@ -27,21 +23,18 @@ interface Snapshot {
   readonly tables: Array<{ definition: TableDefinition; rows: JsonRow[] }>;
 }
 
-const SNAPSHOT = 'snapshot.json';
-const JOURNAL = 'journal.jsonl';
-
 export class Journal implements ChangeLog {
-  private fd: number | undefined;
-
-  private constructor(private readonly dir: string) {}
+  private constructor(private readonly files: SnapshotJournal<Snapshot, Entry>) {}
 
   /** Opens the directory, replays what it holds, compacts it, and returns the journal with the tables. */
   static open(dir: string): { journal: Journal; tables: Table[] } {
-    fs.mkdirSync(dir, { recursive: true });
-    const journal = new Journal(dir);
-    const tables = journal.replay();
-    journal.compact(tables);
-    return { journal, tables };
+    const { files, snapshot, entries } = SnapshotJournal.open<Snapshot, Entry>(dir, 'Tablestore stand-in');
+    const tables = new Map<string, Table>();
+    for (const t of snapshot?.tables ?? []) tables.set(t.definition.name, new Table(t.definition, t.rows.map(rowFromJson)));
+    for (const entry of entries) applyEntry(tables, entry);
+    const journal = new Journal(files);
+    journal.compact([...tables.values()]);
+    return { journal, tables: [...tables.values()] };
   }
 
   createTable(table: TableDefinition): void {
@@ -66,62 +59,20 @@ export class Journal implements ChangeLog {
 
   /** Writes the tables as the new snapshot and starts an empty journal. */
   compact(tables: readonly Table[]): void {
-    this.closeFile();
-    const snapshot: Snapshot = {
-      version: 1,
-      tables: tables.map((t) => ({ definition: t.definition, rows: t.allRows().map(rowToJson) })),
-    };
-    const target = path.join(this.dir, SNAPSHOT);
-    const tmp = fs.openSync(`${target}.tmp`, 'w');
-    try {
-      fs.writeSync(tmp, JSON.stringify(snapshot));
-      fs.fsyncSync(tmp);
-    } finally {
-      fs.closeSync(tmp);
-    }
-    fs.renameSync(`${target}.tmp`, target);
-    this.fd = fs.openSync(path.join(this.dir, JOURNAL), 'w');
+    this.files.compact(snapshotOf(tables));
   }
 
   close(tables: readonly Table[]): void {
-    this.compact(tables);
-    this.closeFile();
+    this.files.close(snapshotOf(tables));
   }
 
   private append(entry: Entry): void {
-    if (this.fd === undefined) throw new Error('Tablestore stand-in journal is closed');
-    fs.writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    this.files.append(entry);
   }
+}
 
-  private closeFile(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
-  }
-
-  private replay(): Table[] {
-    const tables = new Map<string, Table>();
-    const snapshotFile = path.join(this.dir, SNAPSHOT);
-    if (fs.existsSync(snapshotFile)) {
-      const snapshot = JSON.parse(fs.readFileSync(snapshotFile, 'utf8')) as Snapshot;
-      for (const t of snapshot.tables) tables.set(t.definition.name, new Table(t.definition, t.rows.map(rowFromJson)));
-    }
-    const journalFile = path.join(this.dir, JOURNAL);
-    if (!fs.existsSync(journalFile)) return [...tables.values()];
-    const lines = fs.readFileSync(journalFile, 'utf8').split('\n');
-    for (const [i, line] of lines.entries()) {
-      if (line === '') continue;
-      let entry: Entry;
-      try {
-        entry = JSON.parse(line) as Entry;
-      } catch (e) {
-        // Only an unterminated last line can be torn: a write the crash cut short, never acknowledged.
-        if (i === lines.length - 1) break;
-        throw new Error(`${journalFile}: line ${i + 1} is not valid JSON`, { cause: e });
-      }
-      applyEntry(tables, entry);
-    }
-    return [...tables.values()];
-  }
+function snapshotOf(tables: readonly Table[]): Snapshot {
+  return { version: 1, tables: tables.map((t) => ({ definition: t.definition, rows: t.allRows().map(rowToJson) })) };
 }
 
 function applyEntry(tables: Map<string, Table>, entry: Entry): void {

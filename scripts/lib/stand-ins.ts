@@ -1,6 +1,7 @@
 /** The local stand-ins of the cloud services, started together (scripts/stand-ins.ts, the local distributed run, tests). */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { startLindormStandIn, type LindormStandIn } from '../../infra/lindorm-standin/index.ts';
 import { startMaxComputeStandIn, type MaxComputeStandIn } from '../../infra/maxcompute-standin/index.ts';
 import { startMnsStandIn, type MnsStandIn } from '../../infra/mns-standin/index.ts';
 import { startTablestoreStandIn, type TablestoreStandIn } from '../../infra/tablestore-standin/index.ts';
@@ -15,6 +16,7 @@ export interface StandIns {
   readonly mns: MnsStandIn;
   readonly tablestore: TablestoreStandIn;
   readonly maxcompute: MaxComputeStandIn;
+  readonly lindorm: LindormStandIn;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
   /** Endpoints and credentials, as `npm run stand-ins` prints them. */
@@ -38,10 +40,15 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
     await Promise.all([mns.close(), tablestore.close()]);
     throw e;
   });
+  const lindorm = await startLindormStandIn({ password: randomBytes(12).toString('base64url'), port: 0, ...(options.dir ? { dir: join(options.dir, 'lindorm') } : {}) }).catch(async (e: unknown) => {
+    await Promise.all([mns.close(), tablestore.close(), maxcompute.close()]);
+    throw e;
+  });
   return {
     mns,
     tablestore,
     maxcompute,
+    lindorm,
     ...keys,
     describe: () => ({
       mnsEndpoint: mns.endpoint,
@@ -50,11 +57,15 @@ export async function startStandIns(options: StandInsOptions): Promise<StandIns>
       tablestoreInstance: tablestore.instance,
       maxcomputeEndpoint: maxcompute.endpoint,
       maxcomputeProject: maxcompute.project,
+      lindormHost: lindorm.host,
+      lindormPort: String(lindorm.port),
+      lindormUser: lindorm.user,
+      lindormPassword: lindorm.password,
       accessKeyId: keys.accessKeyId,
       accessKeySecret: keys.accessKeySecret,
     }),
     close: async () => {
-      await Promise.all([mns.close(), tablestore.close(), maxcompute.close()]);
+      await Promise.all([mns.close(), tablestore.close(), maxcompute.close(), lindorm.close()]);
     },
   };
 }

@@ -4,58 +4,19 @@
  * the replay server answers with. mysql2's own writers are used where they are right; the quirks of
  * that API are worked around here:
  * - it never resets sequence ids between commands, so each complete response resets them;
- * - its ERR packet has no real SQLSTATE, so ERR packets are built here
- *   (https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_err_packet.html).
+ * - its ERR packet has no real SQLSTATE, so ERR packets are built by infra/lib/mysql2-server.ts.
  */
-import { createHash } from 'node:crypto';
-import type { Socket } from 'node:net';
+import {
+  errPacket,
+  nativePasswordToken,
+  scrambleOf,
+  SERVER_STATUS_AUTOCOMMIT,
+  UTF8MB4_GENERAL_CI,
+  type Mysql2ServerConnection,
+} from '../../../infra/lib/mysql2-server.ts';
 import type { ResultColumn, Cell } from './replay-queries.ts';
 
-/** The parts of mysql2's server-side Connection used here (its typings declare only some of them). */
-export interface Mysql2ServerConnection {
-  sequenceId: number;
-  readonly stream: Socket;
-  serverHandshake(args: HandshakeArgs): void;
-  writeOk(args?: { affectedRows?: number }): void;
-  writeEof(): void;
-  writeColumns(columns: readonly ColumnDefinition[]): void;
-  writeTextRow(values: readonly Cell[]): void;
-  writePacket(packet: RawPacket): void;
-  on(event: 'packet', listener: (packet: { buffer: Buffer; start: number; end: number }, known: boolean, command: number) => void): void;
-  on(event: 'query' | 'stmt_prepare' | 'stmt_execute' | 'error', listener: (...args: unknown[]) => void): void;
-}
-
-interface AuthParams { readonly user: string; readonly authPluginData1: Buffer; readonly authPluginData2: Buffer; readonly authToken: Buffer }
-
-interface HandshakeArgs {
-  protocolVersion: number;
-  serverVersion: string;
-  connectionId: number;
-  statusFlags: number;
-  characterSet: number;
-  capabilityFlags: number;
-  authCallback(params: AuthParams, done: (err: null, mysqlError?: { message: string; code: number }) => void): void;
-}
-
-interface ColumnDefinition {
-  catalog: string; schema: string; table: string; orgTable: string; name: string; orgName: string;
-  characterSet: number; columnLength: number; columnType: number; flags: number; decimals: number;
-}
-
-/** A payload mysql2's writePacket frames (it fills the 4-byte header). */
-export class RawPacket {
-  readonly buffer: Buffer;
-  constructor(payload: Buffer) {
-    this.buffer = Buffer.concat([Buffer.alloc(4), payload]);
-  }
-  length(): number {
-    return this.buffer.length;
-  }
-  writeHeader(sequenceId: number): void {
-    this.buffer.writeUIntLE(this.buffer.length - 4, 0, 3);
-    this.buffer[3] = sequenceId;
-  }
-}
+export { RawPacket, type Mysql2ServerConnection } from '../../../infra/lib/mysql2-server.ts';
 
 /**
  * LONG_PASSWORD | FOUND_ROWS | LONG_FLAG | CONNECT_WITH_DB | PROTOCOL_41 | TRANSACTIONS |
@@ -63,8 +24,6 @@ export class RawPacket {
  * PLUGIN_AUTH_LENENC_CLIENT_DATA; no SSL, compression or DEPRECATE_EOF (mysql2's writers send EOF packets).
  */
 const CAPABILITIES = 0x1 | 0x2 | 0x4 | 0x8 | 0x200 | 0x2000 | 0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x80000 | 0x100000 | 0x200000;
-const UTF8MB4_GENERAL_CI = 45;
-const SERVER_STATUS_AUTOCOMMIT = 0x2;
 
 export interface Credentials { readonly user: string; readonly password: string }
 
@@ -78,8 +37,7 @@ export function handshake(conn: Mysql2ServerConnection, version: string, connect
     characterSet: UTF8MB4_GENERAL_CI,
     capabilityFlags: CAPABILITIES,
     authCallback: (params, done) => {
-      const scramble = Buffer.concat([params.authPluginData1, params.authPluginData2]);
-      if (params.user === credentials.user && params.authToken.equals(nativePasswordToken(credentials.password, scramble))) {
+      if (params.user === credentials.user && params.authToken.equals(nativePasswordToken(credentials.password, scrambleOf(params)))) {
         done(null);
         conn.sequenceId = 0;
       } else {
@@ -89,28 +47,13 @@ export function handshake(conn: Mysql2ServerConnection, version: string, connect
   });
 }
 
-/**
- * mysql_native_password: SHA1(password) XOR SHA1(scramble + SHA1(SHA1(password))), empty for no password
- * (https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods_native_password_authentication.html).
- */
-function nativePasswordToken(password: string, scramble: Buffer): Buffer {
-  if (password === '') return Buffer.alloc(0);
-  const sha1 = (...parts: Buffer[]): Buffer => createHash('sha1').update(Buffer.concat(parts)).digest();
-  const stage1 = sha1(Buffer.from(password, 'utf8'));
-  const mask = sha1(scramble, sha1(stage1));
-  return Buffer.from(stage1.map((b, i) => b ^ mask[i]!));
-}
-
 export function writeOk(conn: Mysql2ServerConnection): void {
   conn.writeOk();
   conn.sequenceId = 0;
 }
 
 export function writeError(conn: Mysql2ServerConnection, errno: number, sqlState: string, message: string): void {
-  const head = Buffer.alloc(3);
-  head[0] = 0xff;
-  head.writeUInt16LE(errno, 1);
-  conn.writePacket(new RawPacket(Buffer.concat([head, Buffer.from(`#${sqlState}`, 'latin1'), Buffer.from(message, 'utf8')])));
+  conn.writePacket(errPacket(errno, sqlState, message));
   conn.sequenceId = 0;
 }
 
