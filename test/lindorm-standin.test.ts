@@ -169,6 +169,8 @@ describe('tables', () => {
     await c.query('CREATE TABLE alt (k INT, PRIMARY KEY (k))');
     await c.query('ALTER TABLE alt ADD COLUMN a VARCHAR, ADD b DOUBLE');
     expect((await rows(c, 'DESCRIBE alt')).map((r) => r['COLUMN_NAME'])).toEqual(['k', 'a', 'b']);
+    await c.query('CREATE TABLE keyorder (a INT, b INT, v INT, c VARCHAR, PRIMARY KEY (c, b))');
+    expect((await rows(c, 'DESCRIBE keyorder')).map((r) => r['COLUMN_NAME'])).toEqual(['c', 'b', 'a', 'v']);
     expect(await refusal(c, 'ALTER TABLE alt ADD COLUMN a INT')).toMatchObject({ errno: 1060, sqlState: '42S21' });
     expect(await refusal(c, 'ALTER TABLE alt ADD COLUMN c INT DEFAULT 0')).toMatchObject({ errno: 1064, sqlState: '42000' });
     await c.query('DROP TABLE alt');

@@ -25,7 +25,9 @@ export class CatalogStatements {
   describe(ref: TableRef, namespace: string): StatementResult {
     const t = this.store.table(namespace, ref.name);
     const d = t.definition;
-    const rows = d.columns.map((c) => {
+    // Key columns first, in key order, as a LindormTable row is laid out (the key is the row key).
+    const keyFirst = [...d.primaryKey.map((k) => d.columns.find((c) => c.name === k.column)!), ...d.columns.filter((c) => !d.primaryKey.some((k) => k.column === c.name))];
+    const rows = keyFirst.map((c) => {
       const k = d.primaryKey.find((p) => p.column === c.name);
       return [d.namespace, d.name, c.name, typeText(c.type), c.notNull ? 'false' : 'true', k ? 'true' : 'false', k ? (k.descending ? 'DESC' : 'ASC') : null];
     });
