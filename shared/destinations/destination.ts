@@ -95,7 +95,7 @@ export interface DestinationTaskFile<C extends DestinationConfigBase> {
   /** Default of `sync.ddl`. */
   readonly ddlDefault: boolean;
   /** Refuses settings elsewhere in the task this kind cannot honour. */
-  checkTask?(objects: readonly ObjectSelection[], sync: { readonly ddl: boolean }): void;
+  checkTask?(objects: readonly ObjectSelection[], sync: { readonly ddl: boolean }, advanced: Task['advanced']): void;
   /** Incremental buckets and apply workers when the kind sets them itself (else `advanced.incremental` does). */
   parallelism?(config: C, incremental: Obj): { readonly buckets: number; readonly workers: number };
   /** The kind's defaults for `advanced.incremental` batches, where they differ (see IncrementalSettings). */

@@ -205,9 +205,10 @@ export function validateTask(doc: unknown): Task {
   const destinationFile = destinationModule(destination.type).taskFile;
   const sync = validateSync(obj(root.sync, 'sync', false), destinationFile.ddlDefault);
   const objects = validateObjects(root.objects);
-  destinationFile.checkTask?.(objects, sync);
   const parallelism = (inc: Obj) => destinationFile.parallelism?.(destination, inc) ?? incrementalParallelism(inc);
-  return { name, source, destination, sync, objects, advanced: validateAdvanced(obj(root.advanced, 'advanced', false), parallelism, destinationFile.batching ?? BATCHING) };
+  const advanced = validateAdvanced(obj(root.advanced, 'advanced', false), parallelism, destinationFile.batching ?? BATCHING);
+  destinationFile.checkTask?.(objects, sync, advanced);
+  return { name, source, destination, sync, objects, advanced };
 }
 
 function validateSync(y: Obj, ddlDefault: boolean): Task['sync'] {

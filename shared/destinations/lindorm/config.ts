@@ -5,7 +5,9 @@
  */
 import { TaskFileError } from '../../errors.ts';
 import { allowKeys, bool, num, str, type Obj } from '../../task/task-file-reader.ts';
-import { isLindormNamespace } from './lindorm-limits.ts';
+import type { ObjectSelection, Task } from '../../task/task.ts';
+import { isLindormNamespace, LINDORM_LIMITS } from './lindorm-limits.ts';
+import type { StatementLimits } from './lindorm-statements.ts';
 
 export interface LindormDestinationConfig {
   readonly type: 'lindorm';
@@ -82,4 +84,29 @@ export function offsetMinutes(zone: string): number {
   const m = OFFSET.exec(zone);
   if (!m) throw new RangeError(`not a UTC offset: ${zone}`);
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+/**
+ * One namespace holds every table (destination.database), so databases cannot be renamed; an UPSERT
+ * holds advanced.fullLoad.batchRows rows and batchBytes of SQL at most, within Lindorm's 2,000 rows and
+ * 64 MB a write (the sink's statements too).
+ */
+export function checkLindormTask(objects: readonly ObjectSelection[], _sync: unknown, advanced: Task['advanced']): void {
+  objects.forEach((o, i) => {
+    if (o.as !== undefined) {
+      throw new TaskFileError(`objects[${i}].as`, 'a Lindorm destination writes every table into the one namespace destination.database: database name mapping is not supported', `remove objects[${i}].as (rename tables with tables[].as if names collide)`);
+    }
+  });
+  const { batchRows, batchBytes } = advanced.fullLoad;
+  if (batchRows > LINDORM_LIMITS.writeRows) {
+    throw new TaskFileError('advanced.fullLoad.batchRows', `${batchRows} rows an UPSERT, but Lindorm takes at most ${LINDORM_LIMITS.writeRows} rows a write`, `set advanced.fullLoad.batchRows to at most ${LINDORM_LIMITS.writeRows}`);
+  }
+  if (batchBytes > LINDORM_LIMITS.writeBytes) {
+    throw new TaskFileError('advanced.fullLoad.batchBytes', `${batchBytes} bytes an UPSERT, but Lindorm takes at most ${LINDORM_LIMITS.writeBytes} bytes (64 MB) a write`, `set advanced.fullLoad.batchBytes to at most ${LINDORM_LIMITS.writeBytes}`);
+  }
+}
+
+/** Rows and bytes of one UPSERT (advanced.fullLoad.batchRows and batchBytes, checked by checkLindormTask). */
+export function upsertLimits(advanced: Task['advanced']): StatementLimits {
+  return { rows: advanced.fullLoad.batchRows, bytes: advanced.fullLoad.batchBytes };
 }

@@ -8,11 +8,13 @@
  * IF EXISTS.
  */
 import { NO_COLUMN_ADDED, readAddColumns } from '../../mysql/alter-add-columns.ts';
+import { parseDdl } from '../../schema-history/ddl-parser.ts';
+import type { ColumnSpec, CreateTable } from '../../schema-history/parsed-ddl.ts';
 import type { TableMapping } from '../../task/object-mapper.ts';
 import { quoteName } from './lindorm-literals.ts';
 import { isLindormColumnName, LINDORM_LIMITS } from './lindorm-limits.ts';
 import { lindormTable } from './lindorm-table.ts';
-import { lindormType, typeText } from './lindorm-types.ts';
+import { keyVerdict, lindormType, maxLindormBytes, typeText, type KeyColumnSpec, type LindormType } from './lindorm-types.ts';
 
 /** A statement to run, or why none is. */
 export type LindormDdl = { readonly sql: string } | { readonly refusal: string };
@@ -25,6 +27,48 @@ export function createTableStatement(t: TableMapping): LindormDdl {
   const columns = table.columns.map((c) => `${quoteName(c.name)} ${typeText(c.type)}${c.key ? ' NOT NULL' : ''}`);
   const key = table.key.map((c) => quoteName(c.name)).join(', ');
   return { sql: `CREATE TABLE IF NOT EXISTS ${quoteName(table.name)} (${columns.join(', ')}, PRIMARY KEY (${key}))` };
+}
+
+/**
+ * A `CREATE TABLE` read from the binlog (destination names in it) as the Lindorm table `table`: the
+ * columns with their Lindorm types, the primary key (or else the first unique key on NOT NULL columns,
+ * as the full load's key choice), nothing else. CREATE TABLE … LIKE and … SELECT are refused: the
+ * statement does not say the columns.
+ */
+export function createTableFromSql(table: string, sql: string): LindormDdl {
+  const parsed = parseDdl(sql);
+  if (parsed.kind === 'create-like') return { refusal: 'CREATE TABLE … LIKE does not list the columns: create the table in Lindorm by hand' };
+  if (parsed.kind !== 'create-table') return { refusal: `not a CREATE TABLE fc-dts can read (${parsed.kind === 'unreadable' ? parsed.reason : parsed.kind})` };
+  if (parsed.select) return { refusal: 'CREATE TABLE … SELECT does not list all its columns: create the table in Lindorm by hand' };
+  const refusals: string[] = [];
+  const columns: Array<{ name: string; type: LindormType; spec: ColumnSpec }> = [];
+  for (const spec of parsed.columns) {
+    const mapped = lindormType({ dataType: spec.type, columnType: specType(spec) });
+    if ('refusal' in mapped) refusals.push(`column ${spec.name} ${mapped.refusal}`);
+    else if (!isLindormColumnName(spec.name)) refusals.push(`column name ${spec.name} is over Lindorm's ${LINDORM_LIMITS.nameLength} bytes`);
+    else columns.push({ name: spec.name, type: mapped.type, spec });
+  }
+  const keyNames = declaredKey(parsed).map((k) => k.toLowerCase());
+  const key = keyNames.map((k) => columns.find((c) => c.name.toLowerCase() === k)).filter((c) => c !== undefined);
+  const specs = key.map((c): KeyColumnSpec => ({ name: c.name, type: c.type, maxBytes: maxLindormBytes(c.type, { dataType: c.spec.type, columnType: specType(c.spec), charset: c.spec.charset }), nullable: false }));
+  refusals.push(...keyVerdict(specs, columns.length - key.length).refusals);
+  if (refusals.length > 0) return { refusal: `${table}: ${refusals.join('; ')}` };
+  const defined = columns.map((c) => `${quoteName(c.name)} ${typeText(c.type)}${key.includes(c) ? ' NOT NULL' : ''}`);
+  return { sql: `CREATE TABLE IF NOT EXISTS ${quoteName(table)} (${defined.join(', ')}, PRIMARY KEY (${key.map((c) => quoteName(c.name)).join(', ')}))` };
+}
+
+/** The primary key's columns; else those of the first unique key whose columns are all NOT NULL. */
+function declaredKey(t: CreateTable): readonly string[] {
+  const primary = t.keys.find((k) => k.primary)?.columns.map((p) => p.name) ?? t.columns.filter((c) => c.primaryKey).map((c) => c.name);
+  if (primary.length > 0) return primary;
+  const notNull = new Set(t.columns.filter((c) => c.nullable === false).map((c) => c.name.toLowerCase()));
+  const unique = [...t.keys.filter((k) => k.unique && !k.primary).map((k) => k.columns.map((p) => p.name)), ...t.columns.filter((c) => c.unique).map((c) => [c.name])];
+  return unique.find((names) => names.every((n) => notNull.has(n.toLowerCase()))) ?? [];
+}
+
+/** The column's type as information_schema's COLUMN_TYPE would read, as far as the type mapping looks. */
+function specType(spec: ColumnSpec): string {
+  return `${spec.type}${spec.args.length > 0 ? `(${spec.args.join(',')})` : ''}${spec.unsigned ? ' unsigned' : ''}${spec.zerofill ? ' zerofill' : ''}`;
 }
 
 /**
