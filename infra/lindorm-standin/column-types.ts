@@ -251,7 +251,7 @@ export function wireValue(t: ColumnType, v: Value, timeZone: string): string | B
   if (v === null || Buffer.isBuffer(v)) return v;
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (t.name === 'TIMESTAMP') return formatTimestamp(v as number, timeZone);
-  if (t.name === 'FLOAT') return String(Number((v as number).toPrecision(7)));
+  if (t.name === 'FLOAT') return shortestFloat32(v as number);
   return String(v);
 }
 
@@ -262,4 +262,14 @@ export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>, 
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return Buffer.compare(a, b);
   if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The fewest digits that read back as the same float32, as Java's Float.toString chooses them. */
+function shortestFloat32(v: number): string {
+  if (!Number.isFinite(v) || v === 0) return String(v);
+  for (let digits = 1; digits < 9; digits++) {
+    const text = Number(v.toPrecision(digits));
+    if (Math.fround(text) === v) return String(text);
+  }
+  return String(Number(v.toPrecision(9)));
 }

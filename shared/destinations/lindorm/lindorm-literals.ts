@@ -255,13 +255,13 @@ function dateText(text: string, column: LiteralColumn): string {
   return text;
 }
 
-/** Lindorm's TIME is a time of day: MySQL's negative times and times from 24:00:00 up (to 838:59:59) are refused. */
+/** Lindorm's TIME is a time of day in whole seconds: MySQL's negative times, times from 24:00:00 up (to 838:59:59) and fractions of a second are refused. */
 function timeText(text: string, column: LiteralColumn): string {
   const m = /^(-?)(\d{2,3}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
   if (!m) throw new LindormValueError(column, text, 'not a time');
   if (m[1] === '-' || Number(m[2]) > 23) throw new LindormValueError(column, text, 'outside the time of day 00:00:00–23:59:59 Lindorm holds');
-  const ms = (m[5] ?? '').padEnd(3, '0').slice(0, 3);
-  return `${m[2]}:${m[3]}:${m[4]}${ms === '000' ? '' : `.${ms}`}`;
+  if (/[1-9]/.test(m[5] ?? '')) throw new LindormValueError(column, text, 'Lindorm TIME holds whole seconds (hh:mm:ss), and fc-dts does not round');
+  return `${m[2]}:${m[3]}:${m[4]}`;
 }
 
 /**
