@@ -204,16 +204,19 @@ describe('DDL', () => {
     const drop = ddl('DROP TABLE pairs', ['pairs']);
     await sink.apply(batch(DDL_BUCKET, add.pos, [drop]));
     expect((await select("SHOW TABLES LIKE 'pairs'")).length).toBe(0);
-    // Replayed from an older watermark: nothing fails (IF NOT EXISTS / IF EXISTS).
+    // Replayed from an older watermark: nothing fails (IF NOT EXISTS, a column already there, IF EXISTS).
     const again = await openSink({ store: new FileStateStore(join(dir, 'again')) });
-    expect(await again.apply(batch(DDL_BUCKET, null, [create, drop]))).toMatchObject({ status: 'applied', ddlFailures: [] });
+    expect(await again.apply(batch(DDL_BUCKET, null, [create, add]))).toMatchObject({ status: 'applied', ddlFailures: [] });
+    expect(await again.apply(batch(DDL_BUCKET, add.pos, [create, add, drop]))).toMatchObject({ status: 'applied', ddlFailures: [] });
+    const replayed = await openSink({ store: new FileStateStore(join(dir, 'replayed')) });
+    expect(await replayed.apply(batch(DDL_BUCKET, null, [create, add]))).toMatchObject({ status: 'applied', ddlFailures: [] });
     await sink.close();
     await again.close();
   });
 
   it('reports an ADD COLUMN Lindorm refuses as a failed DDL and goes on', async () => {
     const sink = await openSink();
-    const add = ddl('ALTER TABLE items ADD COLUMN name VARCHAR(5)', ['items']);
+    const add = ddl('ALTER TABLE items ADD COLUMN name VARCHAR(5), ADD COLUMN extra INT', ['items']);
     const outcome = await sink.apply(batch(DDL_BUCKET, null, [add]));
     expect(outcome).toMatchObject({ status: 'applied', watermark: add.pos });
     expect(outcome.ddlFailures).toEqual([{ sql: add.sql, error: expect.stringMatching(/Duplicate column name 'name'/), pos: add.pos }]);

@@ -17,7 +17,8 @@ import { FcDtsError } from '../../errors.ts';
 import { MalformedChange, reduceRowChanges, type TableActions } from '../mysql/batch-reducer.ts';
 import { replayedDdl } from './ddl-policy.ts';
 import { DeleteGuard } from './delete-guard.ts';
-import type { DefinedTable } from './lindorm-catalog.ts';
+import { readAddColumns } from '../../mysql/alter-add-columns.ts';
+import { describeTable, type DefinedTable } from './lindorm-catalog.ts';
 import { LindormDefinitions } from './lindorm-definitions.ts';
 import { isLindormTransient, lindormMessage, type LindormSessions } from './lindorm-session.ts';
 import { deleteStatements, upsertStatements, type StatementLimits, type StatementTable } from './lindorm-statements.ts';
@@ -150,6 +151,18 @@ export class LindormSink implements Sink {
     throw new ApplyRejected(changeOfImage(pending, plan.rows[refused.index]!), refused.error);
   }
 
+  /**
+   * An ADD COLUMN refused because the columns are there already: applied, by this task before a crash
+   * (DDL replays from its watermark) or by hand. Any of its columns missing makes it a failed DDL.
+   */
+  private async alreadyAdded(d: DdlChange, e: unknown): Promise<boolean> {
+    if ((e as { errno?: number }).errno !== DUPLICATE_COLUMN) return false;
+    const read = readAddColumns(d.sql);
+    const table = d.tables[0] && (await describeTable(this.options.sessions, d.tables[0].table));
+    if (!('columns' in read) || !table) return false;
+    return read.columns.every((c) => table.columns.some((t) => t.name === c.name));
+  }
+
   /** A statement Lindorm refuses is a failed DDL (reported, the task goes on); a transient failure retries the batch. */
   private async applyDdl(d: DdlChange, failures: DdlFailure[], claim: Claim): Promise<void> {
     const replay = replayedDdl(d.sql, d.tables);
@@ -160,12 +173,16 @@ export class LindormSink implements Sink {
         await this.options.sessions.query(statement);
       } catch (e) {
         if (isLindormTransient(e) || !isServerError(e)) throw e;
+        if (await this.alreadyAdded(d, e)) continue;
         failures.push({ sql: d.sql, error: `${statement}: ${lindormMessage(e)}`, pos: d.pos });
       }
     }
     for (const t of d.tables) this.definitions.forget(t.table);
   }
 }
+
+/** ER_DUP_FIELDNAME, as Lindorm's MySQL endpoint answers an ADD COLUMN of a column the table has. */
+const DUPLICATE_COLUMN = 1060;
 
 /**
  * The columns a table's statements write: every column of the Lindorm table (a full after-image; a
