@@ -18,6 +18,8 @@ import { copyTable, withLindorm } from './helpers/lindorm.ts';
 import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 
 const SRC = uniqueName('lv_src');
+/** Renamed, with renamed columns, filtered, and keyed by (region, id) while id comes first. */
+const ORDERS = { name: 'orders', as: 'Orders2', columns: { id: 'id', status: 'state', amount: 'total', region: 'region' }, where: "status <> 'draft'" };
 const UTC_NAMESPACE = 'utc0';
 let admin: Connection;
 let standIn: LindormStandIn;
@@ -34,15 +36,15 @@ async function tablesOf(task: Task): Promise<Map<string, TableMapping>> {
 }
 
 /** Verifies the named tables against the namespace and zone of `destination`. */
-async function verify(names: string[], options: VerifyOptions = {}, destination: Record<string, unknown> = {}): Promise<TableVerification[]> {
-  const task = sourceTask(names.map((name) => ({ name })));
+async function verify(entries: Array<string | Record<string, unknown>>, options: VerifyOptions = {}, destination: Record<string, unknown> = {}): Promise<TableVerification[]> {
+  const task = sourceTask(entries.map((e) => (typeof e === 'string' ? { name: e } : e)));
   const tables = await readSourceTables(task);
   const report = await verifyLindormTables(withLindorm(task, standIn, destination), tables, verifySettings({ rechecks: 0, ...options }), options);
   expect(report.consistent).toBe(report.tables.every((t) => t.error === undefined && t.differences.length === 0 && t.differingChunks.length === 0));
   return [...report.tables];
 }
 
-async function one(name: string, options: VerifyOptions = {}, destination: Record<string, unknown> = {}): Promise<TableVerification> {
+async function one(name: string | Record<string, unknown>, options: VerifyOptions = {}, destination: Record<string, unknown> = {}): Promise<TableVerification> {
   const [t] = await verify([name], options, destination);
   return t!;
 }
@@ -84,6 +86,9 @@ beforeAll(async () => {
     INSERT INTO zoned VALUES (1, '2024-01-01 20:30:00.250', '2024-01-01 20:30:00.250'), (2, '1999-12-31 23:59:59', '1999-12-31 23:59:59');
 
     CREATE TABLE absent (id INT PRIMARY KEY, v INT);
+
+    CREATE TABLE orders (id INT, status VARCHAR(10) NOT NULL, amount DECIMAL(12,2), region CHAR(2), PRIMARY KEY (region, id));
+    INSERT INTO orders SELECT seq, IF(seq % 3 = 0, 'draft', 'paid'), seq * 10.5, ELT(1 + seq % 4, 'eu', 'us', 'ap', 'sa') FROM seq_1_to_30;
   `);
   const eastConfig = withLindorm(sourceTask([{ name: 'types' }]), standIn).destination;
   east = await LindormSessions.open(eastConfig);
@@ -93,6 +98,8 @@ beforeAll(async () => {
   const tables = await tablesOf(task);
   for (const name of ['types', 'comp', 'skey', 'zoned']) await copyTable(task, tables.get(name)!, east);
   await copyTable(task, tables.get('zoned')!, utc);
+  const orders = sourceTask([ORDERS]);
+  await copyTable(orders, (await tablesOf(orders)).get('orders')!, east);
 }, 120_000);
 
 afterAll(async () => {
@@ -187,6 +194,19 @@ describe('verify of a Lindorm destination', () => {
     // An empty VARBINARY is NULL in Lindorm: writing NULL where the source has '' is no difference.
     await east.query('UPSERT INTO `types` (`id`, `vb`, `bl`) VALUES (3, NULL, NULL)');
     expect((await one('types')).differences.map((d) => d.key)).toEqual(['(id)=(1)']);
+  });
+
+  it('compares a renamed, filtered table by its destination names, its key in key order; rows the filter leaves out are extra', async () => {
+    const t = await one(ORDERS, { pageRows: 4 });
+    expect(t).toMatchObject({ target: 'default.Orders2', sourceRows: 20, destinationRows: 20, differences: [] });
+    expect(t.error).toBeUndefined();
+    await east.query("UPSERT INTO `Orders2` (`region`, `id`, `state`, `total`) VALUES ('sa', 3, 'draft', 31.5)");
+    await east.query("UPSERT INTO `Orders2` (`region`, `id`, `state`, `total`) VALUES ('us', 1, 'paid', 10.51)");
+    const changed = await one(ORDERS, { pageRows: 4 });
+    expect(changed.differences).toEqual([
+      { key: "(region,id)=('sa',3)", kind: 'extra' },
+      { key: "(region,id)=('us',1)", kind: 'different', columns: ['amount'] },
+    ]);
   });
 
   it('says a table missing in Lindorm is missing, and compares the others', async () => {

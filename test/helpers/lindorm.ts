@@ -6,6 +6,7 @@ import { createTableStatement } from '../../shared/destinations/lindorm/lindorm-
 import type { LindormSessions } from '../../shared/destinations/lindorm/lindorm-session.ts';
 import { upsertStatements } from '../../shared/destinations/lindorm/lindorm-statements.ts';
 import { lindormTable } from '../../shared/destinations/lindorm/lindorm-table.ts';
+import { renderWhereSql } from '../../shared/filter/where-filter.ts';
 import { connect } from '../../shared/mysql/connection.ts';
 import { qualified, quoteIdent } from '../../shared/mysql/identifier.ts';
 import { sourceCell, sourceSelect } from '../../shared/mysql/source-text.ts';
@@ -24,7 +25,7 @@ export function withLindorm(task: Task, standIn: LindormStandIn, destination: Re
 
 /**
  * Creates the table in Lindorm and copies the source rows into it the way the sink writes: read over the
- * text protocol, each value rendered by lindorm-literals.ts in UPSERTs from upsertStatements. Returns the rows written.
+ * text protocol (the table's filter applied), each value rendered by lindorm-literals.ts in UPSERTs from upsertStatements. Returns the rows written.
  */
 export async function copyTable(source: Task, t: TableMapping, sessions: LindormSessions): Promise<number> {
   const read = lindormTable(t);
@@ -34,7 +35,7 @@ export async function copyTable(source: Task, t: TableMapping, sessions: Lindorm
   const conn = await connect('source', source.source);
   try {
     const columns = read.table.columns;
-    const sql = `SELECT ${columns.map((c) => sourceSelect(c.source, quoteIdent(c.source.name))).join(', ')} FROM ${qualified(t.source.database, t.source.name)}`;
+    const sql = `SELECT ${columns.map((c) => sourceSelect(c.source, quoteIdent(c.source.name))).join(', ')} FROM ${qualified(t.source.database, t.source.name)}${t.where ? ` WHERE ${renderWhereSql(t.where)}` : ''}`;
     const [raw] = (await conn.query({ sql, rowsAsArray: true, typeCast: false })) as unknown as [Array<Array<Buffer | null>>];
     const rows: Row[] = raw.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, sourceCell(r[i] ?? null, c.source)])));
     const { statements, refused } = upsertStatements(read.table, rows, sessions.literals);

@@ -34,7 +34,7 @@ import { LINDORM_LIMITS } from './lindorm-limits.ts';
 import { LindormValueError, lindormLiteral, quoteName, type LiteralSession } from './lindorm-literals.ts';
 import { LindormSessions } from './lindorm-session.ts';
 import { lindormTable, type LindormColumn, type LindormTable } from './lindorm-table.ts';
-import { comparedValue, keyPart, shownCell, shownColumn } from './lindorm-verify-values.ts';
+import { comparedValue, keyPart, shownCell, shownColumn, type ComparedValue } from './lindorm-verify-values.ts';
 
 export async function verifyLindormTask(task: TaskOf<LindormDestinationConfig>, settings: VerifySettings, options: VerifyOptions): Promise<VerifyReport> {
   // A Task's destination is a kind registry.ts lists; resolving the tables asks that module for their identity.
@@ -145,26 +145,25 @@ function sourceOrderTerm(c: LindormColumn): string {
 /** A row from the values of its columns (`cell` of each), each compared as `column(c)` renders it; `fails` labels a value that cannot be. */
 function makeRow(plan: Plan, cell: (i: number) => CellValue, column: (c: LindormColumn) => LindormColumn, fails: string): Row {
   const cells = plan.table.columns.map((_, i) => cell(i));
-  const values: Array<string | null> = [];
-  let keyBytes = 0;
-  let addressable = true;
-  const keyParts: KeyPart[] = [];
-  for (const [i, c] of plan.table.columns.entries()) {
-    try {
-      const v = comparedValue(cells[i]!, column(c), plan.session);
-      values.push(v.text);
-      if (c.key) keyBytes += v.bytes;
-      if (c.key && v.text !== null) keyParts.push(keyPart(c, cells[i]!, v.text));
-    } catch (e) {
-      if (!(e instanceof LindormValueError)) throw e;
-      values.push(`${fails}: ${e.message}`);
-    }
-    if (c.key && (values[i] === null || values[i]!.startsWith(`${fails}: `))) addressable = false;
-  }
+  const compared = plan.table.columns.map((c, i) => comparedOrWhy(cells[i]!, column(c), plan.session));
+  const values = compared.map((v) => (typeof v === 'string' ? `${fails}: ${v}` : v.text));
+  const keyValues = plan.keyAt.map((i) => compared[i]!);
+  const keyBytes = keyValues.reduce((n, v) => n + (typeof v === 'string' ? 0 : v.bytes), 0);
   // The sink refuses a row whose key Lindorm cannot hold: no Lindorm row can have it.
-  if (keyBytes > LINDORM_LIMITS.primaryKeyBytes) addressable = false;
+  const addressable = keyValues.every((v) => typeof v !== 'string' && v.text !== null) && keyBytes <= LINDORM_LIMITS.primaryKeyBytes;
+  const key = addressable ? plan.keyAt.map((i) => keyPart(plan.table.columns[i]!, cells[i]!, values[i]!)) : undefined;
   const label = `${plan.labelHead}(${plan.keyAt.map((i) => values[i] ?? 'NULL').join(',')})`;
-  return { key: addressable ? keyParts : undefined, label, values, keyCells: plan.keyAt.map((i) => cells[i]!) };
+  return { key, label, values, keyCells: plan.keyAt.map((i) => cells[i]!) };
+}
+
+/** The compared value, or why the column cannot hold it. */
+function comparedOrWhy(v: CellValue, column: LindormColumn, session: LiteralSession): ComparedValue | string {
+  try {
+    return comparedValue(v, column, session);
+  } catch (e) {
+    if (e instanceof LindormValueError) return e.message;
+    throw e;
+  }
 }
 
 /** The source row as the sink would write it. */
