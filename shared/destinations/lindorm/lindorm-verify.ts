@@ -15,14 +15,12 @@
  */
 import type { Connection } from 'mysql2/promise';
 import type { CellValue } from '../../change/change-event.ts';
-import { isFcDtsError } from '../../errors.ts';
 import { renderWhereSql } from '../../filter/where-filter.ts';
-import { connect, connectionError, isConnectionLost } from '../../mysql/connection.ts';
 import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import { sourceCell, sourceSelect } from '../../mysql/source-text.ts';
 import type { TableMapping } from '../../task/object-mapper.ts';
 import type { Task } from '../../task/task.ts';
-import { compareByKey, compareKeys, isVerifyFatal, patientSource, sourceRowsInKeyOrder, type KeyPart, type Page } from '../../verify/key-merge.ts';
+import { compareByKey, compareKeys, isVerifyFatal, onSourceConnection, sourceRowsInKeyOrder, type KeyPart, type Page } from '../../verify/key-merge.ts';
 import { readSourceTables } from '../../verify/source-tables.ts';
 import { verifyTables, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
 import type { TaskOf } from '../destination.ts';
@@ -92,21 +90,10 @@ async function verifyTable(task: TaskOf<LindormDestinationConfig>, sessions: Lin
   if (problem) return { ...empty, error: problem };
 
   const plan = planTable(t, reading.table, sessions.literals, settings.pageRows);
-  const conn = await connect('source', task.source);
-  let failed = false;
-  try {
-    await patientSource(conn);
+  return onSourceConnection(task.source, empty, async (conn) => {
     const ranges = await planKeyRanges(conn, t, plan.table.columns[plan.keyAt[0]!]!, plan.session, settings.chunkRows);
-    return await compareTable(plan, conn, sessions, ranges, settings, base);
-  } catch (e) {
-    failed = true;
-    if (isVerifyFatal(e)) throw e;
-    if (!isFcDtsError(e) && isConnectionLost(e)) throw connectionError('source', task.source, e);
-    return { ...empty, error: `cannot compare: ${(e as Error).message ?? String(e)}` };
-  } finally {
-    if (failed) conn.destroy();
-    else await conn.end().catch(() => conn.destroy());
-  }
+    return compareTable(plan, conn, sessions, ranges, settings, base);
+  });
 }
 
 /** Why the Lindorm table cannot be compared as the task maps it, if it cannot. */
