@@ -26,6 +26,8 @@ let standIn: LindormStandIn;
 /** Sessions in `default` at +08:00 (Lindorm's default zone) and in UTC_NAMESPACE at +00:00. */
 let east: LindormSessions;
 let utc: LindormSessions;
+/** Why rows of `unheld` were not written. */
+let refusedUnheld: string[];
 
 function sourceTask(tables: unknown[]): Task {
   return validateTask(taskDoc({ sync: { ddl: false }, objects: [{ database: SRC, tables }] }));
@@ -87,6 +89,11 @@ beforeAll(async () => {
 
     CREATE TABLE absent (id INT PRIMARY KEY, v INT);
 
+    -- Values Lindorm cannot hold: the sink refuses their rows.
+    CREATE TABLE unheld (id INT PRIMARY KEY, tm TIME, dd DATE);
+    INSERT INTO unheld VALUES (1, '10:00:00', '2024-01-01'), (2, '30:00:00', '2024-01-01'), (3, '11:00:00', '2024-01-02');
+    CREATE TABLE nothing (id INT PRIMARY KEY, v INT);
+
     CREATE TABLE orders (id INT, status VARCHAR(10) NOT NULL, amount DECIMAL(12,2), region CHAR(2), PRIMARY KEY (region, id));
     INSERT INTO orders SELECT seq, IF(seq % 3 = 0, 'draft', 'paid'), seq * 10.5, ELT(1 + seq % 4, 'eu', 'us', 'ap', 'sa') FROM seq_1_to_30;
   `);
@@ -96,10 +103,15 @@ beforeAll(async () => {
   utc = await LindormSessions.open(parseLindormDestination({ ...eastConfig, database: UTC_NAMESPACE, timeZone: '+00:00' }));
   const task = sourceTask(['types', 'comp', 'skey', 'zoned'].map((name) => ({ name })));
   const tables = await tablesOf(task);
-  for (const name of ['types', 'comp', 'skey', 'zoned']) await copyTable(task, tables.get(name)!, east);
-  await copyTable(task, tables.get('zoned')!, utc);
+  for (const name of ['types', 'comp', 'skey', 'zoned']) expect(await copyTable(task, tables.get(name)!, east)).toEqual([]);
+  expect(await copyTable(task, tables.get('zoned')!, utc)).toEqual([]);
+  const more = sourceTask([{ name: 'unheld' }, { name: 'nothing' }]);
+  const moreTables = await tablesOf(more);
+  refusedUnheld = await copyTable(more, moreTables.get('unheld')!, east);
+  expect(await copyTable(more, moreTables.get('nothing')!, east)).toEqual([]);
+  await east.query('UPSERT INTO `nothing` (`id`, `v`) VALUES (7, 70), (-3, 30)');
   const orders = sourceTask([ORDERS]);
-  await copyTable(orders, (await tablesOf(orders)).get('orders')!, east);
+  expect(await copyTable(orders, (await tablesOf(orders)).get('orders')!, east)).toEqual([]);
 }, 120_000);
 
 afterAll(async () => {
@@ -117,7 +129,7 @@ describe('verify of a Lindorm destination', () => {
     expect(t.error).toBeUndefined();
   });
 
-  it('pages a composite key through pages smaller than the table, in Lindorm key order, with no filtering hint', async () => {
+  it('pages a composite key through pages smaller than the table, in Lindorm key order, no statement refused', async () => {
     const selects = standIn.counters.statements.select ?? 0;
     const refused = standIn.counters.refused.select ?? 0;
     const t = await one('comp', { pageRows: 7, chunkRows: 20 });
@@ -206,6 +218,21 @@ describe('verify of a Lindorm destination', () => {
     expect(changed.differences).toEqual([
       { key: "(region,id)=('sa',3)", kind: 'extra' },
       { key: "(region,id)=('us',1)", kind: 'different', columns: ['amount'] },
+    ]);
+  });
+
+  it('reports a row the sink refused as missing', async () => {
+    expect(refusedUnheld).toHaveLength(1);
+    const t = await one('unheld');
+    expect(t).toMatchObject({ sourceRows: 3, destinationRows: 2, differences: [{ key: '(id)=(2)', kind: 'missing' }] });
+  });
+
+  it('reports every Lindorm row extra when the source table is empty', async () => {
+    const t = await one('nothing');
+    expect(t).toMatchObject({ sourceRows: 0, destinationRows: 2, chunks: 1 });
+    expect(t.differences).toEqual([
+      { key: '(id)=(-3)', kind: 'extra' },
+      { key: '(id)=(7)', kind: 'extra' },
     ]);
   });
 

@@ -25,9 +25,10 @@ export function withLindorm(task: Task, standIn: LindormStandIn, destination: Re
 
 /**
  * Creates the table in Lindorm and copies the source rows into it the way the sink writes: read over the
- * text protocol (the table's filter applied), each value rendered by lindorm-literals.ts in UPSERTs from upsertStatements. Returns the rows written.
+ * text protocol (the table's filter applied), each value rendered by lindorm-literals.ts in UPSERTs from upsertStatements.
+ * Returns why rows were refused (not written), as the sink would record them as dirty.
  */
-export async function copyTable(source: Task, t: TableMapping, sessions: LindormSessions): Promise<number> {
+export async function copyTable(source: Task, t: TableMapping, sessions: LindormSessions): Promise<string[]> {
   const read = lindormTable(t);
   const ddl = createTableStatement(t);
   if ('refusals' in read || 'refusal' in ddl) throw new Error(`${t.source.name} cannot be created in Lindorm`);
@@ -39,9 +40,8 @@ export async function copyTable(source: Task, t: TableMapping, sessions: Lindorm
     const [raw] = (await conn.query({ sql, rowsAsArray: true, typeCast: false })) as unknown as [Array<Array<Buffer | null>>];
     const rows: Row[] = raw.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, sourceCell(r[i] ?? null, c.source)])));
     const { statements, refused } = upsertStatements(read.table, rows, sessions.literals);
-    if (refused.length > 0) throw new Error(`rows refused: ${refused.map((r) => r.reason).join('; ')}`);
     for (const s of statements) await sessions.query(s);
-    return rows.length;
+    return refused.map((r) => r.reason);
   } finally {
     await conn.end();
   }
