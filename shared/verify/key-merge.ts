@@ -8,6 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mysql2/promise';
 import { isFcDtsError } from '../errors.ts';
+import { connect, connectionError, isConnectionLost } from '../mysql/connection.ts';
+import type { MysqlEndpoint } from '../task/task.ts';
 import { streamingConnection } from '../fullload/chunk-query.ts';
 import type { ChunkDifference, KeyDifference, TableVerification, VerifySettings } from './verify-report.ts';
 
@@ -47,6 +49,27 @@ export async function patientSource(conn: Connection): Promise<void> {
 /** Failures that stop the whole verify: a server that cannot be reached or refuses the credentials. */
 export function isVerifyFatal(e: unknown): boolean {
   return isFcDtsError(e) && (e.code === 'CONNECTION_FAILED' || e.code === 'AUTH_FAILED');
+}
+
+/**
+ * Runs one table's comparison on a patient source connection of its own. A failure that is not fatal
+ * (isVerifyFatal) becomes the table's error on `empty`; a lost source connection is the source's FcDtsError.
+ */
+export async function onSourceConnection(source: MysqlEndpoint, empty: TableVerification, compare: (conn: Connection) => Promise<TableVerification>): Promise<TableVerification> {
+  const conn = await connect('source', source);
+  let failed = false;
+  try {
+    await patientSource(conn);
+    return await compare(conn);
+  } catch (e) {
+    failed = true;
+    if (isVerifyFatal(e)) throw e;
+    if (!isFcDtsError(e) && isConnectionLost(e)) throw connectionError('source', source, e);
+    return { ...empty, error: `cannot compare: ${(e as Error).message ?? String(e)}` };
+  } finally {
+    if (failed) conn.destroy();
+    else await conn.end().catch(() => conn.destroy());
+  }
 }
 
 /** The rows of `sql` (which sorts them in the destination's key order), each made a row by `toRow`, order checked (inKeyOrder). */

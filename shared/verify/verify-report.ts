@@ -68,7 +68,7 @@ export interface VerifyOptions {
   readonly recheckMs?: number;
   /** How long transient Tablestore failures (throttling, network) are retried per call (default 30,000 ms). */
   readonly retryMs?: number;
-  /** Rows per SQL page of a MaxCompute destination's merged table (default and most 10,000, MaxCompute's result cap). */
+  /** Rows per SQL page of a MaxCompute destination's merged table, or of a Lindorm table's SELECTs (default and most 10,000: both services' cap). */
   readonly pageRows?: number;
 }
 

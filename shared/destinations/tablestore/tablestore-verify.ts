@@ -21,8 +21,6 @@
  */
 import type { Connection } from 'mysql2/promise';
 import TableStore from 'tablestore';
-import { isFcDtsError } from '../../errors.ts';
-import { connect, connectionError, isConnectionLost } from '../../mysql/connection.ts';
 import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import { renderWhereSql } from '../../filter/where-filter.ts';
 import { retryTransient } from '../../tablestore/tablestore-errors.ts';
@@ -30,7 +28,7 @@ import type { TableMapping } from '../../task/object-mapper.ts';
 import { readSourceTables } from '../../verify/source-tables.ts';
 import type { Task } from '../../task/task.ts';
 import type { TablestoreDestinationConfig } from './config.ts';
-import { compareByKey, compareKeys, isVerifyFatal, patientSource, sourceRowsInKeyOrder, type KeyPart, type Page } from '../../verify/key-merge.ts';
+import { compareByKey, compareKeys, isVerifyFatal, onSourceConnection, sourceRowsInKeyOrder, type KeyPart, type Page } from '../../verify/key-merge.ts';
 import { verifyTables, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
 import { describeKey, formatKeySchema, openTablestoreClient, tablestoreFailure, type KeySchemaColumn } from '../../tablestore/tablestore-client.ts';
 import { WATERMARK_TABLE } from './tablestore-sink.ts';
@@ -116,20 +114,7 @@ async function verifyTable(
   }
 
   const plan = planTable(t, table);
-  const conn = await connect('source', task.source);
-  let failed = false;
-  try {
-    await patientSource(conn);
-    return await compareTable(plan, conn, client, settings, base);
-  } catch (e) {
-    failed = true;
-    if (isVerifyFatal(e)) throw e;
-    if (!isFcDtsError(e) && isConnectionLost(e)) throw connectionError('source', task.source, e);
-    return { ...empty, error: `cannot compare: ${(e as Error).message ?? String(e)}` };
-  } finally {
-    if (failed) conn.destroy();
-    else await conn.end().catch(() => conn.destroy());
-  }
+  return onSourceConnection(task.source, empty, (conn) => compareTable(plan, conn, client, settings, base));
 }
 
 /** Why the mapping cannot have a Tablestore copy to compare with, if it cannot. */
