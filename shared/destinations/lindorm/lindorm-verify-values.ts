@@ -3,19 +3,15 @@
  * A source value (the full load's text-protocol cell) is rendered as the sink renders it; a value Lindorm shows
  * back (mysql2: numbers, strings, Buffers; TIMESTAMP as text in the session zone) is rendered by the same
  * function as a wall time. So a TIMESTAMP instant moved to the session zone, DECIMAL trailing zeros, an empty
- * VARBINARY written as NULL compare equal exactly when the sink wrote them right.
- *
- * FLOAT is the exception: Lindorm shows a FLOAT with 7 significant digits (the stand-in's reading), so FLOATs
- * compare at 7 significant digits, the float32's exact value on the source side.
+ * VARBINARY written as NULL compare equal exactly when the sink wrote them right. A FLOAT shown back as the
+ * shortest text of its float32 renders as the same literal as the source's float32.
  */
 import type { CellValue } from '../../change/change-event.ts';
 import type { KeyPart } from '../../verify/key-merge.ts';
 import { lindormLiteral, type LiteralColumn, type LiteralSession } from './lindorm-literals.ts';
 
-const FLOAT_DIGITS = 7;
-
 export interface ComparedValue {
-  /** The literal text (FLOAT: 7 significant digits); null for NULL, and for an empty VARBINARY, which Lindorm stores as NULL. */
+  /** The literal text; null for NULL, and for an empty VARBINARY, which Lindorm stores as NULL. */
   readonly text: string | null;
   /** Bytes as Lindorm's row limits count them (lindormLiteral). */
   readonly bytes: number;
@@ -25,8 +21,7 @@ export interface ComparedValue {
 export function comparedValue(v: CellValue, column: LiteralColumn, session: LiteralSession): ComparedValue {
   const literal = lindormLiteral(v, column, session);
   if (literal.sql === 'NULL' || v === null) return { text: null, bytes: 0 };
-  const text = column.type.name === 'FLOAT' ? Number(typeof v === 'object' ? ('n' in v ? v.n : NaN) : v).toPrecision(FLOAT_DIGITS) : literal.sql;
-  return { text, bytes: literal.bytes };
+  return { text: literal.sql, bytes: literal.bytes };
 }
 
 /** A value Lindorm showed back as a change value: Buffers as bytes, everything else as it came. */
