@@ -86,10 +86,12 @@ describe('status of a Lindorm destination', () => {
     await s.putBucketRecord(LINDORM_APPLY_RECORD, 0, undefined, JSON.stringify({ watermark: { file: 42, offset: 1234, row: 2 }, owner: 'apply-7f3a', until }));
     await s.putBucketRecord(LINDORM_APPLY_RECORD, 2, undefined, JSON.stringify({ watermark: null, owner: 'apply-0b11', until: 86_400_000 }));
     await s.putBucketRecord(LINDORM_APPLY_RECORD, 3, undefined, '{"owner": 5}');
+    await s.putBucketRecord(LINDORM_APPLY_RECORD, -1, undefined, JSON.stringify({ watermark: { file: 42, offset: 99, row: 0 }, owner: '', until: 0 }));
     await s.putBucketRecord('other-record', 1, undefined, '{}');
     const lines = await lindormStatusLines(task(), s);
     expect(lines.slice(1)).toEqual([
       "Lindorm tables: 1 of the task's 1 exist in namespace default",
+      'Lindorm DDL: applied up to 42:99#0, not claimed',
       `Lindorm bucket 0: applied up to 42:1234#2, claimed by apply-7f3a until ${new Date(until).toISOString()}`,
       "Lindorm bucket 2: nothing applied yet, not claimed (apply-0b11's claim ended 1970-01-02T00:00:00.000Z)",
       'Lindorm bucket 3: unreadable lindorm-apply record (no owner and until)',

@@ -5,6 +5,7 @@
  * whether an applier holds the bucket. A Lindorm that cannot be reached within a few seconds is a line saying
  * why, never an exception.
  */
+import { DDL_BUCKET } from '../../apply/sink.ts';
 import { formatPosition, type BinlogPosition } from '../../change/position.ts';
 import type { BucketRecords, StateStore } from '../../state/state-store.ts';
 import type { TaskOf } from '../destination.ts';
@@ -78,14 +79,14 @@ function scrubbed(e: unknown, password: string): string {
   return password === '' ? text : text.replaceAll(password, '***');
 }
 
-/** One line per bucket with a `lindorm-apply` record, or one saying there is none. */
+/** One line per bucket with a `lindorm-apply` record (DDL's first), or one saying there is none. */
 async function applyLines(buckets: number, store: StateStore, now: number): Promise<string[]> {
   const records = store as StateStore & Partial<BucketRecords>;
   if (typeof records.getBucketRecord !== 'function') return ['Lindorm apply watermarks: unknown (this state store keeps no bucket records)'];
   const lines: string[] = [];
-  for (let bucket = 0; bucket < buckets; bucket++) {
+  for (let bucket = DDL_BUCKET; bucket < buckets; bucket++) {
     const record = await records.getBucketRecord(LINDORM_APPLY_RECORD, bucket);
-    if (record) lines.push(`Lindorm bucket ${bucket}: ${bucketText(record.value, now)}`);
+    if (record) lines.push(`Lindorm ${bucket === DDL_BUCKET ? 'DDL' : `bucket ${bucket}`}: ${bucketText(record.value, now)}`);
   }
   return lines.length > 0 ? lines : [`Lindorm apply watermarks: none recorded yet in the ${buckets} buckets`];
 }
@@ -95,6 +96,7 @@ function bucketText(value: string, now: number): string {
   if (typeof record === 'string') return `unreadable ${LINDORM_APPLY_RECORD} record (${record})`;
   const applied = record.watermark ? `applied up to ${formatPosition(record.watermark)}` : 'nothing applied yet';
   const until = new Date(record.until).toISOString();
+  if (record.owner === '') return `${applied}, not claimed`;
   return `${applied}, ${record.until > now ? `claimed by ${record.owner} until ${until}` : `not claimed (${record.owner}'s claim ended ${until})`}`;
 }
 
