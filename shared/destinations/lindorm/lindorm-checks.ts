@@ -101,7 +101,7 @@ export function lindormTablesVerdict(tables: readonly TableMapping[]): Verdict {
   if (refused.length > 0) {
     return {
       status: 'failed',
-      reason: `${plural(refused.length, 'problem')} Lindorm cannot take: ${listNames(refused, 6)}${warned.length > 0 ? `; also: ${listNames(warned, 3)}` : ''}`,
+      reason: `${plural(refused.length, 'problem')} Lindorm cannot take: ${listNames(refused, 10)}${warned.length > 0 ? `; also: ${listNames(warned, 3)}` : ''}`,
       fix: 'leave columns without a Lindorm type out with tables[].columns, name a key with tables[].primaryKey (at most 5 columns, a VARBINARY one last, and at least one column outside it), rename with tables[].as, or leave the tables out of the task',
       objects,
     };
