@@ -40,7 +40,7 @@ afterAll(async () => {
 
 const named = (...names: string[]) => tables.filter((t) => names.includes(t.target.table));
 
-const options = (o: Partial<SchemaSyncOptions> & { created?: string[]; log?: string[] } = {}): SchemaSyncOptions => ({
+const options = (o: Partial<Pick<SchemaSyncOptions, 'conflictMode' | 'ownedTables'>> & { created?: string[]; log?: string[] } = {}): SchemaSyncOptions => ({
   conflictMode: o.conflictMode ?? 'precheck-and-report',
   ownedTables: o.ownedTables ?? new Set(),
   onCreating: async (key) => {

@@ -14,7 +14,7 @@ import { guarded, listNames, plural, toItem, type ItemMeta, type Verdict } from 
 import { allTables, tableLabel, type TableMapping } from '../../task/object-mapper.ts';
 import type { DestinationCheckContext, DestinationPrecheck, TaskOf } from '../destination.ts';
 import type { LindormDestinationConfig } from './config.ts';
-import { describeTable, type DefinedTable } from './lindorm-catalog.ts';
+import { describeTable, tableNames, type DefinedTable } from './lindorm-catalog.ts';
 import { existingLindormTablesVerdict } from './lindorm-existing-tables.ts';
 import { ddlRightsVerdict } from './lindorm-rights.ts';
 import { lindormConnectionError, lindormMessage, LindormSessions } from './lindorm-session.ts';
@@ -134,10 +134,11 @@ async function existingTablesItem(task: LindormTask, sessions: LindormSessions, 
   return guarded(
     LINDORM_ITEMS.existingTables,
     async () => {
+      const present = new Set(await tableNames(sessions));
       const existing = new Map<string, DefinedTable>();
-      for (const t of tables) {
-        const defined = existing.has(t.target.table) ? undefined : await describeTable(sessions, t.target.table);
-        if (defined) existing.set(t.target.table, defined);
+      for (const name of new Set(tables.map((t) => t.target.table))) {
+        const defined = present.has(name) ? await describeTable(sessions, name) : undefined;
+        if (defined) existing.set(name, defined);
       }
       return existingLindormTablesVerdict(task, task.destination.database, tables, existing, owned);
     },
