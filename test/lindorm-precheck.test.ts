@@ -51,6 +51,7 @@ beforeAll(async () => {
     users: [
       { user: 'rw', password: 'rw-pw', privileges: { '*': ['READ', 'WRITE'] } },
       { user: 'notrash', password: 'notrash-pw', privileges: { '*': ['READ', 'WRITE', 'ADMIN'] } },
+      { user: 'nowrite', password: 'nowrite-pw', privileges: { ns_nowrite: ['READ', 'ADMIN', 'TRASH'] } },
     ],
   });
   lindorm = await mysql.createConnection({ host: standIn.host, port: standIn.port, user: standIn.user, password: PASSWORD, database: 'default' });
@@ -154,6 +155,17 @@ describe('openLindormPrecheck', () => {
     expect(left).toHaveLength(1);
     expect(left[0]).toMatch(/^fc_dts_probe_[0-9a-f]{8}$/);
     expect(rights.reason).toContain(`The probe table ${left[0]} is left in the namespace`);
+  });
+
+  it('rights: ADMIN and TRASH without WRITE fails naming WRITE (UPSERT), and the probe table is dropped', async () => {
+    const ns = await namespace('ns_nowrite');
+    const items = await precheck(await lindormTask(admin, { objects: [{ database: good }], sync: { ...NO_DDL, ddl: true } }, lindormDestination(standIn, { user: 'nowrite', password: 'nowrite-pw', database: ns })));
+    const rights = item(items, 'lindorm-rights');
+    expect(rights.status).toBe('failed');
+    expect(rights.reason).toMatch(/^account "nowrite" may not UPSERT in namespace ns_nowrite \(lacks WRITE\), and DDL replay \(sync\.ddl\) runs DDL there/);
+    expect(rights.fix).toContain('GRANT WRITE ON DATABASE ns_nowrite TO nowrite');
+    expect(rights.reason).not.toContain('probe table');
+    expect(await tablesIn(ns)).toEqual([]);
   });
 
   it('tables: every refusal of lindormTable, named per table, and the key-length warning', async () => {

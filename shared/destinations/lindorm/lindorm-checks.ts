@@ -17,7 +17,7 @@ import type { LindormDestinationConfig } from './config.ts';
 import { describeTable, tableNames, type DefinedTable } from './lindorm-catalog.ts';
 import { existingLindormTablesVerdict } from './lindorm-existing-tables.ts';
 import { ddlRightsVerdict } from './lindorm-rights.ts';
-import { lindormConnectionError, lindormMessage, LindormSessions } from './lindorm-session.ts';
+import { lindormConnectionError, lindormMessage, lindormPoolOptions, LindormSessions } from './lindorm-session.ts';
 import { lindormTable, renamedTablesProblem } from './lindorm-table.ts';
 
 type LindormTask = TaskOf<LindormDestinationConfig>;
@@ -41,11 +41,14 @@ function failedWith(e: unknown): Verdict {
 
 /** Logs in without a namespace, so a wrong account and an unknown namespace are told apart. */
 async function loginVerdict(d: LindormDestinationConfig): Promise<Verdict> {
+  const { database: _namespace, ...options } = lindormPoolOptions(d, 1);
+  const pool = mysql.createPool(options);
   try {
-    const c = await mysql.createConnection({ host: d.host, port: d.port, user: d.user, password: d.password, connectTimeout: 10_000, ...(d.ssl ? { ssl: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } } : {}) });
-    await c.end().catch(() => {});
+    (await pool.getConnection()).release();
   } catch (e) {
     return failedWith(lindormConnectionError(d, e));
+  } finally {
+    await pool.end().catch(() => {});
   }
   return { status: 'passed', reason: `logged in to Lindorm ${d.host}:${d.port} as "${d.user}"` };
 }
