@@ -453,3 +453,88 @@ describe('faults and counters', () => {
     expect(standIn.counters.upsertBatches).toEqual([2]);
   });
 });
+
+describe('accounts and privileges', () => {
+  let guarded: LindormStandIn;
+  const as = (user: string, database = 'default') =>
+    mysql.createConnection({ host: guarded.host, port: guarded.port, user, password: `${user}-pw`, database });
+
+  beforeAll(async () => {
+    guarded = await startLindormStandIn({
+      password: PASSWORD,
+      users: [
+        { user: 'rw', password: 'rw-pw', privileges: { default: ['READ', 'WRITE'] } },
+        { user: 'admin', password: 'admin-pw', privileges: { default: ['READ', 'WRITE', 'ADMIN'] } },
+        { user: 'reader', password: 'reader-pw', privileges: { '*': ['READ'] } },
+      ],
+    });
+    const main = await connect(guarded);
+    await main.query('CREATE TABLE t (id INTEGER NOT NULL, v VARCHAR, PRIMARY KEY (id))');
+    await main.query('CREATE DATABASE other_ns');
+    await main.end();
+  });
+  afterAll(async () => {
+    await guarded?.close();
+  });
+
+  it('logs in every account with its own password only', async () => {
+    const c1 = await as('rw');
+    await c1.end();
+    const wrong = await mysql.createConnection({ host: guarded.host, port: guarded.port, user: 'rw', password: PASSWORD }).then(
+      () => undefined,
+      (e: { errno?: number; message: string }) => e,
+    );
+    expect(wrong).toMatchObject({ errno: 1045, message: "Access denied for user 'rw'@'127.0.0.1' (using password: YES)" });
+  });
+
+  it('READ and WRITE read and write, and are refused DDL with 1142 naming the statement, namespace and right', async () => {
+    const rw = await as('rw');
+    try {
+      await rw.query("UPSERT INTO t (id, v) VALUES (1, 'a')");
+      expect(await rows(rw, 'SELECT * FROM t WHERE id = 1')).toEqual([{ id: 1, v: 'a' }]);
+      expect((await rows(rw, 'DESCRIBE t')).length).toBe(2);
+      expect(await refusal(rw, 'CREATE TABLE p (id INTEGER NOT NULL, v VARCHAR, PRIMARY KEY (id))')).toEqual({
+        errno: 1142,
+        sqlState: '42000',
+        message: "CREATE TABLE command denied to user 'rw'@'127.0.0.1' on namespace 'default' (needs ADMIN)",
+      });
+      expect(await refusal(rw, 'ALTER TABLE t ADD COLUMN w INTEGER')).toMatchObject({ errno: 1142, message: expect.stringMatching(/^ALTER TABLE command denied .* \(needs ADMIN\)$/) });
+      expect(await refusal(rw, 'DROP TABLE t')).toMatchObject({ errno: 1142, message: expect.stringMatching(/^DROP TABLE command denied .* \(needs ADMIN and TRASH\)$/) });
+      expect(await refusal(rw, 'CREATE DATABASE ns_rw1')).toMatchObject({ errno: 1142, message: expect.stringContaining("on namespace 'ns_rw1' (needs ADMIN)") });
+      // Privileges are per namespace: none on other_ns.
+      expect(await refusal(rw, 'SHOW TABLES FROM other_ns')).toMatchObject({ errno: 1142, message: expect.stringContaining("SHOW TABLES command denied to user 'rw'@'127.0.0.1' on namespace 'other_ns' (needs READ)") });
+    } finally {
+      await rw.end();
+    }
+  });
+
+  it('ADMIN creates and alters tables, but DROP TABLE also needs TRASH', async () => {
+    const admin = await as('admin');
+    try {
+      await admin.query('CREATE TABLE p (id INTEGER NOT NULL, v VARCHAR, PRIMARY KEY (id))');
+      await admin.query('ALTER TABLE p ADD COLUMN w INTEGER');
+      expect(await refusal(admin, 'DROP TABLE p')).toMatchObject({ errno: 1142, message: "DROP TABLE command denied to user 'admin'@'127.0.0.1' on namespace 'default' (needs TRASH)" });
+      expect((await rows(admin, "SHOW TABLES LIKE 'p'")).length).toBe(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('READ alone is refused writes; the main account holds every right', async () => {
+    const reader = await as('reader', 'other_ns');
+    try {
+      expect(await rows(reader, 'SHOW TABLES')).toEqual([]);
+      expect(await refusal(reader, "UPSERT INTO `default`.t (id, v) VALUES (2, 'b')")).toMatchObject({ errno: 1142, message: "UPSERT command denied to user 'reader'@'127.0.0.1' on namespace 'default' (needs WRITE)" });
+      expect(await refusal(reader, 'DELETE FROM `default`.t WHERE id = 1')).toMatchObject({ errno: 1142, message: expect.stringContaining('(needs WRITE)') });
+    } finally {
+      await reader.end();
+    }
+    const main = await connect(guarded);
+    try {
+      await main.query('DROP TABLE p');
+      await main.query('DROP DATABASE other_ns');
+    } finally {
+      await main.end();
+    }
+  });
+});

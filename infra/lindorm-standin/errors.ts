@@ -22,6 +22,8 @@ const unsupported = (what: string): LindormError => new LindormError(1235, '4200
 export const errors = {
   accessDenied: (user: string, host: string, usingPassword: boolean) =>
     new LindormError(1045, '28000', `Access denied for user '${user}'@'${host}' (using password: ${usingPassword ? 'YES' : 'NO'})`),
+  commandDenied: (statement: string, user: string, host: string, namespace: string, missing: readonly string[]) =>
+    new LindormError(1142, '42000', `${statement} command denied to user '${user}'@'${host}' on namespace '${namespace}' (needs ${missing.join(' and ')})`),
   parse: (found: string, line: number, column: number, expecting?: string) =>
     new LindormError(1064, '42000', `SQL parse error: Encountered "${found}" at line ${line}, column ${column}.${expecting ? ` Was expecting: ${expecting}` : ''}`),
   noDatabaseSelected: () => new LindormError(1046, '3D000', 'No database selected'),

@@ -5,6 +5,7 @@ import { Ddl } from './ddl.ts';
 import { errors } from './errors.ts';
 import type { FaultInjector } from './fault-injector.ts';
 import type { LindormLimits } from './limits.ts';
+import type { Accounts } from './privileges.ts';
 import { OK_NONE, type StatementResult } from './result.ts';
 import { Selects } from './select.ts';
 import type { Session } from './session.ts';
@@ -25,6 +26,7 @@ export class Executor {
     limits: LindormLimits,
     private readonly faults: FaultInjector,
     private readonly counters: Counters,
+    private readonly accounts: Accounts,
   ) {
     this.ddl = new Ddl(store, limits);
     this.writes = new Writes(store, limits, {
@@ -42,6 +44,7 @@ export class Executor {
     try {
       const statement = parseStatement(sql, session.sqlMode !== 'NO_BACKSLASH_ESCAPES');
       kind = statement.kind;
+      this.accounts.check(statement, session);
       this.faults.checkStatement(statement.kind);
       const result = this.run(statement, session, sql);
       if (result.kind === 'rows' && statement.kind === 'select' && statement.from) this.counters.rows.select += result.rows.length;

@@ -13,6 +13,7 @@ import { Executor } from './executor.ts';
 import { FaultInjector, type LindormFaults } from './fault-injector.ts';
 import { Journal } from './journal.ts';
 import { LIMITS, type LindormLimits } from './limits.ts';
+import { Accounts, type StandInUser } from './privileges.ts';
 import { LindormProtocolServer } from './server.ts';
 import { LindormStore, type ChangeLog } from './table-store.ts';
 
@@ -20,15 +21,18 @@ export type { LindormCounters, CountedKind } from './counters.ts';
 export type { LindormFaults } from './fault-injector.ts';
 export type { LindormLimits } from './limits.ts';
 export type { StatementKind } from './sql-ast.ts';
+export type { LindormPrivilege, StandInUser } from './privileges.ts';
 
 export interface LindormStandInOptions {
   /** Directory to persist to; without it everything lives in memory. */
   dir?: string;
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
-  /** The one account; default user 'root' and a password that must then be given. */
+  /** The main account, holding every privilege; default user 'root' and a password that must then be given. */
   user?: string;
   password: string;
+  /** Extra accounts with the privileges given them per namespace (the main account holds them all). */
+  users?: readonly StandInUser[];
   /** Lindorm's limits, some lowered for a test (idleMs: idle connections are closed after it, default 10 min). */
   limits?: Partial<LindormLimits>;
 }
@@ -59,10 +63,10 @@ export async function startLindormStandIn(options: LindormStandInOptions): Promi
   const { store, journal } = openStore(options.dir);
   const faults = new FaultInjector();
   const counters = new Counters();
-  const executor = new Executor(store, limits, faults, counters);
+  const accounts = new Accounts({ user, password: options.password }, options.users ?? []);
+  const executor = new Executor(store, limits, faults, counters, accounts);
   const server = new LindormProtocolServer({
-    user,
-    password: options.password,
+    password: (name) => accounts.password(name),
     idleMs: limits.idleMs,
     execute: (sql, session) => executor.execute(sql, session),
     hasNamespace: (name) => store.hasNamespace(name),

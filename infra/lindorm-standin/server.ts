@@ -1,6 +1,6 @@
 /**
  * The MySQL-protocol side, on mysql2's server API (`mysql.createServer()`): HandshakeV10 with
- * mysql_native_password against one user, COM_QUERY (text protocol), COM_INIT_DB, COM_PING, COM_QUIT; every
+ * mysql_native_password against the accounts, COM_QUERY (text protocol), COM_INIT_DB, COM_PING, COM_QUIT; every
  * other command is answered with an error (mysql2 would leave the client waiting). The API's known gaps are
  * worked around here: sequence ids are reset after every answer (mysql2 never does), `SET …`/`PREPARE …` query
  * texts arrive as 'stmt_prepare' and are told apart from COM_STMT_PREPARE by the 'packet' event that follows,
@@ -25,8 +25,8 @@ import { DEFAULT_NAMESPACE } from './table-store.ts';
 import { columnCountPacket, columnDefinitionPacket, eofPacket, errPacket, okPacket, rowPacket } from './wire.ts';
 
 export interface ServerOptions {
-  readonly user: string;
-  readonly password: string;
+  /** The password of an account; undefined when there is none. */
+  password(user: string): string | undefined;
   readonly idleMs: number;
   /** Answers one query text (throws LindormError or DropConnection). */
   execute(sql: string, session: Session): StatementResult;
@@ -107,7 +107,8 @@ export class LindormProtocolServer {
       conn.stream.end();
       return undefined;
     };
-    if (params.user !== this.options.user || !params.authToken.equals(nativePasswordToken(this.options.password, scrambleOf(params)))) {
+    const password = this.options.password(params.user);
+    if (password === undefined || !params.authToken.equals(nativePasswordToken(password, scrambleOf(params)))) {
       return refuse(errors.accessDenied(params.user, host, params.authToken.length > 0));
     }
     const namespace = params.database || DEFAULT_NAMESPACE;

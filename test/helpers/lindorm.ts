@@ -6,7 +6,7 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { startLindormStandIn, type LindormStandIn } from '../../infra/lindorm-standin/index.ts';
 import { endToEnd, type EndToEnd } from './end-to-end.ts';
-import { uniqueName } from './mariadb.ts';
+import { taskDoc, uniqueName } from './mariadb.ts';
 import type { Row } from '../../shared/change/change-event.ts';
 import type { TaskOf } from '../../shared/destinations/destination.ts';
 import { parseLindormDestination, type LindormDestinationConfig } from '../../shared/destinations/lindorm/config.ts';
@@ -20,6 +20,9 @@ import { qualified, quoteIdent } from '../../shared/mysql/identifier.ts';
 import { sourceCell, sourceSelect } from '../../shared/mysql/source-text.ts';
 import type { TableMapping } from '../../shared/task/object-mapper.ts';
 import type { Task } from '../../shared/task/task.ts';
+import { readCatalog } from '../../shared/mysql/catalog.ts';
+import { resolveObjects, type DatabaseMapping } from '../../shared/task/object-mapper.ts';
+import { validateTask } from '../../shared/task/task-file.ts';
 
 /** `task` (parsed with another destination, e.g. to resolve its tables against MariaDB) with the stand-in as its destination. */
 export function withLindorm(task: Task, standIn: LindormStandIn, destination: Record<string, unknown> = {}): TaskOf<LindormDestinationConfig> {
@@ -87,4 +90,21 @@ export function lindormEndToEnd(name: string): EndToEnd<TestLindorm> & { readonl
   return Object.assign(Object.defineProperty(e2e, 'lindorm', { get: () => e2e.destination }) as EndToEnd<TestLindorm> & { readonly lindorm: TestLindorm }, {
     rows: (table: string) => readLindormTable(e2e.destination.client, table),
   });
+}
+
+/** The stand-in's endpoint as a task file's `destination:` block reads it; `overrides` replace keys. */
+export function lindormDestination(standIn: LindormStandIn, overrides: Record<string, unknown> = {}): LindormDestinationConfig {
+  return parseLindormDestination({ type: 'lindorm', host: standIn.host, port: standIn.port, user: standIn.user, password: standIn.password, database: 'default', ...overrides });
+}
+
+export interface LindormTaskFixture {
+  readonly task: TaskOf<LindormDestinationConfig>;
+  readonly mapping: DatabaseMapping[];
+}
+
+/** A task of `doc` (objects, sync, …; taskDoc's MySQL destination) given `destination`, and its objects resolved against the source. */
+export async function lindormTask(admin: Connection, doc: Record<string, unknown>, destination: LindormDestinationConfig): Promise<LindormTaskFixture> {
+  const task = validateTask(taskDoc(doc));
+  const mapping = resolveObjects(task, await readCatalog(admin, task.objects.map((o) => o.database)));
+  return { task: { ...task, destination }, mapping };
 }
