@@ -17,6 +17,7 @@ import { adminConnection, taskDoc, uniqueName } from './helpers/mariadb.ts';
 import { ALL_TYPES_COLUMNS, diffTables, insertAllTypes } from './helpers/fixtures.ts';
 import { LocalDeployment, stopProcess } from '../scripts/lib/local-deployment.ts';
 import { readTable, startTestTablestore } from './helpers/tablestore.ts';
+import { readLindormTable, startTestLindorm } from './helpers/lindorm.ts';
 import { startMaxComputeStandIn } from '../infra/maxcompute-standin/index.ts';
 import { MaxComputeClient } from '../shared/maxcompute/maxcompute-client.ts';
 import { mergeSelect } from '../shared/destinations/maxcompute/merge-sql.ts';
@@ -360,6 +361,33 @@ describe('distributed shape: stand-ins, handlers and processes (real MariaDB bin
       expect(mergedPairs).toEqual(pairs.map((r) => `${r.id}|${r.s}`));
     } finally {
       await mc.close();
+    }
+  }, 300_000);
+
+  it('syncs into a Lindorm destination: chunks fanned out, batches applied by instances claiming buckets in the state table, exact after SIGKILLs and the stand-in\'s faults', async () => {
+    const lindorm = await startTestLindorm();
+    try {
+      const src = await database('dist_ld');
+      await admin.query('CREATE TABLE w (id INT PRIMARY KEY, v INT, s VARCHAR(40)); INSERT INTO w SELECT seq, 0, \'init\' FROM seq_1_to_20000;');
+      const d = await deploy('dist-ld', { destination: lindorm.destination(), objects: [{ database: src }], advanced: { fullLoad: { chunkRows: 1000 }, incremental: { buckets: 4, batchChanges: 100 } } });
+      await fullLoadWithChunkWorkerKilled(d);
+      expect(await readLindormTable(lindorm.client, 'w').then((r) => r.length)).toBe(20000);
+      await killUnderLoad(d, src, {
+        eachRound: () => {
+          lindorm.standIn.faults.dropConnectionAfterRows(5);
+          lindorm.standIn.faults.failStatements('upsert', 2);
+        },
+      });
+      // ADD COLUMN through one apply instance; the others read the table again when a change first carries the column.
+      await admin.query(`USE \`${src}\`; ALTER TABLE w ADD COLUMN tag VARCHAR(10) DEFAULT 'x'; UPDATE w SET tag = CONCAT('t', id) WHERE id % 5 = 0; UPDATE w SET tag = NULL WHERE id % 5 = 1`);
+      await d.catchUp(3, 240_000, { DTS_LEASE_MS: '5000' });
+      // Rows the changes did not touch keep tag NULL: the DEFAULT is stripped from the ADD COLUMN (reference 004).
+      const [expected] = await admin.query<RowDataPacket[]>(`SELECT id, v, s, IF(id % 5 IN (0, 1), tag, NULL) AS tag FROM \`${src}\`.w ORDER BY id`);
+      const rows = await readLindormTable(lindorm.client, 'w');
+      expect(rows.length).toBe(expected.length);
+      expect(rows).toEqual(expected.map((r) => ({ id: r.id, v: r.v, s: r.s, tag: r.tag })));
+    } finally {
+      await lindorm.close();
     }
   }, 300_000);
 

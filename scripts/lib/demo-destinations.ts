@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { startTablestoreStandIn } from '../../infra/tablestore-standin/index.ts';
 import { startMaxComputeStandIn } from '../../infra/maxcompute-standin/index.ts';
+import { startLindormStandIn } from '../../infra/lindorm-standin/index.ts';
+import { randomBytes } from 'node:crypto';
 import type { DestinationType } from '../../shared/task/task.ts';
 import { newStandInKeys } from './stand-ins.ts';
 
@@ -88,8 +90,38 @@ const maxComputeDemo: DemoDestination = async (_s, dir, log) => {
   };
 };
 
+const lindormDemo: DemoDestination = async (_s, dir, log) => {
+  const data = join(dir, 'lindorm');
+  rmSync(data, { recursive: true, force: true });
+  log('starting the Lindorm stand-in');
+  const standIn = await startLindormStandIn({ password: randomBytes(12).toString('base64url'), dir: data });
+  console.log(`Lindorm (LindormTable, MySQL protocol) at ${standIn.host}:${standIn.port}, namespace default`);
+  return {
+    taskName: 'demo-shop-lindorm',
+    destination: { type: 'lindorm', host: standIn.host, port: standIn.port, user: standIn.user, password: '${DEMO_LINDORM_PASSWORD}' },
+    // One namespace holds the tables, under their source names. Columns no Lindorm type holds exactly are
+    // left out: BIT (reference 004), DECIMAL(65,30) (38 digits at most) and TIME(3) with milliseconds (TIME
+    // is whole seconds). A table selected by columns takes no DDL, so the demo has none.
+    objects: [{
+      database: 'shop',
+      tables: [
+        { name: 'customers', columns: ['id', 'email', 'name', 'country', 'birth_year', 'born', 'created_at', 'updated_at', 'profile', 'avatar'] },
+        'products',
+        { name: 'orders', columns: ['id', 'customer_id', 'status', 'placed_at', 'note'] },
+        'order_items',
+        'audit_log',
+      ],
+    }],
+    env: { DEMO_LINDORM_PASSWORD: standIn.password },
+    summary: (rows, tables) =>
+      `copied ${count(rows)} rows of ${tables} tables from shop into namespace default of the Lindorm stand-in (data in ${data}); customers.vip and flags (BIT), orders.total (DECIMAL(65,30)) and customers.preferred_time (TIME(3)) left out`,
+    close: () => standIn.close(),
+  };
+};
+
 export const DEMO_DESTINATIONS: Readonly<Record<DestinationType, DemoDestination>> = {
   mysql: mysqlDemo,
   tablestore: tablestoreDemo,
   maxcompute: maxComputeDemo,
+  lindorm: lindormDemo,
 };

@@ -6,20 +6,19 @@ import type { Destination } from './destination.ts';
 import { mysqlDestination, type MysqlDestinationConfig } from './mysql/index.ts';
 import { tablestoreDestination, type TablestoreDestinationConfig } from './tablestore/index.ts';
 import { maxComputeDestination, type MaxComputeDestinationConfig } from './maxcompute/index.ts';
+import { lindormDestination, type LindormDestinationConfig } from './lindorm/index.ts';
 
-export type DestinationConfig = MysqlDestinationConfig | TablestoreDestinationConfig | MaxComputeDestinationConfig;
+export type DestinationConfig = MysqlDestinationConfig | TablestoreDestinationConfig | MaxComputeDestinationConfig | LindormDestinationConfig;
 export type DestinationType = DestinationConfig['type'];
 
 const DESTINATIONS: { readonly [K in DestinationType]: Destination<Extract<DestinationConfig, { readonly type: K }>> } = {
   mysql: mysqlDestination,
   tablestore: tablestoreDestination,
   maxcompute: maxComputeDestination,
+  lindorm: lindormDestination,
 };
 
 export const DESTINATION_TYPES = Object.keys(DESTINATIONS) as readonly DestinationType[];
-
-/** Kinds the product writes to that this version does not yet: named in the task-file error. */
-export const LATER_DESTINATIONS: readonly string[] = ['lindorm'];
 
 export function destinationModule(type: DestinationType): Destination<DestinationConfig> {
   return DESTINATIONS[type];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { TaskFileError } from '../errors.ts';
-import { DESTINATION_TYPES, LATER_DESTINATIONS, destinationModule, destinationOf, type DestinationConfig } from '../destinations/registry.ts';
+import { DESTINATION_TYPES, destinationModule, destinationOf, type DestinationConfig } from '../destinations/registry.ts';
 import type { BatchDefaults } from '../destinations/destination.ts';
 import { allowKeys, bool, endpoint, identifier, isObj, listOf, num, obj, oneOf, optNum, str, type Obj } from './task-file-reader.ts';
 import type {
@@ -303,11 +303,6 @@ export function taskSecrets(task: Task): string[] {
 }
 
 function validateDestination(d: Obj): DestinationConfig {
-  const dtype = d.type;
-  const known = DESTINATION_TYPES.map((t) => `type: ${t}`).join(' or ');
-  if (typeof dtype === 'string' && LATER_DESTINATIONS.includes(dtype)) {
-    throw new TaskFileError('destination.type', `"${dtype}" destinations are not available in this version of fc-dts yet`, `use ${known}`);
-  }
   return destinationModule(oneOf(d, 'type', 'destination', DESTINATION_TYPES)).taskFile.parse(d);
 }
 
