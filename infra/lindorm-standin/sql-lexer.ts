@@ -26,6 +26,10 @@ export function tokenize(sql: string, backslashEscapes: boolean): Token[] {
 }
 
 class Lexer {
+  /** position(): the offset counted up to, and the line and line start there. */
+  private counted = 0;
+  private line = 1;
+  private lineStart = 0;
   private i = 0;
   private readonly tokens: Token[] = [];
 
@@ -151,18 +155,27 @@ class Lexer {
   }
 
   private token(kind: TokenKind, text: string, at: number): Token {
-    const { line, column } = position(this.sql, at);
+    const { line, column } = this.position(at);
     return { kind, text, line, column };
   }
 
   private error(at: number, found: string) {
-    const { line, column } = position(this.sql, at);
+    const { line, column } = this.position(at);
     return errors.parse(found, line, column);
   }
-}
 
-function position(sql: string, at: number): { line: number; column: number } {
-  const before = sql.slice(0, at);
-  const line = before.split('\n').length;
-  return { line, column: at - before.lastIndexOf('\n') };
+  /** Line and column of `at`, counted on from the last position asked for (tokens come in order: linear in the statement). */
+  private position(at: number): { line: number; column: number } {
+    if (at < this.counted) {
+      this.counted = this.lineStart = 0;
+      this.line = 1;
+    }
+    for (; this.counted < at; this.counted++) {
+      if (this.sql.charCodeAt(this.counted) === 10) {
+        this.line++;
+        this.lineStart = this.counted + 1;
+      }
+    }
+    return { line: this.line, column: at - this.lineStart + 1 };
+  }
 }
