@@ -35,9 +35,7 @@ import { lindormTable, type LindormColumn, type LindormTable } from './lindorm-t
 import { comparedValue, keyPart, shownCell, shownColumn, type ComparedValue } from './lindorm-verify-values.ts';
 
 export async function verifyLindormTask(task: TaskOf<LindormDestinationConfig>, settings: VerifySettings, options: VerifyOptions): Promise<VerifyReport> {
-  // Until registry.ts lists lindorm, this task is not a Task (whose destination is a listed kind); resolving its
-  // tables asks the registry for their identity, so this works once index.ts is registered.
-  const tables = await readSourceTables(task as unknown as Task);
+  const tables = await readSourceTables(task);
   return verifyLindormTables(task, tables, settings, options);
 }
 
