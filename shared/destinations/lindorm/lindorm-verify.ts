@@ -19,7 +19,6 @@ import { renderWhereSql } from '../../filter/where-filter.ts';
 import { qualified, quoteIdent, quoteString } from '../../mysql/identifier.ts';
 import { sourceCell, sourceSelect } from '../../mysql/source-text.ts';
 import type { TableMapping } from '../../task/object-mapper.ts';
-import type { Task } from '../../task/task.ts';
 import { compareByKey, compareKeys, isVerifyFatal, onSourceConnection, sourceRowsInKeyOrder, type KeyPart, type Page } from '../../verify/key-merge.ts';
 import { readSourceTables } from '../../verify/source-tables.ts';
 import { verifyTables, type TableVerification, type VerifyOptions, type VerifyReport, type VerifySettings } from '../../verify/verify-report.ts';
